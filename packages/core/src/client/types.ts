@@ -1,0 +1,66 @@
+import type { Logger } from '../logger.js';
+
+/** How the client proves who it is. Secrets live only in these objects, never in logs or errors. */
+export type QualysAuth =
+  | { kind: 'jwt'; username: string; password: string }
+  | { kind: 'token'; token: string }
+  | { kind: 'basic'; username: string; password: string };
+
+export interface RetryOptions {
+  /** Retries after the first attempt, for 429, 409, 5xx and connection errors. Default: 6. */
+  maxRetries: number;
+  /** First backoff delay; doubles each retry, with full jitter. Default: 500 ms. */
+  baseDelayMs: number;
+  /** Cap on one backoff delay. Default: 30,000 ms. */
+  maxDelayMs: number;
+  /** Longest single wait the server may ask for (X-RateLimit-ToWait-Sec, Retry-After) before giving up. Default: 300,000 ms. */
+  maxServerWaitMs: number;
+}
+
+export interface QualysClientOptions {
+  /** The gateway base URL, e.g. https://gateway.qg1.apps.qualys.com. http:// is accepted only for loopback hosts. */
+  baseUrl: string;
+  auth: QualysAuth;
+  /** TCP+TLS connect timeout. Default: 10,000 ms. */
+  connectTimeoutMs?: number;
+  /** Time to the response headers. Default: 60,000 ms. */
+  headersTimeoutMs?: number;
+  /** Longest silence while reading a body. Default: 60,000 ms. */
+  bodyTimeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+  /** Renew a JWT this long before its `exp`. Default: 300,000 ms (5 min). */
+  tokenRenewBeforeMs?: number;
+  /** Environment to read HTTPS_PROXY / NO_PROXY from. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** Sent as User-Agent. Default: "qcs-export/<version>". */
+  userAgent?: string;
+}
+
+export interface QualysResponse<T = unknown> {
+  status: number;
+  /** Parsed JSON; null for 204 No Content (Qualys' "no results"). */
+  body: T | null;
+  /** Lower-cased header names. */
+  headers: Record<string, string | undefined>;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+/** What the runner prints in its summary. */
+export interface ClientStats {
+  requests: number;
+  retries: number;
+  /** Times the client waited because the server said the rate budget was spent (429/409, or Remaining=0). */
+  rateLimitWaits: number;
+  rateLimitWaitMs: number;
+  authRenewals: number;
+  bytesReceived: number;
+}
+
+/** The one capability the image source needs; QualysClient implements it, tests may fake it. */
+export interface QualysGetter {
+  get<T = unknown>(path: string, query?: Record<string, string | number | undefined>, options?: RequestOptions): Promise<QualysResponse<T>>;
+}

@@ -1,0 +1,74 @@
+import type { z } from 'zod';
+import type { Logger } from '../logger.js';
+import type { ImageRecord } from '../record.js';
+
+/** What a sink reports when it closes; the runner prints it in the run summary. */
+export interface SinkSummary {
+  /** The plugin type, e.g. "jsonl". */
+  type: string;
+  /** Where the data went: a file path, "stdout", an index name. Never contains credentials. */
+  target: string;
+  /** Records written successfully. */
+  records: number;
+  /** Records the destination refused (dead-lettered). A non-zero count ends the run with exit code 3. */
+  rejected: number;
+  /** Bytes written, where the sink knows it. */
+  bytes?: number;
+  /** Anything else worth printing (dead-letter file, pages, sheets). */
+  details?: Record<string, unknown>;
+}
+
+/** Facts about the run that sinks may record (Excel summary sheet, ES @timestamp). */
+export interface RunContext {
+  /** When the export started. Shared by every sink so that every output carries the same time. */
+  startedAt: Date;
+  /** qcs-export version. */
+  toolVersion: string;
+  /** Where the data comes from: a base URL without credentials, or "simulator". */
+  sourceLabel: string;
+  /** The QQL filter, if any. */
+  filter: string | undefined;
+  /** Directory relative output paths are resolved against (the config file's directory). */
+  baseDir: string;
+  logger: Logger;
+  /** Aborted when the run is interrupted; sinks stop waiting on I/O when it fires. */
+  signal: AbortSignal;
+}
+
+/**
+ * One run of one destination. The runner calls open() once, write() per batch (never concurrently, and
+ * waits for the returned promise: that wait is the backpressure), then exactly one of close() or abort().
+ *
+ * A sink never leaves a partial result under its final name: it writes to a temporary name and commits in
+ * close(); abort() removes whatever it wrote. abort() must be safe to call at any point, also before open()
+ * finished and after a failed write().
+ */
+export interface Sink {
+  open(): Promise<void>;
+  write(batch: readonly ImageRecord[]): Promise<void>;
+  close(): Promise<SinkSummary>;
+  abort(reason: unknown): Promise<void>;
+}
+
+export interface SinkPlugin<O = unknown> {
+  /** The `type` key in the config, e.g. "jsonl". */
+  type: string;
+  /** One line for `qcs-export --help` and the README. */
+  description: string;
+  /** Validates and defaults the sink's options from the config (without the `type` key). */
+  options: z.ZodType<O>;
+  create(options: O, ctx: RunContext): Sink;
+  /** Optional pre-flight for `qcs-export validate`: checks the destination is usable without writing to it. */
+  check?(options: O, ctx: RunContext): Promise<void>;
+}
+
+/** Type helper so a plugin's options type is inferred from its schema. */
+export function defineSinkPlugin<S extends z.ZodType>(plugin: {
+  type: string;
+  description: string;
+  options: S;
+  create(options: z.output<S>, ctx: RunContext): Sink;
+  check?(options: z.output<S>, ctx: RunContext): Promise<void>;
+}): SinkPlugin<z.output<S>> {
+  return plugin as SinkPlugin<z.output<S>>;
+}
