@@ -1,1 +1,3 @@
-export {};
+export { imageSource, PAGE_SIZE_LIMITS } from './image-source.js';
+export { nextPaginationQuery } from './link-header.js';
+export { prefetch } from './prefetch.js';

@@ -30,8 +30,15 @@ export interface ImageSourceOptions {
   filter?: string;
   /** Records per request: 1..1000 for "images" (default 1000), 1..250 for "bulk" (default 250). */
   pageSize?: number;
-  /** Pages fetched ahead of the consumer. Memory is bounded by (prefetch + 1) × pageSize records. Default: 2. */
+  /** Pages fetched ahead of the consumer, per window in flight. Default: 2. */
   prefetch?: number;
+  /**
+   * images strategy: how many `created` windows are crawled at once (1 = strictly sequential). Memory is bounded by
+   * concurrency × (prefetch + 1) × pageSize records. Default: 4.
+   */
+  concurrency?: number;
+  /** images strategy: longest `not uuid: [...]` list sent before a tie group is paged by number instead. Default: 100. */
+  maxExclusions?: number;
   signal?: AbortSignal;
   logger?: Logger;
   /** Called after each page; the runner's progress line uses it. */

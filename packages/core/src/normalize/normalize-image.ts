@@ -1,0 +1,263 @@
+import { ProtocolError } from '../errors.js';
+import type {
+  ComplianceCounts,
+  HostRef,
+  ImageRecord,
+  Label,
+  Layer,
+  RecordOrigin,
+  RepoDigest,
+  RepoTag,
+  VulnerabilityCounts,
+  VulnerabilityFinding,
+} from '../record.js';
+import { isPlainObject, isUnreadableDate, toBool, toCount, toIsoDate, toNumber, toStr, toStringArray } from './values.js';
+
+/** Raw field names this model maps; every other field goes to `extra` untouched. */
+export const KNOWN_IMAGE_FIELDS: ReadonlySet<string> = new Set([
+  'sha', 'imageId', 'uuid', 'repo', 'repoDigests',
+  'created', 'updated', 'lastUsedDate', 'lastScanned', 'lastVmScanDate', 'lastComplianceScanDate', 'lastAssessed',
+  'firstFound', 'riskScoreCalculatedDate', 'criticalityUpdated', 'sbomLayerProcessingTimestamp', 'baseImageProcessingTimestamp',
+  'size', 'operatingSystem', 'author', 'dockerVersion', 'customerUuid', 'vulnerabilities',
+  'riskScore', 'maxQdsScore', 'qdsSeverity', 'criticality',
+  'associatedContainersCount', 'associatedHostsCount', 'childImagesCount',
+  'source', 'scanTypes', 'scanStatus', 'scanErrorCode', 'scanErrorMessage',
+  'isDockerHubOfficial', 'isInstrumented', 'isContinuouslyAssessed', 'instrumentedFrom', 'instrumentationState',
+  'lastFoundOnHost', 'compliance', 'registryUuid', 'baseImage', 'label', 'layers',
+]);
+
+const KNOWN_FINDING_FIELDS: ReadonlySet<string> = new Set([
+  'qid', 'severity', 'title', 'result', 'typeDetected', 'firstFound', 'lastFound', 'layerSha', 'software',
+]);
+const KNOWN_LAYER_FIELDS: ReadonlySet<string> = new Set(['id', 'sha', 'size', 'created', 'createdBy', 'comment', 'tags']);
+
+/**
+ * Reads typed values out of one raw object. A value present but of a type the rules cannot convert is kept in
+ * `extra` under its raw name, so a conversion never loses data silently.
+ */
+class FieldReader {
+  readonly extra: Record<string, unknown> = {};
+  constructor(private readonly raw: Record<string, unknown>, known: ReadonlySet<string>) {
+    for (const key of Object.keys(raw)) if (!known.has(key)) this.extra[key] = raw[key];
+  }
+  private keep(key: string, value: unknown): null {
+    this.extra[key] = value;
+    return null;
+  }
+  date(key: string) {
+    const v = this.raw[key];
+    const iso = toIsoDate(v);
+    return isUnreadableDate(v, iso) ? this.keep(key, v) : iso;
+  }
+  number(key: string) {
+    const v = this.raw[key];
+    const n = toNumber(v);
+    return n === null && v !== null && v !== undefined && v !== '' ? this.keep(key, v) : n;
+  }
+  count(key: string) {
+    const v = this.raw[key];
+    const n = toCount(v);
+    return n === null && v !== null && v !== undefined && v !== '' ? this.keep(key, v) : n;
+  }
+  string(key: string) {
+    const v = this.raw[key];
+    const s = toStr(v);
+    return s === null && v !== null && v !== undefined && v !== 'null' ? this.keep(key, v) : s;
+  }
+  bool(key: string) {
+    const v = this.raw[key];
+    const b = toBool(v);
+    return b === null && v !== null && v !== undefined ? this.keep(key, v) : b;
+  }
+  strings(key: string): string[] {
+    const v = this.raw[key];
+    if (v !== null && v !== undefined && typeof v !== 'string' && !Array.isArray(v)) this.keep(key, v);
+    return toStringArray(v);
+  }
+  objects(key: string): Array<Record<string, unknown>> | null {
+    const v = this.raw[key];
+    if (v === null || v === undefined) return null;
+    if (!Array.isArray(v)) return this.keep(key, v);
+    const items = v.filter(isPlainObject);
+    if (items.length !== v.length) this.extra[key] = v;
+    return items;
+  }
+  object(key: string): Record<string, unknown> | null {
+    const v = this.raw[key];
+    if (v === null || v === undefined) return null;
+    return isPlainObject(v) ? v : this.keep(key, v);
+  }
+}
+
+/**
+ * Turns one image as any CS endpoint sends it (v1.3 list summary, details, bulk item; older versions alike)
+ * into an ImageRecord. Pure and synchronous; throws ProtocolError only when the record cannot be identified.
+ */
+export function normalizeImage(raw: unknown, origin: RecordOrigin): ImageRecord {
+  if (!isPlainObject(raw)) {
+    throw new ProtocolError(`an image record from ${origin} is ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}, not an object`);
+  }
+  const sha = raw['sha'];
+  if (typeof sha !== 'string' || sha === '') {
+    const id = [raw['uuid'] && `uuid ${String(raw['uuid'])}`, raw['imageId'] && `imageId ${String(raw['imageId'])}`].filter(Boolean).join(', ');
+    throw new ProtocolError(`an image record from ${origin} has no "sha"${id ? ` (${id})` : ''}; every output is keyed by it, so the export cannot continue`);
+  }
+  const f = new FieldReader(raw, KNOWN_IMAGE_FIELDS);
+  const vulns = readVulnerabilities(raw['vulnerabilities'], f);
+  const baseImage = raw['baseImage'];
+
+  // One literal, in record.ts order: every record has every key in the same order.
+  return {
+    sha,
+    imageId: f.string('imageId'),
+    uuid: f.string('uuid'),
+    repo: (f.objects('repo') ?? []).map(toRepoTag),
+    repoDigests: (f.objects('repoDigests') ?? []).map(toRepoDigest),
+    created: f.date('created'),
+    updated: f.date('updated'),
+    lastUsedDate: f.date('lastUsedDate'),
+    lastScanned: f.date('lastScanned'),
+    lastVmScanDate: f.date('lastVmScanDate'),
+    lastComplianceScanDate: f.date('lastComplianceScanDate'),
+    lastAssessed: f.date('lastAssessed'),
+    firstFound: f.date('firstFound'),
+    riskScoreCalculatedDate: f.date('riskScoreCalculatedDate'),
+    criticalityUpdated: f.date('criticalityUpdated'),
+    sbomLayerProcessingTimestamp: f.date('sbomLayerProcessingTimestamp'),
+    baseImageProcessingTimestamp: f.date('baseImageProcessingTimestamp'),
+    size: f.count('size'),
+    operatingSystem: f.string('operatingSystem'),
+    author: f.string('author'),
+    dockerVersion: f.string('dockerVersion'),
+    customerUuid: f.string('customerUuid'),
+    vulnerabilityCounts: vulns.counts,
+    vulnerabilities: vulns.findings,
+    riskScore: f.number('riskScore'),
+    maxQdsScore: f.number('maxQdsScore'),
+    qdsSeverity: f.string('qdsSeverity'),
+    criticality: f.number('criticality'),
+    associatedContainersCount: f.count('associatedContainersCount'),
+    associatedHostsCount: f.count('associatedHostsCount'),
+    childImagesCount: f.count('childImagesCount'),
+    source: f.strings('source'),
+    scanTypes: f.strings('scanTypes'),
+    scanStatus: f.string('scanStatus'),
+    scanErrorCode: f.string('scanErrorCode'),
+    scanErrorMessage: f.string('scanErrorMessage'),
+    isDockerHubOfficial: f.bool('isDockerHubOfficial'),
+    isInstrumented: f.bool('isInstrumented'),
+    isContinuouslyAssessed: f.bool('isContinuouslyAssessed'),
+    instrumentedFrom: f.string('instrumentedFrom'),
+    instrumentationState: f.string('instrumentationState'),
+    lastFoundOnHost: toHostRef(f.object('lastFoundOnHost')),
+    compliance: toCompliance(f.object('compliance')),
+    registryUuid: f.strings('registryUuid'),
+    // Only a plain string is known to mean the base image's name; an object's shape is undocumented, so it is kept raw.
+    baseImage: typeof baseImage === 'string' ? baseImage : baseImage === null || baseImage === undefined ? null : keepRaw(f, 'baseImage', baseImage),
+    labels: (f.objects('label') ?? []).map(toLabel),
+    layers: f.objects('layers')?.map(toLayer) ?? null,
+    origin,
+    extra: f.extra,
+  };
+}
+
+function keepRaw(f: FieldReader, key: string, value: unknown): null {
+  f.extra[key] = value;
+  return null;
+}
+
+/**
+ * `vulnerabilities` is a counts object on /images but an array of findings in the details and bulk shapes.
+ * Counts are derived from findings only when every finding has a severity: bulk findings carry none, and
+ * reporting zero there would tell an auditor an image is clean when nobody knows.
+ */
+function readVulnerabilities(value: unknown, f: FieldReader): { counts: VulnerabilityCounts | null; findings: VulnerabilityFinding[] | null } {
+  if (value === null || value === undefined) return { counts: null, findings: null };
+  if (Array.isArray(value)) {
+    const findings = value.filter(isPlainObject).map(toFinding);
+    if (findings.length !== value.length) f.extra['vulnerabilities'] = value;
+    const counts: VulnerabilityCounts = { severity1Count: 0, severity2Count: 0, severity3Count: 0, severity4Count: 0, severity5Count: 0, total: 0 };
+    for (const finding of findings) {
+      const s = finding.severity;
+      if (s === null || s < 1 || s > 5 || !Number.isInteger(s)) return { counts: null, findings };
+      counts[`severity${s as 1 | 2 | 3 | 4 | 5}Count`]++;
+      counts.total++;
+    }
+    return { counts, findings };
+  }
+  if (isPlainObject(value)) return { counts: vulnerabilityCounts(value), findings: null };
+  f.extra['vulnerabilities'] = value;
+  return { counts: null, findings: null };
+}
+
+/** The counts object, in whatever key order it arrives; a null count inside it is 0. */
+export function vulnerabilityCounts(raw: unknown): VulnerabilityCounts | null {
+  if (!isPlainObject(raw)) return null;
+  const c = (k: string) => toCount(raw[k]) ?? 0;
+  const counts = {
+    severity1Count: c('severity1Count'),
+    severity2Count: c('severity2Count'),
+    severity3Count: c('severity3Count'),
+    severity4Count: c('severity4Count'),
+    severity5Count: c('severity5Count'),
+  };
+  return { ...counts, total: counts.severity1Count + counts.severity2Count + counts.severity3Count + counts.severity4Count + counts.severity5Count };
+}
+
+function toRepoTag(r: Record<string, unknown>): RepoTag {
+  return { registry: toStr(r['registry']), repository: toStr(r['repository']), tag: toStr(r['tag']) };
+}
+
+function toRepoDigest(r: Record<string, unknown>): RepoDigest {
+  return { registry: toStr(r['registry']), repository: toStr(r['repository']), digest: toStr(r['digest']) };
+}
+
+function toHostRef(h: Record<string, unknown> | null): HostRef | null {
+  if (h === null) return null;
+  return {
+    sensorUuid: toStr(h['sensorUuid']),
+    hostname: toStr(h['hostname']),
+    ipAddress: toStr(h['ipAddress']),
+    uuid: toStr(h['uuid']),
+    lastUpdated: toIsoDate(h['lastUpdated']),
+  };
+}
+
+function toCompliance(c: Record<string, unknown> | null): ComplianceCounts | null {
+  if (c === null) return null;
+  return { failCount: toCount(c['failCount']) ?? 0, passCount: toCount(c['passCount']) ?? 0, errorCount: toCount(c['errorCount']) ?? 0 };
+}
+
+function toLabel(l: Record<string, unknown>): Label {
+  return { key: toStr(l['key']) ?? '', value: toStr(l['value']) };
+}
+
+function toLayer(l: Record<string, unknown>): Layer {
+  const r = new FieldReader(l, KNOWN_LAYER_FIELDS);
+  return {
+    id: r.string('id'),
+    sha: r.string('sha'),
+    size: r.count('size'),
+    created: r.date('created'),
+    createdBy: r.string('createdBy'),
+    comment: r.string('comment'),
+    tags: r.strings('tags'),
+    extra: r.extra,
+  };
+}
+
+function toFinding(v: Record<string, unknown>): VulnerabilityFinding {
+  const r = new FieldReader(v, KNOWN_FINDING_FIELDS);
+  return {
+    qid: r.number('qid'),
+    severity: r.number('severity'),
+    title: r.string('title'),
+    result: r.string('result'),
+    typeDetected: r.string('typeDetected'),
+    firstFound: r.date('firstFound'),
+    lastFound: r.date('lastFound'),
+    layerSha: r.string('layerSha'),
+    software: (r.objects('software') ?? []),
+    extra: r.extra,
+  };
+}

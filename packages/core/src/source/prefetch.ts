@@ -1,0 +1,99 @@
+import { AbortedError } from '../errors.js';
+
+/**
+ * Runs `produce` ahead of its consumer, holding at most `capacity` items. The producer's `emit` resolves only
+ * when there is room, so memory is bounded by capacity whatever the total. If the consumer stops early (break,
+ * throw) the producer's signal is aborted; if the producer fails, the consumer sees the error at its next pull.
+ */
+export function prefetch<T>(
+  produce: (emit: (item: T) => Promise<void>, signal: AbortSignal) => Promise<void>,
+  capacity: number,
+  parentSignal?: AbortSignal,
+): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const controller = new AbortController();
+      const onParentAbort = () => controller.abort(parentSignal?.reason);
+      parentSignal?.addEventListener('abort', onParentAbort, { once: true });
+      const queue: T[] = [];
+      let done = false;
+      let failure: { error: unknown } | undefined;
+      let wakeConsumer: (() => void) | undefined;
+      let wakeProducer: (() => void) | undefined;
+      const notifyConsumer = () => {
+        wakeConsumer?.();
+        wakeConsumer = undefined;
+      };
+      const cap = Math.max(1, capacity);
+
+      const emit = async (item: T) => {
+        while (queue.length >= cap) {
+          if (controller.signal.aborted) throw new AbortedError();
+          await new Promise<void>((resolve) => (wakeProducer = resolve));
+        }
+        if (controller.signal.aborted) throw new AbortedError();
+        queue.push(item);
+        notifyConsumer();
+      };
+      controller.signal.addEventListener('abort', () => wakeProducer?.(), { once: true });
+
+      produce(emit, controller.signal).then(
+        () => {
+          done = true;
+          notifyConsumer();
+        },
+        (error: unknown) => {
+          failure = { error };
+          done = true;
+          notifyConsumer();
+        },
+      );
+
+      const finish = () => {
+        parentSignal?.removeEventListener('abort', onParentAbort);
+        if (!controller.signal.aborted) controller.abort(new AbortedError('the consumer stopped reading'));
+      };
+
+      return {
+        async next(): Promise<IteratorResult<T>> {
+          for (;;) {
+            if (failure) {
+              finish();
+              throw failure.error;
+            }
+            if (queue.length > 0) {
+              const value = queue.shift() as T;
+              wakeProducer?.();
+              wakeProducer = undefined;
+              return { value, done: false };
+            }
+            if (done) {
+              finish();
+              return { value: undefined, done: true };
+            }
+            await new Promise<void>((resolve) => (wakeConsumer = resolve));
+          }
+        },
+        async return(): Promise<IteratorResult<T>> {
+          finish();
+          queue.length = 0;
+          return { value: undefined, done: true };
+        },
+      };
+    },
+  };
+}
+
+/** Runs async tasks with at most `limit` in flight; results keep input order. */
+export async function mapLimited<I, O>(items: readonly I[], limit: number, fn: (item: I) => Promise<O>): Promise<O[]> {
+  const out = new Array<O>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as I);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+  return out;
+}
