@@ -1,1 +1,3 @@
-export {};
+export { QualysClient } from './client.js';
+export { assertSecureUrl, isLoopbackHost } from './url-policy.js';
+export { parseJwtExpiry } from './jwt.js';

@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator, type QualysSimulator, type SimulatorOptions } from '@qcs-export/qualys-simulator';
+import { AbortedError, imageSource, QualysClient, type ImageRecord, type ImageSourceOptions } from '../src/index.js';
+
+let sim: QualysSimulator | undefined;
+let client: QualysClient | undefined;
+afterEach(async () => {
+  await client?.close();
+  await sim?.close();
+  sim = undefined;
+  client = undefined;
+});
+
+async function setup(options: SimulatorOptions): Promise<{ sim: QualysSimulator; client: QualysClient }> {
+  sim = await startSimulator({ rateLimit: false, ...options });
+  client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+  return { sim, client };
+}
+
+async function collect(options: ImageSourceOptions): Promise<ImageRecord[]> {
+  const out: ImageRecord[] = [];
+  for await (const batch of imageSource(options)) out.push(...batch);
+  return out;
+}
+
+function expectExactlyOnce(records: readonly ImageRecord[], expectedShas: Iterable<string>): void {
+  const delivered = records.map((r) => r.sha);
+  const unique = new Set(delivered);
+  expect(delivered.length - unique.size, 'duplicates delivered').toBe(0);
+  const expected = new Set(expectedShas);
+  const missing = [...expected].filter((s) => !unique.has(s));
+  const unexpected = [...unique].filter((s) => !expected.has(s));
+  expect(missing.length, 'images never delivered').toBe(0);
+  expect(unexpected.length, 'images that do not exist').toBe(0);
+}
+
+function dataRequests(s: QualysSimulator) {
+  return s.requests.filter((r) => r.path.startsWith('/csapi/'));
+}
+
+describe('image source: every image exactly once past the 10,000 cap', () => {
+  it('images strategy delivers 25,000 images exactly once, in created order, without paging any query past the cap', async () => {
+    const { sim, client } = await setup({ images: 25_000, seed: 7 });
+    const records = await collect({ client, pageSize: 1000, concurrency: 4 });
+    expectExactlyOnce(records, sim.images().map((i) => i.sha));
+    const created = records.map((r) => (r.created === null ? 0 : Date.parse(r.created)));
+    for (let i = 1; i < created.length; i++) expect(created[i]).toBeGreaterThanOrEqual(created[i - 1] as number);
+    for (const r of dataRequests(sim)) {
+      const pageNumber = Number(r.query['pageNumber'] ?? 1);
+      const pageSize = Number(r.query['pageSize'] ?? 50);
+      expect(pageNumber * pageSize).toBeLessThanOrEqual(10_000);
+      expect(r.status).toBeLessThan(400);
+    }
+  });
+
+  it('images strategy stays exact while images are rescanned during the crawl (concurrent updates)', async () => {
+    const { sim, client } = await setup({ images: 25_000, seed: 11, updatesDuringCrawl: { everyRequests: 2, count: 40 } });
+    const records = await collect({ client, pageSize: 500, concurrency: 3 });
+    const updatedShas = new Set(records.filter((r) => r.updated !== null).map((r) => r.sha));
+    expect(updatedShas.size).toBe(records.length);
+    expectExactlyOnce(records, sim.images().map((i) => i.sha));
+    // the crawl really ran while images changed: the simulator counts the updates it applied
+    expect(sim.stats.requests).toBeGreaterThan(50);
+  });
+
+  it('images strategy gives the same set sequentially (concurrency 1) as with parallel windows', async () => {
+    const { sim, client } = await setup({ images: 6_000, seed: 3 });
+    const sequential = await collect({ client, pageSize: 700, concurrency: 1 });
+    const parallel = await collect({ client, pageSize: 700, concurrency: 4 });
+    expectExactlyOnce(sequential, sim.images().map((i) => i.sha));
+    expect(parallel.map((r) => r.sha)).toEqual(sequential.map((r) => r.sha));
+  });
+
+  it('pages a tie group larger than the exclusion limit by page number and still delivers each image once', async () => {
+    const { sim, client } = await setup({ images: 5_000, seed: 5 });
+    const zeroGroup = sim.images().filter((i) => i.created === '0').length;
+    expect(zeroGroup).toBeGreaterThan(5);
+    const records = await collect({ client, pageSize: 20, concurrency: 1, maxExclusions: 5 });
+    expectExactlyOnce(records, sim.images().map((i) => i.sha));
+    expect(dataRequests(sim).some((r) => String(r.query['filter'] ?? '').includes('created:[0 ... 0]'))).toBe(true);
+  });
+
+  it('applies the user filter: delivers exactly the images the filter matches', async () => {
+    const { sim, client } = await setup({ images: 4_000, seed: 9 });
+    const records = await collect({ client, pageSize: 300, filter: 'riskScore>=50' });
+    const expected = sim.images().filter((i) => typeof i.riskScore === 'number' && i.riskScore >= 50).map((i) => i.sha);
+    expect(expected.length).toBeGreaterThan(100);
+    expectExactlyOnce(records, expected);
+  });
+
+  it.each([
+    ['doc', 'null'],
+    ['rfc', 'absent'],
+  ] as const)('bulk strategy (Link style %s, end %s) delivers every image once and drops the copies rescans cause', async (linkStyle, linkEnd) => {
+    const { sim, client } = await setup({ images: 12_000, seed: 13, linkStyle, linkEnd, updatesDuringCrawl: { everyRequests: 3, count: 60 } });
+    const source = imageSource({ client, strategy: 'bulk', pageSize: 250 });
+    const records: ImageRecord[] = [];
+    for await (const batch of source) records.push(...batch);
+    expectExactlyOnce(records, sim.images().map((i) => i.sha));
+    expect(source.stats.duplicatesDropped).toBeGreaterThan(0);
+    // the cursor is re-sent to the configured server, never followed to the host the Link header names
+    const later = dataRequests(sim).slice(1);
+    expect(later.length).toBeGreaterThan(40);
+    for (const r of later) expect(String(r.query['paginationQuery'] ?? '')).toMatch(/updated>=/);
+  });
+
+  it('holds a bounded number of pages when the consumer stops reading (memory bounded by page size and prefetch)', async () => {
+    const { sim, client } = await setup({ images: 20_000, seed: 2 });
+    // maxExclusions above the zero-created group, so tie-group re-reads (which hold no data) do not blur the count
+    const iterator = imageSource({ client, pageSize: 100, concurrency: 2, prefetch: 2, maxExclusions: 1000 })[Symbol.asyncIterator]();
+    await iterator.next();
+    await new Promise((r) => setTimeout(r, 400));
+    const fetched = dataRequests(sim).filter((r) => Number(r.query['pageSize']) === 100).length;
+    // 2 windows × (2 queued + 1 being handed over) + the page consumed, with a little slack for in-flight requests
+    expect(fetched).toBeLessThanOrEqual(2 * 3 + 3);
+    await iterator.return?.();
+  });
+
+  it('stops with AbortedError when the run is interrupted mid-crawl', async () => {
+    const { client } = await setup({ images: 20_000, seed: 4, latencyMs: 20 });
+    const controller = new AbortController();
+    let batches = 0;
+    const run = (async () => {
+      for await (const _ of imageSource({ client, pageSize: 100, signal: controller.signal })) {
+        if (++batches === 3) controller.abort();
+      }
+    })();
+    await expect(run).rejects.toBeInstanceOf(AbortedError);
+  });
+});
