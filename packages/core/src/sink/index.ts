@@ -1,1 +1,2 @@
-export {};
+export { AtomicFileWriter, checkWritable, type AtomicFileOptions } from './atomic-file.js';
+export { resolveOutputPath } from './output-path.js';

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { access, constants, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createGzip, type Gzip } from 'node:zlib';
+import { OutputUnwritableError, SinkError } from '../errors.js';
+
+export interface AtomicFileOptions {
+  /** Compress with gzip: true for level 6, or an explicit level 1..9. Default: false. */
+  gzip?: boolean | { level: number };
+  /** Permissions of the new file. Default: 0o600 (the inventory is sensitive). */
+  mode?: number;
+  /** Stream buffer size; write() waits for 'drain' beyond it. Default: 1 MiB. */
+  highWaterMark?: number;
+}
+
+/**
+ * A file that appears under its final name only when complete: data goes to a hidden temporary file in the same
+ * directory (so the final rename is atomic on one filesystem), and commit() fsyncs and renames it. abort()
+ * removes the temporary file and never touches an existing file at the final path.
+ */
+export class AtomicFileWriter {
+  private bytesIn = 0;
+  private failure: Error | undefined;
+  private finished = false;
+
+  private constructor(
+    readonly finalPath: string,
+    readonly tempPath: string,
+    private readonly file: WriteStream,
+    private readonly gzip: Gzip | undefined,
+  ) {
+    const fail = (e: Error) => (this.failure ??= e);
+    file.on('error', fail);
+    gzip?.on('error', fail);
+  }
+
+  static async open(finalPath: string, options: AtomicFileOptions = {}): Promise<AtomicFileWriter> {
+    await checkWritable(finalPath);
+    const tempPath = join(dirname(finalPath), `.${basename(finalPath)}.${randomBytes(6).toString('hex')}.partial`);
+    const highWaterMark = options.highWaterMark ?? 1 << 20;
+    const file = createWriteStream(tempPath, { mode: options.mode ?? 0o600, flags: 'wx', highWaterMark });
+    try {
+      await once(file, 'open');
+    } catch (error) {
+      throw new OutputUnwritableError(`cannot write ${finalPath}: ${(error as Error).message}; check that the directory is writable`, { cause: error });
+    }
+    const level = typeof options.gzip === 'object' ? options.gzip.level : 6;
+    const gzip = options.gzip ? createGzip({ level, chunkSize: 64 * 1024 }) : undefined;
+    gzip?.pipe(file);
+    return new AtomicFileWriter(finalPath, tempPath, file, gzip);
+  }
+
+  /** Bytes handed to write(), before compression. */
+  get bytesWritten(): number {
+    return this.bytesIn;
+  }
+
+  /** Resolves once the stream can take more: this is where a fast source waits for a slow disk. */
+  async write(chunk: string | Buffer): Promise<void> {
+    this.throwIfFailed();
+    if (this.finished) throw new SinkError(`${this.finalPath} is already closed`);
+    const target = this.gzip ?? this.file;
+    this.bytesIn += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (!target.write(chunk)) {
+      await new Promise<void>((resolve, reject) => {
+        const onDrain = () => {
+          cleanup();
+          resolve();
+        };
+        const onError = (e: Error) => {
+          cleanup();
+          reject(this.wrap(e));
+        };
+        const cleanup = () => {
+          target.off('drain', onDrain);
+          this.file.off('error', onError);
+          this.gzip?.off('error', onError);
+        };
+        target.on('drain', onDrain);
+        this.file.on('error', onError);
+        this.gzip?.on('error', onError);
+      });
+    }
+    this.throwIfFailed();
+  }
+
+  /** Flushes, fsyncs and renames into place; returns the final path and its size on disk. */
+  async commit(): Promise<{ path: string; bytes: number }> {
+    this.throwIfFailed();
+    if (this.finished) throw new SinkError(`${this.finalPath} is already closed`);
+    this.finished = true;
+    try {
+      (this.gzip ?? this.file).end();
+      if (!this.file.closed) await once(this.file, 'close');
+      this.throwIfFailed();
+      const handle = await open(this.tempPath, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(this.tempPath, this.finalPath);
+      return { path: this.finalPath, bytes: (await stat(this.finalPath)).size };
+    } catch (error) {
+      await rm(this.tempPath, { force: true });
+      throw this.wrap(error as Error);
+    }
+  }
+
+  /** Discards everything written. Safe to call more than once and after a failed write or commit. */
+  async abort(): Promise<void> {
+    this.finished = true;
+    this.gzip?.destroy();
+    this.file.destroy();
+    if (!this.file.closed) await once(this.file, 'close').catch(() => undefined);
+    await rm(this.tempPath, { force: true });
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.wrap(this.failure);
+  }
+
+  private wrap(error: Error): Error {
+    if (error instanceof SinkError || error instanceof OutputUnwritableError) return error;
+    return new SinkError(`writing ${this.finalPath} failed: ${error.message}`, { cause: error });
+  }
+}
+
+/**
+ * Checks, without writing, that a file can be created at `path`: missing parent directories are created (an
+ * export into a fresh out/ folder should just work), and the path must not be a directory.
+ */
+export async function checkWritable(path: string): Promise<void> {
+  const dir = dirname(path);
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new OutputUnwritableError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} on ${dir}; check that the directory exists and is writable`, { cause: error });
+  }
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) throw new OutputUnwritableError(`cannot write ${path}: it is a directory; name a file`);
+}

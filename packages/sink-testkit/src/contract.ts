@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { ImageRecord, Sink } from '@qcs-export/core';
+import { deepFreeze, makeTestRecords } from './records.js';
+
+export interface SinkUnderTest {
+  sink: Sink;
+  /** What the destination holds after close(), read back with a real parser; at least a sha per record. */
+  readBack(): Promise<Array<{ sha: string } & Record<string, unknown>>>;
+  /** Files or targets that exist for this sink right now: final and temporary ones. */
+  leftovers(): Promise<string[]>;
+  teardown(): Promise<void>;
+}
+
+export interface SinkContractHarness {
+  name: string;
+  setup(): Promise<SinkUnderTest>;
+}
+
+async function withSink<T>(harness: SinkContractHarness, body: (s: SinkUnderTest) => Promise<T>): Promise<T> {
+  const s = await harness.setup();
+  try {
+    return await body(s);
+  } finally {
+    await s.teardown();
+  }
+}
+
+function batches(records: readonly ImageRecord[], size: number): ImageRecord[][] {
+  const out: ImageRecord[][] = [];
+  for (let i = 0; i < records.length; i += size) out.push(records.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The contract every sink must keep, as plain async functions (each throws when the sink breaks it), so a test
+ * can also prove the suite catches a broken sink.
+ */
+export const contractCases: Record<string, (h: SinkContractHarness) => Promise<void>> = {
+  'writes every record of every batch exactly once, in order': (h) =>
+    withSink(h, async ({ sink, readBack }) => {
+      const records = makeTestRecords(1200, { seed: 3 });
+      await sink.open();
+      for (const b of batches(records, 250)) await sink.write(b);
+      const summary = await sink.close();
+      const back = await readBack();
+      expect(back.map((r) => r.sha)).toEqual(records.map((r) => r.sha));
+      expect(summary.records).toBe(records.length);
+      expect(summary.rejected).toBe(0);
+      expect(summary.type).toMatch(/\S/);
+      expect(summary.target).toMatch(/\S/);
+    }),
+  'commits a valid, empty output when the export has no records': (h) =>
+    withSink(h, async ({ sink, readBack }) => {
+      await sink.open();
+      const summary = await sink.close();
+      expect(await readBack()).toEqual([]);
+      expect(summary.records).toBe(0);
+    }),
+  'shows nothing under the final name before close()': (h) =>
+    withSink(h, async ({ sink, readBack }) => {
+      await sink.open();
+      await sink.write(makeTestRecords(50));
+      await expect(readBack()).rejects.toThrow();
+      await sink.abort(new Error('test'));
+    }),
+  'leaves nothing behind when aborted after writes': (h) =>
+    withSink(h, async ({ sink, leftovers }) => {
+      await sink.open();
+      await sink.write(makeTestRecords(300));
+      await sink.abort(new Error('source failed'));
+      expect(await leftovers()).toEqual([]);
+    }),
+  'can be aborted before open() and twice, safely': (h) =>
+    withSink(h, async ({ sink, leftovers }) => {
+      await sink.abort(new Error('early'));
+      await sink.abort(new Error('again'));
+      expect(await leftovers()).toEqual([]);
+    }),
+  'rejects a write after abort()': (h) =>
+    withSink(h, async ({ sink }) => {
+      await sink.open();
+      await sink.abort(new Error('stop'));
+      await expect(sink.write(makeTestRecords(1))).rejects.toThrow();
+    }),
+  'round-trips hostile values and does not mutate the batches it is given': (h) =>
+    withSink(h, async ({ sink, readBack }) => {
+      const records = deepFreeze(makeTestRecords(40, { hostile: true, seed: 9 }));
+      await sink.open();
+      for (const b of batches(records, 7)) await sink.write(b);
+      await sink.close();
+      expect((await readBack()).map((r) => r.sha)).toEqual(records.map((r) => r.sha));
+    }),
+  'writes 5,000 records in batches of 250': (h) =>
+    withSink(h, async ({ sink, readBack }) => {
+      const records = makeTestRecords(5000, { seed: 5 });
+      await sink.open();
+      for (const b of batches(records, 250)) await sink.write(b);
+      const summary = await sink.close();
+      expect(summary.records).toBe(5000);
+      expect(new Set((await readBack()).map((r) => r.sha)).size).toBe(5000);
+    }),
+};
+
+/** Declares the contract suite for one sink. Call it at the top level of a sink's test file. */
+export function runSinkContract(harness: SinkContractHarness): void {
+  describe(`Sink contract: ${harness.name}`, () => {
+    for (const [name, run] of Object.entries(contractCases)) it(name, () => run(harness), 60_000);
+  });
+}

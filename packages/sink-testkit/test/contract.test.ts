@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { ImageRecord, Sink, SinkSummary } from '@qcs-export/core';
+import { contractCases, runSinkContract, type SinkContractHarness } from '../src/index.js';
+
+/** An in-memory sink: a committed list and a pending one, to exercise the contract itself. */
+function memoryHarness(flaw?: 'drops-a-record' | 'keeps-on-abort' | 'visible-early'): SinkContractHarness {
+  return {
+    name: `memory sink${flaw ? ` (${flaw})` : ''}`,
+    async setup() {
+      let pending: ImageRecord[] | undefined;
+      let committed: ImageRecord[] | undefined;
+      let aborted = false;
+      const sink: Sink = {
+        async open() {
+          pending = [];
+        },
+        async write(batch) {
+          if (aborted || !pending) throw new Error('not open');
+          pending.push(...(flaw === 'drops-a-record' ? batch.slice(1) : batch));
+          if (flaw === 'visible-early') committed = pending;
+        },
+        async close(): Promise<SinkSummary> {
+          committed = pending ?? [];
+          return { type: 'memory', target: 'memory', records: committed.length, rejected: 0 };
+        },
+        async abort() {
+          aborted = true;
+          if (flaw !== 'keeps-on-abort') pending = undefined;
+        },
+      };
+      return {
+        sink,
+        async readBack() {
+          if (!committed) throw new Error('nothing committed');
+          return committed.map((r) => ({ sha: r.sha }));
+        },
+        async leftovers() {
+          return pending ? ['pending'] : [];
+        },
+        async teardown() {},
+      };
+    },
+  };
+}
+
+runSinkContract(memoryHarness());
+
+describe('the contract suite catches broken sinks', () => {
+  it('fails a sink that drops a record', async () => {
+    await expect(contractCases['writes every record of every batch exactly once, in order']!(memoryHarness('drops-a-record'))).rejects.toThrow();
+  });
+  it('fails a sink that leaves output behind on abort', async () => {
+    await expect(contractCases['leaves nothing behind when aborted after writes']!(memoryHarness('keeps-on-abort'))).rejects.toThrow();
+  });
+  it('fails a sink whose output is visible before close', async () => {
+    await expect(contractCases['shows nothing under the final name before close()']!(memoryHarness('visible-early'))).rejects.toThrow();
+  });
+});
