@@ -1,1 +1,6 @@
-export {};
+export { loadConfig, parseConfig } from './config/load.js';
+export { configJsonSchema } from './config/json-schema.js';
+export type { Config, SinkConfig, SourceConfig } from './config/schema.js';
+export { sinkPlugins } from './registry.js';
+export { runExport, type RunDeps, type RunResult } from './run.js';
+export { formatSummary } from './summary.js';

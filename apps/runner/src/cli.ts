@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { AbortedError, assertSecureUrl, createConsoleLogger, ExitCode, isQcsError, Redactor, UsageError, type LogLevel, type RunContext } from '@qcs-export/core';
+import { describeSimulator, startSimulator } from '@qcs-export/qualys-simulator';
+import { configJsonSchema } from './config/json-schema.js';
+import { loadConfig } from './config/load.js';
+import { isSimulatorSource } from './config/schema.js';
+import { createProgress } from './progress.js';
+import { sinkPlugins } from './registry.js';
+import { rejectedError, runExport } from './run.js';
+import { registerSecrets } from './source-setup.js';
+import { formatSummary } from './summary.js';
+import { toolVersion } from './version.js';
+
+
+const USAGE = `qcs-export ${toolVersion}: export the Qualys Container Security image inventory
+
+Usage:
+  qcs-export run --config FILE [--log-level LEVEL] [--json]   run the export
+  qcs-export validate --config FILE                           check the config and its environment; writes nothing
+  qcs-export simulate [--port N] [--images N] [--seed N] [--latency MS]
+                                                              serve the Qualys simulator on 127.0.0.1
+  qcs-export schema                                           print the config's JSON Schema
+  qcs-export --help | --version
+
+Exit codes: 0 ok · 1 export failed · 2 invalid config or usage · 3 records rejected by a sink ·
+            4 authentication failed · 130 interrupted`;
+
+const redactor = new Redactor();
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? ExitCode.invalidConfig : ExitCode.ok;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${toolVersion}\n`);
+    return ExitCode.ok;
+  }
+  switch (command) {
+    case 'run':
+      return runCommand(rest);
+    case 'validate':
+      return validateCommand(rest);
+    case 'simulate':
+      return simulateCommand(rest);
+    case 'schema':
+      process.stdout.write(`${JSON.stringify(configJsonSchema(sinkPlugins), null, 2)}\n`);
+      return ExitCode.ok;
+    default:
+      throw new UsageError(`unknown command "${command}"; run qcs-export --help`);
+  }
+}
+
+function args(argv: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; run qcs-export --help`);
+  }
+}
+
+function configFlag(values: Record<string, string | boolean | undefined>): string {
+  const file = values['config'];
+  if (typeof file !== 'string' || file === '') throw new UsageError('--config FILE is required');
+  return file;
+}
+
+async function runCommand(argv: string[]): Promise<number> {
+  const values = args(argv, { config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' }, json: { type: 'boolean' } });
+  const config = await loadConfig(configFlag(values), sinkPlugins);
+  registerSecrets(config.source, redactor);
+  const level = (values['log-level'] as LogLevel | undefined) ?? config.run.logLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error`);
+  const json = values['json'] === true;
+  if (json && config.sinks.some((s) => (s.options as { path?: unknown }).path === '-')) {
+    throw new UsageError('--json prints the summary on stdout, but a sink already writes data there ("-"); drop one of them');
+  }
+  const logger = createConsoleLogger({ level, redactor });
+  const controller = new AbortController();
+  const onSignal = (name: string) => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    process.stderr.write(`\n${name}: stopping; removing partial output (press Ctrl-C again to quit at once)\n`);
+    controller.abort(new AbortedError(`interrupted by ${name}`));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  const result = await runExport(config, { plugins: sinkPlugins, logger, signal: controller.signal, progress: createProgress() });
+  if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stderr.write(`${redactor.redact(formatSummary(result))}\n`);
+  const rejected = rejectedError(result);
+  if (rejected) throw rejected;
+  return ExitCode.ok;
+}
+
+async function validateCommand(argv: string[]): Promise<number> {
+  const values = args(argv, { config: { type: 'string', short: 'c' } });
+  const config = await loadConfig(configFlag(values), sinkPlugins);
+  registerSecrets(config.source, redactor);
+  if (!isSimulatorSource(config.source)) assertSecureUrl(config.source.baseUrl, 'source.baseUrl');
+  const ctx: RunContext = {
+    startedAt: new Date(),
+    toolVersion,
+    sourceLabel: 'validate',
+    filter: config.source.filter,
+    baseDir: process.cwd(),
+    logger: createConsoleLogger({ redactor }),
+    signal: new AbortController().signal,
+  };
+  for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);
+  process.stdout.write(`config OK: ${config.file}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')})\n`);
+  return ExitCode.ok;
+}
+
+async function simulateCommand(argv: string[]): Promise<number> {
+  const values = args(argv, { port: { type: 'string' }, images: { type: 'string' }, seed: { type: 'string' }, latency: { type: 'string' } });
+  const int = (name: string, fallback: number) => {
+    const raw = values[name];
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got "${String(raw)}"`);
+    return n;
+  };
+  const sim = await startSimulator({ port: int('port', 8089), images: int('images', 2000), seed: int('seed', 1), latencyMs: int('latency', 0) });
+  process.stdout.write(`${describeSimulator(sim)}\nCtrl-C stops it.\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sim.close();
+  return ExitCode.ok;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (isQcsError(error)) {
+      process.stderr.write(`${redactor.redact(`error [${error.code}]: ${error.message}`)}\n`);
+      process.exitCode = error.exitCode;
+    } else {
+      const e = error as Error;
+      process.stderr.write(`${redactor.redact(`internal error: ${e?.message ?? String(error)}`)}\n`);
+      if (process.env['QCS_DEBUG']) process.stderr.write(`${redactor.redact(String(e?.stack))}\n`);
+      process.exitCode = ExitCode.failed;
+    }
+  },
+);

@@ -1,0 +1,106 @@
+import { AbortedError, imageSource, RecordsRejectedError, SinkError, type Logger, type RunContext, type Sink, type SinkPlugin, type SinkSummary } from '@qcs-export/core';
+import type { Config } from './config/schema.js';
+import type { Progress } from './progress.js';
+import { prepareSource } from './source-setup.js';
+import { toolVersion } from './version.js';
+
+export interface RunResult {
+  records: number;
+  pages: number;
+  requests: number;
+  retries: number;
+  rateLimitWaits: number;
+  duplicatesDropped: number;
+  durationMs: number;
+  source: string;
+  sinks: SinkSummary[];
+  rejected: number;
+}
+
+export interface RunDeps {
+  plugins: ReadonlyMap<string, SinkPlugin<any>>;
+  logger: Logger;
+  signal: AbortSignal;
+  /** Directory relative output paths resolve against. Default: the current working directory. */
+  baseDir?: string;
+  progress?: Progress;
+}
+
+/**
+ * One export: source → every sink. Each batch goes to all sinks at once and the next batch waits for all of them
+ * (the backpressure). Any failure, or an interrupt, aborts every sink, so no partial file is left under a final name.
+ */
+export async function runExport(config: Config, deps: RunDeps): Promise<RunResult> {
+  const started = Date.now();
+  const { logger, signal } = deps;
+  const prepared = await prepareSource(config.source, logger);
+  const ctx: RunContext = {
+    startedAt: new Date(started),
+    toolVersion,
+    sourceLabel: prepared.label,
+    filter: config.source.filter,
+    baseDir: deps.baseDir ?? process.cwd(),
+    logger,
+    signal,
+  };
+  const sinks: Array<{ name: string; sink: Sink }> = config.sinks.map((s) => ({
+    name: s.name,
+    sink: (deps.plugins.get(s.type) as SinkPlugin<unknown>).create(s.options, ctx),
+  }));
+  const source = imageSource({
+    client: prepared.client,
+    strategy: config.source.strategy,
+    filter: config.source.filter,
+    pageSize: config.source.pageSize,
+    prefetch: config.source.prefetch,
+    concurrency: config.source.concurrency,
+    signal,
+    logger,
+    onPage: (info) => deps.progress?.update(info),
+  });
+
+  try {
+    await Promise.all(sinks.map(({ sink }) => sink.open()));
+    for await (const batch of source) {
+      if (signal.aborted) throw new AbortedError();
+      await Promise.all(sinks.map(({ name, sink }) => sink.write(batch).catch((e: unknown) => Promise.reject(labelled(name, e)))));
+    }
+    if (signal.aborted) throw new AbortedError();
+    const summaries: SinkSummary[] = [];
+    for (const { name, sink } of sinks) summaries.push(await sink.close().catch((e: unknown) => Promise.reject(labelled(name, e))));
+    deps.progress?.done();
+    const stats = prepared.client.stats;
+    const rejected = summaries.reduce((n, s) => n + s.rejected, 0);
+    const result: RunResult = {
+      records: source.stats.records,
+      pages: source.stats.pages,
+      requests: stats.requests,
+      retries: stats.retries,
+      rateLimitWaits: stats.rateLimitWaits,
+      duplicatesDropped: source.stats.duplicatesDropped,
+      durationMs: Date.now() - started,
+      source: prepared.label,
+      sinks: summaries,
+      rejected,
+    };
+    return result;
+  } catch (error) {
+    deps.progress?.done();
+    const reason = signal.aborted ? new AbortedError() : error;
+    await Promise.all(sinks.map(({ sink }) => sink.abort(reason).catch((e: unknown) => logger.warn(`aborting a sink failed: ${(e as Error).message}`))));
+    throw reason;
+  } finally {
+    await prepared.close();
+  }
+}
+
+/** The rejected-records outcome is reported after the summary, as exit code 3. */
+export function rejectedError(result: RunResult): RecordsRejectedError | undefined {
+  if (result.rejected === 0) return undefined;
+  return new RecordsRejectedError(result.rejected, `${result.rejected} records were rejected by a sink; see its dead-letter output in the summary above`);
+}
+
+function labelled(name: string, error: unknown): unknown {
+  if (error instanceof SinkError) return new SinkError(`sink "${name}": ${error.message}`, { cause: error });
+  return error;
+}

@@ -1,0 +1,64 @@
+import { QualysClient, Redactor, type Logger, type QualysAuth } from '@qcs-export/core';
+import { startSimulator, type QualysSimulator } from '@qcs-export/qualys-simulator';
+import { isSimulatorSource, type SourceConfig } from './config/schema.js';
+import { toolVersion } from './version.js';
+
+export interface PreparedSource {
+  client: QualysClient;
+  /** Shown in the summary and in outputs; never contains credentials. */
+  label: string;
+  close(): Promise<void>;
+}
+
+export function authOf(source: Exclude<SourceConfig, { simulator: unknown }>): QualysAuth {
+  const a = source.auth as Record<string, unknown>;
+  if ('token' in a) return { kind: 'token', token: String(a['token']) };
+  if ('basic' in a) {
+    const b = a['basic'] as { username: string; password: string };
+    return { kind: 'basic', username: b.username, password: b.password };
+  }
+  return { kind: 'jwt', username: String(a['username']), password: String(a['password']) };
+}
+
+/** Registers every credential of the source with the redactor, so no log line or error can print it. */
+export function registerSecrets(source: SourceConfig, redactor: Redactor): void {
+  if (isSimulatorSource(source)) return;
+  const auth = authOf(source);
+  if (auth.kind === 'token') redactor.add(auth.token);
+  else redactor.add(auth.password);
+}
+
+/** Connects to Qualys, or starts the embedded simulator on loopback and connects to that. */
+export async function prepareSource(source: SourceConfig, logger: Logger): Promise<PreparedSource> {
+  const userAgent = `qcs-export/${toolVersion}`;
+  if (isSimulatorSource(source)) {
+    const s = source.simulator;
+    const sim: QualysSimulator = await startSimulator({
+      images: s.images,
+      seed: s.seed,
+      latencyMs: s.latencyMs,
+      updatesDuringCrawl: s.updatesPerCall > 0 ? { everyRequests: 2, count: s.updatesPerCall } : false,
+    });
+    const client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, logger, userAgent });
+    logger.info(`embedded Qualys simulator: ${s.images} images at ${sim.url}`);
+    return {
+      client,
+      label: `simulator (${s.images} images, seed ${s.seed})`,
+      close: async () => {
+        await client.close();
+        await sim.close();
+      },
+    };
+  }
+  const client = new QualysClient({
+    baseUrl: source.baseUrl,
+    auth: authOf(source),
+    logger,
+    userAgent,
+    connectTimeoutMs: source.timeouts?.connectMs,
+    headersTimeoutMs: source.timeouts?.headersMs,
+    bodyTimeoutMs: source.timeouts?.bodyMs,
+    retry: source.retries !== undefined ? { maxRetries: source.retries } : undefined,
+  });
+  return { client, label: new URL(source.baseUrl).origin, close: () => client.close() };
+}
