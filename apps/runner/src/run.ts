@@ -60,9 +60,14 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
   });
 
   try {
+    // The first page (login included) comes before any sink opens: bad credentials or a rejected filter
+    // then fail the run without creating a single file or directory.
+    const pages = source[Symbol.asyncIterator]();
+    let next = await pages.next();
     await Promise.all(sinks.map(({ sink }) => sink.open()));
-    for await (const batch of source) {
+    for (; !next.done; next = await pages.next()) {
       if (signal.aborted) throw new AbortedError();
+      const batch = next.value;
       await Promise.all(sinks.map(({ name, sink }) => sink.write(batch).catch((e: unknown) => Promise.reject(labelled(name, e)))));
     }
     if (signal.aborted) throw new AbortedError();

@@ -34,7 +34,7 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
     return `${file}:${line}:${col}`;
   };
   if (doc.errors.length > 0) {
-    throw new ConfigError(['the config is not valid YAML:', ...doc.errors.map((e) => `  ${where(e.pos[0])}: ${e.message.split('\n')[0]}`)].join('\n'));
+    throw new ConfigError(['the config is not valid YAML:', ...doc.errors.slice(0, 5).map((e) => `  ${where(e.pos[0])}: ${e.message.split('\n')[0]}`)].join('\n'));
   }
   const problems: Problem[] = interpolateDocument(doc, env);
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;

@@ -1,0 +1,216 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSimulator, type QualysSimulator, type SimulatorOptions } from '@qcs-export/qualys-simulator';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const PASSWORD = 'S3cr3t&=+ pw%';
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let dir: string;
+let sim: QualysSimulator | undefined;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'qcs-cli-'));
+});
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}, during?: (child: ReturnType<typeof spawn>) => void): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    during?.(child);
+  });
+}
+
+async function simulator(options: SimulatorOptions = {}): Promise<QualysSimulator> {
+  sim = await startSimulator({ images: 3000, credentials: { username: 'auditor', password: PASSWORD }, rateLimit: false, ...options });
+  return sim;
+}
+
+async function config(body: string): Promise<string> {
+  const file = join(dir, 'config.yaml');
+  await writeFile(file, body);
+  return file;
+}
+
+function liveConfig(url: string, sinks: string, extra = ''): string {
+  return `source:
+  baseUrl: ${url}
+  auth:
+    username: auditor
+    password: \${QUALYS_PASSWORD}
+  pageSize: 250
+${extra}sinks:
+${sinks}`;
+}
+
+const shasOf = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { sha: string }).sha);
+
+describe('qcs-export run (the built CLI against the simulator over loopback)', () => {
+  it('exports every image exactly once, exit 0, with a summary', async () => {
+    const s = await simulator();
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n'));
+    const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.stderr).toMatch(/exported 3,000 images/);
+    expect(r.code).toBe(0);
+    const shas = shasOf(await readFile(join(dir, 'out/images.jsonl'), 'utf8'));
+    expect(shas).toHaveLength(3000);
+    expect(new Set(shas)).toEqual(new Set(s.images().map((i) => i.sha)));
+    expect(r.stderr + r.stdout).not.toContain(PASSWORD);
+  });
+
+  it('--json prints the run summary as JSON on stdout', async () => {
+    const s = await simulator({ images: 300 });
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: a.jsonl\n'));
+    const r = await cli(['run', '-c', file, '--json'], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { records: number; sinks: Array<{ type: string; records: number }> };
+    expect(summary.records).toBe(300);
+    expect(summary.sinks[0]).toMatchObject({ type: 'jsonl', records: 300 });
+  });
+
+  it('a wrong password exits 4 with an actionable message, writes no file and never prints the password', async () => {
+    const s = await simulator();
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n'));
+    const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: 'wr0ng&=+pw' });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/error \[QCS_AUTH_FAILED\]: Qualys refused the username\/password \(401/);
+    expect(r.stderr).not.toContain('wr0ng');
+    expect(await readdir(dir)).toEqual(['config.yaml']);
+  });
+
+  it('a token the server refuses exits 4 and the token appears nowhere', async () => {
+    const s = await simulator();
+    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2VjcmV0LXNpZ25hdHVyZQ';
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: o.jsonl\n').replace(/  auth:\n.*\n.*\n/, '  auth:\n    token: ${QUALYS_TOKEN}\n'));
+    const r = await cli(['run', '--config', file], { QUALYS_TOKEN: token });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/token may have expired/);
+    expect(r.stderr + r.stdout).not.toContain('c2VjcmV0');
+  });
+
+  it('a filter the server rejects exits 2 with the server message', async () => {
+    const s = await simulator();
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: o.jsonl\n', '  filter: "nosuchfield:1"\n'));
+    const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/QCS_FILTER_REJECTED.*unknown token "nosuchfield".*Check source.filter/);
+    expect(await readdir(dir)).toEqual(['config.yaml']);
+  });
+
+  it('an unwritable output path exits 2 and leaves no other sink output', async () => {
+    const s = await simulator();
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: good/a.jsonl\n  - type: jsonl\n    path: /etc/hostname/b.jsonl\n'));
+    const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/QCS_OUTPUT_UNWRITABLE.*\/etc\/hostname\/b\.jsonl/);
+    expect(await readdir(join(dir, 'good')).catch(() => [])).toEqual([]);
+  });
+
+  it('a source failure mid-run exits 1 and removes every partial file', async () => {
+    const s = await simulator({ images: 20_000, latencyMs: 15 });
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/a.jsonl\n  - type: jsonl\n    path: out/b.jsonl.gz\n', '  retries: 1\n  concurrency: 1\n'));
+    const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD }, () => {
+      const timer = setInterval(() => {
+        if (s.stats.requests > 8) {
+          s.inject({ kind: 'status', status: 503, count: 1000 });
+          clearInterval(timer);
+        }
+      }, 5);
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/QCS_HTTP_ERROR.*503/);
+    expect(await readdir(join(dir, 'out'))).toEqual([]);
+  });
+
+  it('a server that drops the connection mid-body is retried and the export still completes', async () => {
+    const s = await simulator({ images: 2000, faults: [{ kind: 'truncate', count: 2 }, { kind: 'drop' }, { kind: 'garbage' }] });
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: a.jsonl\n'));
+    const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/retries 4/);
+    expect(new Set(shasOf(await readFile(join(dir, 'a.jsonl'), 'utf8'))).size).toBe(2000);
+  });
+
+  it('SIGINT mid-run exits 130 and leaves no file', async () => {
+    const s = await simulator({ images: 20_000, latencyMs: 40 });
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/a.jsonl\n', '  concurrency: 1\n'));
+    const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD }, (child) => {
+      const timer = setInterval(() => {
+        if (s.stats.requests > 6) {
+          child.kill('SIGINT');
+          clearInterval(timer);
+        }
+      }, 5);
+    });
+    expect(r.code).toBe(130);
+    expect(await readdir(join(dir, 'out')).catch(() => [])).toEqual([]);
+  });
+
+  it('the embedded simulator source needs no credentials', async () => {
+    const file = await config('source:\n  simulator: { images: 1500, updatesPerCall: 3 }\nsinks:\n  - type: jsonl\n    path: demo.jsonl\n');
+    const r = await cli(['run', '--config', file]);
+    expect(r.code).toBe(0);
+    const shas = shasOf(await readFile(join(dir, 'demo.jsonl'), 'utf8'));
+    expect(new Set(shas).size).toBe(1500);
+    expect(shas).toHaveLength(1500);
+  });
+});
+
+describe('qcs-export validate, usage and config errors', () => {
+  it('validate accepts a good config and writes nothing', async () => {
+    const file = await config(liveConfig('https://gateway.qg1.apps.qualys.com', '  - type: jsonl\n    path: out/x.jsonl\n'));
+    const r = await cli(['validate', '--config', file], { QUALYS_PASSWORD: 'x' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/config OK: .* https:\/\/gateway\.qg1\.apps\.qualys\.com → 1 sink \(jsonl\)/);
+    expect((await readdir(dir)).sort()).toEqual(['config.yaml', 'out']);
+    expect(await readdir(join(dir, 'out'))).toEqual([]);
+  });
+
+  it('a missing environment variable exits 2 naming it, with line and path', async () => {
+    const file = await config(liveConfig('https://gateway.qg1.apps.qualys.com', '  - type: jsonl\n    path: x.jsonl\n'));
+    const r = await cli(['validate', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/config\.yaml:5:15 source\.auth\.password: QUALYS_PASSWORD is not set/);
+  });
+
+  it('http:// to a remote host, pageSize 5000 and an unknown sink type are all reported, exit 2', async () => {
+    const file = await config(liveConfig('http://gateway.qg1.apps.qualys.com', '  - type: csvv\n    path: x\n', '  pageSize: 5000\n').replace('  pageSize: 250\n', ''));
+    const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: 'x' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/3 problems/);
+    expect(r.stderr).toMatch(/plain http:\/\//);
+    expect(r.stderr).toMatch(/from 1 to 1000/);
+    expect(r.stderr).toMatch(/unknown sink type "csvv"/);
+  });
+
+  it('an unknown command or flag exits 2 with a pointer to --help', async () => {
+    expect((await cli(['export'])).code).toBe(2);
+    const r = await cli(['run', '--cfg', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--help/);
+  });
+
+  it('schema prints a JSON Schema naming the sink types', async () => {
+    const r = await cli(['schema']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('"jsonl"');
+    expect(JSON.parse(r.stdout)).toHaveProperty('properties.sinks');
+  });
+});
