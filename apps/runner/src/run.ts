@@ -59,10 +59,10 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     onPage: (info) => deps.progress?.update(info),
   });
 
+  const pages = source[Symbol.asyncIterator]();
   try {
     // The first page (login included) comes before any sink opens: bad credentials or a rejected filter
     // then fail the run without creating a single file or directory.
-    const pages = source[Symbol.asyncIterator]();
     let next = await pages.next();
     await Promise.all(sinks.map(({ sink }) => sink.open()));
     for (; !next.done; next = await pages.next()) {
@@ -95,6 +95,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     await Promise.all(sinks.map(({ sink }) => sink.abort(reason).catch((e: unknown) => logger.warn(`aborting a sink failed: ${(e as Error).message}`))));
     throw reason;
   } finally {
+    await pages.return?.();
     await prepared.close();
   }
 }

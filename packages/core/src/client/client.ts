@@ -70,8 +70,8 @@ export class QualysClient implements QualysGetter {
     let rateWaits = 0;
     return this.withRetries(what, options.signal, async () => {
       await this.waitForBudget(bucket, options.signal);
-      const usedJwt = this.credentials.currentJwt();
       const authorization = await this.credentials.header(options.signal);
+      const usedJwt = this.credentials.currentJwt();
       const res = await this.send(what, url, { method: 'GET', headers: { accept: 'application/json', authorization, 'user-agent': this.userAgent } }, options.signal);
       this.budget.observe(bucket, res.headers);
       if (res.status === 401) {
