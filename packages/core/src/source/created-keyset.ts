@@ -23,6 +23,8 @@ export interface KeysetContext {
   maxExclusions: number;
   request: RequestOptions;
   emit: (records: ImageRecord[]) => Promise<void>;
+  /** Told the server's count of the first page of an unbounded window: the total of the whole export. */
+  onTotal?: (count: number) => void;
 }
 
 /**
@@ -34,38 +36,54 @@ export interface KeysetContext {
 export async function crawlCreatedWindow(ctx: KeysetContext, window: CreatedWindow): Promise<void> {
   let low = window.from;
   let excluded: Array<{ uuid: string; sha: string }> = [];
-  for (;;) {
-    const filter = andFilters(
+  const query = () =>
+    andFilters(
       ctx.filter,
       low !== null ? `created>=${low}` : undefined,
       window.until !== null ? `created<${window.until}` : undefined,
       excludeUuids(excluded.map((e) => e.uuid)),
     );
-    const page = await fetchPage(ctx, filter, 1);
+  let pending: Promise<RawPage> | undefined = fetchPage(ctx, query(), 1);
+  while (pending) {
+    const page = await pending;
+    pending = undefined;
+    if (low === null && window.until === null && page.count !== undefined) ctx.onTotal?.(page.count);
     const keys = checkPage(page, low, window.until, excluded);
-    if (page.data.length > 0) await ctx.emit(page.data.map((raw) => normalizeImage(raw, 'images')));
-    if (page.data.length < ctx.pageSize) return;
-
-    const last = keys[keys.length - 1] as number;
-    const tail: Array<{ uuid: string; sha: string }> = [];
-    let tailHasNoUuid = false;
-    for (let i = keys.length - 1; i >= 0 && keys[i] === last; i--) {
-      const raw = page.data[i] as Record<string, unknown>;
-      const uuid = raw['uuid'];
-      if (typeof uuid !== 'string' || uuid === '') tailHasNoUuid = true;
-      tail.push({ uuid: String(uuid), sha: String(raw['sha']) });
+    const full = page.data.length >= ctx.pageSize;
+    let tieGroup: { created: number; seen: Set<string> } | undefined;
+    if (full) {
+      const last = keys[keys.length - 1] as number;
+      const tail: Array<{ uuid: string; sha: string }> = [];
+      let tailHasNoUuid = false;
+      for (let i = keys.length - 1; i >= 0 && keys[i] === last; i--) {
+        const raw = page.data[i] as Record<string, unknown>;
+        const uuid = raw['uuid'];
+        if (typeof uuid !== 'string' || uuid === '') tailHasNoUuid = true;
+        tail.push({ uuid: String(uuid), sha: String(raw['sha']) });
+      }
+      const nextExcluded = last === low ? excluded.concat(tail) : tail;
+      if (tailHasNoUuid || nextExcluded.length > ctx.maxExclusions) {
+        // Too many images share this `created` value (reproducible builds report 0) to list them in one URL:
+        // page through that single value by page number instead, then continue strictly after it.
+        tieGroup = { created: last, seen: new Set(nextExcluded.map((e) => e.sha)) };
+        low = last + 1;
+        excluded = [];
+      } else {
+        low = last;
+        excluded = nextExcluded;
+        // The next query depends only on raw keys, so it goes out before this page is normalized and handed on.
+        pending = fetchPage(ctx, query(), 1);
+      }
     }
-    const nextExcluded = last === low ? excluded.concat(tail) : tail;
-    if (tailHasNoUuid || nextExcluded.length > ctx.maxExclusions) {
-      // Too many images share this `created` value (reproducible builds report 0) to list them in one URL:
-      // page through that single value by page number instead, then continue strictly after it.
-      await crawlTieGroup(ctx, last, new Set(nextExcluded.map((e) => e.sha)));
-      low = last + 1;
-      excluded = [];
-      if (window.until !== null && low >= window.until) return;
-    } else {
-      low = last;
-      excluded = nextExcluded;
+    try {
+      if (page.data.length > 0) await ctx.emit(page.data.map((raw) => normalizeImage(raw, 'images')));
+    } catch (error) {
+      pending?.catch(() => undefined);
+      throw error;
+    }
+    if (tieGroup) {
+      await crawlTieGroup(ctx, tieGroup.created, tieGroup.seen);
+      if (window.until === null || (low as number) < window.until) pending = fetchPage(ctx, query(), 1);
     }
   }
 }

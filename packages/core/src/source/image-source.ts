@@ -48,11 +48,12 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
       pageSize,
       maxExclusions: options.maxExclusions ?? 100,
       request: { signal: options.signal },
+      onTotal: (count: number) => (expectedTotal = count),
     };
     return {
       async *[Symbol.asyncIterator]() {
         const plan = await planCreatedWindows(ctx, concurrency);
-        expectedTotal = plan.expectedTotal;
+        expectedTotal ??= plan.expectedTotal;
         logger.debug('images strategy plan', { windows: plan.windows.length, expectedTotal });
         yield* crawlWindowsInOrder(ctx, plan.windows, concurrency, prefetchPages, options.signal);
       },
