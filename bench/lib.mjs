@@ -21,8 +21,8 @@ export async function startSimulatorProcess(options) {
 }
 
 /** Runs one benchmark case in a fresh Node process; the case prints one JSON line of figures last. */
-export async function runCase(script, args) {
-  const child = spawn(process.execPath, [join(here, 'cases', script), ...args.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function runCase(script, args, nodeFlags = []) {
+  const child = spawn(process.execPath, [...nodeFlags, join(here, 'cases', script), ...args.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const code = await new Promise((r) => child.on('exit', r));

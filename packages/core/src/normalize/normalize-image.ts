@@ -50,13 +50,14 @@ class FieldReader {
     return isUnreadableDate(v, iso) ? this.keep(key, v) : iso;
   }
   number(key: string) {
-    const v = this.raw[key];
-    const n = toNumber(v);
-    return n === null && v !== null && v !== undefined && v !== '' ? this.keep(key, v) : n;
+    return this.numeric(key, toNumber);
   }
   count(key: string) {
+    return this.numeric(key, toCount);
+  }
+  private numeric(key: string, convert: (v: unknown) => number | null) {
     const v = this.raw[key];
-    const n = toCount(v);
+    const n = convert(v);
     return n === null && v !== null && v !== undefined && v !== '' ? this.keep(key, v) : n;
   }
   string(key: string) {
