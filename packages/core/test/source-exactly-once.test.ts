@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type QualysSimulator, type SimulatorOptions } from '@qcs-export/qualys-simulator';
-import { AbortedError, imageSource, QualysClient, type ImageRecord, type ImageSourceOptions } from '../src/index.js';
+import { AbortedError, imageSource, QualysClient, type ImageRecord, type ImageSourceOptions, type QualysGetter } from '../src/index.js';
 
 let sim: QualysSimulator | undefined;
 let client: QualysClient | undefined;
@@ -114,6 +114,24 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
     // 2 windows × (2 queued + 1 being handed over) + the page consumed, with a little slack for in-flight requests
     expect(fetched).toBeLessThanOrEqual(2 * 3 + 3);
     await iterator.return?.();
+  });
+
+  it('makes no further call once the consumer stops reading, even with windows still unstarted', async () => {
+    const { client } = await setup({ images: 20_000, seed: 8, latencyMs: 5 });
+    let stopped = false;
+    let callsAfterStop = 0;
+    const counting: QualysGetter = {
+      get: (path, query, options) => {
+        if (stopped) callsAfterStop++;
+        return client.get(path, query, options);
+      },
+    };
+    const iterator = imageSource({ client: counting, pageSize: 250, concurrency: 2 })[Symbol.asyncIterator]();
+    await iterator.next();
+    await iterator.return?.();
+    stopped = true;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(callsAfterStop).toBe(0);
   });
 
   it('stops with AbortedError when the run is interrupted mid-crawl', async () => {

@@ -194,6 +194,9 @@ export class QualysClient implements QualysGetter {
     } catch (error) {
       if (error instanceof Retryable) throw error;
       if (signal?.aborted) throw new AbortedError();
+      const code = (error as { code?: string }).code;
+      // The client itself was closed (the run is ending): retrying cannot help and would only delay the exit.
+      if (code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED') throw new AbortedError(`${what}: the client was closed`);
       throw new Retryable(transportError(what, this.base, error));
     }
   }

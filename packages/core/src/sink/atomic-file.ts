@@ -138,7 +138,9 @@ export async function checkWritable(path: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (error) {
-    throw new OutputUnwritableError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} on ${dir}; check that the directory exists and is writable`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? `a parent of ${dir} is a file, not a directory` : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `${dir} is not writable (${code})` : `${code ?? (error as Error).message} on ${dir}`;
+    throw new OutputUnwritableError(`cannot write ${path}: ${why}; choose a path in a writable directory`, { cause: error });
   }
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) throw new OutputUnwritableError(`cannot write ${path}: it is a directory; name a file`);

@@ -106,8 +106,9 @@ export async function* crawlWindowsInOrder(
   const started: Array<AsyncIterator<ImageRecord[]>> = [];
   let producing = 0;
   let reading = 0;
+  let closed = false;
   const fill = () => {
-    while (started.length < windows.length && producing < Math.max(1, concurrency) && started.length < reading + 2 * Math.max(1, concurrency)) {
+    while (!closed && started.length < windows.length && producing < Math.max(1, concurrency) && started.length < reading + 2 * Math.max(1, concurrency)) {
       const window = windows[started.length] as CreatedWindow;
       producing++;
       const pages = prefetch<ImageRecord[]>(
@@ -136,6 +137,8 @@ export async function* crawlWindowsInOrder(
       }
     }
   } finally {
+    // No window may start once the reader has gone, or its producer would run with nobody to stop it.
+    closed = true;
     await Promise.all(started.map((it) => it.return?.()));
   }
 }
