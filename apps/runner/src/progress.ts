@@ -11,7 +11,7 @@ export interface Progress {
  */
 export function createProgress(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): Progress {
   const started = now();
-  let lastPrint = 0;
+  let lastPrint = -Infinity;
   let drawn = false;
   const line = (info: PageInfo) => {
     const seconds = Math.max(0.001, (now() - started) / 1000);
