@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { AbortedError, assertSecureUrl, createConsoleLogger, ExitCode, isQcsError, Redactor, UsageError, type LogLevel, type RunContext } from '@qcs-export/core';
+import { AbortedError, createConsoleLogger, ExitCode, isQcsError, Redactor, UsageError, type LogLevel, type RunContext } from '@qcs-export/core';
 import { describeSimulator, startSimulator } from '@qcs-export/qualys-simulator';
 import { configJsonSchema } from './config/json-schema.js';
 import { loadConfig } from './config/load.js';
@@ -99,7 +99,6 @@ async function validateCommand(argv: string[]): Promise<number> {
   const values = args(argv, { config: { type: 'string', short: 'c' } });
   const config = await loadConfig(configFlag(values), sinkPlugins);
   registerSecrets(config.source, redactor);
-  if (!isSimulatorSource(config.source)) assertSecureUrl(config.source.baseUrl, 'source.baseUrl');
   const ctx: RunContext = {
     startedAt: new Date(),
     toolVersion,
