@@ -163,13 +163,15 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     expect(await readdir(join(dir, 'out')).catch(() => [])).toEqual([]);
   });
 
-  it('the embedded simulator source needs no credentials', async () => {
-    const file = await config('source:\n  simulator: { images: 1500, updatesPerCall: 3 }\nsinks:\n  - type: jsonl\n    path: demo.jsonl\n');
+  it('the embedded simulator source needs no credentials, and every sink gets the same images', async () => {
+    const file = await config('source:\n  simulator: { images: 1500, updatesPerCall: 3 }\nsinks:\n  - type: jsonl\n    path: demo.jsonl\n  - type: csv\n    path: demo.csv\n    columns: [sha]\n');
     const r = await cli(['run', '--config', file]);
     expect(r.code).toBe(0);
     const shas = shasOf(await readFile(join(dir, 'demo.jsonl'), 'utf8'));
     expect(new Set(shas).size).toBe(1500);
     expect(shas).toHaveLength(1500);
+    const csvShas = (await readFile(join(dir, 'demo.csv'), 'utf8')).replace(/^\ufeff/, '').trim().split('\r\n').slice(1);
+    expect(csvShas).toEqual(shas);
   });
 });
 

@@ -66,7 +66,7 @@ describe('config: validation errors give file:line:col and path', () => {
   });
 
   it('an unknown sink type lists the known ones', () => {
-    expect(problems(live().replace('type: jsonl', 'type: parquet'), env)).toMatch(/cfg\.yaml:7:\d+ sinks\[0\]\.type: unknown sink type "parquet"; known types: jsonl/);
+    expect(problems(live().replace('type: jsonl', 'type: parquet'), env)).toMatch(/cfg\.yaml:7:\d+ sinks\[0\]\.type: unknown sink type "parquet"; known types: jsonl, csv/);
   });
 
   it('unknown keys are errors, at every level', () => {

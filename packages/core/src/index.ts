@@ -8,3 +8,4 @@ export * from './client/index.js';
 export * from './normalize/index.js';
 export * from './source/types.js';
 export * from './source/index.js';
+export * from './columns/index.js';

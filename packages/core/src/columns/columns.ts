@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import type { ImageRecord, RepoDigest, RepoTag } from '../record.js';
+
+/** How a tabular sink should present a column: Excel formats dates and numbers by it; CSV writes all as text. */
+export type ColumnType = 'string' | 'number' | 'date' | 'boolean' | 'auto';
+/** One cell. Dates are ISO-8601 UTC strings in a 'date' column; null is an empty cell. */
+export type CellValue = string | number | boolean | null;
+
+export interface Column {
+  /** The dot path or name the column was made from. */
+  key: string;
+  header: string;
+  type: ColumnType;
+  value(record: ImageRecord): CellValue;
+}
+
+/** A column in the config: a dot path, or a path with its own header. */
+export const columnSpecSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    /** Dot path into the record, e.g. vulnerabilityCounts.severity5Count or extra.sbomSummary.packages. */
+    path: z.string().min(1),
+    /** Header text. Default: the default column's header for known paths, else the path. */
+    header: z.string().optional(),
+  }),
+]);
+export type ColumnSpec = z.output<typeof columnSpecSchema>;
+
+/** Options every tabular sink takes, so CSV and Excel show the same values for the same record. */
+export const tabularOptionsShape = {
+  /** Columns to write, in order. Default: the compliance column set (see the README's column reference). */
+  columns: z.array(columnSpecSchema).min(1, 'columns must name at least one column; leave it out for the default set').optional(),
+  /** Separator for multi-valued fields (tags, digests, scan types) in one cell. Default: "; ". */
+  joinWith: z.string().default('; '),
+};
+
+const repoTag = (r: RepoTag) => `${r.registry ? `${r.registry}/` : ''}${r.repository ?? ''}${r.tag ? `:${r.tag}` : ''}`;
+const repoDigest = (d: RepoDigest) => `${d.registry ? `${d.registry}/` : ''}${d.repository ?? ''}@${d.digest && !d.digest.includes(':') ? `sha256:${d.digest}` : (d.digest ?? '')}`;
+
+interface Known {
+  header: string;
+  type: ColumnType;
+  /** A presentation for values a plain path walk would render poorly (objects in arrays). */
+  format?: (record: ImageRecord, join: string) => CellValue;
+}
+
+const count = (header: string): Known => ({ header, type: 'number' });
+const date = (header: string): Known => ({ header, type: 'date' });
+
+/** Paths with a header and type of their own; all other paths work too, typed by their values. */
+const KNOWN: Record<string, Known> = {
+  sha: { header: 'Image SHA', type: 'string' },
+  imageId: { header: 'Image ID', type: 'string' },
+  uuid: { header: 'Qualys UUID', type: 'string' },
+  repo: { header: 'Repositories', type: 'string', format: (r, j) => joined(r.repo.map(repoTag), j) },
+  repoDigests: { header: 'Digests', type: 'string', format: (r, j) => joined(r.repoDigests.map(repoDigest), j) },
+  labels: { header: 'Labels', type: 'string', format: (r, j) => joined(r.labels.map((l) => (l.value === null ? l.key : `${l.key}=${l.value}`)), j) },
+  created: date('Created'),
+  updated: date('Updated'),
+  lastScanned: { header: 'Last Scanned', type: 'date', format: (r) => r.lastScanned ?? r.lastVmScanDate },
+  lastVmScanDate: date('Last VM Scan'),
+  lastUsedDate: date('Last Used'),
+  lastComplianceScanDate: date('Last Compliance Scan'),
+  size: count('Size (bytes)'),
+  'vulnerabilityCounts.severity1Count': count('Severity 1'),
+  'vulnerabilityCounts.severity2Count': count('Severity 2'),
+  'vulnerabilityCounts.severity3Count': count('Severity 3'),
+  'vulnerabilityCounts.severity4Count': count('Severity 4'),
+  'vulnerabilityCounts.severity5Count': count('Severity 5'),
+  'vulnerabilityCounts.total': count('Vulnerabilities (total)'),
+  riskScore: count('Risk Score'),
+  maxQdsScore: count('Max QDS'),
+  qdsSeverity: { header: 'QDS Severity', type: 'string' },
+  criticality: count('Criticality'),
+  scanStatus: { header: 'Scan Status', type: 'string' },
+  scanTypes: { header: 'Scan Types', type: 'string' },
+  source: { header: 'Source', type: 'string' },
+  operatingSystem: { header: 'Operating System', type: 'string' },
+  'lastFoundOnHost.hostname': { header: 'Last Host', type: 'string' },
+  'lastFoundOnHost.ipAddress': { header: 'Last Host IP', type: 'string' },
+  'compliance.passCount': count('Compliance Pass'),
+  'compliance.failCount': count('Compliance Fail'),
+  'compliance.errorCount': count('Compliance Error'),
+  associatedContainersCount: count('Containers'),
+  associatedHostsCount: count('Hosts'),
+  isDockerHubOfficial: { header: 'Docker Hub Official', type: 'boolean' },
+};
+
+/** The compliance report's columns, in order, when a sink names none. */
+export const DEFAULT_COLUMNS: readonly string[] = [
+  'sha', 'imageId', 'repo', 'repoDigests', 'created', 'updated', 'lastScanned', 'size',
+  'vulnerabilityCounts.severity1Count', 'vulnerabilityCounts.severity2Count', 'vulnerabilityCounts.severity3Count',
+  'vulnerabilityCounts.severity4Count', 'vulnerabilityCounts.severity5Count', 'vulnerabilityCounts.total',
+  'riskScore', 'qdsSeverity', 'scanStatus', 'scanTypes', 'lastFoundOnHost.hostname', 'lastFoundOnHost.ipAddress',
+  'compliance.passCount', 'compliance.failCount', 'associatedContainersCount', 'associatedHostsCount',
+];
+
+/** Fields a path may start with: the record's own keys (see record.ts), `extra` for pass-through fields. */
+const RECORD_KEYS = new Set([
+  'sha', 'imageId', 'uuid', 'repo', 'repoDigests', 'created', 'updated', 'lastUsedDate', 'lastScanned', 'lastVmScanDate',
+  'lastComplianceScanDate', 'lastAssessed', 'firstFound', 'riskScoreCalculatedDate', 'criticalityUpdated',
+  'sbomLayerProcessingTimestamp', 'baseImageProcessingTimestamp', 'size', 'operatingSystem', 'author', 'dockerVersion',
+  'customerUuid', 'vulnerabilityCounts', 'vulnerabilities', 'riskScore', 'maxQdsScore', 'qdsSeverity', 'criticality',
+  'associatedContainersCount', 'associatedHostsCount', 'childImagesCount', 'source', 'scanTypes', 'scanStatus',
+  'scanErrorCode', 'scanErrorMessage', 'isDockerHubOfficial', 'isInstrumented', 'isContinuouslyAssessed',
+  'instrumentedFrom', 'instrumentationState', 'lastFoundOnHost', 'compliance', 'registryUuid', 'baseImage', 'labels',
+  'layers', 'origin', 'extra',
+]);
+const DATE_KEYS = new Set(['created', 'updated', 'lastUsedDate', 'lastScanned', 'lastVmScanDate', 'lastComplianceScanDate', 'lastAssessed', 'firstFound', 'riskScoreCalculatedDate', 'criticalityUpdated', 'sbomLayerProcessingTimestamp', 'baseImageProcessingTimestamp']);
+
+/**
+ * Turns column specs into columns. Unknown first segments are config errors (a typo would otherwise give an
+ * empty column in every row of an audit file); everything under `extra.` is accepted, since new Qualys fields land there.
+ */
+export function buildColumns(specs: readonly ColumnSpec[] | undefined, options: { joinWith: string }): Column[] {
+  const list = specs ?? DEFAULT_COLUMNS;
+  const unknown: string[] = [];
+  const columns = list.map((spec): Column => {
+    const path = typeof spec === 'string' ? spec : spec.path;
+    const header = typeof spec === 'string' ? undefined : spec.header;
+    const first = path.split('.')[0] as string;
+    if (!RECORD_KEYS.has(first)) unknown.push(path);
+    const known = KNOWN[path];
+    const segments = path.split('.');
+    const format = known?.format;
+    return {
+      key: path,
+      header: header ?? known?.header ?? path,
+      type: known?.type ?? (DATE_KEYS.has(first) && segments.length === 1 ? 'date' : 'auto'),
+      value: format ? (r) => format(r, options.joinWith) : (r) => toCell(walk(r, segments), options.joinWith),
+    };
+  });
+  if (unknown.length > 0) {
+    throw new ConfigError(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}: a column is a dot path into the record, starting with one of ${[...RECORD_KEYS].join(', ')}`);
+  }
+  return columns;
+}
+
+/** Follows a dot path; through an array it maps over the elements, so repo.tag gives every tag. */
+function walk(value: unknown, segments: readonly string[], from = 0): unknown {
+  let current = value;
+  for (let i = from; i < segments.length; i++) {
+    if (current === null || current === undefined) return null;
+    if (Array.isArray(current)) return current.map((item) => walk(item, segments, i)).flat();
+    if (typeof current !== 'object') return null;
+    current = (current as Record<string, unknown>)[segments[i] as string];
+  }
+  return current;
+}
+
+function toCell(value: unknown, join: string): CellValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) {
+    const parts = value.filter((v) => v !== null && v !== undefined).map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v)));
+    return joined(parts, join);
+  }
+  return JSON.stringify(value);
+}
+
+function joined(parts: readonly string[], join: string): string | null {
+  return parts.length === 0 ? null : parts.join(join);
+}
+
+/** For a tabular sink's options schema: reports bad column paths as config errors at load time, with their line. */
+export function refineColumns(options: { columns?: ColumnSpec[] | undefined; joinWith: string }, ctx: z.RefinementCtx): void {
+  try {
+    buildColumns(options.columns, { joinWith: options.joinWith });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', path: ['columns'], message: (error as Error).message });
+  }
+}
