@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type QualysSimulator, type SimulatorOptions } from '@qcs-export/qualys-simulator';
 
@@ -164,7 +165,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
   });
 
   it('the embedded simulator source needs no credentials, and every sink gets the same images', async () => {
-    const file = await config('source:\n  simulator: { images: 1500, updatesPerCall: 3 }\nsinks:\n  - type: jsonl\n    path: demo.jsonl\n  - type: csv\n    path: demo.csv\n    columns: [sha]\n');
+    const file = await config('source:\n  simulator: { images: 1500, updatesPerCall: 3 }\nsinks:\n  - type: jsonl\n    path: demo.jsonl\n  - type: csv\n    path: demo.csv\n    columns: [sha]\n  - type: excel\n    path: demo.xlsx\n    columns: [sha]\n    rowsPerSheet: 1000\n');
     const r = await cli(['run', '--config', file]);
     expect(r.code).toBe(0);
     const shas = shasOf(await readFile(join(dir, 'demo.jsonl'), 'utf8'));
@@ -172,6 +173,12 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     expect(shas).toHaveLength(1500);
     const csvShas = (await readFile(join(dir, 'demo.csv'), 'utf8')).replace(/^\ufeff/, '').trim().split('\r\n').slice(1);
     expect(csvShas).toEqual(shas);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(dir, 'demo.xlsx'));
+    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Images', 'Images (2)', 'Summary']);
+    const xlsxShas = workbook.worksheets.slice(0, 2).flatMap((s) => (s.getColumn(1).values as unknown[]).slice(2));
+    expect(xlsxShas).toEqual(shas);
+    expect(r.stderr).toMatch(/excel .*demo\.xlsx.* 1,?500/);
   });
 });
 

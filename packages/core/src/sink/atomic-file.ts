@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { access, constants, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
@@ -24,6 +25,7 @@ export class AtomicFileWriter {
   private bytesIn = 0;
   private failure: Error | undefined;
   private finished = false;
+  private readonly failures: Array<(e: Error) => void> = [];
 
   private constructor(
     readonly finalPath: string,
@@ -31,7 +33,10 @@ export class AtomicFileWriter {
     private readonly file: WriteStream,
     private readonly gzip: Gzip | undefined,
   ) {
-    const fail = (e: Error) => (this.failure ??= e);
+    const fail = (e: Error) => {
+      this.failure ??= e;
+      for (const notify of this.failures.splice(0)) notify(this.wrap(e));
+    };
     file.on('error', fail);
     gzip?.on('error', fail);
   }
@@ -50,6 +55,20 @@ export class AtomicFileWriter {
     const gzip = options.gzip ? createGzip({ level, chunkSize: 64 * 1024 }) : undefined;
     gzip?.pipe(file);
     return new AtomicFileWriter(finalPath, tempPath, file, gzip);
+  }
+
+  /**
+   * The stream behind write(), for a library that pipes its own output (the xlsx zip). Whoever pipes into it ends
+   * it; commit() then waits for the file to close before the fsync and rename.
+   */
+  get stream(): Writable {
+    return this.gzip ?? this.file;
+  }
+
+  /** Rejects when the file or its compressor fails: race it with a library's own completion promise, which may never settle then. */
+  whenFailed(): Promise<never> {
+    if (this.failure) return Promise.reject(this.wrap(this.failure));
+    return new Promise<never>((_, reject) => this.failures.push(reject));
   }
 
   /** Bytes handed to write(), before compression. */
@@ -92,7 +111,8 @@ export class AtomicFileWriter {
     if (this.finished) throw new SinkError(`${this.finalPath} is already closed`);
     this.finished = true;
     try {
-      (this.gzip ?? this.file).end();
+      const target = this.gzip ?? this.file;
+      if (!target.writableEnded) target.end();
       if (!this.file.closed) await once(this.file, 'close');
       this.throwIfFailed();
       const handle = await open(this.tempPath, 'r');
@@ -118,7 +138,8 @@ export class AtomicFileWriter {
     await rm(this.tempPath, { force: true });
   }
 
-  private throwIfFailed(): void {
+  /** Throws the file's failure, if it has one: for a caller that waits on something else in a loop. */
+  throwIfFailed(): void {
     if (this.failure) throw this.wrap(this.failure);
   }
 

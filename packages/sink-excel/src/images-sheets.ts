@@ -1,0 +1,132 @@
+import type ExcelJS from 'exceljs';
+import type { Column, ImageRecord } from '@qcs-export/core';
+import { toExcelCell, type ExcelCell } from './cells.js';
+import { BOLD, DATE_FORMAT, HEADER_FILL, type StreamingSheet, type StreamingWorkbook } from './workbook.js';
+
+/** Columns whose cells get a fill when non-zero, by severity: the eye should land on urgent findings first. */
+const SEVERITY_FILLS: Record<string, string> = {
+  'vulnerabilityCounts.severity5Count': 'FFF4B6B6',
+  'vulnerabilityCounts.severity4Count': 'FFF9CB9C',
+  'vulnerabilityCounts.severity3Count': 'FFFFE699',
+};
+
+const MIN_WIDTH = 8;
+// Wide enough for a whole 64-character sha; longer text wraps into view when a cell is selected.
+const MAX_WIDTH = 70;
+
+/** Letters of a 1-based column number (1 → A, 27 → AA). */
+export function columnLetters(n: number): string {
+  let letters = '';
+  for (let x = n; x > 0; x = Math.floor((x - 1) / 26)) letters = String.fromCharCode(65 + ((x - 1) % 26)) + letters;
+  return letters;
+}
+
+function displayWidth(value: ExcelCell): number {
+  if (value === null) return 0;
+  if (value instanceof Date) return DATE_FORMAT.length - 2;
+  const text = String(value);
+  const newline = text.indexOf('\n');
+  return newline === -1 ? text.length : newline;
+}
+
+/**
+ * The data sheets: "Images", then "Images (2)", … once a sheet holds `rowsPerSheet` rows, each with the same
+ * bold, frozen header, autofilter, widths and severity colours. Only one sheet is open at a time: exceljs keeps
+ * the rows of a later sheet in memory while an earlier one is still open (exceljs#629).
+ */
+export class ImagesSheets {
+  readonly names: string[] = [];
+  /** Data rows over all sheets. */
+  rows = 0;
+  cellsCut = 0;
+  private sheet: StreamingSheet | undefined;
+  private rowsInSheet = 0;
+  private widths: number[] | undefined;
+
+  constructor(
+    private readonly workbook: StreamingWorkbook,
+    private readonly columns: readonly Column[],
+    private readonly baseName: string,
+    private readonly rowsPerSheet: number,
+  ) {}
+
+  /** The stream of the open sheet, for backpressure. */
+  get stream(): unknown {
+    return this.sheet?.stream;
+  }
+
+  /** Appends one record as a row, starting the next sheet when this one is full. */
+  add(record: ImageRecord): void {
+    if (!this.sheet || this.rowsInSheet >= this.rowsPerSheet) this.startSheet([record]);
+    const values = this.columns.map((column) => {
+      const { cell, cut } = toExcelCell(column.value(record), column.type);
+      if (cut) this.cellsCut += 1;
+      return cell;
+    });
+    (this.sheet as StreamingSheet).addRow(values).commit();
+    this.rowsInSheet += 1;
+    this.rows += 1;
+  }
+
+  /** Widths are fixed when a sheet opens, so they are measured on the header and the first batch. */
+  measure(sample: readonly ImageRecord[]): void {
+    if (this.widths) return;
+    this.widths = this.columns.map((column) => {
+      let width = column.header.length + 3;
+      for (const record of sample) width = Math.max(width, displayWidth(toExcelCell(column.value(record), column.type).cell) + 2);
+      return Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, width));
+    });
+  }
+
+  /** Closes the open sheet; an export with no records still gets one sheet with the header. */
+  finish(): void {
+    if (!this.sheet) this.startSheet([]);
+    this.closeSheet();
+  }
+
+  private startSheet(sample: readonly ImageRecord[]): void {
+    this.closeSheet();
+    this.measure(sample);
+    const name = this.names.length === 0 ? this.baseName : `${this.baseName} (${this.names.length + 1})`;
+    const sheet = this.workbook.addWorksheet(name, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1, activeCell: 'A2' }] }) as StreamingSheet;
+    // Column styles go in before the first row: the streaming writer emits <cols> with it.
+    sheet.columns = this.columns.map((column, i) => ({
+      key: column.key,
+      width: this.widths?.[i] ?? MIN_WIDTH,
+      style: column.type === 'date' ? { numFmt: DATE_FORMAT } : column.key === 'size' ? { numFmt: '#,##0' } : {},
+    })) as ExcelJS.Column[];
+    const header = sheet.addRow(this.columns.map((c) => c.header));
+    header.eachCell((cell) => {
+      cell.font = BOLD;
+      cell.fill = HEADER_FILL;
+      cell.numFmt = 'General';
+    });
+    header.commit();
+    this.names.push(name);
+    this.sheet = sheet;
+    this.rowsInSheet = 0;
+  }
+
+  private closeSheet(): void {
+    const sheet = this.sheet;
+    if (!sheet) return;
+    const lastRow = this.rowsInSheet + 1;
+    const lastColumn = columnLetters(this.columns.length);
+    // Filter and conditional formats are written when the sheet closes, so they can span the rows it really has.
+    sheet.autoFilter = `A1:${lastColumn}${lastRow}`;
+    if (this.rowsInSheet > 0) {
+      let priority = 0;
+      this.columns.forEach((column, i) => {
+        const fill = SEVERITY_FILLS[column.key];
+        if (!fill) return;
+        const letter = columnLetters(i + 1);
+        sheet.addConditionalFormatting({
+          ref: `${letter}2:${letter}${lastRow}`,
+          rules: [{ type: 'cellIs', operator: 'greaterThan', formulae: [0], priority: ++priority, style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: fill } } } }],
+        });
+      });
+    }
+    sheet.commit();
+    this.sheet = undefined;
+  }
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { refineColumns, tabularOptionsShape } from '@qcs-export/core';
+
+/** Excel's row limit is 1,048,576; one row is the header. */
+export const EXCEL_MAX_DATA_ROWS = 1_048_575;
+
+export const excelOptions = z
+  .strictObject({
+    /** Output file; {date}/{time}/{datetime} expand; missing parent directories are created. Required. */
+    path: z.string().min(1, 'path must name an .xlsx file').refine((p) => p.toLowerCase().endsWith('.xlsx'), 'path must end in .xlsx: Excel refuses to open a workbook under another extension'),
+    ...tabularOptionsShape,
+    /** Name of the data sheet; later sheets are "<name> (2)", "<name> (3)", … Default: "Images". */
+    sheetName: z
+      .string()
+      .min(1)
+      .max(26, 'sheetName is at most 26 characters: Excel allows 31 and " (99)" must still fit')
+      .refine((n) => !/[\\/?*[\]:]/.test(n), 'sheetName may not contain \\ / ? * [ ] or :')
+      .refine((n) => n.toLowerCase() !== 'summary', 'sheetName "Summary" is taken by the summary sheet')
+      .default('Images'),
+    /** Data rows per sheet before the next one starts, header repeated. Default and maximum: 1048575 (Excel's limit). */
+    rowsPerSheet: z.number().int().min(1).max(EXCEL_MAX_DATA_ROWS, `rowsPerSheet is at most ${EXCEL_MAX_DATA_ROWS}, Excel's row limit less the header`).default(EXCEL_MAX_DATA_ROWS),
+    /** Add the Summary sheet (run details, totals by severity, the ten riskiest images). Default: true. */
+    summary: z.boolean().default(true),
+    /** Permissions of the created file. Default: 0o600, since the inventory is sensitive. */
+    fileMode: z.number().int().min(0).max(0o777).default(0o600),
+  })
+  .superRefine(refineColumns)
+  .describe('Excel .xlsx: an Images sheet with real dates and numbers, and a Summary sheet');
+
+export type ExcelSinkOptions = z.output<typeof excelOptions>;
