@@ -61,6 +61,12 @@ function args(argv: string[], options: NonNullable<Parameters<typeof parseArgs>[
   }
 }
 
+/** Every credential in the config, source and sinks, so no log line or error can print it. */
+function registerAllSecrets(config: Awaited<ReturnType<typeof loadConfig>>): void {
+  registerSecrets(config.source, redactor);
+  for (const sink of config.sinks) for (const secret of sinkPlugins.get(sink.type)?.secrets?.(sink.options) ?? []) redactor.add(secret);
+}
+
 function configFlag(values: Record<string, string | boolean | undefined>): string {
   const file = values['config'];
   if (typeof file !== 'string' || file === '') throw new UsageError('--config FILE is required');
@@ -70,7 +76,7 @@ function configFlag(values: Record<string, string | boolean | undefined>): strin
 async function runCommand(argv: string[]): Promise<number> {
   const values = args(argv, { config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' }, json: { type: 'boolean' } });
   const config = await loadConfig(configFlag(values), sinkPlugins);
-  registerSecrets(config.source, redactor);
+  registerAllSecrets(config);
   const level = (values['log-level'] as LogLevel | undefined) ?? config.run.logLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error`);
   const json = values['json'] === true;
@@ -98,7 +104,7 @@ async function runCommand(argv: string[]): Promise<number> {
 async function validateCommand(argv: string[]): Promise<number> {
   const values = args(argv, { config: { type: 'string', short: 'c' } });
   const config = await loadConfig(configFlag(values), sinkPlugins);
-  registerSecrets(config.source, redactor);
+  registerAllSecrets(config);
   const ctx: RunContext = {
     startedAt: new Date(),
     toolVersion,

@@ -1,5 +1,6 @@
 import type { SinkPlugin } from '@qcs-export/core';
 import { csvSink } from '@qcs-export/sink-csv';
+import { elasticsearchSink } from '@qcs-export/sink-elasticsearch';
 import { excelSink } from '@qcs-export/sink-excel';
 import { jsonlSink } from '@qcs-export/sink-jsonl';
 
@@ -8,4 +9,5 @@ export const sinkPlugins: ReadonlyMap<string, SinkPlugin<any>> = new Map<string,
   [jsonlSink.type, jsonlSink],
   [csvSink.type, csvSink],
   [excelSink.type, excelSink],
+  [elasticsearchSink.type, elasticsearchSink],
 ]);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startElasticsearchTestServer } from '@qcs-export/elasticsearch-testserver';
 import { startSimulator, type QualysSimulator, type SimulatorOptions } from '@qcs-export/qualys-simulator';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -179,6 +180,48 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     const xlsxShas = workbook.worksheets.slice(0, 2).flatMap((s) => (s.getColumn(1).values as unknown[]).slice(2));
     expect(xlsxShas).toEqual(shas);
     expect(r.stderr).toMatch(/excel .*demo\.xlsx.* 1,?500/);
+  });
+});
+
+describe('qcs-export run into Elasticsearch (the built CLI against the simulator and the ES test server)', () => {
+  it('exits 3 when documents are rejected, names the dead-letter file, and writes every other image', async () => {
+    const es = await startElasticsearchTestServer();
+    try {
+      const s = await simulator({ images: 500 });
+      es.inject({ kind: 'item-429', count: 7 });
+      const file = await config(liveConfig(s.url, `  - type: elasticsearch\n    node: ${es.url}\n    index: qualys-images\n    maxRetries: 0\n    deadLetterPath: out/rejected.ndjson\n`));
+      const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/elasticsearch .*qualys-images: 493 records/);
+      expect(r.stderr).toMatch(/493 records, 7 REJECTED/);
+      expect(r.stderr).toMatch(/rejected\.ndjson/);
+      expect(r.stderr).toMatch(/error \[QCS_RECORDS_REJECTED\]/);
+      const letters = (await readFile(join(dir, 'out/rejected.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: number; document: { sha: string } });
+      expect(letters).toHaveLength(7);
+      expect(letters.every((l) => l.status === 429)).toBe(true);
+      const stored = new Set(es.documents('qualys-images').keys());
+      expect(stored.size).toBe(493);
+      expect(new Set([...stored, ...letters.map((l) => l.document.sha)])).toEqual(new Set(s.images().map((i) => i.sha)));
+    } finally {
+      await es.close();
+    }
+  });
+
+  it('exits 4 when Elasticsearch refuses the API key, before writing anything, and never prints the key', async () => {
+    const es = await startElasticsearchTestServer({ auth: { apiKey: 'the-right-key' } });
+    try {
+      const s = await simulator({ images: 50 });
+      const sinks = `  - type: jsonl\n    path: out/x.jsonl\n  - type: elasticsearch\n    node: ${es.url}\n    index: qualys-images\n    auth:\n      apiKey: \${ES_API_KEY}\n`;
+      const file = await config(liveConfig(s.url, sinks));
+      const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD, ES_API_KEY: 'wrong-key-s3cr3t' });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(/error \[QCS_AUTH_FAILED\]: Elasticsearch at http:\/\/127\.0\.0\.1:\d+ refused the credentials/);
+      expect(r.stderr + r.stdout).not.toContain('wrong-key-s3cr3t');
+      expect(await readdir(join(dir, 'out')).catch(() => [])).toEqual([]);
+      expect(es.indices()).toEqual([]);
+    } finally {
+      await es.close();
+    }
   });
 });
 

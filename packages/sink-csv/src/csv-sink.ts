@@ -2,7 +2,7 @@ import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync'
 import {
   AtomicFileWriter,
   buildColumns,
-  checkWritable,
+  checkTabularOutput,
   defineSinkPlugin,
   resolveOutputPath,
   SinkError,
@@ -85,8 +85,5 @@ export const csvSink = defineSinkPlugin({
   description: 'CSV for spreadsheets: one row per image, RFC 4180, UTF-8 BOM, formula-injection safe',
   options: csvOptions,
   create: (options, ctx) => new CsvSink(options, ctx),
-  async check(options, ctx) {
-    buildColumns(options.columns, { joinWith: options.joinWith });
-    await checkWritable(resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir }));
-  },
+  check: checkTabularOutput,
 });

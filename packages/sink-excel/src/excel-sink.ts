@@ -1,7 +1,7 @@
 import {
   AtomicFileWriter,
   buildColumns,
-  checkWritable,
+  checkTabularOutput,
   defineSinkPlugin,
   resolveOutputPath,
   SinkError,
@@ -122,10 +122,7 @@ export const excelSink = defineSinkPlugin({
   description: 'Excel .xlsx for compliance: real dates and numbers, frozen filtered header, severity colours, Summary sheet',
   options: excelOptions,
   create: (options, ctx) => new ExcelSink(options, ctx),
-  async check(options, ctx) {
-    buildColumns(options.columns, { joinWith: options.joinWith });
-    await checkWritable(resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir }));
-  },
+  check: checkTabularOutput,
 });
 
 /** For tests and the benchmark: a sink with internal knobs, and its backpressure probe. */

@@ -60,6 +60,8 @@ export interface SinkPlugin<O = unknown> {
   create(options: O, ctx: RunContext): Sink;
   /** Optional pre-flight for `qcs-export validate`: checks the destination is usable without writing to it. */
   check?(options: O, ctx: RunContext): Promise<void>;
+  /** Credentials in the options, so the runner can keep them out of every log line and message. */
+  secrets?(options: O): string[];
 }
 
 /** Type helper so a plugin's options type is inferred from its schema. */
@@ -69,6 +71,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   options: S;
   create(options: z.output<S>, ctx: RunContext): Sink;
   check?(options: z.output<S>, ctx: RunContext): Promise<void>;
+  secrets?(options: z.output<S>): string[];
 }): SinkPlugin<z.output<S>> {
   return plugin as SinkPlugin<z.output<S>>;
 }

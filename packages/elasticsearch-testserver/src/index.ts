@@ -1,0 +1,3 @@
+export { startElasticsearchTestServer, type EsFault, type EsTestServer, type EsTestServerOptions } from './es-server.js';
+export type { StoredDoc } from './es-store.js';
+export type { FieldMapping } from './es-mappings.js';

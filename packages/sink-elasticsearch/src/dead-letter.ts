@@ -1,0 +1,38 @@
+import { AtomicFileWriter } from '@qcs-export/core';
+
+export interface DeadLetter {
+  _id: string | undefined;
+  index: string;
+  status: number;
+  error: { type: string; reason: string };
+  /** The document as it was sent. */
+  document: unknown;
+}
+
+/**
+ * Rejected documents as NDJSON, one per line with the status and Elasticsearch's error type and reason, so they
+ * can be fixed and replayed. The file exists only if something was rejected, and appears whole, after the run.
+ */
+export class DeadLetterFile {
+  private file: AtomicFileWriter | undefined;
+  private opening: Promise<AtomicFileWriter> | undefined;
+  count = 0;
+
+  constructor(readonly path: string) {}
+
+  async add(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    this.opening ??= AtomicFileWriter.open(this.path, { mode: 0o600 });
+    this.file = await this.opening;
+    this.count += letters.length;
+    await this.file.write(letters.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  }
+
+  /** Commits the file if anything was rejected; returns its path then. */
+  async commit(): Promise<string | undefined> {
+    if (!this.opening) return undefined;
+    const file = await this.opening;
+    await file.commit();
+    return this.path;
+  }
+}

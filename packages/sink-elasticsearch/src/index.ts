@@ -1,0 +1,7 @@
+import { elasticsearchSink } from './elasticsearch-sink.js';
+
+export { createElasticsearchSink, elasticsearchSink, type ElasticsearchSinkInternals } from './elasticsearch-sink.js';
+export { IMAGE_PROPERTIES, imageTemplate } from './mapping.js';
+export { elasticsearchOptions, type ElasticsearchSinkOptions } from './options.js';
+export { templateNameOf } from './template.js';
+export default elasticsearchSink;

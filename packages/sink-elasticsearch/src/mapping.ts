@@ -1,0 +1,102 @@
+/**
+ * The index template for image documents. Every field of the record is mapped explicitly, so a date is a date
+ * from the first document on and a later document can never change a field's type by arriving first.
+ */
+const keyword = { type: 'keyword', ignore_above: 1024 } as const;
+// Names people search by part ("nginx" in "library/nginx"): keyword for exact filters, text for words.
+const searchable = { type: 'keyword', ignore_above: 1024, fields: { text: { type: 'text' } } } as const;
+const text = { type: 'text' } as const;
+const date = { type: 'date' } as const;
+const long = { type: 'long' } as const;
+const integer = { type: 'integer' } as const;
+const float = { type: 'float' } as const;
+const boolean = { type: 'boolean' } as const;
+// Shapes Qualys does not fix (pass-through fields, software lists): kept in _source, not indexed, never a conflict.
+const opaque = { type: 'object', enabled: false } as const;
+const object = (properties: Record<string, unknown>) => ({ properties });
+
+export const IMAGE_PROPERTIES = {
+  '@timestamp': date,
+  sha: keyword,
+  imageId: keyword,
+  uuid: keyword,
+  repo: object({ registry: keyword, repository: searchable, tag: keyword }),
+  repoDigests: object({ registry: keyword, repository: keyword, digest: keyword }),
+  created: date,
+  updated: date,
+  lastUsedDate: date,
+  lastScanned: date,
+  lastVmScanDate: date,
+  lastComplianceScanDate: date,
+  lastAssessed: date,
+  firstFound: date,
+  riskScoreCalculatedDate: date,
+  criticalityUpdated: date,
+  sbomLayerProcessingTimestamp: date,
+  baseImageProcessingTimestamp: date,
+  size: long,
+  operatingSystem: searchable,
+  author: searchable,
+  dockerVersion: keyword,
+  customerUuid: keyword,
+  vulnerabilityCounts: object({ severity1Count: integer, severity2Count: integer, severity3Count: integer, severity4Count: integer, severity5Count: integer, total: integer }),
+  vulnerabilities: object({
+    qid: long,
+    severity: integer,
+    title: { type: 'text', fields: { keyword } },
+    result: text,
+    typeDetected: keyword,
+    firstFound: date,
+    lastFound: date,
+    layerSha: keyword,
+    software: opaque,
+    extra: opaque,
+  }),
+  riskScore: float,
+  maxQdsScore: float,
+  qdsSeverity: keyword,
+  criticality: integer,
+  associatedContainersCount: long,
+  associatedHostsCount: long,
+  childImagesCount: long,
+  source: keyword,
+  scanTypes: keyword,
+  scanStatus: keyword,
+  scanErrorCode: keyword,
+  scanErrorMessage: { type: 'text', fields: { keyword } },
+  isDockerHubOfficial: boolean,
+  isInstrumented: boolean,
+  isContinuouslyAssessed: boolean,
+  instrumentedFrom: keyword,
+  instrumentationState: keyword,
+  lastFoundOnHost: object({ sensorUuid: keyword, hostname: keyword, ipAddress: keyword, uuid: keyword, lastUpdated: date }),
+  compliance: object({ failCount: integer, passCount: integer, errorCount: integer }),
+  registryUuid: keyword,
+  baseImage: keyword,
+  labels: object({ key: keyword, value: searchable }),
+  layers: object({ id: keyword, sha: keyword, size: long, created: date, createdBy: text, comment: text, tags: keyword, extra: opaque }),
+  origin: keyword,
+  extra: opaque,
+};
+
+/**
+ * The template body. `dynamic: false` keeps any field the model does not know in _source without guessing a
+ * type for it; the priority is above that of Elasticsearch's built-in logs and metrics templates (100).
+ */
+export function imageTemplate(index: string, options: { dataStream: boolean; toolVersion: string }) {
+  return {
+    index_patterns: [index],
+    priority: 300,
+    ...(options.dataStream ? { data_stream: {} } : {}),
+    template: { mappings: { dynamic: false, properties: IMAGE_PROPERTIES } },
+    _meta: { managed_by: 'qcs-export', version: options.toolVersion },
+  };
+}
+
+/** Fields whose mapped type an existing index must have for the export to be searchable as documented. */
+export const MAPPING_PROBES: ReadonlyArray<readonly [path: string, type: string]> = [
+  ['sha', 'keyword'],
+  ['created', 'date'],
+  ['lastScanned', 'date'],
+  ['vulnerabilityCounts.total', 'integer'],
+];
