@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path';
 
 export const here = dirname(fileURLToPath(import.meta.url));
 
-/** Starts the Qualys simulator in a child process, so its memory never counts toward the exporter's peak RSS. */
-export async function startSimulatorProcess(options) {
-  const child = spawn(process.execPath, [join(here, 'cases', 'simulator.mjs'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a server script from cases/ in a child process, so its memory never counts toward the exporter's peak RSS. */
+export async function startServerProcess(script, options) {
+  const child = spawn(process.execPath, [join(here, 'cases', script), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const info = await new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d) => {
@@ -15,10 +15,13 @@ export async function startSimulatorProcess(options) {
       const nl = buf.indexOf('\n');
       if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)));
     });
-    child.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return { ...info, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
 }
+
+/** The Qualys simulator in its own process. */
+export const startSimulatorProcess = (options) => startServerProcess('simulator.mjs', options);
 
 /** Runs one benchmark case in a fresh Node process; the case prints one JSON line of figures last. */
 export async function runCase(script, args, nodeFlags = []) {

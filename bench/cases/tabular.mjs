@@ -6,19 +6,15 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
-import { buildColumns, normalizeImage, silentLogger } from '@qcs-export/core';
-import { generateImages } from '@qcs-export/qualys-simulator';
+import { buildColumns, silentLogger } from '@qcs-export/core';
 import { csvSink } from '@qcs-export/sink-csv';
 import { createExcelSink, excelSink } from '@qcs-export/sink-excel';
 import { report } from '../lib.mjs';
+import { recordPages } from './record-pages.mjs';
 
 const [kind, rowsArg, out] = process.argv.slice(2);
 const total = Number(rowsArg);
-const PAGE = 1000;
-const pool = generateImages(5 * PAGE, 1).map((raw) => normalizeImage(raw, 'images'));
-const pages = function* () {
-  for (let done = 0, p = 0; done < total; done += PAGE, p = (p + 1) % 5) yield pool.slice(p * PAGE, p * PAGE + Math.min(PAGE, total - done));
-};
+const pages = () => recordPages(total);
 const ctx = { startedAt: new Date(), toolVersion: 'bench', sourceLabel: 'bench', filter: undefined, baseDir: process.cwd(), logger: silentLogger, signal: new AbortController().signal };
 const columns = buildColumns(undefined, { joinWith: '; ' });
 const cells = (record) => columns.map((c) => c.value(record));
