@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { applyAction, parseBulk } from './es-bulk.js';
 import { EsError, type ItemError } from './es-errors.js';
@@ -13,6 +14,8 @@ export interface EsTestServerOptions {
   auth?: { apiKey?: string; username?: string; password?: string; bearer?: string };
   /** Artificial latency per request in ms. Default: 0. */
   latencyMs?: number;
+  /** Serve https with this key and certificate (PEM) instead of http. Default: http. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export type EsFault =
@@ -56,12 +59,13 @@ export async function startElasticsearchTestServer(options: EsTestServerOptions 
   const sockets = new Set<Socket>();
   const expectedAuth = authHeaders(options.auth);
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch((error: unknown) => {
       const e = error instanceof EsError ? error : new EsError(500, 'exception', (error as Error).message);
       send(req, res, e.status, e.body());
     });
-  });
+  };
+  const server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createServer(listener);
   server.on('connection', (socket) => {
     if (down) return void socket.destroy();
     sockets.add(socket);
@@ -219,7 +223,7 @@ export async function startElasticsearchTestServer(options: EsTestServerOptions 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     requests,
     stats,

@@ -1,3 +1,4 @@
 export { startElasticsearchTestServer, type EsFault, type EsTestServer, type EsTestServerOptions } from './es-server.js';
 export type { StoredDoc } from './es-store.js';
 export type { FieldMapping } from './es-mappings.js';
+export { TEST_TLS } from './test-tls.js';
