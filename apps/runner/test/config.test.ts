@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@qcs-export/core';
 import { parseConfig, sinkPlugins } from '../src/index.js';
@@ -54,6 +57,35 @@ sinks: [{ type: jsonl, path: "\${OUT}/a.jsonl" }]
     expect(problems(live().replace('${QUALYS_PASSWORD}', '${QUALYS_PASSWORD:?put the API password in QUALYS_PASSWORD}'), { QUALYS_USERNAME: 'u' })).toContain(
       'QUALYS_PASSWORD is not set: put the API password in QUALYS_PASSWORD',
     );
+  });
+});
+
+describe('config: ${file:PATH} secrets', () => {
+  it('reads a secret from a file, without its final line break, relative to the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qcs-secret-'));
+    try {
+      writeFileSync(join(dir, 'qualys-password'), 's3cr3t with spaces\n');
+      writeFileSync(join(dir, 'es-key'), 'aWQ6a2V5');
+      const text = live().replace('${QUALYS_PASSWORD}', '${file:qualys-password}') + `  - type: elasticsearch\n    node: https://es.example\n    index: images\n    auth: { apiKey: "\${file:${join(dir, 'es-key')}}" }\n`;
+      const c = parseConfig(text, join(dir, 'cfg.yaml'), sinkPlugins, { QUALYS_USERNAME: 'u' });
+      expect(c.source).toMatchObject({ auth: { password: 's3cr3t with spaces' } });
+      expect(c.sinks[1]?.options).toMatchObject({ auth: { apiKey: 'aWQ6a2V5' } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names a secret file it cannot read, with the line, and never an empty one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qcs-secret-'));
+    try {
+      writeFileSync(join(dir, 'empty'), '\n');
+      const missing = () => parseConfig(live().replace('${QUALYS_PASSWORD}', '${file:nope}'), join(dir, 'cfg.yaml'), sinkPlugins, { QUALYS_USERNAME: 'u' });
+      expect(missing).toThrow(/cfg\.yaml:5:15 source\.auth\.password: cannot read the secret file .*nope: ENOENT/);
+      const empty = () => parseConfig(live().replace('${QUALYS_PASSWORD}', '${file:empty}'), join(dir, 'cfg.yaml'), sinkPlugins, { QUALYS_USERNAME: 'u' });
+      expect(empty).toThrow(/empty is empty; put the secret in it/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

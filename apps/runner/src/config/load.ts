@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type SinkPlugin } from '@qcs-export/core';
@@ -36,7 +37,7 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
   if (doc.errors.length > 0) {
     throw new ConfigError(['the config is not valid YAML:', ...doc.errors.slice(0, 5).map((e) => `  ${where(e.pos[0])}: ${e.message.split('\n')[0]}`)].join('\n'));
   }
-  const problems: Problem[] = interpolateDocument(doc, env);
+  const problems: Problem[] = interpolateDocument(doc, env, dirname(resolve(file)));
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${file}: the config must be a mapping with "source" and "sinks" keys`);
