@@ -161,7 +161,7 @@ export async function startElasticsearchTestServer(options: EsTestServerOptions 
       }
       if (method === 'HEAD') return send(req, res, targets.length > 0 ? 200 : 404, undefined);
       if (method === 'DELETE') {
-        if (targets.length === 0) throw notFound();
+        if (targets.length === 0 && url.searchParams.get('ignore_unavailable') !== 'true') throw notFound();
         for (const t of targets) store.indices.delete(t.name);
         return send(req, res, 200, { acknowledged: true });
       }

@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
-import { makeRunContext, makeTestRecords } from '@qcs-export/sink-testkit';
+import { makeRunContext, makeTestRecords, runSinkContract } from '@qcs-export/sink-testkit';
 import { elasticsearchSink } from '../src/index.js';
 
 // Runs against a real cluster when ELASTICSEARCH_URL is set (examples/elasticsearch/compose.yaml starts one:
@@ -68,3 +68,35 @@ describe.skipIf(!url)(title, () => {
     }
   });
 });
+
+// The shared sink contract, against the real cluster: the same cases the test server runs.
+if (url) {
+  let n = 0;
+  runSinkContract({
+    name: `elasticsearch (real cluster at ${new URL(url).origin})`,
+    kind: 'index',
+    async setup() {
+      const dir = await mkdtemp(join(tmpdir(), 'qcs-es-real-'));
+      const index = `qcs-export-contract-${Date.now()}-${++n}`;
+      const auth = apiKey ? { apiKey } : undefined;
+      const es = new Client({ node: url, ...(auth ? { auth } : {}) });
+      const make = () => elasticsearchSink.create(elasticsearchSink.options.parse({ node: url, index, ...(auth ? { auth } : {}) }), makeRunContext({ baseDir: dir }));
+      return {
+        sink: make(),
+        another: make,
+        async readBack() {
+          await es.indices.refresh({ index });
+          const found = await es.search<{ sha: string }>({ index, size: 10_000, _source: ['sha'], query: { match_all: {} } });
+          return found.hits.hits.map((h) => ({ sha: h._source?.sha as string }));
+        },
+        leftovers: () => readdir(dir),
+        async teardown() {
+          await es.indices.delete({ index, ignore_unavailable: true });
+          await es.indices.deleteIndexTemplate({ name: `qcs-export-${index}` }).catch(() => undefined);
+          await es.close();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  });
+}
