@@ -10,11 +10,10 @@ import {
   type ImageRecord,
   type RunContext,
   type Sink,
+  type SinkState,
   type SinkSummary,
 } from '@qcs-export/core';
 import { csvOptions, type CsvSinkOptions } from './options.js';
-
-type SinkState = 'new' | 'open' | 'closed' | 'aborted';
 
 // NUL is stripped: spreadsheet and database importers truncate or reject cells at it.
 const stripNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);

@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { SinkError, type Logger } from '@qcs-export/core';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { explain, isTransient, reasonOf } from './connection.js';
+import { explain, isTransient, reasonOf, statusOf } from './connection.js';
 import type { DeadLetter, DeadLetterFile } from './dead-letter.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 
@@ -134,7 +134,7 @@ export class BulkWriter {
         return (await this.client.bulk(params as never, { signal: this.signal })) as unknown as { items: Array<Record<string, BulkItemResult>> };
       } catch (error) {
         if (this.signal.aborted) throw error;
-        if ((error as { statusCode?: number }).statusCode === 413) return this.split(entries, error);
+        if (statusOf(error) === 413) return this.split(entries, error);
         if (!isTransient(error) || attempt >= this.options.maxRetries) throw explain(error, this.options, `a bulk request of ${entries.length} documents${attempt > 0 ? ` (after ${attempt} retries)` : ''}`);
         this.stats.requestRetries += 1;
         this.logger.warn(`elasticsearch: bulk request failed (${reasonOf(error)}); retrying`);

@@ -72,3 +72,12 @@ export function explain(error: unknown, options: ElasticsearchSinkOptions, doing
   if (status !== undefined) return new SinkError(`Elasticsearch at ${where} failed ${doing} with ${status}: ${reasonOf(error)}`);
   return new SinkError(`${doing} on Elasticsearch at ${where} failed: ${(error as Error).message}`);
 }
+
+/** Fails fast, before any document is sent, when the cluster is down, is not Elasticsearch, or refuses the credentials. */
+export async function verifyCluster(client: Client, options: ElasticsearchSinkOptions): Promise<void> {
+  try {
+    await client.info();
+  } catch (error) {
+    throw explain(error, options, 'connecting');
+  }
+}

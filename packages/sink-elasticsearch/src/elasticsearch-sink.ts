@@ -1,12 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
-import { defineSinkPlugin, resolveOutputPath, SinkError, type ImageRecord, type RunContext, type Sink, type SinkSummary } from '@qcs-export/core';
+import { defineSinkPlugin, resolveOutputPath, SinkError, type ImageRecord, type RunContext, type Sink, type SinkState, type SinkSummary } from '@qcs-export/core';
 import { BulkWriter, type BulkEntry } from './bulk-writer.js';
-import { createClient, describeNodes, explain } from './connection.js';
+import { createClient, describeNodes, explain, verifyCluster } from './connection.js';
 import { DeadLetterFile } from './dead-letter.js';
 import { elasticsearchOptions, type ElasticsearchSinkOptions } from './options.js';
 import { prepareTarget } from './template.js';
-
-type SinkState = 'new' | 'open' | 'closed' | 'aborted';
 
 /** Internal knobs for tests and the benchmark, not part of the config. */
 export interface ElasticsearchSinkInternals {
@@ -38,8 +36,7 @@ class ElasticsearchSink implements Sink {
     const client = await createClient(this.options, `qcs-export/${this.ctx.toolVersion}`);
     this.client = client;
     try {
-      // Fails fast, before any document is sent, when the cluster is down, is not Elasticsearch, or refuses the credentials.
-      await client.info().catch((error: unknown) => Promise.reject(explain(error, this.options, 'connecting')));
+      await verifyCluster(client, this.options);
       await prepareTarget(client, this.options, this.ctx.toolVersion);
     } catch (error) {
       await client.close();
@@ -117,7 +114,7 @@ export const elasticsearchSink = defineSinkPlugin({
   async check(options, ctx) {
     const client = await createClient(options, `qcs-export/${ctx.toolVersion}`);
     try {
-      await client.info().catch((error: unknown) => Promise.reject(explain(error, options, 'connecting')));
+      await verifyCluster(client, options);
     } finally {
       await client.close();
     }

@@ -9,6 +9,7 @@ import {
   type ImageRecord,
   type RunContext,
   type Sink,
+  type SinkState,
   type SinkSummary,
 } from '@qcs-export/core';
 import { ImagesSheets } from './images-sheets.js';
@@ -17,8 +18,6 @@ import { writeSummarySheet } from './summary-sheet.js';
 import { SummaryTotals } from './summary-totals.js';
 import { createWorkbook, type StreamingWorkbook } from './workbook.js';
 import { ZipBackpressure } from './zip-backpressure.js';
-
-type SinkState = 'new' | 'open' | 'closed' | 'aborted';
 
 /** Rows between two looks at the zip queue; STACK.md §4.1 measured 500 as free of cost. */
 const ROWS_PER_QUEUE_CHECK = 500;

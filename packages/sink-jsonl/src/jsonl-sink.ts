@@ -1,4 +1,4 @@
-import { AtomicFileWriter, checkWritable, defineSinkPlugin, resolveOutputPath, SinkError, type ImageRecord, type RunContext, type Sink, type SinkSummary } from '@qcs-export/core';
+import { AtomicFileWriter, checkWritable, defineSinkPlugin, resolveOutputPath, SinkError, type ImageRecord, type RunContext, type Sink, type SinkState, type SinkSummary } from '@qcs-export/core';
 import { jsonlOptions, type JsonlSinkOptions } from './options.js';
 import { StreamWriter } from './stdout-writer.js';
 
@@ -6,8 +6,6 @@ export interface JsonlSinkDeps {
   /** Where "-" writes. Default: process.stdout. */
   stdout?: NodeJS.WritableStream;
 }
-
-type SinkState = 'new' | 'open' | 'closed' | 'aborted';
 
 class JsonlSink implements Sink {
   private file: AtomicFileWriter | undefined;

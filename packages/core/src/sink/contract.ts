@@ -64,6 +64,9 @@ export interface SinkPlugin<O = unknown> {
   secrets?(options: O): string[];
 }
 
+/** Where a sink is in its life: open() once, write() while open, then exactly one of close() or abort(). */
+export type SinkState = 'new' | 'open' | 'closed' | 'aborted';
+
 /** Type helper so a plugin's options type is inferred from its schema. */
 export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   type: string;
