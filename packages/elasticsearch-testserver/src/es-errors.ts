@@ -1,20 +1,45 @@
+/** An error object as Elasticsearch nests them: a type, a reason, optionally what caused it. */
+export interface ErrorCause {
+  type: string;
+  reason: string;
+  caused_by?: ErrorCause;
+  [key: string]: unknown;
+}
+
+/** The error object of one failed bulk item, with the status the item is answered with. */
+export type ItemError = ErrorCause & { status: number };
+
 /** An Elasticsearch error as the REST API shapes it, with the HTTP status to answer with. */
 export class EsError extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
     readonly reason: string,
+    readonly extra: Omit<Partial<ErrorCause>, 'type' | 'reason'> = {},
   ) {
     super(reason);
   }
 
+  /** The error as it appears inside a bulk item or under `caused_by`. */
+  asCause(): ErrorCause {
+    return { type: this.type, reason: this.reason, ...this.extra };
+  }
+
   body(): Record<string, unknown> {
-    return { error: { root_cause: [{ type: this.type, reason: this.reason }], type: this.type, reason: this.reason }, status: this.status };
+    const { caused_by, ...fields } = this.extra;
+    const root = { type: this.type, reason: this.reason, ...fields };
+    return { error: { root_cause: [root], ...root, ...(caused_by ? { caused_by } : {}) }, status: this.status };
   }
 }
 
-/** The error object of one failed bulk item. */
-export interface ItemError {
-  type: string;
-  reason: string;
+/**
+ * The few errors the REST layer answers before any handler runs (unknown method on a known path, a body of an
+ * unsupported content type) have a bare string as `error`, not an object; clients see exactly that.
+ */
+export class PlainEsError extends EsError {
+  override body(): Record<string, unknown> {
+    return { error: this.reason, status: this.status };
+  }
 }
+
+export const indexNotFound = (index: string) => new EsError(404, 'index_not_found_exception', `no such index [${index}]`, { 'resource.type': 'index_or_alias', 'resource.id': index, index_uuid: '_na_', index });

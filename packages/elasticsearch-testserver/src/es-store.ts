@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { EsError } from './es-errors.js';
+import { mergeMappings, validateMappings } from './es-mapping-rules.js';
 import type { FieldMapping } from './es-mappings.js';
 
 export interface StoredDoc {
@@ -14,8 +16,14 @@ export interface IndexState {
   /** The index documents are stored in: the name, or `.ds-<name>-<date>-000001` for a data stream. */
   backingIndex: string;
   dataStream: boolean;
+  /** The template the index was created from, if any. */
+  template: string | undefined;
+  uuid: string;
+  creationDate: number;
   mappings: FieldMapping;
   docs: Map<string, StoredDoc>;
+  /** Versions of deleted documents: a document indexed again after a delete continues from there, as with Elasticsearch's tombstones. */
+  tombstones: Map<string, number>;
   seqNo: number;
 }
 
@@ -23,64 +31,110 @@ export interface IndexTemplate {
   index_patterns: string | string[];
   priority?: number;
   data_stream?: Record<string, unknown>;
-  template?: { mappings?: FieldMapping; settings?: unknown };
+  template?: { mappings?: FieldMapping; settings?: unknown; aliases?: unknown };
+  composed_of?: string[];
+  _meta?: Record<string, unknown>;
   [key: string]: unknown;
 }
 
-const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+const TEMPLATE_KEYS = new Set(['index_patterns', 'template', 'composed_of', 'priority', 'version', '_meta', 'data_stream', 'allow_auto_create', 'ignore_missing_component_templates', 'deprecated']);
+
+export const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+const patternsOf = (t: IndexTemplate) => (Array.isArray(t.index_patterns) ? t.index_patterns : [t.index_patterns]);
+
+/** Refuses a name Elasticsearch refuses for an index or data stream, so a sink's bad index option fails in tests too. */
+export function validateIndexName(name: string): void {
+  const fail = (why: string) => new EsError(400, 'invalid_index_name_exception', `Invalid index name [${name}], ${why}`, { index_uuid: '_na_', index: name });
+  if (name !== name.toLowerCase()) throw fail('must be lowercase');
+  if (/^[_\-+]/.test(name)) throw fail(`must not start with '_', '-', or '+'`);
+  if (name === '.' || name === '..') throw fail(`must not be '.' or '..'`);
+  if (/[\\/*?"<>| ,#:]/.test(name)) throw fail('must not contain the following characters [ , ", *, \\, <, |, ,, >, /, ?, #, :]');
+  if (Buffer.byteLength(name) > 255) throw fail('index name is too long');
+}
 
 /** Indices, data streams and templates, kept in memory so tests can compare what arrived with what was sent. */
 export class Store {
   readonly indices = new Map<string, IndexState>();
   readonly templates = new Map<string, IndexTemplate>();
 
+  /** Stores a composable index template after the checks `PUT _index_template` makes. */
+  putTemplate(name: string, body: IndexTemplate, createOnly: boolean): void {
+    if (createOnly && this.templates.has(name)) throw new EsError(400, 'illegal_argument_exception', `index template [${name}] already exists`);
+    const unknown = Object.keys(body).find((k) => !TEMPLATE_KEYS.has(k));
+    if (unknown) throw new EsError(400, 'x_content_parse_exception', `[1:2] [index_template] unknown field [${unknown}]`);
+    if (body.index_patterns === undefined || patternsOf(body).length === 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index patterns are missing;');
+    // This server has no component templates, so any named one is missing, as on a cluster that lacks it.
+    if (body.composed_of?.length) throw new EsError(400, 'invalid_index_template_exception', `index_template [${name}] invalid, cause [index template [${name}] specifies component templates ${JSON.stringify(body.composed_of)} that do not exist]`);
+    validateMappings(body.template?.mappings);
+    const priority = body.priority ?? 0;
+    for (const [other, existing] of this.templates) {
+      if (other === name || (existing.priority ?? 0) !== priority) continue;
+      const overlap = patternsOf(body).filter((p) => patternsOf(existing).some((q) => glob(p).test(q) || glob(q).test(p)));
+      if (overlap.length > 0) {
+        throw new EsError(400, 'illegal_argument_exception', `index template [${name}] has index patterns ${JSON.stringify(patternsOf(body))} matching patterns from existing templates [${other}] with patterns (${other} => ${JSON.stringify(patternsOf(existing))}) that have the same priority [${priority}], multiple index templates may not match during index creation, please use a different priority`);
+      }
+    }
+    this.templates.set(name, body);
+  }
+
   /** The template Elasticsearch would apply to a new index of this name: the matching one of highest priority. */
-  templateFor(name: string): IndexTemplate | undefined {
-    let best: IndexTemplate | undefined;
-    for (const template of this.templates.values()) {
-      const patterns = Array.isArray(template.index_patterns) ? template.index_patterns : [template.index_patterns];
-      if (!patterns.some((p) => glob(p).test(name))) continue;
-      if (!best || (template.priority ?? 0) > (best.priority ?? 0)) best = template;
+  templateFor(name: string): [string, IndexTemplate] | undefined {
+    let best: [string, IndexTemplate] | undefined;
+    for (const entry of this.templates) {
+      if (!patternsOf(entry[1]).some((p) => glob(p).test(name))) continue;
+      if (!best || (entry[1].priority ?? 0) > (best[1].priority ?? 0)) best = entry;
     }
     return best;
   }
 
-  /** The index a write goes to, created on first use with its template's mappings, as auto-create does. */
-  indexForWrite(name: string): IndexState {
-    const existing = this.indices.get(name);
-    if (existing) return existing;
-    const template = this.templateFor(name);
+  /** Creates an index, or a data stream when its template asks for one, with the template's mappings under `extra`. */
+  create(name: string, extra: FieldMapping = {}): IndexState {
+    validateIndexName(name);
+    const [templateName, template] = this.templateFor(name) ?? [];
     const dataStream = template?.data_stream !== undefined;
     const day = new Date().toISOString().slice(0, 10).replaceAll('-', '.');
+    const mappings = mergeMappings(structuredClone(template?.template?.mappings ?? {}), extra);
+    // A data stream's backing index always maps its timestamp as a date, whatever the template says.
+    if (dataStream) mappings.properties = { ...mappings.properties, '@timestamp': mappings.properties?.['@timestamp'] ?? { type: 'date' } };
     const state: IndexState = {
       name,
       backingIndex: dataStream ? `.ds-${name}-${day}-000001` : name,
       dataStream,
-      mappings: structuredClone(template?.template?.mappings ?? {}),
+      template: templateName,
+      uuid: randomBytes(16).toString('base64url').slice(0, 22),
+      creationDate: Date.now(),
+      mappings,
       docs: new Map(),
+      tombstones: new Map(),
       seqNo: 0,
     };
-    if (dataStream) {
-      state.mappings.properties ??= {};
-      state.mappings.properties['@timestamp'] ??= { type: 'date' };
-    }
     this.indices.set(name, state);
     return state;
   }
 
-  /** Existing indices matching an expression: a name, a comma list, or * globs. */
+  /** The index a write goes to, created on first use as auto-create does. */
+  indexForWrite(name: string): IndexState {
+    return this.resolve(name)[0] ?? this.create(name);
+  }
+
+  /** Existing indices and data streams matching an expression: names (or backing index names), a comma list, * globs, _all. */
   resolve(expression: string): IndexState[] {
     const out = new Set<IndexState>();
     for (const part of expression.split(',')) {
       if (part === '_all' || part.includes('*')) {
         const re = glob(part === '_all' ? '*' : part);
-        for (const state of this.indices.values()) if (re.test(state.name)) out.add(state);
+        for (const state of this.indices.values()) if (re.test(state.name) || re.test(state.backingIndex)) out.add(state);
       } else {
         const state = this.indices.get(part) ?? [...this.indices.values()].find((s) => s.backingIndex === part);
         if (state) out.add(state);
       }
     }
     return [...out];
+  }
+
+  /** The parts of an expression that name no existing index (wildcards never do: they may match nothing). */
+  missing(expression: string): string[] {
+    return expression.split(',').filter((part) => part !== '_all' && !part.includes('*') && this.resolve(part).length === 0);
   }
 
   static newId(): string {

@@ -1,0 +1,74 @@
+import type { ItemError } from './es-errors.js';
+import type { ItemFaults } from './es-bulk.js';
+
+export type EsFault =
+  /** The next `count` bulk items (over all requests) get 429 es_rejected_execution_exception and are not stored. */
+  | { kind: 'item-429'; count: number }
+  /** Every bulk item with this _id gets this error (default 400 document_parsing_exception) and is not stored, until cleared. */
+  | { kind: 'item-reject'; id: string; status?: number; type?: string; reason?: string }
+  /** The next `count` _bulk requests are answered with this HTTP status and an Elasticsearch error body. */
+  | { kind: 'request-status'; status: number; count: number }
+  /** The next `count` _bulk requests lose their connection without an answer. */
+  | { kind: 'drop'; count: number };
+
+// The error types a node answers these statuses with, so a client's retry logic sees what it would in production.
+const REQUEST_ERRORS: Record<number, [type: string, reason: string]> = {
+  401: ['security_exception', 'unable to authenticate user for REST request [/_bulk]'],
+  403: ['security_exception', 'action [indices:data/write/bulk] is unauthorized'],
+  408: ['timeout_exception', 'request timed out'],
+  413: ['request_entity_too_large', 'the request is larger than http.max_content_length'],
+  429: ['es_rejected_execution_exception', 'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=1, max_coordinating_and_primary_bytes=0] (injected)'],
+  500: ['exception', 'internal server error (injected)'],
+  502: ['exception', 'bad gateway (injected)'],
+  503: ['unavailable_shards_exception', '[index][0] primary shard is not active Timeout: [1m] (injected)'],
+  504: ['timeout_exception', 'gateway timeout (injected)'],
+};
+
+/** The faults a test has asked for, consumed in the order the server meets the requests and items they apply to. */
+export class Faults implements ItemFaults {
+  private item429 = 0;
+  private readonly rejects = new Map<string, ItemError>();
+  private readonly requestStatuses: Array<{ status: number; count: number }> = [];
+  private drops = 0;
+
+  inject(fault: EsFault): void {
+    if (fault.kind === 'item-429') this.item429 += fault.count;
+    else if (fault.kind === 'item-reject') {
+      const reason = fault.reason ?? `[1:1] failed to parse document with id '${fault.id}' (injected)`;
+      this.rejects.set(fault.id, { status: fault.status ?? 400, type: fault.type ?? 'document_parsing_exception', reason });
+    } else if (fault.kind === 'request-status') {
+      if (fault.count > 0) this.requestStatuses.push({ status: fault.status, count: fault.count });
+    } else this.drops += fault.count;
+  }
+
+  clear(): void {
+    this.item429 = 0;
+    this.rejects.clear();
+    this.requestStatuses.length = 0;
+    this.drops = 0;
+  }
+
+  /** Whether this bulk request is to lose its connection. */
+  takeDrop(): boolean {
+    if (this.drops <= 0) return false;
+    this.drops -= 1;
+    return true;
+  }
+
+  /** The status and error this bulk request is to be answered with instead of being executed, if any. */
+  takeRequestStatus(): { status: number; type: string; reason: string } | undefined {
+    const fault = this.requestStatuses[0];
+    if (!fault) return undefined;
+    if (--fault.count <= 0) this.requestStatuses.shift();
+    const [type, reason] = REQUEST_ERRORS[fault.status] ?? ['exception', `injected status ${fault.status}`];
+    return { status: fault.status, type, reason };
+  }
+
+  itemError(id: string | undefined): ItemError | undefined {
+    if (this.item429 > 0) {
+      this.item429 -= 1;
+      return { status: 429, type: 'es_rejected_execution_exception', reason: 'rejected execution of primary operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, primary_operation_bytes=1, max_coordinating_and_primary_bytes=0] (injected)' };
+    }
+    return id === undefined ? undefined : this.rejects.get(id);
+  }
+}

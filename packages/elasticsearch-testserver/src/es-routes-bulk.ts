@@ -1,0 +1,30 @@
+import { parseBulk } from './es-bulk-parse.js';
+import { applyAction } from './es-bulk.js';
+import { EsError } from './es-errors.js';
+import { ok } from './es-http.js';
+import type { Context, EsRequest, Handler, Route } from './es-router.js';
+
+/**
+ * `_bulk`: request faults first (a dropped connection, a whole-request status), then the body's framing, then
+ * each item. Only requests that get as far as their items count in `stats.bulkRequests`, as a node's indexing
+ * statistics would count them.
+ */
+const bulk: Handler = (ctx: Context, req: EsRequest) => {
+  if (ctx.faults.takeDrop()) return 'drop';
+  const fault = ctx.faults.takeRequestStatus();
+  if (fault) throw new EsError(fault.status, fault.type, fault.reason);
+  const actions = parseBulk(req.text, req.params['index']);
+  ctx.stats.bulkRequests += 1;
+  ctx.stats.bulkItems += actions.length;
+  const started = performance.now();
+  const items = actions.map((action) => applyAction(ctx.store, action, ctx.faults));
+  const refresh = req.query.get('refresh');
+  if (refresh !== null && refresh !== 'false') ctx.stats.refreshes += 1;
+  const errors = items.some((item) => Object.values(item).some((result) => result.status >= 300));
+  return ok({ errors, took: Math.round(performance.now() - started), items });
+};
+
+export const bulkRoutes: Route[] = [
+  { path: '_bulk', methods: { POST: bulk, PUT: bulk } },
+  { path: '{index}/_bulk', methods: { POST: bulk, PUT: bulk } },
+];

@@ -1,0 +1,101 @@
+import { EsError, indexNotFound } from './es-errors.js';
+import { ok } from './es-http.js';
+import type { Context, EsRequest, Route } from './es-router.js';
+import { glob, type IndexState, type IndexTemplate, validateIndexName } from './es-store.js';
+
+const notFound = (what: string) => new EsError(404, 'resource_not_found_exception', what);
+
+function clusterInfo(ctx: Context) {
+  return ok({
+    name: 'qcs-export-test-node',
+    cluster_name: 'qcs-export-test',
+    cluster_uuid: 'qcs-export-test-cluster',
+    version: {
+      number: ctx.version,
+      build_flavor: 'default',
+      build_type: 'docker',
+      build_hash: '0000000000000000000000000000000000000000',
+      build_date: '2025-01-01T00:00:00.000Z',
+      build_snapshot: false,
+      lucene_version: '9.12.2',
+      minimum_wire_compatibility_version: '7.17.0',
+      minimum_index_compatibility_version: '7.0.0',
+    },
+    tagline: 'You Know, for Search',
+  });
+}
+
+/** Templates named by an expression (a name, a comma list, * globs); a plain name that matches nothing is a 404. */
+function templatesNamed(ctx: Context, expression: string | undefined): Array<{ name: string; index_template: IndexTemplate }> {
+  const parts = (expression ?? '*').split(',');
+  const found = [...ctx.store.templates].filter(([name]) => parts.some((p) => glob(p).test(name))).map(([name, index_template]) => ({ name, index_template }));
+  const plain = parts.filter((p) => !p.includes('*'));
+  if (found.length === 0 && plain.length > 0) throw notFound(`index template matching [${expression}] not found`);
+  return found;
+}
+
+function dataStreamView(state: IndexState) {
+  return {
+    name: state.name,
+    timestamp_field: { name: '@timestamp' },
+    indices: [{ index_name: state.backingIndex, index_uuid: state.uuid, prefer_ilm: true, managed_by: 'Unmanaged' }],
+    generation: 1,
+    status: 'GREEN',
+    template: state.template,
+    hidden: false,
+    system: false,
+    allow_custom_routing: false,
+    replicated: false,
+  };
+}
+
+function dataStreamsNamed(ctx: Context, expression: string | undefined): IndexState[] {
+  const streams = ctx.store.resolve(expression ?? '*').filter((s) => s.dataStream);
+  const missing = (expression ?? '*').split(',').find((p) => !p.includes('*') && p !== '_all' && !streams.some((s) => s.name === p));
+  if (missing) throw indexNotFound(missing);
+  return streams;
+}
+
+export const clusterRoutes: Route[] = [
+  { path: '', methods: { GET: clusterInfo } },
+  { path: '_index_template', methods: { GET: (ctx) => ok({ index_templates: templatesNamed(ctx, undefined) }) } },
+  {
+    path: '_index_template/{name}',
+    methods: {
+      PUT: putTemplate,
+      POST: putTemplate,
+      GET: (ctx, req) => ok({ index_templates: templatesNamed(ctx, req.params['name']) }),
+      // exists: 200 or 404, never a body
+      HEAD: (ctx, req) => ({ status: ctx.store.templates.has(req.params['name'] as string) ? 200 : 404 }),
+      DELETE: (ctx, req) => {
+        const names = templatesNamed(ctx, req.params['name']).map((t) => t.name);
+        for (const name of names) ctx.store.templates.delete(name);
+        return ok({ acknowledged: true });
+      },
+    },
+  },
+  { path: '_data_stream', methods: { GET: (ctx) => ok({ data_streams: dataStreamsNamed(ctx, undefined).map(dataStreamView) }) } },
+  {
+    path: '_data_stream/{name}',
+    methods: {
+      PUT: (ctx, req) => {
+        const name = req.params['name'] as string;
+        validateIndexName(name);
+        if (ctx.store.resolve(name).length > 0) throw new EsError(400, 'resource_already_exists_exception', `data_stream [${name}] already exists`);
+        if (ctx.store.templateFor(name)?.[1].data_stream === undefined) throw new EsError(400, 'illegal_argument_exception', `no matching index template found for data stream [${name}]`);
+        ctx.store.create(name);
+        return ok({ acknowledged: true });
+      },
+      GET: (ctx, req) => ok({ data_streams: dataStreamsNamed(ctx, req.params['name']).map(dataStreamView) }),
+      DELETE: (ctx, req) => {
+        for (const stream of dataStreamsNamed(ctx, req.params['name'])) ctx.store.indices.delete(stream.name);
+        return ok({ acknowledged: true });
+      },
+    },
+  },
+];
+
+function putTemplate(ctx: Context, req: EsRequest) {
+  ctx.store.putTemplate(req.params['name'] as string, req.json<IndexTemplate>(), req.query.get('create') === 'true');
+  return ok({ acknowledged: true });
+}

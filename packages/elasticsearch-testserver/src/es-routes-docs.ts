@@ -1,0 +1,80 @@
+import type { BulkAction, Op } from './es-bulk-parse.js';
+import { applyAction, type ItemFaults } from './es-bulk.js';
+import { EsError, indexNotFound } from './es-errors.js';
+import { ok, type Reply } from './es-http.js';
+import { matches } from './es-query.js';
+import type { Context, EsRequest, Route } from './es-router.js';
+import { targets } from './es-routes-indices.js';
+
+const SHARDS = { total: 1, successful: 1, failed: 0 };
+// Faults are for bulk items; the single-document APIs are answered as they come.
+const NO_FAULTS: ItemFaults = { itemError: () => undefined };
+const MAX_RESULT_WINDOW = 10_000;
+
+type SearchBody = { query?: Record<string, unknown>; size?: number; from?: number; track_total_hits?: boolean | number; _source?: boolean };
+
+function hitsOf(ctx: Context, req: EsRequest, body: SearchBody) {
+  return targets(ctx, req).flatMap((t) => [...t.docs.values()].filter((d) => matches(body.query, d)).map((d) => ({ _index: t.backingIndex, _id: d._id, _score: 1, ...(body._source === false ? {} : { _source: d._source }) })));
+}
+
+function count(ctx: Context, req: EsRequest): Reply {
+  return ok({ count: hitsOf(ctx, req, req.json<SearchBody>()).length, _shards: { ...SHARDS, skipped: 0 } });
+}
+
+function search(ctx: Context, req: EsRequest): Reply {
+  const body = req.json<SearchBody>();
+  const from = Number(body.from ?? req.query.get('from') ?? 0);
+  const size = Number(body.size ?? req.query.get('size') ?? 10);
+  if (from + size > MAX_RESULT_WINDOW) {
+    throw new EsError(400, 'illegal_argument_exception', `Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${from + size}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`);
+  }
+  const hits = hitsOf(ctx, req, body);
+  // Totals are exact only up to track_total_hits (10,000 by default), as on a cluster.
+  const track = body.track_total_hits ?? MAX_RESULT_WINDOW;
+  const limit = track === true ? Infinity : track === false ? -1 : track;
+  const total = limit < 0 ? undefined : hits.length > limit ? { value: limit, relation: 'gte' } : { value: hits.length, relation: 'eq' };
+  const page = hits.slice(from, from + size);
+  return ok({ took: 1, timed_out: false, _shards: { ...SHARDS, skipped: 0 }, hits: { ...(total ? { total } : {}), max_score: page.length > 0 ? 1 : null, hits: page } });
+}
+
+function getDoc(ctx: Context, req: EsRequest): Reply {
+  const index = req.params['index'] as string;
+  const state = ctx.store.resolve(index)[0];
+  if (!state) throw indexNotFound(index);
+  const id = req.params['id'] as string;
+  const doc = state.docs.get(id);
+  if (!doc) return ok({ _index: state.backingIndex, _id: id, found: false }, 404);
+  return ok({ _index: state.backingIndex, _id: doc._id, _version: doc._version, _seq_no: doc._seq_no, _primary_term: 1, found: true, _source: doc._source });
+}
+
+/** The single-document write APIs, answered with the bulk item's body and status, as Elasticsearch builds both from one result. */
+function write(op: Op) {
+  return (ctx: Context, req: EsRequest): Reply => {
+    const source = op === 'delete' ? undefined : req.json();
+    if (op === 'update' && source?.['doc'] === undefined && source?.['script'] === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: script or doc is missing;');
+    const opType = req.query.get('op_type');
+    const number = (name: string) => (req.query.has(name) ? Number(req.query.get(name)) : undefined);
+    const action: BulkAction = { op: op === 'index' && opType === 'create' ? 'create' : op, index: req.params['index'] as string, id: req.params['id'], source, sourceError: undefined, ifSeqNo: number('if_seq_no'), ifPrimaryTerm: number('if_primary_term') };
+    const item = applyAction(ctx.store, action, NO_FAULTS);
+    const result = Object.values(item)[0];
+    if (!result) throw new Error('an action produced no item');
+    if (req.query.has('refresh') && req.query.get('refresh') !== 'false') ctx.stats.refreshes += 1;
+    const { status, error, ...rest } = result;
+    if (error) {
+      const { caused_by, ...root } = error;
+      return ok({ error: { root_cause: [root], ...root, ...(caused_by ? { caused_by } : {}) }, status }, status);
+    }
+    return ok(rest, status);
+  };
+}
+
+export const docRoutes: Route[] = [
+  { path: '_count', methods: { GET: count, POST: count } },
+  { path: '{index}/_count', methods: { GET: count, POST: count } },
+  { path: '_search', methods: { GET: search, POST: search } },
+  { path: '{index}/_search', methods: { GET: search, POST: search } },
+  { path: '{index}/_doc', methods: { POST: write('index') } },
+  { path: '{index}/_doc/{id}', methods: { GET: getDoc, PUT: write('index'), POST: write('index'), DELETE: write('delete') } },
+  { path: '{index}/_create/{id}', methods: { PUT: write('create'), POST: write('create') } },
+  { path: '{index}/_update/{id}', methods: { POST: write('update') } },
+];
