@@ -1,4 +1,5 @@
 import { createRandom, type Random } from './prng.js';
+import { applyTies, type Ties } from './ties.js';
 
 /** One image as GET /csapi/v1.3/images returns it (v1.3 list summary), quirks included. */
 export interface RawImage {
@@ -46,6 +47,8 @@ export interface GenerateOptions {
   hostileValues?: boolean;
   /** The clock the data set is anchored at, so generation is repeatable. Default: 2026-11-01T00:00:00Z. */
   now?: number;
+  /** After generation, this many images (the first `size`) share one value of `field`. Default: none. */
+  ties?: Ties;
 }
 
 const REGISTRIES = ['docker.io', 'quay.io', 'gcr.io', 'ghcr.io', '123456789012.dkr.ecr.us-east-1.amazonaws.com', 'registry.example.com'];
@@ -93,6 +96,7 @@ export function generateImages(count: number, seed: number, options: GenerateOpt
     }
     images.push(makeImage(r, i, created, now, options.hostileValues === true));
   }
+  if (options.ties) applyTies(images, options.ties);
   return images;
 }
 

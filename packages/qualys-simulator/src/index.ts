@@ -1,4 +1,11 @@
-export { startSimulator, type Fault, type QualysSimulator, type RateLimitBucket, type RequestLogEntry, type SimulatorOptions } from './server.js';
+export { startSimulator, type QualysSimulator } from './server.js';
+export type { LinkStyle, SimulatorOptions, UpdatesDuringCrawl } from './options.js';
+export type { RequestLogEntry, SimulatorStats } from './context.js';
+export type { Dialect, DialectConstruct } from './dialect.js';
+export type { EmptyPageShape, Fault, PageFault } from './faults.js';
+export type { RateLimitBucket, RateLimitHeaderStyle, RateLimitMode } from './rate-limit.js';
+export type { Credentials } from './auth.js';
+export { applyTies, type Ties } from './ties.js';
 export { generateImages, HOSTILE_STRINGS, type GenerateOptions, type RawImage } from './data.js';
-export { parseQql, QqlError } from './qql.js';
+export { combineFilters, parseQql, QqlError, type ParsedFilter, type QqlConstruct, type QqlOptions } from './qql.js';
 export { describeSimulator } from './describe.js';

@@ -13,15 +13,30 @@ export interface Bounds {
   maxInclusive?: boolean;
 }
 
+/** Syntax a filter used, so a server dialect can refuse what it does not support. */
+export type QqlConstruct = 'compare' | 'bracket-range' | 'not';
+
+/** How a server reads a filter; each flag reproduces a plausible real server's reading. Default: all off. */
+export interface QqlOptions {
+  /** Numeric values compared with date fields (in compare and range forms) are epoch seconds: multiplied by 1000. */
+  epochSeconds?: boolean;
+  /** `not uuid: [...]` is accepted and excludes nothing. */
+  ignoreNotUuid?: boolean;
+  /** Two or more range terms on date fields in the top-level AND make every such bound exclusive. */
+  exclusiveCombinedRanges?: boolean;
+}
+
 export interface ParsedFilter {
   test: Predicate;
   bounds: Map<string, Bounds>;
+  /** The constructs the text used. */
+  constructs: ReadonlySet<QqlConstruct>;
+  /** Uuids named by `not uuid: ...` terms of the top-level AND (what a keyset cursor excludes). */
+  excludedUuids: string[];
 }
 
-type Node =
-  | { kind: 'and' | 'or'; items: Node[] }
-  | { kind: 'not'; item: Node }
-  | { kind: 'term'; field: string; test: (v: unknown) => boolean; bound?: Bounds };
+type Term = { kind: 'term'; field: string; test: (v: unknown) => boolean; bound?: Bounds; values?: string[] };
+type Node = { kind: 'and' | 'or'; items: Node[] } | { kind: 'not'; item: Node } | Term;
 
 const DATE_FIELDS: Record<string, (i: RawImage) => unknown> = {
   created: (i) => i.created,
@@ -44,35 +59,87 @@ const STRING_FIELDS: Record<string, (i: RawImage) => unknown[]> = {
 };
 const KNOWN_FIELDS = [...Object.keys(DATE_FIELDS), ...Object.keys(NUMBER_FIELDS), ...Object.keys(STRING_FIELDS), 'vulnerabilities.severity'];
 
-export function parseQql(text: string, now = Date.now()): ParsedFilter {
-  const parser = new Parser(text, now);
-  const node = parser.parseExpression();
+export function parseQql(text: string, now = Date.now(), options: QqlOptions = {}): ParsedFilter {
+  const constructs = new Set<QqlConstruct>();
+  const parser = new Parser(text, now, options, constructs);
+  let node = parser.parseExpression();
   parser.expectEnd();
+  if (options.exclusiveCombinedRanges) node = exclusiveCombinedRanges(node);
   const bounds = new Map<string, Bounds>();
-  const collect = (n: Node) => {
-    if (n.kind === 'term' && n.bound) {
-      const b = bounds.get(n.field) ?? {};
-      if (n.bound.min !== undefined && (b.min === undefined || n.bound.min > b.min)) Object.assign(b, { min: n.bound.min, minInclusive: n.bound.minInclusive });
-      if (n.bound.max !== undefined && (b.max === undefined || n.bound.max < b.max)) Object.assign(b, { max: n.bound.max, maxInclusive: n.bound.maxInclusive });
-      bounds.set(n.field, b);
-    } else if (n.kind === 'and') n.items.forEach(collect);
-  };
-  collect(node);
-  return { test: compile(node), bounds };
+  const excludedUuids: string[] = [];
+  for (const n of topLevelAnd(node)) {
+    if (n.kind === 'term' && n.bound) mergeBound(bounds, n.field, n.bound);
+    else if (n.kind === 'not' && n.item.kind === 'term' && n.item.field === 'uuid') excludedUuids.push(...(n.item.values ?? []));
+  }
+  return { test: compile(node, options), bounds, constructs, excludedUuids };
 }
 
-function compile(node: Node): Predicate {
+/** Both filters at once (an AND), e.g. a client's filter and the server's own cursor read under different rules. */
+export function combineFilters(...filters: Array<ParsedFilter | undefined>): ParsedFilter | undefined {
+  const present = filters.filter((f): f is ParsedFilter => f !== undefined);
+  if (present.length <= 1) return present[0];
+  const bounds = new Map<string, Bounds>();
+  for (const f of present) for (const [field, b] of f.bounds) mergeBound(bounds, field, b);
+  return {
+    test: (i) => present.every((f) => f.test(i)),
+    bounds,
+    constructs: new Set(present.flatMap((f) => [...f.constructs])),
+    excludedUuids: present.flatMap((f) => f.excludedUuids),
+  };
+}
+
+/** Keeps the tighter of each bound, as an AND of both ranges would. */
+function mergeBound(bounds: Map<string, Bounds>, field: string, bound: Bounds): void {
+  const b = bounds.get(field) ?? {};
+  if (bound.min !== undefined && (b.min === undefined || bound.min > b.min || (bound.min === b.min && !bound.minInclusive))) Object.assign(b, { min: bound.min, minInclusive: bound.minInclusive });
+  if (bound.max !== undefined && (b.max === undefined || bound.max < b.max || (bound.max === b.max && !bound.maxInclusive))) Object.assign(b, { max: bound.max, maxInclusive: bound.maxInclusive });
+  bounds.set(field, b);
+}
+
+/** The items of the top-level AND, nested ANDs flattened (a lone term is an AND of one). */
+function topLevelAnd(node: Node): Node[] {
+  return node.kind === 'and' ? node.items.flatMap(topLevelAnd) : [node];
+}
+
+const isDateRange = (n: Node): n is Term & { bound: Bounds } => n.kind === 'term' && n.bound !== undefined && DATE_FIELDS[n.field] !== undefined;
+
+/** A server that over-filters combined ranges: with two or more date ranges ANDed, every bound turns exclusive. */
+function exclusiveCombinedRanges(node: Node): Node {
+  const items = topLevelAnd(node);
+  if (items.filter(isDateRange).length < 2) return node;
+  return { kind: 'and', items: items.map((n) => (isDateRange(n) ? rangeTerm(n.field, { ...n.bound, minInclusive: false, maxInclusive: false }) : n)) };
+}
+
+function rangeTerm(field: string, bound: Bounds): Term {
+  return { kind: 'term', field, bound, test: (v) => withinBounds(numericValue(v), bound) };
+}
+
+function withinBounds(n: number | undefined, b: Bounds): boolean {
+  if (n === undefined) return false;
+  if (b.min !== undefined && (b.minInclusive ? n < b.min : n <= b.min)) return false;
+  if (b.max !== undefined && (b.maxInclusive ? n > b.max : n >= b.max)) return false;
+  return true;
+}
+
+function numericValue(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function compile(node: Node, options: QqlOptions): Predicate {
   switch (node.kind) {
     case 'and': {
-      const parts = node.items.map(compile);
+      const parts = node.items.map((n) => compile(n, options));
       return (i) => parts.every((p) => p(i));
     }
     case 'or': {
-      const parts = node.items.map(compile);
+      const parts = node.items.map((n) => compile(n, options));
       return (i) => parts.some((p) => p(i));
     }
     case 'not': {
-      const inner = compile(node.item);
+      // A server that accepts the exclusion list but never applies it: the term keeps every image.
+      if (options.ignoreNotUuid && node.item.kind === 'term' && node.item.field === 'uuid') return () => true;
+      const inner = compile(node.item, options);
       return (i) => !inner(i);
     }
     case 'term': {
@@ -93,7 +160,12 @@ function accessor(field: string): (i: RawImage) => unknown[] {
 
 class Parser {
   private pos = 0;
-  constructor(private readonly text: string, private readonly now: number) {}
+  constructor(
+    private readonly text: string,
+    private readonly now: number,
+    private readonly options: QqlOptions,
+    private readonly constructs: Set<QqlConstruct>,
+  ) {}
 
   parseExpression(): Node {
     const items = [this.parseAnd()];
@@ -113,7 +185,10 @@ class Parser {
   }
 
   private parseNot(): Node {
-    if (this.keyword('not')) return { kind: 'not', item: this.parseNot() };
+    if (this.keyword('not')) {
+      this.constructs.add('not');
+      return { kind: 'not', item: this.parseNot() };
+    }
     this.skipSpace();
     if (this.text[this.pos] === '(') {
       this.pos++;
@@ -139,10 +214,10 @@ class Parser {
     this.pos += (op as string).length;
     this.skipSpace();
     if (op !== ':') {
-      const n = this.number(field, this.word());
+      this.constructs.add('compare');
+      const n = this.number(field, this.word(), true);
       const cmp = op as '>=' | '<=' | '>' | '<';
-      const bound: Bounds = cmp[0] === '>' ? { min: n, minInclusive: cmp === '>=' } : { max: n, maxInclusive: cmp === '<=' };
-      return { kind: 'term', field, bound, test: (v) => compareWith(this.numeric(field, v), cmp, n) };
+      return rangeTerm(field, cmp[0] === '>' ? { min: n, minInclusive: cmp === '>=' } : { max: n, maxInclusive: cmp === '<=' });
     }
     return this.parseValue(field);
   }
@@ -153,7 +228,7 @@ class Parser {
       // single quotes wrap a whole value, as in the docs' imagesInUse:'[now-7d ... now]'
       const end = this.text.indexOf("'", this.pos + 1);
       if (end < 0) this.fail('unterminated quote');
-      const inner = new Parser(this.text.slice(this.pos + 1, end), this.now);
+      const inner = new Parser(this.text.slice(this.pos + 1, end), this.now, this.options, this.constructs);
       const node = inner.parseValue(field);
       inner.expectEnd();
       this.pos = end + 1;
@@ -167,18 +242,11 @@ class Parser {
       this.pos = end + 1;
       const range = /^\s*(.+?)\s*\.{2,3}\s*(.+?)\s*$/.exec(body);
       if (range) {
-        const lo = this.number(field, unquote(range[1] as string));
-        const hi = this.number(field, unquote(range[2] as string));
+        this.constructs.add('bracket-range');
+        const lo = this.number(field, unquote(range[1] as string), true);
+        const hi = this.number(field, unquote(range[2] as string), true);
         const inclusive = c === '[';
-        return {
-          kind: 'term',
-          field,
-          bound: { min: lo, minInclusive: inclusive, max: hi, maxInclusive: inclusive },
-          test: (v) => {
-            const n = this.numeric(field, v);
-            return n !== undefined && (inclusive ? n >= lo && n <= hi : n > lo && n < hi);
-          },
-        };
+        return rangeTerm(field, { min: lo, minInclusive: inclusive, max: hi, maxInclusive: inclusive });
       }
       if (c === '(') this.fail('a list uses [ ], a range (a ... b)');
       const values = body.split(',').map((s) => unquote(s.trim())).filter((s) => s !== '');
@@ -196,27 +264,23 @@ class Parser {
 
   private equalsAny(field: string, values: string[], exact: boolean): Node {
     if (DATE_FIELDS[field] || NUMBER_FIELDS[field] || field === 'vulnerabilities.severity') {
-      const nums = values.map((v) => this.number(field, v));
-      return { kind: 'term', field, test: (v) => nums.includes(this.numeric(field, v) ?? NaN) };
+      const nums = values.map((v) => this.number(field, v, false));
+      return { kind: 'term', field, values, test: (v) => nums.includes(numericValue(v) ?? NaN) };
     }
     const wanted = exact ? values : values.map((v) => v.toLowerCase());
-    return { kind: 'term', field, test: (v) => typeof v === 'string' && wanted.includes(exact ? v : v.toLowerCase()) };
+    return { kind: 'term', field, values, test: (v) => typeof v === 'string' && wanted.includes(exact ? v : v.toLowerCase()) };
   }
 
-  private number(field: string, raw: string): number {
+  /** `inRange`: the value bounds a compare or range, the only forms an epoch-seconds server rescales. */
+  private number(field: string, raw: string, inRange: boolean): number {
     const relative = /^now(?:-(\d+)([dhms]))?$/.exec(raw);
     if (relative && DATE_FIELDS[field]) {
       const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[(relative[2] ?? 's') as 'd' | 'h' | 'm' | 's'];
       return this.now - Number(relative[1] ?? 0) * unit;
     }
-    if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+    if (/^-?\d+(\.\d+)?$/.test(raw)) return inRange && this.options.epochSeconds && DATE_FIELDS[field] ? Number(raw) * 1000 : Number(raw);
     if (DATE_FIELDS[field] && /^\d{4}-\d{2}-\d{2}/.test(raw) && !Number.isNaN(Date.parse(raw))) return Date.parse(raw);
     throw new QqlError(`Invalid filter: "${raw}" is not a valid value for ${field}`);
-  }
-
-  private numeric(_field: string, v: unknown): number | undefined {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : NaN;
-    return Number.isFinite(n) ? n : undefined;
   }
 
   private word(): string {
@@ -241,11 +305,6 @@ class Parser {
   private fail(message: string): never {
     throw new QqlError(`Invalid filter: ${message}`);
   }
-}
-
-function compareWith(n: number | undefined, op: '>=' | '<=' | '>' | '<', bound: number): boolean {
-  if (n === undefined) return false;
-  return op === '>=' ? n >= bound : op === '<=' ? n <= bound : op === '>' ? n > bound : n < bound;
 }
 
 function unquote(s: string): string {

@@ -1,0 +1,54 @@
+import type { ServerResponse } from 'node:http';
+import type { Auth } from './auth.js';
+import type { Dialect } from './dialect.js';
+import type { FaultQueue, QueuedFault } from './faults.js';
+import type { MutationStats, Mutations } from './mutations.js';
+import type { SimulatorOptions } from './options.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { ImageStore } from './store.js';
+
+export interface SimulatorStats extends MutationStats {
+  requests: number;
+  byPath: Record<string, number>;
+  status: Record<number, number>;
+  /** Requests answered 429 by the rate limiter (injected 429s not included). */
+  rateLimited: number;
+  /** Requests the rate limiter let through, per bucket. */
+  allowedByBucket: { list: number; images: number };
+  logins: number;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  authKind: 'bearer' | 'basic' | 'none';
+  /** When the request arrived (epoch ms), so a test or benchmark can measure the rate the server saw. */
+  at: number;
+}
+
+/** What every part of the server shares: options, data, counters. */
+export interface Context {
+  readonly options: SimulatorOptions;
+  readonly dialect: Dialect;
+  readonly store: ImageStore;
+  readonly auth: Auth;
+  readonly faults: FaultQueue;
+  readonly limiter: RateLimiter;
+  readonly mutations: Mutations;
+  readonly stats: SimulatorStats;
+  readonly log: RequestLogEntry[];
+  /** The simulator's own base URL, known once it listens. */
+  url: string;
+  latencyMs: number;
+  /** Data requests (GET /images, /images/list, /images/<sha>) so far; drives crawl updates and tie shuffles. */
+  dataRequests: number;
+}
+
+/** One data page being answered: where to, with which headers (rate limit), and under which fault. */
+export interface PageReply {
+  res: ServerResponse;
+  headers: Record<string, string>;
+  fault: QueuedFault | undefined;
+}

@@ -1,0 +1,41 @@
+import type { Context, PageReply } from './context.js';
+import { toDetails } from './details.js';
+import { deliveryOf } from './faults.js';
+import { BadRequest, errorBody, send } from './http.js';
+import { QqlError } from './qql.js';
+import { bulkImages } from './routes-bulk.js';
+import { listImages } from './routes-images.js';
+
+const IMAGES_ROUTE = /^\/csapi\/v1\.3\/images(?:\/(list|[0-9a-f]{64}))?\/?$/;
+
+/** Whether a request asks for a page of /images or /images/list (the requests page faults apply to). */
+export function isDataPage(method: string | undefined, path: string): boolean {
+  const m = IMAGES_ROUTE.exec(path);
+  return method === 'GET' && m !== null && (m[1] === undefined || m[1] === 'list');
+}
+
+/** The authenticated, rate-limited /csapi routes; a bad filter or parameter is a 400 with its message. */
+export function route(ctx: Context, method: string | undefined, path: string, query: Record<string, string>, reply: PageReply): void {
+  const { res, headers } = reply;
+  const m = IMAGES_ROUTE.exec(path);
+  if (!m || method !== 'GET') return send(res, 404, errorBody(404, 'NOT_FOUND', `no route ${method} ${path}`), headers);
+
+  ctx.dataRequests++;
+  const crawl = ctx.options.updatesDuringCrawl;
+  if (crawl && ctx.dataRequests % crawl.everyRequests === 0) {
+    ctx.mutations.update(crawl.count);
+    ctx.mutations.remove(crawl.removes ?? 0);
+    ctx.mutations.add(crawl.adds ?? 0);
+  }
+
+  try {
+    if (m[1] === undefined) return listImages(ctx, query, reply);
+    if (m[1] === 'list') return bulkImages(ctx, query, reply);
+    const image = ctx.store.get(m[1]);
+    if (!image) return send(res, 404, errorBody(404, 'NOT_FOUND', `Image not found: ${m[1]}`), headers);
+    return send(res, 200, toDetails(image), headers, deliveryOf(reply.fault));
+  } catch (error) {
+    if (error instanceof QqlError || error instanceof BadRequest) return send(res, 400, errorBody(400, 'BAD_REQUEST', error.message), headers);
+    throw error;
+  }
+}
