@@ -9,7 +9,7 @@ const DEFAULT_JWT_LIFETIME_MS = 4 * 60 * 60 * 1000;
  * lets concurrent callers share one login so a burst of requests does not become a burst of logins.
  */
 export class Credentials {
-  private jwt: { token: string; renewAt: number } | undefined;
+  private jwt: { token: string; issuedAt: number; renewAt: number } | undefined;
   private login: Promise<string> | undefined;
   logins = 0;
 
@@ -45,7 +45,7 @@ export class Credentials {
           const issued = Date.now();
           const expiry = parseJwtExpiry(token)?.getTime() ?? issued + DEFAULT_JWT_LIFETIME_MS;
           // Never renew more often than half the token's life, even if renewBeforeMs is larger than the lifetime.
-          this.jwt = { token, renewAt: Math.max(expiry - this.renewBeforeMs, issued + (expiry - issued) / 2) };
+          this.jwt = { token, issuedAt: issued, renewAt: Math.max(expiry - this.renewBeforeMs, issued + (expiry - issued) / 2) };
           this.logins++;
           return token;
         })
@@ -59,5 +59,10 @@ export class Credentials {
   /** The token a failed call used, so a 401 renews only if nobody renewed it in the meantime. */
   currentJwt(): string | undefined {
     return this.jwt?.token;
+  }
+
+  /** When the current JWT was received (Date.now() clock), to tell a freshly issued token from an old one. */
+  currentJwtIssuedAt(): number | undefined {
+    return this.jwt?.issuedAt;
   }
 }

@@ -1,90 +1,121 @@
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import {
-  AbortedError,
-  AuthError,
-  FilterRejectedError,
-  ForbiddenError,
-  HttpError,
-  NetworkError,
-  ProtocolError,
-  RateLimitError,
-  TimeoutError,
-} from '../errors.js';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { AbortedError, FilterRejectedError, ForbiddenError, HttpError, ProtocolError, RateLimitError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { printable, serverMessage, type RawResponse } from './answer-text.js';
 import { Credentials } from './auth.js';
+import { credentialsRefused, freshTokenRefused, loginRefused } from './auth-messages.js';
+import { exchange, type ExchangeContext, type ExchangeInit } from './exchange.js';
 import { looksLikeJwt } from './jwt.js';
-import { RateBudget } from './rate-budget.js';
+import { RateGovernor, type Slot } from './rate-governor.js';
+import { RETRY_NOW, Retryable } from './retryable.js';
 import type { ClientStats, QualysAuth, QualysClientOptions, QualysGetter, QualysResponse, RequestOptions, RetryOptions } from './types.js';
 import { assertSecureUrl } from './url-policy.js';
 import { backoffDelay, serverRequestedWaitMs, sleep } from './wait.js';
 
 const DEFAULT_RETRY: RetryOptions = { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxServerWaitMs: 300_000 };
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 /** Rate-limit waits on one call before giving up: they do not use the ordinary retry budget. */
 const MAX_RATE_LIMIT_WAITS = 20;
-const RETRYABLE_STATUS = new Set([409, 429, 500, 502, 503, 504]);
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | undefined>;
-  text: string;
-}
-
-/** A failure worth another attempt; `final` is what to throw once the retries are spent. */
-class Retryable extends Error {
-  constructor(readonly final: Error) {
-    super(final.message);
-  }
-}
+/**
+ * Logins one call may trigger after 401s. One is not enough: when the latency of a call (rate waits, a slow
+ * answer) exceeds the token's life, a fresh token can expire before it is used, so one more try is worth it.
+ */
+const MAX_RENEWALS_PER_CALL = 2;
+/** Transient server failures; 429 and 409 are rate or concurrency limits, handled by the wait loop in get(). */
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 
 /**
  * The Qualys CS API over undici: its own dispatcher (never the global one), explicit timeouts, auth, retries
- * with backoff for transient failures, and rate-limit waits. Every error it throws is a QcsError whose message
- * says what to do and never contains a credential.
+ * with backoff for transient failures, and a rate governor that paces calls so the rate limit is not hit. Every
+ * error it throws is a QcsError whose message says what to do and never contains a credential.
  */
 export class QualysClient implements QualysGetter {
-  readonly stats: ClientStats = { requests: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0, authRenewals: 0, bytesReceived: 0 };
+  readonly stats: ClientStats = {
+    requests: 0,
+    retries: 0,
+    rateLimitWaits: 0,
+    rateLimitWaitMs: 0,
+    throttleWaits: 0,
+    throttleWaitMs: 0,
+    status429: 0,
+    requestsByBucket: {},
+    authRenewals: 0,
+    bytesReceived: 0,
+  };
   private readonly base: URL;
-  private readonly dispatcher: Dispatcher;
+  private readonly http: ExchangeContext;
   private readonly retry: RetryOptions;
   private readonly logger: Logger;
   private readonly userAgent: string;
   private readonly auth: QualysAuth;
   private readonly credentials: Credentials;
-  private readonly budget = new RateBudget();
+  private readonly governor: RateGovernor;
 
   constructor(options: QualysClientOptions) {
     this.base = assertSecureUrl(options.baseUrl, 'source.baseUrl');
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.logger = options.logger ?? silentLogger;
     this.userAgent = options.userAgent ?? 'qcs-export';
-    this.dispatcher = createDispatcher(options);
+    this.http = { dispatcher: createDispatcher(options), host: this.base.host, deadlineMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS };
     this.auth = options.auth;
     this.credentials = new Credentials(options.auth, options.tokenRenewBeforeMs ?? 300_000, (signal) => this.login(signal));
+    this.governor = new RateGovernor({ logger: this.logger, maxBlockMs: this.retry.maxServerWaitMs });
   }
 
+  /**
+   * One API call. Every attempt (headers and body) ends within requestTimeoutMs, so the worst case of one get() is
+   *   attempts × requestTimeoutMs, with attempts ≤ (maxRetries + 1) + MAX_RATE_LIMIT_WAITS + MAX_RENEWALS_PER_CALL
+   *   + backoffs between retries, ≤ maxRetries × maxDelayMs
+   *   + waits the server asks for (429/409), ≤ MAX_RATE_LIMIT_WAITS × maxServerWaitMs
+   *   + logins (at most one per attempt), each up to (maxRetries + 1) × requestTimeoutMs plus its own backoffs
+   *   + rate-governor waits before each attempt: a server block (≤ maxServerWaitMs), or pacing, which is about one
+   *     window per `limit` calls queued ahead of this one.
+   * With the defaults that is hours, not for ever: the bounds exist so a dead server cannot hang the run.
+   */
   async get<T = unknown>(path: string, query: Record<string, string | number | undefined> = {}, options: RequestOptions = {}): Promise<QualysResponse<T>> {
     const url = this.url(path, query);
-    const bucket = RateBudget.bucketOf(path);
+    const bucket = RateGovernor.bucketOf(path);
     const what = `GET ${path}`;
-    let renewed = false;
+    const signal = options.signal;
+    const startedAt = Date.now();
+    let renewals = 0;
+    let freshTokensRefused = 0;
     let rateWaits = 0;
-    return this.withRetries(what, options.signal, async () => {
-      await this.waitForBudget(bucket, options.signal);
-      const authorization = await this.credentials.header(options.signal);
-      const usedJwt = this.credentials.currentJwt();
-      const res = await this.send(what, url, { method: 'GET', headers: { accept: 'application/json', authorization, 'user-agent': this.userAgent } }, options.signal);
-      this.budget.observe(bucket, res.headers);
+    let justWaitedForServer = false;
+    return this.withRetries(what, signal, async () => {
+      const slot = await this.governor.acquire(bucket, signal);
+      this.countGovernorWait(slot, justWaitedForServer);
+      justWaitedForServer = false;
+      let sent = false;
+      let answer: RawResponse | undefined;
+      let usedJwt: string | undefined;
+      let usedJwtIssuedAt: number | undefined;
+      try {
+        const authorization = await this.credentials.header(signal);
+        usedJwt = this.credentials.currentJwt();
+        usedJwtIssuedAt = this.credentials.currentJwtIssuedAt();
+        this.governor.markSent(slot);
+        sent = true;
+        answer = await this.send(what, bucket, url, { method: 'GET', headers: { accept: 'application/json', authorization, 'user-agent': this.userAgent } }, signal);
+      } finally {
+        // Whatever happened: the first call of a bucket holds the others back until it is settled or released.
+        if (sent) this.governor.settle(slot, answer);
+        else this.governor.release(slot);
+      }
+      const res = answer;
+      if (RETRYABLE_STATUS.has(res.status)) throw new Retryable(this.statusError(what, res));
       if (res.status === 401) {
-        if (this.credentials.renewable && !renewed) {
-          renewed = true;
-          // Another call may already have renewed the token this one used; only log in if it is still current.
-          if (this.credentials.currentJwt() === usedJwt) {
-            this.logger.info('Qualys refused the token (401); logging in again');
-            await this.credentials.renew(options.signal);
-          }
-          return RETRY_NOW;
+        if (this.auth.kind !== 'jwt') throw credentialsRefused(this.auth.kind, res);
+        if (usedJwtIssuedAt !== undefined && usedJwtIssuedAt >= startedAt) freshTokensRefused++;
+        if (renewals >= MAX_RENEWALS_PER_CALL) throw freshTokenRefused(path, freshTokensRefused, res);
+        renewals++;
+        // Another call may already have renewed the token this one used; only log in if it is still current.
+        // A refused login throws its own AuthError (username/password), which is then the true cause.
+        if (this.credentials.currentJwt() === usedJwt) {
+          this.logger.info('Qualys refused the token (401); logging in again');
+          await this.credentials.renew(signal);
         }
-        throw this.authRefused(res);
+        return RETRY_NOW;
       }
       if (res.status === 429 || res.status === 409) {
         const asked = serverRequestedWaitMs(res.headers);
@@ -94,11 +125,14 @@ export class QualysClient implements QualysGetter {
         if (++rateWaits > MAX_RATE_LIMIT_WAITS) {
           throw new RateLimitError(`Qualys kept answering ${res.status} (rate or concurrency limit) for ${path} after ${MAX_RATE_LIMIT_WAITS} waits; try again later or lower source.concurrency.`);
         }
+        // When Qualys said how long, the governor has closed the bucket for that long too, holding back the other
+        // calls; this call waits here either way, so the checks above bound its waits.
         const wait = asked ?? backoffDelay(rateWaits, this.retry.baseDelayMs, this.retry.maxDelayMs);
         this.stats.rateLimitWaits++;
         this.stats.rateLimitWaitMs += wait;
         this.logger.info(`Qualys rate limit reached (${res.status}); waiting ${(wait / 1000).toFixed(1)} s`, { path });
-        await sleep(wait, options.signal);
+        await sleep(wait, signal);
+        justWaitedForServer = true;
         return RETRY_NOW;
       }
       if (res.status === 204) return { status: 204, body: null, headers: res.headers };
@@ -119,7 +153,7 @@ export class QualysClient implements QualysGetter {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.http.dispatcher.close();
   }
 
   private async login(signal?: AbortSignal): Promise<string> {
@@ -129,11 +163,12 @@ export class QualysClient implements QualysGetter {
     const body = new URLSearchParams({ username, password, token: 'true', permissions: 'true' }).toString();
     const url = this.url('/auth', {});
     return this.withRetries('POST /auth', signal, async () => {
-      const res = await this.send('POST /auth', url, {
+      const res = await this.send('POST /auth', 'auth', url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/plain, application/json', 'user-agent': this.userAgent },
         body,
       }, signal);
+      if (RETRYABLE_STATUS.has(res.status)) throw new Retryable(this.statusError('POST /auth', res));
       if (res.status === 200 || res.status === 201) {
         const token = res.text.trim();
         if (!looksLikeJwt(token)) {
@@ -141,9 +176,7 @@ export class QualysClient implements QualysGetter {
         }
         return token;
       }
-      if (res.status === 401 || res.status === 403 || res.status === 400) {
-        throw new AuthError(`Qualys refused the username/password (${res.status}${serverMessage(res) ? `: ${serverMessage(res)}` : ''}). Check QUALYS_USERNAME/QUALYS_PASSWORD, and that the user has API access and the Container Security module.`);
-      }
+      if (res.status === 401 || res.status === 403 || res.status === 400) throw loginRefused(res);
       throw this.statusError('POST /auth', res);
     });
   }
@@ -168,37 +201,30 @@ export class QualysClient implements QualysGetter {
     }
   }
 
-  private async waitForBudget(bucket: string, signal?: AbortSignal): Promise<void> {
-    const wait = this.budget.waitFor(bucket);
-    if (wait <= 0) return;
-    this.stats.rateLimitWaits++;
-    this.stats.rateLimitWaitMs += wait;
-    this.logger.info(`Qualys rate budget spent for this window; waiting ${(wait / 1000).toFixed(1)} s before the next call`);
-    await sleep(wait, signal);
+  /**
+   * Books a wait in the governor: pacing by our own log is a throttle wait; a wait while the server had closed
+   * the bucket is a rate-limit wait, unless this call has just waited (and counted) the server's request itself.
+   */
+  private countGovernorWait(slot: Slot, justWaitedForServer: boolean): void {
+    const ms = Math.round(slot.waitedMs);
+    if (ms <= 0) return;
+    if (!slot.serverAsked) {
+      this.stats.throttleWaits++;
+      this.stats.throttleWaitMs += ms;
+    } else if (!justWaitedForServer) {
+      this.stats.rateLimitWaits++;
+      this.stats.rateLimitWaitMs += ms;
+    }
   }
 
-  /** One HTTP exchange, body fully read. Transport failures become Retryable with the error to throw at the end. */
-  private async send(what: string, url: URL, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }, signal?: AbortSignal): Promise<RawResponse> {
+  /** One HTTP exchange, counted; see exchange() for what it throws. */
+  private async send(what: string, bucket: string, url: URL, init: ExchangeInit, signal?: AbortSignal): Promise<RawResponse> {
     this.stats.requests++;
-    try {
-      const res = await request(url, { ...init, dispatcher: this.dispatcher, signal });
-      const text = await res.body.text();
-      this.stats.bytesReceived += Buffer.byteLength(text);
-      const headers: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-      const out = { status: res.statusCode, headers, text };
-      if (RETRYABLE_STATUS.has(out.status) && out.status !== 429 && out.status !== 409) {
-        throw new Retryable(this.statusError(what, out));
-      }
-      return out;
-    } catch (error) {
-      if (error instanceof Retryable) throw error;
-      if (signal?.aborted) throw new AbortedError();
-      const code = (error as { code?: string }).code;
-      // The client itself was closed (the run is ending): retrying cannot help and would only delay the exit.
-      if (code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED') throw new AbortedError(`${what}: the client was closed`);
-      throw new Retryable(transportError(what, this.base, error));
-    }
+    this.stats.requestsByBucket[bucket] = (this.stats.requestsByBucket[bucket] ?? 0) + 1;
+    const res = await exchange(this.http, what, url, init, signal);
+    this.stats.bytesReceived += Buffer.byteLength(res.text);
+    if (res.status === 429) this.stats.status429++;
+    return res;
   }
 
   private statusError(what: string, res: RawResponse): Error {
@@ -206,20 +232,7 @@ export class QualysClient implements QualysGetter {
     const said = message ? `: ${message}` : '';
     if (res.status === 400) return new FilterRejectedError(`Qualys rejected the request (400${said}). Check source.filter (QQL syntax) and source.pageSize.`);
     if (res.status === 403) return new ForbiddenError(`Qualys refused access to ${what.replace(/^\w+ /, '')} (403${said}). The user needs Container Security API permissions (e.g. CS.IMAGE.VIEW) and the images in its scope.`);
-    if (res.status === 401) return this.authRefused(res);
     return new HttpError(res.status, `${what} failed with HTTP ${res.status}${said}`);
-  }
-
-  private authRefused(res: RawResponse): AuthError {
-    const said = serverMessage(res) ? `: ${serverMessage(res)}` : '';
-    const kind = this.auth.kind;
-    const advice =
-      kind === 'token'
-        ? 'The token may have expired; generate a new one and set it again.'
-        : kind === 'basic'
-          ? 'Check the Basic auth username and password.'
-          : 'A fresh login was refused too; check the user still has API access.';
-    return new AuthError(`Qualys refused the credentials (401${said}). ${advice}`);
   }
 
   private url(path: string, query: Record<string, string | number | undefined>): URL {
@@ -229,13 +242,17 @@ export class QualysClient implements QualysGetter {
   }
 }
 
-const RETRY_NOW = Symbol('retry-now');
+/** Response headers accepted in all: room for a Link header naming 20,000 uuids. */
+const MAX_HEADER_BYTES = 1024 * 1024;
 
 function createDispatcher(options: QualysClientOptions): Dispatcher {
   const timeouts = {
     connect: { timeout: options.connectTimeoutMs ?? 10_000 },
     headersTimeout: options.headersTimeoutMs ?? 60_000,
     bodyTimeout: options.bodyTimeoutMs ?? 60_000,
+    // The bulk API's Link header lists every uuid at the cursor's `updated` value; a rescan that stamps thousands
+    // of images with one time makes it far longer than undici's 16 KiB default allows.
+    maxHeaderSize: MAX_HEADER_BYTES,
   };
   const env = options.env ?? process.env;
   const httpsProxy = env['https_proxy'] ?? env['HTTPS_PROXY'];
@@ -244,31 +261,4 @@ function createDispatcher(options: QualysClientOptions): Dispatcher {
     return new EnvHttpProxyAgent({ ...timeouts, httpsProxy, httpProxy, noProxy: env['no_proxy'] ?? env['NO_PROXY'] ?? '' });
   }
   return new Agent(timeouts);
-}
-
-function transportError(what: string, base: URL, error: unknown): Error {
-  const code = (error as { code?: string }).code ?? '';
-  const reason = error instanceof Error ? error.message : String(error);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
-    return new TimeoutError(`${what}: ${base.host} did not answer in time (${code}); the server may be overloaded, or raise source.timeouts`, { cause: error });
-  }
-  return new NetworkError(`${what}: connection to ${base.host} failed (${code || reason}); check source.baseUrl, the network and any proxy (HTTPS_PROXY/NO_PROXY)`, { cause: error });
-}
-
-function serverMessage(res: RawResponse): string {
-  const text = res.text.trim();
-  if (text === '') return '';
-  try {
-    const body = JSON.parse(text) as { message?: unknown; errorCode?: unknown };
-    if (typeof body.message === 'string') return printable(body.message, 300);
-    if (typeof body.errorCode === 'string') return printable(body.errorCode, 300);
-  } catch {
-    // not JSON: quote the start of the text below
-  }
-  return printable(text, 300);
-}
-
-function printable(text: string, max: number): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }

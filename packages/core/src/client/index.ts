@@ -1,3 +1,4 @@
 export { QualysClient } from './client.js';
+export { RateGovernor, type RateGovernorOptions, type Slot } from './rate-governor.js';
 export { assertSecureUrl, isLoopbackHost } from './url-policy.js';
 export { parseJwtExpiry } from './jwt.js';

@@ -27,6 +27,12 @@ export interface QualysClientOptions {
   headersTimeoutMs?: number;
   /** Longest silence while reading a body. Default: 60,000 ms. */
   bodyTimeoutMs?: number;
+  /**
+   * Overall deadline of one attempt, from sending the request to the last byte of the body. headersTimeoutMs and
+   * bodyTimeoutMs only bound each silence, so a body trickling in slowly would otherwise never end. An attempt
+   * over the limit fails with a retryable TimeoutError. In the config: source.timeouts.requestMs. Default: 120,000 ms.
+   */
+  requestTimeoutMs?: number;
   retry?: Partial<RetryOptions>;
   /** Renew a JWT this long before its `exp`. Default: 300,000 ms (5 min). */
   tokenRenewBeforeMs?: number;
@@ -53,9 +59,22 @@ export interface RequestOptions {
 export interface ClientStats {
   requests: number;
   retries: number;
-  /** Times the client waited because the server said the rate budget was spent (429/409, or Remaining=0). */
+  /**
+   * Times a call waited because the server said the rate budget was spent: after its 429/409, or while a 429/409 or
+   * Remaining=0 answer held the budget closed. A run paced at the full budget sees Remaining=0 about once a window.
+   */
   rateLimitWaits: number;
   rateLimitWaitMs: number;
+  /**
+   * Times a call waited before it was sent because our own pacing said the budget was used (no server hint in
+   * force), including the wait for the first answer of a budget, which tells its real limit.
+   */
+  throttleWaits: number;
+  throttleWaitMs: number;
+  /** 429 answers received; with the rate governor this stays 0 unless another tool takes the budget by surprise. */
+  status429: number;
+  /** HTTP requests per rate budget: 'list', 'images', 'other' (paths outside /csapi) and 'auth' (logins). */
+  requestsByBucket: Record<string, number>;
   authRenewals: number;
   bytesReceived: number;
 }
