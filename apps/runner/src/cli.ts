@@ -5,6 +5,7 @@ import { describeSimulator, startSimulator } from '@qcs-export/qualys-simulator'
 import { configJsonSchema } from './config/json-schema.js';
 import { loadConfig } from './config/load.js';
 import { isSimulatorSource } from './config/schema.js';
+import { formatDiagnosis, runDoctor } from './doctor.js';
 import { createProgress } from './progress.js';
 import { sinkPlugins } from './registry.js';
 import { rejectedError, runExport } from './run.js';
@@ -18,6 +19,8 @@ const USAGE = `qcs-export ${toolVersion}: export the Qualys Container Security i
 Usage:
   qcs-export run --config FILE [--log-level LEVEL] [--json]   run the export
   qcs-export validate --config FILE                           check the config and its environment; writes nothing
+  qcs-export doctor --config FILE [--json]                    read-only check of the subscription: query forms,
+                                                              rate-limit headers, the strategy auto would choose
   qcs-export simulate [--port N] [--images N] [--seed N] [--latency MS]
                                                               serve the Qualys simulator on 127.0.0.1
   qcs-export schema                                           print the config's JSON Schema
@@ -43,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'validate':
       return validateCommand(rest);
+    case 'doctor':
+      return doctorCommand(rest);
     case 'simulate':
       return simulateCommand(rest);
     case 'schema':
@@ -94,7 +99,7 @@ async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   const result = await runExport(config, { plugins: sinkPlugins, logger, signal: controller.signal, progress: createProgress() });
-  if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (json) process.stdout.write(`${redactor.redact(JSON.stringify(result, null, 2))}\n`);
   else process.stderr.write(`${redactor.redact(formatSummary(result))}\n`);
   const rejected = rejectedError(result);
   if (rejected) throw rejected;
@@ -117,6 +122,21 @@ async function validateCommand(argv: string[]): Promise<number> {
   for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);
   process.stdout.write(`config OK: ${config.file}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')})\n`);
   return ExitCode.ok;
+}
+
+async function doctorCommand(argv: string[]): Promise<number> {
+  const values = args(argv, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, 'log-level': { type: 'string' } });
+  const config = await loadConfig(configFlag(values), sinkPlugins);
+  registerAllSecrets(config);
+  const logger = createConsoleLogger({ level: (values['log-level'] as LogLevel | undefined) ?? 'warn', redactor });
+  const outcome = await runDoctor(config, logger, new AbortController().signal);
+  if (values['json'] === true) {
+    process.stdout.write(`${redactor.redact(JSON.stringify({ exitCode: outcome.exitCode, problem: outcome.problem, ...outcome.report }, null, 2))}\n`);
+  } else {
+    if (outcome.report) process.stdout.write(`${redactor.redact(formatDiagnosis(outcome.report))}\n`);
+    if (outcome.problem) process.stderr.write(`${redactor.redact(`doctor: ${outcome.problem}`)}\n`);
+  }
+  return outcome.exitCode;
 }
 
 async function simulateCommand(argv: string[]): Promise<number> {

@@ -13,6 +13,18 @@ export interface RunResult {
   duplicatesDropped: number;
   durationMs: number;
   source: string;
+  /** The strategy the source used (auto resolves to one of them) and why. */
+  strategy: string | undefined;
+  strategyReason: string | undefined;
+  /** The server's count for the filter at the start and at the end of the run. */
+  expectedAtStart: number | undefined;
+  countAtEnd: number | undefined;
+  /** Images delivered that were rescanned or added while the run went on. */
+  changedDuringRun: number;
+  /** Extra passes the source made to account for every image. */
+  repairPasses: number;
+  /** "absent" when the strategy's records carry no severity counts (bulk): they are null, never 0. */
+  severityCounts: 'present' | 'absent';
   sinks: SinkSummary[];
   rejected: number;
 }
@@ -85,6 +97,13 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
       duplicatesDropped: source.stats.duplicatesDropped,
       durationMs: Date.now() - started,
       source: prepared.label,
+      strategy: source.stats.strategy,
+      strategyReason: source.stats.strategyReason,
+      expectedAtStart: source.stats.expectedAtStart,
+      countAtEnd: source.stats.countAtEnd,
+      changedDuringRun: source.stats.changedDuringRun,
+      repairPasses: source.stats.repairPasses,
+      severityCounts: source.stats.severityCounts,
       sinks: summaries,
       rejected,
     };

@@ -7,6 +7,8 @@ export interface PreparedSource {
   client: QualysClient;
   /** Shown in the summary and in outputs; never contains credentials. */
   label: string;
+  /** The origin the client talks to. */
+  baseUrl: string;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function prepareSource(source: SourceConfig, logger: Logger): Promi
     return {
       client,
       label: `simulator (${s.images} images, seed ${s.seed})`,
+      baseUrl: sim.url,
       close: async () => {
         await client.close();
         await sim.close();
@@ -58,7 +61,8 @@ export async function prepareSource(source: SourceConfig, logger: Logger): Promi
     connectTimeoutMs: source.timeouts?.connectMs,
     headersTimeoutMs: source.timeouts?.headersMs,
     bodyTimeoutMs: source.timeouts?.bodyMs,
+    requestTimeoutMs: source.timeouts?.requestMs,
     retry: source.retries !== undefined ? { maxRetries: source.retries } : undefined,
   });
-  return { client, label: new URL(source.baseUrl).origin, close: () => client.close() };
+  return { client, label: new URL(source.baseUrl).origin, baseUrl: source.baseUrl, close: () => client.close() };
 }

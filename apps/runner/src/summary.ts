@@ -4,11 +4,23 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 export function formatSummary(r: RunResult): string {
   const seconds = r.durationMs / 1000;
+  const counted =
+    r.countAtEnd === undefined
+      ? ''
+      : r.expectedAtStart === undefined || r.expectedAtStart === r.countAtEnd
+        ? ` · Qualys counts ${n(r.countAtEnd)}`
+        : ` · Qualys counted ${n(r.expectedAtStart)} at the start, ${n(r.countAtEnd)} at the end`;
   const lines = [
-    `exported ${n(r.records)} images from ${r.source} in ${seconds.toFixed(1)} s (${n(Math.round(r.records / Math.max(seconds, 0.001)))}/s)`,
+    `exported ${n(r.records)} images from ${r.source} in ${seconds.toFixed(1)} s (${n(Math.round(r.records / Math.max(seconds, 0.001)))}/s)${counted}`,
+    `  strategy ${r.strategy ?? '?'}: ${r.strategyReason ?? ''}` +
+      (r.changedDuringRun ? ` · ${n(r.changedDuringRun)} changed during the run` : '') +
+      (r.repairPasses ? ` · ${n(r.repairPasses)} repair passes` : ''),
     `  pages ${n(r.pages)} · requests ${n(r.requests)} · retries ${n(r.retries)} · rate-limit waits ${n(r.rateLimitWaits)}` +
       (r.duplicatesDropped ? ` · duplicates dropped ${n(r.duplicatesDropped)}` : ''),
   ];
+  if (r.severityCounts === 'absent') {
+    lines.push('  severity counts: ABSENT for images read with the bulk API, which does not report them: their counts are empty (null), not 0');
+  }
   for (const s of r.sinks) {
     lines.push(`  ${s.type} → ${s.target}: ${n(s.records)} records${s.rejected ? `, ${n(s.rejected)} REJECTED` : ''}${s.bytes !== undefined ? `, ${n(s.bytes)} bytes` : ''}`);
     for (const [k, v] of Object.entries(s.details ?? {})) lines.push(`      ${k}: ${String(v)}`);

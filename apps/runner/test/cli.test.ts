@@ -1,68 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startElasticsearchTestServer } from '@qcs-export/elasticsearch-testserver';
-import { startSimulator, type QualysSimulator, type SimulatorOptions } from '@qcs-export/qualys-simulator';
+import { liveConfig, PASSWORD, shasOf, useCliHarness } from './support.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-const PASSWORD = 'S3cr3t&=+ pw%';
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-let dir: string;
-let sim: QualysSimulator | undefined;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'qcs-cli-'));
-});
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-  await rm(dir, { recursive: true, force: true });
-});
-
-function cli(args: string[], env: NodeJS.ProcessEnv = {}, during?: (child: ReturnType<typeof spawn>) => void): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    during?.(child);
-  });
-}
-
-async function simulator(options: SimulatorOptions = {}): Promise<QualysSimulator> {
-  sim = await startSimulator({ images: 3000, credentials: { username: 'auditor', password: PASSWORD }, rateLimit: false, ...options });
-  return sim;
-}
-
-async function config(body: string): Promise<string> {
-  const file = join(dir, 'config.yaml');
-  await writeFile(file, body);
-  return file;
-}
-
-function liveConfig(url: string, sinks: string, extra = ''): string {
-  return `source:
-  baseUrl: ${url}
-  auth:
-    username: auditor
-    password: \${QUALYS_PASSWORD}
-  pageSize: 250
-${extra}sinks:
-${sinks}`;
-}
-
-const shasOf = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { sha: string }).sha);
+const h = useCliHarness();
+const { cli, simulator, config } = h;
 
 describe('qcs-export run (the built CLI against the simulator over loopback)', () => {
   it('exports every image exactly once, exit 0, with a summary', async () => {
@@ -71,7 +15,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.stderr).toMatch(/exported 3,000 images/);
     expect(r.code).toBe(0);
-    const shas = shasOf(await readFile(join(dir, 'out/images.jsonl'), 'utf8'));
+    const shas = shasOf(await readFile(join(h.dir, 'out/images.jsonl'), 'utf8'));
     expect(shas).toHaveLength(3000);
     expect(new Set(shas)).toEqual(new Set(s.images().map((i) => i.sha)));
     expect(r.stderr + r.stdout).not.toContain(PASSWORD);
@@ -94,7 +38,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/error \[QCS_AUTH_FAILED\]: Qualys refused the username\/password \(401/);
     expect(r.stderr).not.toContain('wr0ng');
-    expect(await readdir(dir)).toEqual(['config.yaml']);
+    expect(await readdir(h.dir)).toEqual(['config.yaml']);
   });
 
   it('a token the server refuses exits 4 and the token appears nowhere', async () => {
@@ -113,7 +57,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/QCS_FILTER_REJECTED.*unknown token "nosuchfield".*Check source.filter/);
-    expect(await readdir(dir)).toEqual(['config.yaml']);
+    expect(await readdir(h.dir)).toEqual(['config.yaml']);
   });
 
   it('an unwritable output path exits 2 and leaves no other sink output', async () => {
@@ -122,7 +66,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/QCS_OUTPUT_UNWRITABLE.*\/etc\/hostname\/b\.jsonl/);
-    expect(await readdir(join(dir, 'good')).catch(() => [])).toEqual([]);
+    expect(await readdir(join(h.dir, 'good')).catch(() => [])).toEqual([]);
   });
 
   it('a source failure mid-run exits 1 and removes every partial file', async () => {
@@ -130,7 +74,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/a.jsonl\n  - type: jsonl\n    path: out/b.jsonl.gz\n', '  retries: 1\n  concurrency: 1\n'));
     const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD }, () => {
       const timer = setInterval(() => {
-        if (s.stats.requests > 8) {
+        if (s.stats.requests > 16) {
           s.inject({ kind: 'status', status: 503, count: 1000 });
           clearInterval(timer);
         }
@@ -138,7 +82,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/QCS_HTTP_ERROR.*503/);
-    expect(await readdir(join(dir, 'out'))).toEqual([]);
+    expect(await readdir(join(h.dir, 'out'))).toEqual([]);
   });
 
   it('a server that drops the connection mid-body is retried and the export still completes', async () => {
@@ -147,7 +91,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/retries 4/);
-    expect(new Set(shasOf(await readFile(join(dir, 'a.jsonl'), 'utf8'))).size).toBe(2000);
+    expect(new Set(shasOf(await readFile(join(h.dir, 'a.jsonl'), 'utf8'))).size).toBe(2000);
   });
 
   it('SIGINT mid-run exits 130 and leaves no file', async () => {
@@ -162,20 +106,20 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
       }, 5);
     });
     expect(r.code).toBe(130);
-    expect(await readdir(join(dir, 'out')).catch(() => [])).toEqual([]);
+    expect(await readdir(join(h.dir, 'out')).catch(() => [])).toEqual([]);
   });
 
   it('the embedded simulator source needs no credentials, and every sink gets the same images', async () => {
     const file = await config('source:\n  simulator: { images: 1500, updatesPerCall: 3 }\nsinks:\n  - type: jsonl\n    path: demo.jsonl\n  - type: csv\n    path: demo.csv\n    columns: [sha]\n  - type: excel\n    path: demo.xlsx\n    columns: [sha]\n    rowsPerSheet: 1000\n');
     const r = await cli(['run', '--config', file]);
     expect(r.code).toBe(0);
-    const shas = shasOf(await readFile(join(dir, 'demo.jsonl'), 'utf8'));
+    const shas = shasOf(await readFile(join(h.dir, 'demo.jsonl'), 'utf8'));
     expect(new Set(shas).size).toBe(1500);
     expect(shas).toHaveLength(1500);
-    const csvShas = (await readFile(join(dir, 'demo.csv'), 'utf8')).replace(/^\ufeff/, '').trim().split('\r\n').slice(1);
+    const csvShas = (await readFile(join(h.dir, 'demo.csv'), 'utf8')).replace(/^\ufeff/, '').trim().split('\r\n').slice(1);
     expect(csvShas).toEqual(shas);
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.readFile(join(dir, 'demo.xlsx'));
+    await workbook.xlsx.readFile(join(h.dir, 'demo.xlsx'));
     expect(workbook.worksheets.map((s) => s.name)).toEqual(['Images', 'Images (2)', 'Summary']);
     const xlsxShas = workbook.worksheets.slice(0, 2).flatMap((s) => (s.getColumn(1).values as unknown[]).slice(2));
     expect(xlsxShas).toEqual(shas);
@@ -196,7 +140,7 @@ describe('qcs-export run into Elasticsearch (the built CLI against the simulator
       expect(r.stderr).toMatch(/493 records, 7 REJECTED/);
       expect(r.stderr).toMatch(/rejected\.ndjson/);
       expect(r.stderr).toMatch(/error \[QCS_RECORDS_REJECTED\]/);
-      const letters = (await readFile(join(dir, 'out/rejected.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: number; document: { sha: string } });
+      const letters = (await readFile(join(h.dir, 'out/rejected.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: number; document: { sha: string } });
       expect(letters).toHaveLength(7);
       expect(letters.every((l) => l.status === 429)).toBe(true);
       const stored = new Set(es.documents('qualys-images').keys());
@@ -217,7 +161,7 @@ describe('qcs-export run into Elasticsearch (the built CLI against the simulator
       expect(r.code).toBe(4);
       expect(r.stderr).toMatch(/error \[QCS_AUTH_FAILED\]: Elasticsearch at http:\/\/127\.0\.0\.1:\d+ refused the credentials/);
       expect(r.stderr + r.stdout).not.toContain('wrong-key-s3cr3t');
-      expect(await readdir(join(dir, 'out')).catch(() => [])).toEqual([]);
+      expect(await readdir(join(h.dir, 'out')).catch(() => [])).toEqual([]);
       expect(es.indices()).toEqual([]);
     } finally {
       await es.close();
@@ -231,8 +175,8 @@ describe('qcs-export validate, usage and config errors', () => {
     const r = await cli(['validate', '--config', file], { QUALYS_PASSWORD: 'x' });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/config OK: .* https:\/\/gateway\.qg1\.apps\.qualys\.com → 1 sink \(jsonl\)/);
-    expect((await readdir(dir)).sort()).toEqual(['config.yaml', 'out']);
-    expect(await readdir(join(dir, 'out'))).toEqual([]);
+    expect((await readdir(h.dir)).sort()).toEqual(['config.yaml', 'out']);
+    expect(await readdir(join(h.dir, 'out'))).toEqual([]);
   });
 
   it('a missing environment variable exits 2 naming it, with line and path', async () => {

@@ -16,6 +16,7 @@ export type QcsErrorCode =
   | 'QCS_TIMEOUT'
   | 'QCS_PROTOCOL'
   | 'QCS_SOURCE_INCONSISTENT'
+  | 'QCS_SOURCE_INCOMPLETE'
   | 'QCS_OUTPUT_UNWRITABLE'
   | 'QCS_SINK_FAILED'
   | 'QCS_RECORDS_REJECTED'
@@ -46,6 +47,7 @@ const exitCodeByErrorCode: Record<QcsErrorCode, ExitCode> = {
   QCS_TIMEOUT: ExitCode.failed,
   QCS_PROTOCOL: ExitCode.failed,
   QCS_SOURCE_INCONSISTENT: ExitCode.failed,
+  QCS_SOURCE_INCOMPLETE: ExitCode.failed,
   QCS_SINK_FAILED: ExitCode.failed,
   QCS_RECORDS_REJECTED: ExitCode.recordsRejected,
   QCS_ABORTED: ExitCode.interrupted,
@@ -144,6 +146,20 @@ export class ProtocolError extends QcsError {
 export class SourceInconsistentError extends QcsError {
   constructor(message: string) {
     super('QCS_SOURCE_INCONSISTENT', message);
+  }
+}
+
+/**
+ * The source delivered fewer images than the server holds for the filter, and could not fetch the rest. The
+ * numbers are kept as fields so the runner can print and report them.
+ */
+export class SourceIncompleteError extends QcsError {
+  readonly expected: number;
+  readonly delivered: number;
+  constructor(expected: number, delivered: number, message: string) {
+    super('QCS_SOURCE_INCOMPLETE', message);
+    this.expected = expected;
+    this.delivered = delivered;
   }
 }
 

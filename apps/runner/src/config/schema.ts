@@ -40,13 +40,16 @@ const pageSizeMessage = 'pageSize must be a whole number from 1 to 1000 (images 
 const common = {
   /** QQL filter, e.g. "imagesInUse:'[now-7d ... now]'". Default: every image. */
   filter: z.string().optional(),
-  /** images: GET /images keyset-paged on created (default); bulk: GET /images/list cursor. */
-  strategy: z.enum(['images', 'bulk']).default('images'),
+  /**
+   * auto (default): page numbers up to the 10,000 cap (documented); past it a keyset on /images if a self-test
+   * proves this server supports it, else the bulk cursor. pages | images (keyset on updated) | bulk force one.
+   */
+  strategy: z.enum(['auto', 'pages', 'images', 'bulk']).default('auto'),
   /** Records per request: 1..1000 (images) or 1..250 (bulk). Default: 1000 / 250. */
   pageSize: z.number({ error: pageSizeMessage }).int(pageSizeMessage).min(1, pageSizeMessage).max(1000, pageSizeMessage).optional(),
   /** Pages fetched ahead of the sinks, per window. Default: 2. */
   prefetch: z.number().int().min(1).max(16).default(2),
-  /** images strategy: created-date windows crawled at once. Default: 4. */
+  /** Requests in flight at once: keyset windows, or page numbers fetched ahead. Default: 4. */
   concurrency: z.number().int().min(1).max(16).default(4),
 };
 
@@ -69,8 +72,10 @@ export function liveSourceSchema(kind: AuthKind) {
           connectMs: z.number().int().min(100).optional(),
           /** Default: 60000. */
           headersMs: z.number().int().min(100).optional(),
-          /** Default: 60000. */
+          /** Longest silence while a body arrives. Default: 60000. */
           bodyMs: z.number().int().min(100).optional(),
+          /** Whole-request deadline: headers and body of one attempt. Default: 120000. */
+          requestMs: z.number().int().min(100).optional(),
         })
         .optional(),
       /** Retries of one call after transient failures (429 waits have their own budget). Default: 6. */

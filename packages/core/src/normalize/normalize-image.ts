@@ -104,7 +104,7 @@ export function normalizeImage(raw: unknown, origin: RecordOrigin): ImageRecord 
     throw new ProtocolError(`an image record from ${origin} has no "sha"${id ? ` (${id})` : ''}; every output is keyed by it, so the export cannot continue`);
   }
   const f = new FieldReader(raw, KNOWN_IMAGE_FIELDS);
-  const vulns = readVulnerabilities(raw['vulnerabilities'], f);
+  const vulns = readVulnerabilities(raw['vulnerabilities'], f, origin);
   const baseImage = raw['baseImage'];
 
   // One literal, in record.ts order: every record has every key in the same order.
@@ -170,13 +170,19 @@ function keepRaw(f: FieldReader, key: string, value: unknown): null {
 /**
  * `vulnerabilities` is a counts object on /images but an array of findings in the details and bulk shapes.
  * Counts are derived from findings only when every finding has a severity: bulk findings carry none, and
- * reporting zero there would tell an auditor an image is clean when nobody knows.
+ * reporting zero there would tell an auditor an image is clean when nobody knows. That holds for an empty bulk list
+ * too: a failed or pending scan also arrives as `[]`, so the bulk shape never yields counts.
  */
-function readVulnerabilities(value: unknown, f: FieldReader): { counts: VulnerabilityCounts | null; findings: VulnerabilityFinding[] | null } {
+function readVulnerabilities(
+  value: unknown,
+  f: FieldReader,
+  origin: RecordOrigin,
+): { counts: VulnerabilityCounts | null; findings: VulnerabilityFinding[] | null } {
   if (value === null || value === undefined) return { counts: null, findings: null };
   if (Array.isArray(value)) {
     const findings = value.filter(isPlainObject).map(toFinding);
     if (findings.length !== value.length) f.extra['vulnerabilities'] = value;
+    if (origin === 'images/list') return { counts: null, findings };
     const counts: VulnerabilityCounts = { severity1Count: 0, severity2Count: 0, severity3Count: 0, severity4Count: 0, severity5Count: 0, total: 0 };
     for (const finding of findings) {
       const s = finding.severity;

@@ -1,49 +1,100 @@
-import { SourceInconsistentError } from '../errors.js';
-import { normalizeImage } from '../normalize/index.js';
-import type { QualysGetter, RequestOptions } from '../client/types.js';
-import type { ImageRecord } from '../record.js';
+import { SourceIncompleteError, SourceInconsistentError } from '../errors.js';
+import { sleep } from '../client/wait.js';
+import { BULK_PATH, type CrawlContext } from './crawl-context.js';
 import { nextPaginationQuery } from './link-header.js';
-import { readPage } from './raw-page.js';
+import { rawEpochMs, readPage } from './raw-page.js';
 
-export const BULK_PATH = '/csapi/v1.3/images/list';
+/** Empty pages in a row, each with a Link onwards, before the crawl is declared stuck. */
+const MAX_EMPTY_PAGES_IN_A_ROW = 5;
 
-export interface BulkContext {
-  client: QualysGetter;
-  filter: string | undefined;
-  limit: number;
-  request: RequestOptions;
-  emit: (records: ImageRecord[]) => Promise<void>;
-  onDuplicate: () => void;
+export interface BulkEnd {
+  /** How the server ended the crawl: a Link reading "null", no Link, or a Link the crawl could not use. */
+  endedBy: 'null' | 'absent';
+  /** Whether the last page was full: a server that stops sending Link headers early looks just like this. */
+  lastPageFull: boolean;
+  /** A cursor in the server's own format that continues after the last record seen, for a later pass. */
+  continuation: string | undefined;
 }
 
 /**
- * Follows the bulk API's cursor. The server pages by `updated`, so an image rescanned during the crawl moves
- * ahead of the cursor and is returned again; the first copy was already delivered, so later copies are dropped.
- * That needs the set of shas seen so far: about 100 bytes per image, the one cost that grows with the export.
+ * Follows the bulk API's cursor (GET /images/list, keyset on `updated`). Only the `paginationQuery` value is
+ * taken from the Link header and re-sent to our own base URL (see link-header.ts). A page with no records but a
+ * Link onwards is followed, not taken as the end; a Link that points back at the same cursor while records keep
+ * coming would loop, and fails instead. Images rescanned during the crawl move ahead of the cursor and come back
+ * again; the run's ledger delivers the first copy only.
  */
-export async function crawlBulk(ctx: BulkContext): Promise<void> {
-  const seen = new Set<string>();
-  let cursor: string | undefined;
+export async function crawlBulk(ctx: CrawlContext, start?: string): Promise<BulkEnd> {
+  let cursor = start;
+  let emptyInARow = 0;
+  let warnedNoLink = false;
+  const tail = new TailTracker();
   for (;;) {
-    const response = await ctx.client.get(BULK_PATH, { filter: ctx.filter, limit: ctx.limit, paginationQuery: cursor }, ctx.request);
+    const response = await ctx.client.get(BULK_PATH, { filter: ctx.filter, limit: ctx.pageSize, paginationQuery: cursor }, ctx.request);
     const page = readPage(response, `GET ${BULK_PATH}`);
-    const fresh: ImageRecord[] = [];
-    for (const raw of page.data) {
-      const record = normalizeImage(raw, 'images/list');
-      if (seen.has(record.sha)) {
-        ctx.onDuplicate();
+    tail.observe(page.data);
+    const fresh = ctx.ledger.fresh(page.data, 'images/list');
+    if (fresh.length > 0) await ctx.emit(fresh);
+    const link = response.headers['link'];
+    const next = nextPaginationQuery(link);
+    if (next === undefined) {
+      const endedBy = link === undefined || link.trim() === '' ? 'absent' : 'null';
+      const full = page.data.length >= ctx.pageSize;
+      const own = tail.cursor();
+      // The docs promise a Link on every page but the last, and say the last reads "null". A full page with no
+      // Link at all is more likely a server that sends none, so the crawl continues in the cursor's own form
+      // until a page comes back short; the final count check decides whether that was enough.
+      if (endedBy === 'absent' && full && own !== undefined && own !== cursor) {
+        if (!warnedNoLink) ctx.logger.warn('the bulk API sent a full page without a Link header; continuing with a cursor in its documented form');
+        warnedNoLink = true;
+        cursor = own;
         continue;
       }
-      seen.add(record.sha);
-      fresh.push(record);
+      return { endedBy, lastPageFull: full, continuation: own };
     }
-    if (fresh.length > 0) await ctx.emit(fresh);
-    if (page.data.length === 0) return;
-    const next = nextPaginationQuery(response.headers['link']);
-    if (next === undefined) return;
-    if (next === cursor) {
-      throw new SourceInconsistentError(`the bulk API returned the same cursor twice (${next.slice(0, 120)}); stopping instead of looping.`);
+    if (page.data.length === 0) {
+      if (++emptyInARow > MAX_EMPTY_PAGES_IN_A_ROW) {
+        throw new SourceIncompleteError(
+          0,
+          ctx.ledger.delivered,
+          `the bulk API sent ${emptyInARow} empty pages in a row, each with a Link to another page; stopping instead of following it for ever. Re-run the export.`,
+        );
+      }
+      ctx.logger.warn(`the bulk API sent an empty page with a Link onwards; following it (${emptyInARow})`);
+      await sleep(100 * 2 ** (emptyInARow - 1), ctx.request.signal);
+    } else {
+      emptyInARow = 0;
+      if (next === cursor) {
+        throw new SourceInconsistentError(`the bulk API returned the same cursor twice while sending records (${next.slice(0, 120)}); stopping instead of looping.`);
+      }
     }
     cursor = next;
+  }
+}
+
+/**
+ * Remembers the newest `updated` seen and the uuids at it, to write a cursor in the server's own documented form
+ * (`updated>=<ms> AND not uuid: [...]`, QUALYS_API.md §1.2) that continues after the last record.
+ */
+class TailTracker {
+  private key: number | undefined;
+  private uuids: string[] = [];
+
+  observe(records: ReadonlyArray<Record<string, unknown>>): void {
+    for (const raw of records) {
+      const key = rawEpochMs(raw, 'updated');
+      const uuid = raw['uuid'];
+      if (key === undefined || typeof uuid !== 'string') continue;
+      if (this.key === undefined || key > this.key) {
+        this.key = key;
+        this.uuids = [uuid];
+      } else if (key === this.key && !this.uuids.includes(uuid)) this.uuids.push(uuid);
+    }
+  }
+
+  cursor(): string | undefined {
+    if (this.key === undefined) return undefined;
+    // A URL cannot carry thousands of uuids; past a few hundred, continue strictly after the newest value instead.
+    if (this.uuids.length > 200) return `updated>=${this.key + 1}`;
+    return `updated>=${this.key} AND not uuid: [${this.uuids.join(',')}]`;
   }
 }

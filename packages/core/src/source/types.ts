@@ -1,15 +1,20 @@
 import type { Logger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
 import type { QualysGetter } from '../client/types.js';
+import type { FormVerdict } from './self-test.js';
 
 /**
- * - "images": GET /csapi/v1.3/images, keyset-paged on the image's immutable `created` date, so it is never
- *   asked for more than one page of a query and never reaches the 10,000 cap. Records carry severity counts.
- * - "bulk": GET /csapi/v1.3/images/list, following the server's Link cursor (keyset on `updated`). Records
- *   carry findings (qid/result/software) but no severity counts. Images rescanned during the crawl come back
- *   again and are de-duplicated by sha, which costs memory per image.
+ * How the source reads the images (README "Strategies"):
+ * - "auto" (default): page numbers when the filter matches few enough images for the documented 10,000 cap;
+ *   past it, a keyset on /images if a short self-test proves this server applies the forms it needs, otherwise
+ *   the bulk cursor, Qualys' documented way past 10,000 images.
+ * - "pages": GET /csapi/v1.3/images by page number (documented), read until a pass sees every image once.
+ * - "images": GET /csapi/v1.3/images as a keyset on `updated` (undocumented forms, checked on every page).
+ * - "bulk": GET /csapi/v1.3/images/list, following the server's Link cursor. Records carry findings
+ *   (qid/result/software) but no severity counts.
  */
-export type SourceStrategy = 'images' | 'bulk';
+export type SourceStrategy = 'auto' | 'pages' | 'images' | 'bulk';
+export type ResolvedStrategy = Exclude<SourceStrategy, 'auto'>;
 
 export interface PageInfo {
   /** 1-based count of pages fetched so far. */
@@ -18,38 +23,56 @@ export interface PageInfo {
   records: number;
   /** Records delivered so far, this page included. */
   totalRecords: number;
-  /** The server's `count` of matches for the whole export, when known (images strategy). */
+  /** The server's `count` of matches for the whole export, when known. */
   expectedTotal: number | undefined;
 }
 
 export interface ImageSourceOptions {
   client: QualysGetter;
-  /** Default: "images". */
+  /** Default: "auto". */
   strategy?: SourceStrategy;
   /** QQL filter, e.g. "imagesInUse:'[now-7d ... now]'". Default: none (every image). */
   filter?: string;
-  /** Records per request: 1..1000 for "images" (default 1000), 1..250 for "bulk" (default 250). */
+  /** Records per request: 1..1000 for /images (default 1000), 1..250 for bulk (default 250). */
   pageSize?: number;
   /** Pages fetched ahead of the consumer, per window in flight. Default: 2. */
   prefetch?: number;
   /**
-   * images strategy: how many `created` windows are crawled at once (1 = strictly sequential). Memory is bounded by
-   * concurrency × (prefetch + 1) × pageSize records. Default: 4.
+   * Requests in flight at once: keyset windows crawled in parallel, or page numbers fetched ahead (1 = strictly
+   * sequential). Memory is bounded by concurrency × (prefetch + 1) × pageSize records. Default: 4.
    */
   concurrency?: number;
-  /** images strategy: longest `not uuid: [...]` list sent before a tie group is paged by number instead. Default: 100. */
+  /** Keyset: longest `not uuid: [...]` list sent before a group of equal dates is paged by number instead. Default: 100. */
   maxExclusions?: number;
+  /** auto: the largest count read by page numbers; above it the export pages past the cap. Default: 9,000. */
+  pageNumberLimit?: number;
   signal?: AbortSignal;
   logger?: Logger;
   /** Called after each page; the runner's progress line uses it. */
   onPage?: (info: PageInfo) => void;
+  /** Called once the strategy is chosen, before the first record. */
+  onStrategy?: (strategy: ResolvedStrategy, reason: string) => void;
 }
 
+/** What the source did, for the run summary; filled in as the run goes. */
 export interface SourceStats {
   pages: number;
   records: number;
-  /** Records dropped because the same sha was already delivered (bulk strategy, images updated mid-crawl). */
+  /** Records dropped because the same sha was already delivered (repeated in a page, or returned again after a rescan). */
   duplicatesDropped: number;
+  strategy: ResolvedStrategy | undefined;
+  strategyReason: string | undefined;
+  /** The forms the auto self-test tried, when it ran. */
+  selfTest: FormVerdict[] | undefined;
+  /** The server's count for the filter when the run started, and when it ended. */
+  expectedAtStart: number | undefined;
+  countAtEnd: number | undefined;
+  /** Delivered images whose `updated` is later than the run's start: rescanned or added while it ran. */
+  changedDuringRun: number;
+  /** Extra passes made to pick up images the first pass could not account for. */
+  repairPasses: number;
+  /** Whether the records carry severity counts (the bulk API has none). */
+  severityCounts: 'present' | 'absent';
 }
 
 export interface ImageSource extends AsyncIterable<ImageRecord[]> {

@@ -1,0 +1,64 @@
+import { AuthError, diagnoseServer, ExitCode, ForbiddenError, QualysClient, type Diagnosis, type Logger } from '@qcs-export/core';
+import type { Config } from './config/schema.js';
+import { prepareSource } from './source-setup.js';
+import { toolVersion } from './version.js';
+
+export interface DoctorOutcome {
+  report: (Diagnosis & { tool: string; source: string; filter: string | undefined }) | undefined;
+  exitCode: number;
+  /** Why the subscription is unusable, when it is. */
+  problem: string | undefined;
+}
+
+/**
+ * `qcs-export doctor`: logs in with the config's source and asks the server, read-only, what the strategies need
+ * to know. Exit 0 when some strategy can export completely, 4 when the login or the CS permission fails, 1 when no
+ * strategy can guarantee a complete export.
+ */
+export async function runDoctor(config: Config, logger: Logger, signal: AbortSignal): Promise<DoctorOutcome> {
+  const prepared = await prepareSource(config.source, logger);
+  // A client whose token the server cannot know, to record the body of a 401 for bug reports; it is never retried.
+  const stranger = new QualysClient({ baseUrl: prepared.baseUrl, auth: { kind: 'token', token: 'qcs-export-doctor-invalid-token' }, retry: { maxRetries: 0 } });
+  try {
+    const diagnosis = await diagnoseServer({ client: prepared.client, filter: config.source.filter, request: { signal }, unauthenticated: stranger, baseUrl: prepared.baseUrl });
+    const report = { tool: `qcs-export ${toolVersion}`, source: prepared.label, filter: config.source.filter, ...diagnosis };
+    const problem = diagnosis.usable
+      ? undefined
+      : diagnosis.count === undefined
+        ? 'the server sends no count for /images, so no export can be checked for completeness'
+        : `auto would use ${diagnosis.auto.strategy}, but ${diagnosis.bulk.detail}`;
+    return { report, exitCode: diagnosis.usable ? ExitCode.ok : ExitCode.failed, problem };
+  } catch (error) {
+    if (error instanceof AuthError || error instanceof ForbiddenError) return { report: undefined, exitCode: ExitCode.authFailed, problem: error.message };
+    throw error;
+  } finally {
+    await stranger.close();
+    await prepared.close();
+  }
+}
+
+export function formatDiagnosis(d: NonNullable<DoctorOutcome['report']>): string {
+  const mark = (ok: boolean) => (ok ? '✓' : '✗');
+  const lines = [
+    `${d.tool} doctor: ${d.source}${d.filter ? `, filter ${d.filter}` : ''}`,
+    `${mark(d.access.ok)} access: ${d.access.detail}`,
+    `  rate-limit headers, /images/**: ${formatHeaders(d.rateLimitHeaders.images)}`,
+    `  rate-limit headers, /images/list: ${formatHeaders(d.rateLimitHeaders.list)}`,
+    'query forms (counts the server should give, from a sorted sample):',
+    ...d.forms.map((v) => `  ${mark(v.ok)} ${v.form}: ${v.detail}`),
+    'sorts:',
+    ...d.sorts.map((v) => `  ${mark(v.ok)} ${v.form}: ${v.detail}`),
+    `past the 10,000 cap: ${d.pastCap}`,
+    `${mark(d.bulk.ok)} bulk /images/list: ${d.bulk.detail}`,
+    `  raw Link header: ${d.bulk.link ?? '(none)'}`,
+    `401 body for an invalid token: ${d.unauthorized ?? '(not tried)'}`,
+    `auto would use: ${d.auto.strategy} (${d.auto.reason})`,
+    `${mark(d.usable)} ${d.usable ? 'usable: an export of this filter can be completed and checked' : 'NOT usable: no strategy can guarantee a complete export'} (${d.calls} API calls)`,
+  ];
+  return lines.join('\n');
+}
+
+function formatHeaders(h: Record<string, string>): string {
+  const entries = Object.entries(h);
+  return entries.length === 0 ? 'none seen' : entries.map(([k, v]) => `${k}: ${v}`).join(', ');
+}

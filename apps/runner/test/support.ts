@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
+import { startSimulator, type QualysSimulator, type SimulatorOptions } from '@qcs-export/qualys-simulator';
+
+/** The built CLI, run as a user would: its own process, a temporary working directory, a minimal environment. */
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+export const PASSWORD = 'S3cr3t&=+ pw%';
+
+export interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliHarness {
+  /** The working directory of the current test. */
+  readonly dir: string;
+  cli(args: string[], env?: NodeJS.ProcessEnv, during?: (child: ReturnType<typeof spawn>) => void): Promise<Outcome>;
+  simulator(options?: SimulatorOptions): Promise<QualysSimulator>;
+  config(body: string): Promise<string>;
+}
+
+/** Registers the per-test directory and simulator clean-up, and returns the helpers that use them. */
+export function useCliHarness(): CliHarness {
+  let dir = '';
+  let sim: QualysSimulator | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'qcs-cli-'));
+  });
+  afterEach(async () => {
+    await sim?.close();
+    sim = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    cli: (args, env = {}, during) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('exit', (code) => resolve({ code, stdout, stderr }));
+        during?.(child);
+      }),
+    simulator: async (options = {}) => {
+      sim = await startSimulator({ images: 3000, credentials: { username: 'auditor', password: PASSWORD }, rateLimit: false, ...options });
+      return sim;
+    },
+    config: async (body) => {
+      const file = join(dir, 'config.yaml');
+      await writeFile(file, body);
+      return file;
+    },
+  };
+}
+
+export function liveConfig(url: string, sinks: string, extra = ''): string {
+  return `source:
+  baseUrl: ${url}
+  auth:
+    username: auditor
+    password: \${QUALYS_PASSWORD}
+  pageSize: 250
+${extra}sinks:
+${sinks}`;
+}
+
+export const shasOf = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { sha: string }).sha);

@@ -1,0 +1,21 @@
+import type { QualysGetter, RequestOptions } from '../client/types.js';
+import type { Logger } from '../logger.js';
+import type { ImageRecord } from '../record.js';
+import type { DeliveryLedger } from './ledger.js';
+
+export const IMAGES_PATH = '/csapi/v1.3/images';
+export const BULK_PATH = '/csapi/v1.3/images/list';
+/** Qualys serves at most this many records of one /images query (pageNumber × pageSize); QUALYS_API.md §1.1. */
+export const IMAGES_RESULT_CAP = 10_000;
+
+/** What every strategy's crawl needs: the client, the user's filter, and the run's ledger of delivered shas. */
+export interface CrawlContext {
+  client: QualysGetter;
+  filter: string | undefined;
+  pageSize: number;
+  request: RequestOptions;
+  ledger: DeliveryLedger;
+  logger: Logger;
+  /** Hands a batch of fresh records to the consumer; resolves when there is room for more. */
+  emit: (records: ImageRecord[]) => Promise<void>;
+}

@@ -1,0 +1,131 @@
+import { QcsError } from '../errors.js';
+import type { QualysGetter, QualysResponse, RequestOptions } from '../client/types.js';
+import { BULK_PATH, IMAGES_PATH, IMAGES_RESULT_CAP } from './crawl-context.js';
+import { countNow, decideAuto, DEFAULT_PAGE_NUMBER_LIMIT } from './image-source.js';
+import { nextPaginationQuery } from './link-header.js';
+import { rawEpochMs, readPage } from './raw-page.js';
+import { selfTestKeyset, type FormVerdict, type SelfTestResult } from './self-test.js';
+import type { ResolvedStrategy } from './types.js';
+
+export interface DiagnoseOptions {
+  client: QualysGetter;
+  filter: string | undefined;
+  request?: RequestOptions;
+  /** Makes one call with a token the server cannot know, to show its 401 body; the caller builds that client. */
+  unauthenticated?: QualysGetter;
+  /** The configured base URL, to tell whether the bulk Link header names another host. */
+  baseUrl: string;
+}
+
+export interface Diagnosis {
+  /** Logged in and read /images: the subscription is usable for an export at all. */
+  access: { ok: boolean; detail: string };
+  count: number | undefined;
+  /** Rate-limit and concurrency headers seen, per bucket. */
+  rateLimitHeaders: Record<'images' | 'list', Record<string, string>>;
+  /** Each query form and sort the strategies rely on, with what this server did. */
+  forms: FormVerdict[];
+  sorts: FormVerdict[];
+  pastCap: string;
+  bulk: { ok: boolean; link: string | undefined; detail: string };
+  unauthorized: string | undefined;
+  auto: { strategy: ResolvedStrategy; reason: string };
+  /** Whether some strategy can export this filter completely and prove it. */
+  usable: boolean;
+  calls: number;
+}
+
+/**
+ * A read-only look at a real subscription (`qcs-export doctor`): every query form the strategies rely on, what the
+ * server does past the 10,000 cap, the bulk Link header as it really is, the rate-limit headers, and the strategy
+ * auto would choose. About 30 calls. Auth and permission failures are thrown (the caller maps them to exit 4);
+ * everything else is reported.
+ */
+export async function diagnoseServer(options: DiagnoseOptions): Promise<Diagnosis> {
+  let calls = 0;
+  const request = options.request ?? {};
+  const headers: Diagnosis['rateLimitHeaders'] = { images: {}, list: {} };
+  const client: QualysGetter = {
+    async get<T>(path: string, query?: Record<string, string | number | undefined>, o?: RequestOptions): Promise<QualysResponse<T>> {
+      calls++;
+      const response = await options.client.get<T>(path, query, o);
+      const bucket = path.endsWith('/list') ? 'list' : 'images';
+      for (const [k, v] of Object.entries(response.headers)) if (v !== undefined && /^x-(ratelimit|concurrency)/i.test(k)) headers[bucket][k] = v;
+      return response;
+    },
+  };
+  const ctx = { client, filter: options.filter, request };
+  const count = await countNow(ctx);
+  const access = { ok: true, detail: `logged in; GET ${IMAGES_PATH} answered, count ${count ?? 'absent'}` };
+
+  const forms: FormVerdict[] = [];
+  const tests: Partial<Record<'updated' | 'created', SelfTestResult>> = {};
+  for (const field of ['updated', 'created'] as const) {
+    const test = await selfTestKeyset({ client, filter: options.filter, request }, field, count);
+    tests[field] = test;
+    forms.push(...test.verdicts.map((v) => ({ ...v, form: v.form.includes(field) ? v.form : `${v.form} (with ${field})` })));
+  }
+
+  const sorts: FormVerdict[] = [];
+  for (const sort of ['updated:desc', 'created:asc', 'created:desc'] as const) {
+    const [field, direction] = sort.split(':') as ['updated' | 'created', 'asc' | 'desc'];
+    try {
+      const page = readPage(await client.get(IMAGES_PATH, { filter: options.filter, sort, pageNumber: 1, pageSize: 20 }, request), IMAGES_PATH);
+      const keys = page.data.map((r) => rawEpochMs(r, field) ?? NaN);
+      const ordered = keys.every((k, i) => i === 0 || (direction === 'asc' ? k >= (keys[i - 1] as number) : k <= (keys[i - 1] as number)));
+      sorts.push({ form: `sort=${sort}`, ok: ordered, detail: ordered ? `${keys.length} records in order` : 'records out of order' });
+    } catch (error) {
+      sorts.push({ form: `sort=${sort}`, ok: false, detail: describeFailure(error) });
+    }
+  }
+
+  let pastCap: string;
+  const pageNumber = IMAGES_RESULT_CAP / 1000 + 1;
+  try {
+    const page = readPage(await client.get(IMAGES_PATH, { filter: options.filter, pageNumber, pageSize: 1000 }, request), IMAGES_PATH);
+    pastCap = `page ${pageNumber} of 1,000 answered with ${page.data.length} records (${page.shape}), count ${page.count ?? 'absent'}`;
+  } catch (error) {
+    pastCap = `page ${pageNumber} of 1,000 refused: ${describeFailure(error)}`;
+  }
+
+  let bulk: Diagnosis['bulk'];
+  try {
+    const response = await client.get(BULK_PATH, { filter: options.filter, limit: 2 }, request);
+    const page = readPage(response, BULK_PATH);
+    const link = response.headers['link'];
+    const host = link ? /<\s*(\w+:\/\/[^/?#<>]+)/.exec(link)?.[1] : undefined;
+    const ownHost = new URL(options.baseUrl).host;
+    const cursor = nextPaginationQuery(link);
+    const form = link === undefined ? 'no Link header' : link.trim().toLowerCase() === 'null' ? 'Link: null' : /<;\s*rel=next/i.test(link) ? 'the documented malformed form ("<;rel=next")' : 'a well-formed Link';
+    bulk = {
+      ok: true,
+      link,
+      detail: `${page.data.length} records; ${form}${host ? `, naming ${host}${host.endsWith(ownHost) ? '' : ` (not ${ownHost}: only its paginationQuery is used)`}` : ''}` +
+        `${cursor ? `; cursor ${cursor.slice(0, 80)}` : ''}; count ${page.count ?? 'absent'}`,
+    };
+  } catch (error) {
+    bulk = { ok: false, link: undefined, detail: describeFailure(error) };
+  }
+
+  let unauthorized: string | undefined;
+  if (options.unauthenticated) {
+    calls++;
+    try {
+      await options.unauthenticated.get(IMAGES_PATH, { pageNumber: 1, pageSize: 1 }, request);
+      unauthorized = 'an invalid token was ACCEPTED';
+    } catch (error) {
+      unauthorized = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  const auto = decideAuto(count, DEFAULT_PAGE_NUMBER_LIMIT, count !== undefined && count > DEFAULT_PAGE_NUMBER_LIMIT ? tests.updated : undefined);
+  const usable = count !== undefined && (auto.strategy !== 'bulk' || bulk.ok);
+  return { access, count, rateLimitHeaders: headers, forms, sorts, pastCap, bulk, unauthorized, auto, usable, calls };
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof QcsError && error.code !== 'QCS_AUTH_FAILED' && error.code !== 'QCS_FORBIDDEN' && error.code !== 'QCS_ABORTED') {
+    return `${error.code}: ${error.message.slice(0, 200)}`;
+  }
+  throw error;
+}

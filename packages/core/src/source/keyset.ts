@@ -1,0 +1,199 @@
+import { SourceIncompleteError, SourceInconsistentError } from '../errors.js';
+import { andFilters, excludeUuids } from './qql.js';
+import { IMAGES_PATH, IMAGES_RESULT_CAP, type CrawlContext } from './crawl-context.js';
+import { describeEmpty, describeRecord, rawEpochMs, readPage, type RawPage } from './raw-page.js';
+import { fetchExpectingRecords } from './refetch.js';
+
+/** The date the keyset pages by. `updated` is what Qualys' own bulk cursor uses (QUALYS_FINDINGS_AND_PAGING.md §2). */
+export type KeysetField = 'updated' | 'created';
+
+/** A half-open range [from, until) of the key, in epoch ms; null is unbounded on that side. */
+export interface KeyRange {
+  from: number | null;
+  until: number | null;
+}
+
+/** Where a keyset crawl stands: the next query is `key>=low and not uuid: [excluded]`. */
+export interface KeysetPosition {
+  low: number | null;
+  excluded: string[];
+}
+
+export interface KeysetContext extends CrawlContext {
+  field: KeysetField;
+  /** Longest `not uuid: [...]` list sent before a group of equal keys is paged by number instead. */
+  maxExclusions: number;
+}
+
+export function describeRange(field: KeysetField, range: KeyRange): string {
+  const at = (ms: number | null) => (ms === null ? '…' : new Date(ms).toISOString());
+  return `${field} [${at(range.from)}, ${at(range.until)})`;
+}
+
+/**
+ * Crawls one range of GET /images in key order, keyset style: every request is page 1 of
+ * `key>=<last key> and not uuid: [<uuids already delivered at that key>]`, the form of Qualys' own bulk cursor,
+ * so no query is ever paged past the 10,000 cap. A page is only the end of the range when the server's count
+ * for the query agrees; a short or empty page in the middle is followed or asked for again. Returns the position
+ * after the last record, so the crawl can be continued later (the tail pass that picks up rescanned images).
+ */
+export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, start?: KeysetPosition): Promise<KeysetPosition> {
+  let low = start?.low ?? range.from;
+  let excluded = start?.excluded ?? [];
+  let expectMore = false;
+  const query = () =>
+    andFilters(
+      ctx.filter,
+      low !== null ? `${ctx.field}>=${low}` : undefined,
+      range.until !== null ? `${ctx.field}<${range.until}` : undefined,
+      excludeUuids(excluded),
+    );
+  const fetch = (filter: string | undefined) =>
+    fetchExpectingRecords(
+      () => fetchKeysetPage(ctx, filter, 1),
+      (page) => (page.count !== undefined && page.count > 0) || expectMore,
+      ctx.request,
+      (page, attempt) => ctx.logger.warn(`Qualys sent an empty page (${describeEmpty(page)}) in the middle of ${describeRange(ctx.field, range)}; asking again (${attempt})`),
+    );
+
+  let pending: Promise<RawPage> | undefined = fetch(query());
+  while (pending) {
+    const page: RawPage = await pending;
+    pending = undefined;
+    if (page.data.length === 0) {
+      if (page.count !== undefined && page.count > 0) {
+        throw new SourceIncompleteError(
+          page.count,
+          0,
+          `Qualys counted ${page.count} images for ${describeRange(ctx.field, range)} but sent none (${describeEmpty(page)}), four times; ` +
+            `the export would be incomplete. Re-run it; if this repeats, use source.strategy: bulk.`,
+        );
+      }
+      break;
+    }
+    // A record repeated inside one page is dropped here, before the order check it would otherwise fail.
+    const repeats = dropRepeats(page);
+    ctx.ledger.duplicatesDropped += repeats;
+    const keys = checkKeysetPage(ctx.field, page, low, range.until, excluded);
+    // With no count the only safe end is an empty page, which costs one more request per range.
+    expectMore = page.count !== undefined ? page.count > page.data.length : true;
+    const last = keys[keys.length - 1] as number;
+    const tail: string[] = [];
+    let tailHasNoUuid = false;
+    for (let i = keys.length - 1; i >= 0 && keys[i] === last; i--) {
+      const uuid = (page.data[i] as Record<string, unknown>)['uuid'];
+      if (typeof uuid !== 'string' || uuid === '') tailHasNoUuid = true;
+      tail.push(String(uuid));
+    }
+    const nextExcluded = last === low ? excluded.concat(tail) : tail;
+    const tieTooLarge = tailHasNoUuid || nextExcluded.length > ctx.maxExclusions;
+    if (tieTooLarge) {
+      // Too many images share this key (reproducible builds, a bulk rescan) to list them in one URL: page through
+      // that single value by page number instead, then continue strictly after it.
+      low = last + 1;
+      excluded = [];
+    } else {
+      low = last;
+      excluded = nextExcluded;
+      // The next query depends only on raw keys, so it goes out before this page is normalized and handed on.
+      if (expectMore) pending = fetch(query());
+    }
+    try {
+      const fresh = ctx.ledger.fresh(page.data, 'images');
+      if (fresh.length > 0) await ctx.emit(fresh);
+    } catch (error) {
+      pending?.catch(() => undefined);
+      throw error;
+    }
+    if (tieTooLarge) {
+      await crawlEqualKeys(ctx, last);
+      if (expectMore && (range.until === null || (low as number) < range.until)) pending = fetch(query());
+    }
+  }
+  return { low, excluded };
+}
+
+/**
+ * Delivers the images of one key value by page number (the group itself must stay under the 10,000 cap). The
+ * server's order among equal keys is not documented, so the pass is repeated until every image the server counts
+ * for that value has been seen.
+ */
+async function crawlEqualKeys(ctx: KeysetContext, key: number): Promise<void> {
+  const filter = andFilters(ctx.filter, `${ctx.field}:[${key} ... ${key}]`);
+  const seen = new Set<string>();
+  for (let pass = 1; pass <= 3; pass++) {
+    let expected = 0;
+    for (let pageNumber = 1; ; pageNumber++) {
+      if ((pageNumber - 1) * ctx.pageSize >= IMAGES_RESULT_CAP) {
+        throw new SourceInconsistentError(
+          `more than ${IMAGES_RESULT_CAP} images share the ${ctx.field} date ${new Date(key).toISOString()}; ` +
+            `paging by key cannot pass Qualys' cap within one value. Use source.strategy: bulk for this subscription.`,
+        );
+      }
+      const page = await fetchKeysetPage(ctx, filter, pageNumber);
+      expected = page.count ?? expected;
+      for (const raw of page.data) {
+        if (rawEpochMs(raw, ctx.field) !== key) {
+          throw new SourceInconsistentError(
+            `Qualys returned image ${describeRecord(raw)} for the filter ${ctx.field}:[${key} ... ${key}] although its ${ctx.field} date differs; ` +
+              `the server does not apply the paging filter as expected. Use source.strategy: bulk.`,
+          );
+        }
+        seen.add(String(raw['sha']));
+      }
+      const fresh = ctx.ledger.fresh(page.data, 'images');
+      if (fresh.length > 0) await ctx.emit(fresh);
+      if (page.data.length < ctx.pageSize && (page.count === undefined || pageNumber * ctx.pageSize >= page.count)) break;
+    }
+    if (seen.size >= expected) return;
+  }
+  throw new SourceIncompleteError(
+    0,
+    seen.size,
+    `the images with ${ctx.field} ${new Date(key).toISOString()} could not all be read in three passes by page number; re-run the export, or use source.strategy: bulk.`,
+  );
+}
+
+export async function fetchKeysetPage(ctx: Pick<KeysetContext, 'client' | 'field' | 'pageSize' | 'request'>, filter: string | undefined, pageNumber: number): Promise<RawPage> {
+  const response = await ctx.client.get(IMAGES_PATH, { filter, sort: `${ctx.field}:asc`, pageNumber, pageSize: ctx.pageSize }, ctx.request);
+  return readPage(response, `GET ${IMAGES_PATH}`);
+}
+
+function dropRepeats(page: RawPage): number {
+  const shas = new Set<string>();
+  const before = page.data.length;
+  page.data = page.data.filter((raw) => {
+    const sha = String(raw['sha']);
+    if (shas.has(sha)) return false;
+    shas.add(sha);
+    return true;
+  });
+  return before - page.data.length;
+}
+
+/**
+ * The keyset is only exact if the server applied the filter and the sort. Both are checked on every page, so a
+ * server that ignores them fails loudly instead of looping or skipping images.
+ */
+function checkKeysetPage(field: KeysetField, page: RawPage, low: number | null, until: number | null, excluded: readonly string[]): number[] {
+  const keys: number[] = [];
+  const excludedUuids = excluded.length > 0 ? new Set(excluded) : undefined;
+  let previous = -Infinity;
+  for (const raw of page.data) {
+    const key = rawEpochMs(raw, field);
+    if (key === undefined) {
+      throw new SourceInconsistentError(`image ${describeRecord(raw)} has no numeric "${field}" date, which the keyset pages by. Use source.strategy: bulk.`);
+    }
+    const outside = key < previous || (low !== null && key < low) || (until !== null && key >= until);
+    const repeated = excludedUuids !== undefined && key === low && excludedUuids.has(String(raw['uuid']));
+    if (outside || repeated) {
+      throw new SourceInconsistentError(
+        `Qualys returned image ${describeRecord(raw)} ${repeated ? 'although the query excluded it' : `out of the requested ${field} order or range`}; ` +
+          `the server does not apply the paging filter or sort as expected, so exactly-once delivery cannot be guaranteed. Use source.strategy: bulk (or auto).`,
+      );
+    }
+    previous = key;
+    keys.push(key);
+  }
+  return keys;
+}

@@ -1,0 +1,101 @@
+import { SourceIncompleteError } from '../errors.js';
+import { IMAGES_PATH, IMAGES_RESULT_CAP, type CrawlContext } from './crawl-context.js';
+import { describeEmpty, readPage, type RawPage } from './raw-page.js';
+import { fetchExpectingRecords } from './refetch.js';
+
+/** Passes over the result before giving up on a server whose pages keep shifting. */
+const MAX_PASSES = 3;
+/**
+ * `created` is the sort token of the documented /images samples (QUALYS_API.md §1.1). Ascending, because
+ * `created` never changes when an image is rescanned, and an image built recently lands after the pages already
+ * read rather than shifting them all.
+ */
+export const PAGE_NUMBER_SORT = 'created:asc';
+
+export interface PageNumberResult {
+  /** The server's count at the end of the last pass. */
+  count: number;
+  passes: number;
+}
+
+/**
+ * The documented way to read up to 10,000 images: page numbers. Offsets shift when images are added or removed
+ * during a pass (a record then appears twice or not at all), and the order among equal sort keys is not
+ * documented, so one pass proves nothing by itself. The result is read again until a pass sees exactly the
+ * records the server counts, all of them already delivered: only then is every image delivered once. Records a
+ * later pass finds (images added or moved meanwhile) are delivered as they are found.
+ */
+export async function crawlPageNumbers(ctx: CrawlContext, concurrency: number): Promise<PageNumberResult> {
+  for (let pass = 1; ; pass++) {
+    const { count, seen, shortPages, fresh } = await onePass(ctx, concurrency);
+    const consistent = shortPages === 0 && seen === count;
+    ctx.logger.debug(`page-number pass ${pass}: server count ${count}, distinct records seen ${seen}, new ${fresh}, short pages ${shortPages}`);
+    if (pass >= 2 && consistent && fresh === 0) return { count, passes: pass };
+    if (pass >= MAX_PASSES) {
+      if (consistent) return { count, passes: pass };
+      throw new SourceIncompleteError(
+        count,
+        ctx.ledger.delivered,
+        `reading ${count} images by page number, ${MAX_PASSES} passes never saw each image the server counts exactly once ` +
+          `(last pass: ${seen} distinct of ${count}${shortPages ? `, ${shortPages} short pages` : ''}); the server's pages shift or its order is unstable. ` +
+          `Re-run the export, or use source.strategy: bulk.`,
+      );
+    }
+  }
+}
+
+async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count: number; seen: number; shortPages: number; fresh: number }> {
+  const shas = new Set<string>();
+  let count: number | undefined;
+  let shortPages = 0;
+  let fresh = 0;
+  let lastPage = 1;
+  const inFlight = new Map<number, Promise<RawPage>>();
+  const request = (pageNumber: number) => {
+    if (!inFlight.has(pageNumber)) {
+      const expected = () => count === undefined || (pageNumber - 1) * ctx.pageSize < count;
+      inFlight.set(
+        pageNumber,
+        fetchExpectingRecords(() => fetchNumberedPage(ctx, pageNumber), (p) => (p.count ?? 0) > 0 && expected(), ctx.request, (p, attempt) =>
+          ctx.logger.warn(`Qualys sent an empty page ${pageNumber} (${describeEmpty(p)}) although it counts more images; asking again (${attempt})`),
+        ),
+      );
+    }
+  };
+  try {
+    for (let pageNumber = 1; pageNumber <= lastPage; pageNumber++) {
+      for (let ahead = pageNumber; ahead <= Math.min(lastPage, pageNumber + Math.max(1, concurrency) - 1); ahead++) request(ahead);
+      const page = await (inFlight.get(pageNumber) as Promise<RawPage>);
+      inFlight.delete(pageNumber);
+      if (page.count === undefined) {
+        throw new SourceIncompleteError(
+          0,
+          ctx.ledger.delivered,
+          `Qualys sent no "count" with page ${pageNumber} of GET ${IMAGES_PATH}, so the export cannot be checked for completeness; use source.strategy: bulk.`,
+        );
+      }
+      count = page.count;
+      if (count > IMAGES_RESULT_CAP) {
+        throw new SourceIncompleteError(
+          count,
+          ctx.ledger.delivered,
+          `the filter now matches ${count} images, more than the ${IMAGES_RESULT_CAP} that page numbers can reach; re-run the export (strategy auto then pages past the cap).`,
+        );
+      }
+      lastPage = Math.max(1, Math.ceil(count / ctx.pageSize));
+      if (pageNumber < lastPage && page.data.length < ctx.pageSize) shortPages++;
+      for (const raw of page.data) shas.add(String(raw['sha']));
+      const records = ctx.ledger.fresh(page.data, 'images');
+      fresh += records.length;
+      if (records.length > 0) await ctx.emit(records);
+    }
+  } finally {
+    for (const pending of inFlight.values()) pending.catch(() => undefined);
+  }
+  return { count: count ?? 0, seen: shas.size, shortPages, fresh };
+}
+
+async function fetchNumberedPage(ctx: CrawlContext, pageNumber: number): Promise<RawPage> {
+  const response = await ctx.client.get(IMAGES_PATH, { filter: ctx.filter, sort: PAGE_NUMBER_SORT, pageNumber, pageSize: ctx.pageSize }, ctx.request);
+  return readPage(response, `GET ${IMAGES_PATH}`);
+}
