@@ -16,6 +16,7 @@ try {
     const plain = await runCase('plain-loop.mjs', args('plain'));
     const cases = [
       ['qcs-export auto, concurrency 4', await runCase('export-jsonl.mjs', args('auto', 4, 2, 'auto', 1000))],
+      ['qcs-export auto, concurrency 8', await runCase('export-jsonl.mjs', args('auto8', 8, 2, 'auto', 1000))],
       ['qcs-export images (keyset), concurrency 4', await runCase('export-jsonl.mjs', args('images', 4, 2, 'images', 1000))],
       ['qcs-export images (keyset), concurrency 1', await runCase('export-jsonl.mjs', args('images1', 1, 2, 'images', 1000))],
       ['qcs-export bulk (limit 250)', await runCase('export-jsonl.mjs', args('bulk', 1, 2, 'bulk', 250))],

@@ -36,6 +36,8 @@ interface Sent extends Slot {
 
 export interface RateGovernorOptions {
   logger?: Logger;
+  /** A monotonic clock in ms: wall-clock jumps (NTP) must not open or close a window. Default: performance.now(). */
+  clock?: () => number;
   /** Cap on a block the server asks for, so a nonsensical hint cannot stall the run for ever. Default: 300,000 ms. */
   maxBlockMs?: number;
 }
@@ -82,9 +84,12 @@ export class RateGovernor {
   private readonly logger: Logger;
   private readonly maxBlockMs: number;
 
+  private readonly clock: () => number;
+
   constructor(options: RateGovernorOptions = {}) {
     this.logger = options.logger ?? silentLogger;
     this.maxBlockMs = options.maxBlockMs ?? 300_000;
+    this.clock = options.clock ?? (() => performance.now());
   }
 
   static bucketOf(path: string): string {
@@ -249,9 +254,8 @@ export class RateGovernor {
     if (b.sends.some((e) => leavesAt(b, e) <= now)) b.sends = b.sends.filter((e) => leavesAt(b, e) > now);
   }
 
-  /** A monotonic clock: wall-clock jumps (NTP) must not open or close a window. */
   private now(): number {
-    return performance.now();
+    return this.clock();
   }
 
   private bucket(name: string): Bucket {

@@ -4,7 +4,7 @@ import type { ImageRecord } from '../record.js';
 import { crawlBulk } from './bulk-cursor.js';
 import { IMAGES_PATH, IMAGES_RESULT_CAP, type CrawlContext } from './crawl-context.js';
 import { crawlKeysetRange, describeRange, type KeysetContext, type KeysetPosition } from './keyset.js';
-import { crawlWindowsInOrder, planKeysetWindows, probeKeyset, type KeysetWindow } from './keyset-windows.js';
+import { crawlWindowsInOrder, planKeysetWindows, type KeysetPlan, type KeysetWindow } from './keyset-windows.js';
 import { DeliveryLedger } from './ledger.js';
 import { crawlPageNumbers } from './page-numbers.js';
 import { prefetch } from './prefetch.js';
@@ -97,7 +97,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
 
     try {
       if (chosen.strategy === 'pages') stats.countAtEnd = (await crawlPageNumbers(base, concurrency)).count;
-      else if (chosen.strategy === 'images') await keysetExport();
+      else if (chosen.strategy === 'images') await keysetExport(chosen.plan ?? (await planKeysetWindows(keysetCtx, concurrency)));
       else await bulkExport(false);
     } catch (error) {
       // Under auto, a strategy that meets a server it cannot trust hands over to the bulk cursor; the ledger keeps
@@ -114,21 +114,29 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
     stats.duplicatesDropped = ledger.duplicatesDropped;
     stats.changedDuringRun = ledger.changedDuringRun;
 
-    async function chooseStrategy(): Promise<{ strategy: ResolvedStrategy; reason: string }> {
+    async function chooseStrategy(): Promise<{ strategy: ResolvedStrategy; reason: string; plan?: KeysetPlan }> {
       const total = stats.expectedAtStart;
       if (strategy !== 'auto') return { strategy, reason: 'set in the config' };
       const limit = options.pageNumberLimit ?? DEFAULT_PAGE_NUMBER_LIMIT;
       if (total === undefined || total <= limit) return decideAuto(total, limit, undefined);
+      // The keyset's window plan is made while the self-test runs, to save round trips; it is used only if the
+      // test passes (a server that fails the test may well answer the planning probes wrongly too).
+      const planning = planKeysetWindows(keysetCtx, concurrency).then(
+        (plan) => ({ plan }),
+        (error: unknown) => ({ error }),
+      );
       let test = await selfTestKeyset(base, 'updated', total);
       // Images rescanned during the test move counts; a real dialect fails the same way twice.
       if (!test.ok && !test.verdicts.some((v) => v.detail.startsWith('refused'))) test = await selfTestKeyset(base, 'updated', await countNow(base));
       stats.selfTest = test.verdicts;
-      return decideAuto(total, limit, test);
+      const decision = decideAuto(total, limit, test);
+      const planned = await planning;
+      if (decision.strategy !== 'images') return decision;
+      if ('error' in planned) throw planned.error;
+      return { ...decision, plan: planned.plan };
     }
 
-    async function keysetExport(): Promise<void> {
-      const asc = await probeKeyset(keysetCtx, filter, 'asc');
-      const plan = await planKeysetWindows(keysetCtx, concurrency, asc);
+    async function keysetExport(plan: KeysetPlan): Promise<void> {
       if (plan.maxKey !== undefined) ledger.setChangedAfter(plan.maxKey);
       let tail: KeysetPosition | undefined;
       const windows = crawlWindowsInOrder(keysetCtx, plan.windows, concurrency, prefetchPages, signal, (end) => {

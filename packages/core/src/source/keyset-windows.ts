@@ -35,10 +35,12 @@ export async function probeKeyset(ctx: ProbeContext, filter: string | undefined,
  * speed, never which images are delivered: the first window is open below and the last open above, so together
  * they cover every possible key.
  */
-export async function planKeysetWindows(ctx: ProbeContext, concurrency: number, first: { count: number | undefined; key: number | undefined }): Promise<KeysetPlan> {
+export async function planKeysetWindows(ctx: ProbeContext, concurrency: number): Promise<KeysetPlan> {
+  // The oldest and the newest key, in one round trip.
+  const [first, last] = await Promise.all([probeKeyset(ctx, ctx.filter, 'asc'), probeKeyset(ctx, ctx.filter, 'desc')]);
   const whole: KeysetWindow = { from: null, until: null, planned: first.count, delivered: 0 };
   const total = first.count;
-  const max = total === 0 ? undefined : (await probeKeyset(ctx, ctx.filter, 'desc')).key;
+  const max = total === 0 ? undefined : last.key;
   const single = { windows: total === 0 ? [] : [whole], total, maxKey: max };
   const min = first.key;
   if (concurrency <= 1 || total === undefined || total <= 2 * ctx.pageSize || min === undefined || max === undefined || max <= min) return single;
@@ -48,20 +50,20 @@ export async function planKeysetWindows(ctx: ProbeContext, concurrency: number, 
   const countOf = (from: number, until: number) =>
     probes(async () => (await probeKeyset(ctx, andFilters(ctx.filter, `${ctx.field}>=${from}`, `${ctx.field}<${until}`), 'asc')).count);
   type Piece = { from: number; until: number; count: number };
-  // Each oversized range is cut in four at once (four probes in parallel), so planning takes few round trips even
-  // when an outlier (a date of 0 from reproducible builds) stretches the range over decades. The plan only decides
-  // speed: images rescanned while it is made move between ranges, and the run's final reconciliation, not the
-  // plan, decides whether every image was delivered.
-  const split = async (w: Piece): Promise<Piece[]> => {
+  // The whole range is cut in FIRST_CUT pieces at once (one round trip of probes in parallel), and a piece still
+  // over the target in four, so planning takes few round trips even when an outlier stretches the range over
+  // years. The plan only decides speed: images rescanned while it is made move between ranges, and the run's final
+  // reconciliation, not the plan, decides whether every image was delivered.
+  const split = async (w: Piece, ways: number): Promise<Piece[]> => {
     const span = w.until - w.from;
     if (w.count <= target || span <= 1) return [w];
-    const cuts = [...new Set([1, 2, 3].map((k) => w.from + Math.max(1, Math.floor((span * k) / 4))))].filter((c) => c < w.until);
+    const cuts = [...new Set(Array.from({ length: ways - 1 }, (_, k) => w.from + Math.max(1, Math.floor((span * (k + 1)) / ways))))].filter((c) => c < w.until);
     const bounds = [w.from, ...cuts, w.until];
     const counts = await Promise.all(bounds.slice(0, -1).map((from, i) => countOf(from, bounds[i + 1] as number)));
     const parts = bounds.slice(0, -1).map((from, i) => ({ from, until: bounds[i + 1] as number, count: counts[i] ?? 0 }));
-    return (await Promise.all(parts.map(split))).flat();
+    return (await Promise.all(parts.map((p) => split(p, 4)))).flat();
   };
-  const pieces = await split({ from: min, until: max + 1, count: total });
+  const pieces = await split({ from: min, until: max + 1, count: total }, FIRST_CUT);
 
   // Splitting leaves empty or tiny slivers; fold neighbours together up to the target so each window is worth a request.
   const merged: Piece[] = [];
@@ -82,7 +84,9 @@ export async function planKeysetWindows(ctx: ProbeContext, concurrency: number, 
 }
 
 /** Count probes in flight at once while planning: quick for the user; the rate governor still paces them. */
-const PLAN_PROBES_IN_FLIGHT = 8;
+const PLAN_PROBES_IN_FLIGHT = 16;
+/** Pieces the whole key range is first cut into. */
+const FIRST_CUT = 16;
 
 function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0;

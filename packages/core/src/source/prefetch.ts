@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { AbortedError } from '../errors.js';
 
 /**
@@ -5,6 +6,9 @@ import { AbortedError } from '../errors.js';
  * when there is room, so memory is bounded by capacity whatever the total. If the consumer stops early (break,
  * throw) the producer's signal is aborted; if the producer fails, the consumer sees the error at its next pull.
  */
+/** Listeners one producer's signal may carry at once before Node warns of a leak. */
+const MAX_SIGNAL_LISTENERS = 1000;
+
 export function prefetch<T>(
   produce: (emit: (item: T) => Promise<void>, signal: AbortSignal) => Promise<void>,
   capacity: number,
@@ -13,6 +17,9 @@ export function prefetch<T>(
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const controller = new AbortController();
+      // Every request and rate-limit wait of this producer listens on its signal (and removes the listener when
+      // done); with many windows or pages in flight that is legitimately more than Node's warning threshold of 10.
+      setMaxListeners(MAX_SIGNAL_LISTENERS, controller.signal);
       const onParentAbort = () => controller.abort(parentSignal?.reason);
       parentSignal?.addEventListener('abort', onParentAbort, { once: true });
       const queue: T[] = [];
