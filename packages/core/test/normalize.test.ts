@@ -135,6 +135,14 @@ describe('normalizeImage: odd values', () => {
     expect(bulk.vulnerabilities).toEqual([{ qid: 9, severity: null, title: null, result: '#table cols="3"\nPackage A B', typeDetected: null, firstFound: null, lastFound: null, layerSha: 'x', software: [{ name: 'zlib' }], extra: {} }]);
   });
 
+  it('gives a bulk record with an empty findings list (a failed or pending scan) null counts, never zeros', () => {
+    const failed = normalizeImage({ ...base, scanStatus: 'FAILED', vulnerabilities: [] }, 'images/list');
+    expect(failed.vulnerabilityCounts).toBeNull();
+    expect(failed.vulnerabilities).toEqual([]);
+    // the details shape carries severities, so an empty list there does mean no findings
+    expect(normalizeImage({ ...base, vulnerabilities: [] }, 'images/details').vulnerabilityCounts?.total).toBe(0);
+  });
+
   it('reads layers with string sizes and epoch-string dates, and labels', () => {
     const r = normalizeImage({ ...base, layers: [{ size: '130553983', created: '1717026901000', createdBy: 'ADD x', sha: 's', tags: null, layerNumber: 0 }], label: [{ key: 'k', value: 'v' }] }, 'images/list');
     expect(r.layers).toEqual([{ id: null, sha: 's', size: 130553983, created: '2024-05-29T23:55:01.000Z', createdBy: 'ADD x', comment: null, tags: [], extra: { layerNumber: 0 } }]);
