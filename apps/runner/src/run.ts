@@ -16,6 +16,8 @@ export interface RunResult {
   /** The strategy the source used (auto resolves to one of them) and why. */
   strategy: string | undefined;
   strategyReason: string | undefined;
+  /** The forms auto's self-test tried on this server, when it ran. */
+  selfTest: Array<{ form: string; ok: boolean; detail: string }> | undefined;
   /** The server's count for the filter at the start and at the end of the run. */
   expectedAtStart: number | undefined;
   countAtEnd: number | undefined;
@@ -99,6 +101,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
       source: prepared.label,
       strategy: source.stats.strategy,
       strategyReason: source.stats.strategyReason,
+      selfTest: source.stats.selfTest,
       expectedAtStart: source.stats.expectedAtStart,
       countAtEnd: source.stats.countAtEnd,
       changedDuringRun: source.stats.changedDuringRun,

@@ -17,6 +17,10 @@ describe('qcs-export run: a complete export, or a loud failure that writes nothi
     expect(r.stderr).toMatch(/strategy bulk: 11000 images, past the cap; the keyset self-test failed \(updated>=X \(epoch ms\): expected count/);
     expect(r.stderr).toMatch(/severity counts: ABSENT/);
     expect(r.stderr).toMatch(/Qualys counts 11,000/);
+    const json = await h.cli(['run', '--config', file, '--json'], { QUALYS_PASSWORD: PASSWORD });
+    const summary = JSON.parse(json.stdout) as { strategy: string; selfTest: Array<{ form: string; ok: boolean }> };
+    expect(summary.strategy).toBe('bulk');
+    expect(summary.selfTest.find((v) => v.form === 'updated>=X (epoch ms)')?.ok).toBe(false);
   });
 
   it('--json carries the strategy, the reason, the counts at start and end, and says severity counts are absent', async () => {

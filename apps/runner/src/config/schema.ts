@@ -36,7 +36,7 @@ const baseUrl = z.string({ error: 'baseUrl is required: the Qualys gateway, e.g.
   }
 });
 
-const pageSizeMessage = 'pageSize must be a whole number from 1 to 1000 (images strategy) or 1 to 250 (bulk strategy)';
+const pageSizeMessage = 'pageSize must be a whole number from 1 to 1000 (auto, pages and images strategies) or 1 to 250 (bulk strategy)';
 const common = {
   /** QQL filter, e.g. "imagesInUse:'[now-7d ... now]'". Default: every image. */
   filter: z.string().optional(),
