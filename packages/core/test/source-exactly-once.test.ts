@@ -139,4 +139,28 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
     })();
     await expect(run).rejects.toBeInstanceOf(AbortedError);
   });
+
+  it.each(['pages', 'images', 'bulk'] as const)(
+    '%s: an abort while pages fetched ahead are in flight rejects them quietly (no unhandled rejection ends the process)',
+    async (strategy) => {
+      const { client } = await setup({ images: strategy === 'pages' ? 5_000 : 12_000, seed: 6, latencyMs: 40 });
+      const controller = new AbortController();
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const pages = imageSource({ client, strategy, pageSize: strategy === 'pages' ? 100 : 250, concurrency: 4, signal: controller.signal })[Symbol.asyncIterator]();
+        await pages.next();
+        // The consumer stops pulling (as the runner does while it opens the sinks): the source fills its hand-over
+        // and waits, with the next pages on their way; then the run is aborted.
+        await new Promise((r) => setTimeout(r, 15));
+        controller.abort();
+        await expect(pages.next()).rejects.toBeInstanceOf(AbortedError);
+        await new Promise((r) => setTimeout(r, 150));
+        expect(unhandled).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    },
+  );
 });

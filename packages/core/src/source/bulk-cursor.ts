@@ -3,6 +3,7 @@ import { sleep } from '../client/wait.js';
 import { BULK_PATH, type CrawlContext } from './crawl-context.js';
 import { nextPaginationQuery } from './link-header.js';
 import { rawEpochMs, readPage } from './raw-page.js';
+import { fetchedAhead } from './refetch.js';
 
 /** Empty pages in a row, each with a Link onwards, before the crawl is declared stuck. */
 const MAX_EMPTY_PAGES_IN_A_ROW = 5;
@@ -27,57 +28,53 @@ export async function crawlBulk(ctx: CrawlContext, start?: string): Promise<Bulk
   let emptyInARow = 0;
   let warnedNoLink = false;
   const tail = new TailTracker();
-  const fetch = (cursor: string | undefined) => ctx.client.get(BULK_PATH, { filter: ctx.filter, limit: ctx.pageSize, paginationQuery: cursor }, ctx.request);
+  const fetch = (cursor: string | undefined) =>
+    fetchedAhead(ctx.client.get(BULK_PATH, { filter: ctx.filter, limit: ctx.pageSize, paginationQuery: cursor }, ctx.request));
   let cursor = start;
   let pending = fetch(cursor);
-  try {
-    for (;;) {
-      const response = await pending;
-      const page = readPage(response, `GET ${BULK_PATH}`);
-      tail.observe(page.data);
-      const link = response.headers['link'];
-      let next = nextPaginationQuery(link);
-      let end: BulkEnd | undefined;
-      if (next === undefined) {
-        const endedBy = link === undefined || link.trim() === '' ? 'absent' : 'null';
-        const full = page.data.length >= ctx.pageSize;
-        const own = tail.cursor();
-        // The docs promise a Link on every page but the last, and say the last reads "null". A full page with no
-        // Link at all is more likely a server that sends none, so the crawl continues in the cursor's own form
-        // until a page comes back short; the final count check decides whether that was enough.
-        if (endedBy === 'absent' && full && own !== undefined && own !== cursor) {
-          if (!warnedNoLink) ctx.logger.warn('the bulk API sent a full page without a Link header; continuing with a cursor in its documented form');
-          warnedNoLink = true;
-          next = own;
-        } else end = { endedBy, lastPageFull: full, continuation: own };
-      } else if (page.data.length === 0) {
-        if (++emptyInARow > MAX_EMPTY_PAGES_IN_A_ROW) {
-          throw new SourceIncompleteError(
-            0,
-            ctx.ledger.delivered,
-            `the bulk API sent ${emptyInARow} empty pages in a row, each with a Link to another page; stopping instead of following it for ever. Re-run the export.`,
-          );
-        }
-        ctx.logger.warn(`the bulk API sent an empty page with a Link onwards; following it (${emptyInARow})`);
-        await sleep(100 * 2 ** (emptyInARow - 1), ctx.request.signal);
-      } else {
-        emptyInARow = 0;
-        if (next === cursor) {
-          throw new SourceInconsistentError(`the bulk API returned the same cursor twice while sending records (${next.slice(0, 120)}); stopping instead of looping.`);
-        }
+  for (;;) {
+    const response = await pending;
+    const page = readPage(response, `GET ${BULK_PATH}`);
+    tail.observe(page.data);
+    const link = response.headers['link'];
+    let next = nextPaginationQuery(link);
+    let end: BulkEnd | undefined;
+    if (next === undefined) {
+      const endedBy = link === undefined || link.trim() === '' ? 'absent' : 'null';
+      const full = page.data.length >= ctx.pageSize;
+      const own = tail.cursor();
+      // The docs promise a Link on every page but the last, and say the last reads "null". A full page with no
+      // Link at all is more likely a server that sends none, so the crawl continues in the cursor's own form
+      // until a page comes back short; the final count check decides whether that was enough.
+      if (endedBy === 'absent' && full && own !== undefined && own !== cursor) {
+        if (!warnedNoLink) ctx.logger.warn('the bulk API sent a full page without a Link header; continuing with a cursor in its documented form');
+        warnedNoLink = true;
+        next = own;
+      } else end = { endedBy, lastPageFull: full, continuation: own };
+    } else if (page.data.length === 0) {
+      if (++emptyInARow > MAX_EMPTY_PAGES_IN_A_ROW) {
+        throw new SourceIncompleteError(
+          0,
+          ctx.ledger.delivered,
+          `the bulk API sent ${emptyInARow} empty pages in a row, each with a Link to another page; stopping instead of following it for ever. Re-run the export.`,
+        );
       }
-      // The next page depends only on the Link header, so it is asked for before this page is normalized and handed on.
-      if (next !== undefined) {
-        cursor = next;
-        pending = fetch(cursor);
+      ctx.logger.warn(`the bulk API sent an empty page with a Link onwards; following it (${emptyInARow})`);
+      await sleep(100 * 2 ** (emptyInARow - 1), ctx.request.signal);
+    } else {
+      emptyInARow = 0;
+      if (next === cursor) {
+        throw new SourceInconsistentError(`the bulk API returned the same cursor twice while sending records (${next.slice(0, 120)}); stopping instead of looping.`);
       }
-      const fresh = ctx.ledger.fresh(page.data, 'images/list');
-      if (fresh.length > 0) await ctx.emit(fresh);
-      if (end) return end;
     }
-  } catch (error) {
-    pending.catch(() => undefined);
-    throw error;
+    // The next page depends only on the Link header, so it is asked for before this page is normalized and handed on.
+    if (next !== undefined) {
+      cursor = next;
+      pending = fetch(cursor);
+    }
+    const fresh = ctx.ledger.fresh(page.data, 'images/list');
+    if (fresh.length > 0) await ctx.emit(fresh);
+    if (end) return end;
   }
 }
 

@@ -2,7 +2,7 @@ import { SourceIncompleteError, SourceInconsistentError } from '../errors.js';
 import { andFilters, excludeUuids } from './qql.js';
 import { IMAGES_PATH, IMAGES_RESULT_CAP, type CrawlContext } from './crawl-context.js';
 import { describeEmpty, describeRecord, rawEpochMs, readPage, type RawPage } from './raw-page.js';
-import { fetchExpectingRecords } from './refetch.js';
+import { fetchedAhead, fetchExpectingRecords } from './refetch.js';
 
 /** The date the keyset pages by. `updated` is what Qualys' own bulk cursor uses (QUALYS_FINDINGS_AND_PAGING.md §2). */
 export type KeysetField = 'updated' | 'created';
@@ -49,12 +49,12 @@ export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, star
       excludeUuids(excluded),
     );
   const fetch = (filter: string | undefined) =>
-    fetchExpectingRecords(
+    fetchedAhead(fetchExpectingRecords(
       () => fetchKeysetPage(ctx, filter, 1),
       (page) => (page.count !== undefined && page.count > 0) || expectMore,
       ctx.request,
       (page, attempt) => ctx.logger.warn(`Qualys sent an empty page (${describeEmpty(page)}) in the middle of ${describeRange(ctx.field, range)}; asking again (${attempt})`),
-    );
+    ));
 
   let pending: Promise<RawPage> | undefined = fetch(query());
   while (pending) {
@@ -98,13 +98,8 @@ export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, star
       // The next query depends only on raw keys, so it goes out before this page is normalized and handed on.
       if (expectMore) pending = fetch(query());
     }
-    try {
-      const fresh = ctx.ledger.fresh(page.data, 'images');
-      if (fresh.length > 0) await ctx.emit(fresh);
-    } catch (error) {
-      pending?.catch(() => undefined);
-      throw error;
-    }
+    const fresh = ctx.ledger.fresh(page.data, 'images');
+    if (fresh.length > 0) await ctx.emit(fresh);
     if (tieTooLarge) {
       await crawlEqualKeys(ctx, last);
       if (expectMore && (range.until === null || (low as number) < range.until)) pending = fetch(query());

@@ -1,7 +1,7 @@
 import { SourceIncompleteError } from '../errors.js';
 import { IMAGES_PATH, IMAGES_RESULT_CAP, type CrawlContext } from './crawl-context.js';
 import { describeEmpty, readPage, type RawPage } from './raw-page.js';
-import { fetchExpectingRecords } from './refetch.js';
+import { fetchedAhead, fetchExpectingRecords } from './refetch.js';
 
 /** Passes over the result before giving up on a server whose pages keep shifting. */
 const MAX_PASSES = 3;
@@ -56,41 +56,37 @@ async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count:
       const expected = () => count === undefined || (pageNumber - 1) * ctx.pageSize < count;
       inFlight.set(
         pageNumber,
-        fetchExpectingRecords(() => fetchNumberedPage(ctx, pageNumber), (p) => (p.count ?? 0) > 0 && expected(), ctx.request, (p, attempt) =>
+        fetchedAhead(fetchExpectingRecords(() => fetchNumberedPage(ctx, pageNumber), (p) => (p.count ?? 0) > 0 && expected(), ctx.request, (p, attempt) =>
           ctx.logger.warn(`Qualys sent an empty page ${pageNumber} (${describeEmpty(p)}) although it counts more images; asking again (${attempt})`),
-        ),
+        )),
       );
     }
   };
-  try {
-    for (let pageNumber = 1; pageNumber <= lastPage; pageNumber++) {
-      for (let ahead = pageNumber; ahead <= Math.min(lastPage, pageNumber + Math.max(1, concurrency) - 1); ahead++) request(ahead);
-      const page = await (inFlight.get(pageNumber) as Promise<RawPage>);
-      inFlight.delete(pageNumber);
-      if (page.count === undefined) {
-        throw new SourceIncompleteError(
-          0,
-          ctx.ledger.delivered,
-          `Qualys sent no "count" with page ${pageNumber} of GET ${IMAGES_PATH}, so the export cannot be checked for completeness; use source.strategy: bulk.`,
-        );
-      }
-      count = page.count;
-      if (count > IMAGES_RESULT_CAP) {
-        throw new SourceIncompleteError(
-          count,
-          ctx.ledger.delivered,
-          `the filter now matches ${count} images, more than the ${IMAGES_RESULT_CAP} that page numbers can reach; re-run the export (strategy auto then pages past the cap).`,
-        );
-      }
-      lastPage = Math.max(1, Math.ceil(count / ctx.pageSize));
-      if (pageNumber < lastPage && page.data.length < ctx.pageSize) shortPages++;
-      for (const raw of page.data) shas.add(String(raw['sha']));
-      const records = ctx.ledger.fresh(page.data, 'images');
-      fresh += records.length;
-      if (records.length > 0) await ctx.emit(records);
+  for (let pageNumber = 1; pageNumber <= lastPage; pageNumber++) {
+    for (let ahead = pageNumber; ahead <= Math.min(lastPage, pageNumber + Math.max(1, concurrency) - 1); ahead++) request(ahead);
+    const page = await (inFlight.get(pageNumber) as Promise<RawPage>);
+    inFlight.delete(pageNumber);
+    if (page.count === undefined) {
+      throw new SourceIncompleteError(
+        0,
+        ctx.ledger.delivered,
+        `Qualys sent no "count" with page ${pageNumber} of GET ${IMAGES_PATH}, so the export cannot be checked for completeness; use source.strategy: bulk.`,
+      );
     }
-  } finally {
-    for (const pending of inFlight.values()) pending.catch(() => undefined);
+    count = page.count;
+    if (count > IMAGES_RESULT_CAP) {
+      throw new SourceIncompleteError(
+        count,
+        ctx.ledger.delivered,
+        `the filter now matches ${count} images, more than the ${IMAGES_RESULT_CAP} that page numbers can reach; re-run the export (strategy auto then pages past the cap).`,
+      );
+    }
+    lastPage = Math.max(1, Math.ceil(count / ctx.pageSize));
+    if (pageNumber < lastPage && page.data.length < ctx.pageSize) shortPages++;
+    for (const raw of page.data) shas.add(String(raw['sha']));
+    const records = ctx.ledger.fresh(page.data, 'images');
+    fresh += records.length;
+    if (records.length > 0) await ctx.emit(records);
   }
   return { count: count ?? 0, seen: shas.size, shortPages, fresh };
 }

@@ -25,3 +25,13 @@ export async function fetchExpectingRecords(
   }
   return page;
 }
+
+/**
+ * Marks a promise that is awaited later (a page fetched ahead) as handled now: if the run is aborted while the
+ * crawl waits on something else, its rejection must not count as unhandled and end the process. Awaiting the
+ * returned promise still throws.
+ */
+export function fetchedAhead<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
