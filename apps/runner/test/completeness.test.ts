@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { liveConfig, PASSWORD, shasOf, useCliHarness } from './support.js';
@@ -112,5 +112,17 @@ describe('qcs-export doctor', () => {
     const r = await h.cli(['doctor', '--config', file], { QUALYS_PASSWORD: 'wrong-password-123' });
     expect(r.code).toBe(4);
     expect(r.stdout + r.stderr).not.toContain('wrong-password-123');
+  });
+});
+
+describe('qcs-export run never replaces a special file', () => {
+  it('path: /dev/null exits 2 before any file is written, and /dev/null stays a device', async () => {
+    const s = await h.simulator({ images: 50 });
+    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: out/a.jsonl\n  - type: csv\n    path: /dev/null\n'));
+    const r = await h.cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/QCS_OUTPUT_UNWRITABLE.*\/dev\/null: it is a device, not a regular file/);
+    expect((await lstat('/dev/null')).isCharacterDevice()).toBe(true);
+    expect(await readdir(join(h.dir, 'out')).catch(() => [])).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { access, constants, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 import { OutputUnwritableError, SinkError } from '../errors.js';
@@ -121,6 +122,8 @@ export class AtomicFileWriter {
       } finally {
         await handle.close();
       }
+      // Checked again just before the rename: the path may have become a link or a device since open().
+      refuseSpecialFile(this.finalPath, await lstat(this.finalPath).catch(() => undefined));
       await rename(this.tempPath, this.finalPath);
       return { path: this.finalPath, bytes: (await stat(this.finalPath)).size };
     } catch (error) {
@@ -163,6 +166,25 @@ export async function checkWritable(path: string): Promise<void> {
     const why = code === 'EEXIST' || code === 'ENOTDIR' ? `a parent of ${dir} is a file, not a directory` : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `${dir} is not writable (${code})` : `${code ?? (error as Error).message} on ${dir}`;
     throw new OutputUnwritableError(`cannot write ${path}: ${why}; choose a path in a writable directory`, { cause: error });
   }
-  const existing = await stat(path).catch(() => undefined);
-  if (existing?.isDirectory()) throw new OutputUnwritableError(`cannot write ${path}: it is a directory; name a file`);
+  refuseSpecialFile(path, await lstat(path).catch(() => undefined));
+}
+
+/**
+ * An output replaces a regular file or creates a new one, and nothing else. Renaming a finished file over a device
+ * (/dev/null, /dev/stdout as root), a FIFO or a socket would replace that node with a regular file; renaming it
+ * over a symbolic link would replace the link and leave its target stale, so a link is refused too rather than
+ * followed: name the real file.
+ */
+function refuseSpecialFile(path: string, existing: Stats | undefined): void {
+  if (existing === undefined || existing.isFile()) return;
+  if (existing.isDirectory()) throw new OutputUnwritableError(`cannot write ${path}: it is a directory; name a file`);
+  if (existing.isSymbolicLink()) {
+    throw new OutputUnwritableError(
+      `cannot write ${path}: it is a symbolic link; outputs are replaced atomically, which would replace the link itself, so name the file it points to`,
+    );
+  }
+  const kind = existing.isFIFO() ? 'a FIFO (named pipe)' : existing.isSocket() ? 'a socket' : 'a device';
+  throw new OutputUnwritableError(
+    `cannot write ${path}: it is ${kind}, not a regular file, and qcs-export never replaces one; to stream JSON Lines to stdout use path: "-"`,
+  );
 }
