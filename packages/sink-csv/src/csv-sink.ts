@@ -32,6 +32,10 @@ class CsvSink implements Sink {
     this.format = {
       delimiter: options.delimiter,
       record_delimiter: options.lineEnding === 'crlf' ? 'windows' : 'unix',
+      // With record_delimiter set, csv-stringify quotes only that exact sequence, so a bare LF under CRLF (or a bare
+      // CR under LF) would be written unquoted and Python's csv, LibreOffice and Excel would split the image over two
+      // rows. Any CR or LF is quoted, whatever lineEnding is; csv-stringify already quotes the delimiter and quotes.
+      quoted_match: /[\r\n]/,
       escape_formulas: options.escapeFormulas,
       cast: {
         string: stripNul,
