@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { AbortedError, createConsoleLogger, ExitCode, isQcsError, Redactor, UsageError, type LogLevel, type RunContext } from '@qcs-export/core';
+import { AbortedError, createConsoleLogger, ExitCode, isQcsError, Redactor, silentLogger, UsageError, type LogLevel, type RunContext } from '@qcs-export/core';
 import { describeSimulator, startSimulator } from '@qcs-export/qualys-simulator';
 import { configJsonSchema } from './config/json-schema.js';
 import { loadConfig } from './config/load.js';
 import { isSimulatorSource } from './config/schema.js';
 import { formatDiagnosis, runDoctor } from './doctor.js';
+import { checkDistinctOutputs, outputsOf } from './outputs.js';
 import { createProgress } from './progress.js';
 import { sinkPlugins } from './registry.js';
 import { rejectedError, runExport } from './run.js';
@@ -85,7 +86,8 @@ async function runCommand(argv: string[]): Promise<number> {
   const level = (values['log-level'] as LogLevel | undefined) ?? config.run.logLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error`);
   const json = values['json'] === true;
-  if (json && config.sinks.some((s) => (s.options as { path?: unknown }).path === '-')) {
+  const stdoutCtx = { startedAt: new Date(), toolVersion, sourceLabel: 'run', filter: undefined, baseDir: process.cwd(), logger: silentLogger, signal: new AbortController().signal };
+  if (json && outputsOf(config.sinks, sinkPlugins, stdoutCtx).some((o) => o.output === 'stdout')) {
     throw new UsageError('--json prints the summary on stdout, but a sink already writes data there ("-"); drop one of them');
   }
   const logger = createConsoleLogger({ level, redactor });
@@ -119,6 +121,7 @@ async function validateCommand(argv: string[]): Promise<number> {
     logger: createConsoleLogger({ redactor }),
     signal: new AbortController().signal,
   };
+  checkDistinctOutputs(config.sinks, sinkPlugins, ctx);
   for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);
   process.stdout.write(`config OK: ${config.file}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')})\n`);
   return ExitCode.ok;

@@ -1,6 +1,7 @@
 import { AbortedError, imageSource, RecordsRejectedError, SinkError, type Logger, type RunContext, type Sink, type SinkPlugin, type SinkSummary } from '@qcs-export/core';
 import type { Config } from './config/schema.js';
 import type { Progress } from './progress.js';
+import { checkDistinctOutputs } from './outputs.js';
 import { prepareSource } from './source-setup.js';
 import { toolVersion } from './version.js';
 
@@ -47,16 +48,18 @@ export interface RunDeps {
 export async function runExport(config: Config, deps: RunDeps): Promise<RunResult> {
   const started = Date.now();
   const { logger, signal } = deps;
-  const prepared = await prepareSource(config.source, logger);
-  const ctx: RunContext = {
+  const baseCtx: RunContext = {
     startedAt: new Date(started),
     toolVersion,
-    sourceLabel: prepared.label,
+    sourceLabel: 'pending',
     filter: config.source.filter,
     baseDir: deps.baseDir ?? process.cwd(),
     logger,
     signal,
   };
+  checkDistinctOutputs(config.sinks, deps.plugins, baseCtx);
+  const prepared = await prepareSource(config.source, logger);
+  const ctx: RunContext = { ...baseCtx, sourceLabel: prepared.label };
   const sinks: Array<{ name: string; sink: Sink }> = config.sinks.map((s) => ({
     name: s.name,
     sink: (deps.plugins.get(s.type) as SinkPlugin<unknown>).create(s.options, ctx),

@@ -89,4 +89,5 @@ export const csvSink = defineSinkPlugin({
   options: csvOptions,
   create: (options, ctx) => new CsvSink(options, ctx),
   check: checkTabularOutput,
+  outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
 });

@@ -26,8 +26,7 @@ class ElasticsearchSink implements Sink {
     private readonly internals: ElasticsearchSinkInternals = {},
   ) {
     this.timestamp = ctx.startedAt.toISOString();
-    const deadLetterPath = options.deadLetterPath.replaceAll('{index}', options.index);
-    this.deadLetters = new DeadLetterFile(resolveOutputPath(deadLetterPath, { now: ctx.startedAt, baseDir: ctx.baseDir }));
+    this.deadLetters = new DeadLetterFile(deadLetterPathOf(options, ctx));
     ctx.signal.addEventListener('abort', () => this.controller.abort(ctx.signal.reason), { once: true });
   }
 
@@ -104,6 +103,11 @@ class ElasticsearchSink implements Sink {
   }
 }
 
+/** Where rejected documents go, if any are: the one file this sink writes. */
+function deadLetterPathOf(options: ElasticsearchSinkOptions, ctx: RunContext): string {
+  return resolveOutputPath(options.deadLetterPath.replaceAll('{index}', options.index), { now: ctx.startedAt, baseDir: ctx.baseDir });
+}
+
 /** The Elasticsearch sink: idempotent bulk writes keyed by image sha (or a data stream), template-managed mappings, dead letters. */
 export const elasticsearchSink = defineSinkPlugin({
   type: 'elasticsearch',
@@ -111,6 +115,7 @@ export const elasticsearchSink = defineSinkPlugin({
   options: elasticsearchOptions,
   create: (options, ctx) => new ElasticsearchSink(options, ctx),
   secrets: (options) => (options.auth ? Object.entries(options.auth).filter(([k]) => k !== 'username').map(([, v]) => v) : []),
+  outputs: (options, ctx) => [deadLetterPathOf(options, ctx)],
   async check(options, ctx) {
     const client = await createClient(options, `qcs-export/${ctx.toolVersion}`);
     try {

@@ -122,6 +122,7 @@ export const excelSink = defineSinkPlugin({
   options: excelOptions,
   create: (options, ctx) => new ExcelSink(options, ctx),
   check: checkTabularOutput,
+  outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
 });
 
 /** For tests and the benchmark: a sink with internal knobs, and its backpressure probe. */

@@ -74,6 +74,7 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
     async check(options, ctx) {
       if (options.path !== '-') await checkWritable(resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir }));
     },
+    outputs: (options, ctx) => [options.path === '-' ? 'stdout' : resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
   });
 }
 

@@ -62,6 +62,11 @@ export interface SinkPlugin<O = unknown> {
   check?(options: O, ctx: RunContext): Promise<void>;
   /** Credentials in the options, so the runner can keep them out of every log line and message. */
   secrets?(options: O): string[];
+  /**
+   * Every place this sink would write in a run: resolved file paths (dead-letter files included), or "stdout". The
+   * runner refuses a config in which two sinks name the same one, since one would silently overwrite the other.
+   */
+  outputs?(options: O, ctx: RunContext): string[];
 }
 
 /** Where a sink is in its life: open() once, write() while open, then exactly one of close() or abort(). */
@@ -75,6 +80,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   create(options: z.output<S>, ctx: RunContext): Sink;
   check?(options: z.output<S>, ctx: RunContext): Promise<void>;
   secrets?(options: z.output<S>): string[];
+  outputs?(options: z.output<S>, ctx: RunContext): string[];
 }): SinkPlugin<z.output<S>> {
   return plugin as SinkPlugin<z.output<S>>;
 }
