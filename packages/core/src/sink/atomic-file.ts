@@ -43,7 +43,7 @@ export class AtomicFileWriter {
   }
 
   static async open(finalPath: string, options: AtomicFileOptions = {}): Promise<AtomicFileWriter> {
-    await checkWritable(finalPath);
+    await checkWritable(finalPath, { create: true });
     const tempPath = join(dirname(finalPath), `.${basename(finalPath)}.${randomBytes(6).toString('hex')}.partial`);
     const highWaterMark = options.highWaterMark ?? 1 << 20;
     const file = createWriteStream(tempPath, { mode: options.mode ?? 0o600, flags: 'wx', highWaterMark });
@@ -153,18 +153,45 @@ export class AtomicFileWriter {
 }
 
 /**
- * Checks, without writing, that a file can be created at `path`: missing parent directories are created (an
- * export into a fresh out/ folder should just work), and the path must not be a directory.
+ * Checks that a file can be created at `path`: the nearest existing ancestor must be a writable directory, and the
+ * path itself a regular file or nothing (see refuseSpecialFile). Nothing is written unless `create` is set, which
+ * makes the missing parent directories one level at a time (an export into a fresh out/ folder should just work;
+ * Node's recursive mkdir can spin for ever on some paths, /proc among them, so it is not used).
  */
-export async function checkWritable(path: string): Promise<void> {
-  const dir = dirname(path);
+export async function checkWritable(path: string, options: { create?: boolean } = {}): Promise<void> {
+  const unwritable = (why: string, cause?: unknown) => new OutputUnwritableError(`cannot write ${path}: ${why}; choose a path in a writable directory`, { cause });
+  const missing: string[] = [];
+  let dir = dirname(path);
+  let found: Stats | undefined;
+  for (;;) {
+    try {
+      found = await stat(dir);
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw unwritable(`a parent of ${dir} is a file, not a directory`, error);
+      if (code !== 'ENOENT') throw unwritable(`${code ?? (error as Error).message} on ${dir}`, error);
+      const parent = dirname(dir);
+      if (parent === dir) throw unwritable(`no part of ${dirname(path)} exists`);
+      missing.unshift(dir);
+      dir = parent;
+    }
+  }
+  if (!found.isDirectory()) throw unwritable(`${dir} is a file, not a directory`);
   try {
-    await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EEXIST' || code === 'ENOTDIR' ? `a parent of ${dir} is a file, not a directory` : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `${dir} is not writable (${code})` : `${code ?? (error as Error).message} on ${dir}`;
-    throw new OutputUnwritableError(`cannot write ${path}: ${why}; choose a path in a writable directory`, { cause: error });
+    throw unwritable(`${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? 'denied'})`, error);
+  }
+  if (options.create) {
+    for (const d of missing) {
+      try {
+        await mkdir(d);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST') throw unwritable(`cannot create ${d} (${code ?? (error as Error).message})`, error);
+      }
+    }
   }
   refuseSpecialFile(path, await lstat(path).catch(() => undefined));
 }
