@@ -43,7 +43,9 @@ export interface RunDeps {
 
 /**
  * One export: source → every sink. Each batch goes to all sinks at once and the next batch waits for all of them
- * (the backpressure). Any failure, or an interrupt, aborts every sink, so no partial file is left under a final name.
+ * (the backpressure). Any failure, or an interrupt, aborts every sink, so no partial file is left under a final name;
+ * the end is a two-phase commit (prepare every sink, then publish each), so no previous output is replaced unless
+ * every sink got its whole output safely to disk.
  */
 export async function runExport(config: Config, deps: RunDeps): Promise<RunResult> {
   const started = Date.now();
@@ -87,6 +89,11 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
       const batch = next.value;
       await Promise.all(sinks.map(({ name, sink }) => sink.write(batch).catch((e: unknown) => Promise.reject(labelled(name, e)))));
     }
+    if (signal.aborted) throw new AbortedError();
+    // Two-phase commit: every sink finishes and syncs its output first; only when all have, each one publishes
+    // (renames into place). A sink failing at the end (a full disk at the last flush, a refresh answered 503) thus
+    // aborts the others before any has replaced its previous output.
+    await Promise.all(sinks.map(({ name, sink }) => sink.prepare?.().catch((e: unknown) => Promise.reject(labelled(name, e)))));
     if (signal.aborted) throw new AbortedError();
     const summaries: SinkSummary[] = [];
     for (const { name, sink } of sinks) summaries.push(await sink.close().catch((e: unknown) => Promise.reject(labelled(name, e))));

@@ -68,15 +68,22 @@ class CsvSink implements Sink {
     this.records += batch.length;
   }
 
+  async prepare(): Promise<void> {
+    if (this.state !== 'open' || !this.file) throw new SinkError(`the csv sink for ${this.path} is ${this.state}, cannot prepare`);
+    this.state = 'prepared';
+    await this.file.finish();
+  }
+
   async close(): Promise<SinkSummary> {
-    if (this.state !== 'open' || !this.file) throw new SinkError(`the csv sink for ${this.path} is ${this.state}, cannot close`);
+    if (this.state === 'open') await this.prepare();
+    if (this.state !== 'prepared' || !this.file) throw new SinkError(`the csv sink for ${this.path} is ${this.state}, cannot close`);
     this.state = 'closed';
     const { path, bytes } = await this.file.commit();
     return { type: 'csv', target: path, records: this.records, rejected: 0, bytes, details: { columns: this.columns.length } };
   }
 
   async abort(_reason: unknown): Promise<void> {
-    const wasOpen = this.state === 'open';
+    const wasOpen = this.state === 'open' || this.state === 'prepared';
     this.state = 'aborted';
     if (wasOpen) await this.file?.abort();
   }

@@ -28,6 +28,11 @@ export class DeadLetterFile {
     await this.file.write(letters.map((l) => JSON.stringify(l)).join('\n') + '\n');
   }
 
+  /** Syncs the file, if anything was rejected, without making it visible (the first phase of the run's commit). */
+  async finish(): Promise<void> {
+    if (this.opening) await (await this.opening).finish();
+  }
+
   /** Commits the file if anything was rejected; returns its path then. */
   async commit(): Promise<string | undefined> {
     if (!this.opening) return undefined;

@@ -51,13 +51,36 @@ class ElasticsearchSink implements Sink {
     for (const record of batch) await this.writer.add(this.entry(record));
   }
 
+  /**
+   * Sends what is still buffered and refreshes the index: documents become visible as they are sent (this sink
+   * publishes as it goes), so this phase is where its end-of-run failures surface, before any file sink of the
+   * run replaces its previous output.
+   */
+  async prepare(): Promise<void> {
+    if (this.state !== 'open' || !this.writer || !this.client) throw new SinkError(`the elasticsearch sink for ${this.options.index} is ${this.state}, cannot prepare`);
+    this.state = 'prepared';
+    const { writer, client } = this;
+    await writer.drain();
+    if (this.options.refresh) await client.indices.refresh({ index: this.options.index }).catch((error: unknown) => Promise.reject(explain(error, this.options, `refreshing ${this.options.index}`)));
+    await this.deadLetters.finish();
+  }
+
   async close(): Promise<SinkSummary> {
-    if (this.state !== 'open' || !this.writer || !this.client) throw new SinkError(`the elasticsearch sink for ${this.options.index} is ${this.state}, cannot close`);
+    if (this.state === 'open') {
+      try {
+        await this.prepare();
+      } catch (error) {
+        // Documents the cluster refused before the failure are still worth keeping, to replay them.
+        await this.deadLetters.commit().catch(() => undefined);
+        await this.client?.close();
+        this.state = 'closed';
+        throw error;
+      }
+    }
+    if (this.state !== 'prepared' || !this.writer || !this.client) throw new SinkError(`the elasticsearch sink for ${this.options.index} is ${this.state}, cannot close`);
     this.state = 'closed';
     const { writer, client } = this;
     try {
-      await writer.drain();
-      if (this.options.refresh) await client.indices.refresh({ index: this.options.index }).catch((error: unknown) => Promise.reject(explain(error, this.options, `refreshing ${this.options.index}`)));
       const deadLetterFile = await this.deadLetters.commit();
       const s = writer.stats;
       return {
@@ -84,7 +107,7 @@ class ElasticsearchSink implements Sink {
 
   /** Stops sending at once. Documents already indexed stay: with _id = sha a re-run overwrites them, which is the point. */
   async abort(reason: unknown): Promise<void> {
-    const wasOpen = this.state === 'open';
+    const wasOpen = this.state === 'open' || this.state === 'prepared';
     this.state = 'aborted';
     this.controller.abort(reason);
     if (!wasOpen) return;

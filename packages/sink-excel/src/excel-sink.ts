@@ -72,9 +72,10 @@ class ExcelSink implements Sink {
     await this.settle();
   }
 
-  async close(): Promise<SinkSummary> {
-    if (this.state !== 'open' || !this.file || !this.workbook || !this.sheets) throw new SinkError(`the excel sink for ${this.path} is ${this.state}, cannot close`);
-    this.state = 'closed';
+  /** Writes the Summary sheet and the zip's end, and syncs the file, without renaming it into place. */
+  async prepare(): Promise<void> {
+    if (this.state !== 'open' || !this.file || !this.workbook || !this.sheets) throw new SinkError(`the excel sink for ${this.path} is ${this.state}, cannot prepare`);
+    this.state = 'prepared';
     const { file, workbook, sheets } = this;
     try {
       sheets.finish();
@@ -87,7 +88,15 @@ class ExcelSink implements Sink {
       await file.abort();
       throw error instanceof SinkError ? error : new SinkError(`writing ${this.path} failed: ${(error as Error).message}`, { cause: error });
     }
-    const { path, bytes } = await file.commit();
+    await file.finish();
+  }
+
+  async close(): Promise<SinkSummary> {
+    if (this.state === 'open') await this.prepare();
+    if (this.state !== 'prepared' || !this.file || !this.sheets) throw new SinkError(`the excel sink for ${this.path} is ${this.state}, cannot close`);
+    this.state = 'closed';
+    const sheets = this.sheets;
+    const { path, bytes } = await this.file.commit();
     return {
       type: 'excel',
       target: path,
@@ -99,7 +108,7 @@ class ExcelSink implements Sink {
   }
 
   async abort(_reason: unknown): Promise<void> {
-    const wasOpen = this.state === 'open';
+    const wasOpen = this.state === 'open' || this.state === 'prepared';
     this.state = 'aborted';
     if (!wasOpen) return;
     this.workbook?.zip?.abort?.();

@@ -43,8 +43,15 @@ class JsonlSink implements Sink {
     this.records += batch.length;
   }
 
+  async prepare(): Promise<void> {
+    if (this.state !== 'open') throw new SinkError(`the jsonl sink for ${this.path} is ${this.state}, cannot prepare`);
+    this.state = 'prepared';
+    await this.file?.finish();
+  }
+
   async close(): Promise<SinkSummary> {
-    if (this.state !== 'open') throw new SinkError(`the jsonl sink for ${this.path} is ${this.state}, cannot close`);
+    if (this.state === 'open') await this.prepare();
+    if (this.state !== 'prepared') throw new SinkError(`the jsonl sink for ${this.path} is ${this.state}, cannot close`);
     this.state = 'closed';
     if (this.file) {
       const { path, bytes } = await this.file.commit();
@@ -55,7 +62,7 @@ class JsonlSink implements Sink {
   }
 
   async abort(_reason: unknown): Promise<void> {
-    const wasOpen = this.state === 'open';
+    const wasOpen = this.state === 'open' || this.state === 'prepared';
     this.state = 'aborted';
     if (wasOpen) {
       await this.file?.abort();

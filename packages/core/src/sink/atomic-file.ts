@@ -26,6 +26,7 @@ export class AtomicFileWriter {
   private bytesIn = 0;
   private failure: Error | undefined;
   private finished = false;
+  private synced = false;
   private readonly failures: Array<(e: Error) => void> = [];
 
   private constructor(
@@ -106,9 +107,13 @@ export class AtomicFileWriter {
     this.throwIfFailed();
   }
 
-  /** Flushes, fsyncs and renames into place; returns the final path and its size on disk. */
-  async commit(): Promise<{ path: string; bytes: number }> {
+  /**
+   * First phase of a commit: flushes, closes and fsyncs the temporary file, so the data is safe on disk, without
+   * making it visible. Idempotent. On failure the temporary file is removed.
+   */
+  async finish(): Promise<void> {
     this.throwIfFailed();
+    if (this.synced) return;
     if (this.finished) throw new SinkError(`${this.finalPath} is already closed`);
     this.finished = true;
     try {
@@ -122,6 +127,17 @@ export class AtomicFileWriter {
       } finally {
         await handle.close();
       }
+      this.synced = true;
+    } catch (error) {
+      await rm(this.tempPath, { force: true });
+      throw this.wrap(error as Error);
+    }
+  }
+
+  /** Second phase: renames the finished file into place; returns the final path and its size on disk. */
+  async commit(): Promise<{ path: string; bytes: number }> {
+    await this.finish();
+    try {
       // Checked again just before the rename: the path may have become a link or a device since open().
       refuseSpecialFile(this.finalPath, await lstat(this.finalPath).catch(() => undefined));
       await rename(this.tempPath, this.finalPath);

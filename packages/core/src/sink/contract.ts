@@ -46,6 +46,13 @@ export interface RunContext {
 export interface Sink {
   open(): Promise<void>;
   write(batch: readonly ImageRecord[]): Promise<void>;
+  /**
+   * First phase of the run's two-phase commit: finish and sync everything (flush, fsync the temporary file,
+   * refresh an index) without publishing, so that the failures that happen at the end (a full disk at the last
+   * flush, a refresh answered 503) happen here, before any sink has replaced its previous output. After it the
+   * runner calls close() (publish: rename into place) or abort(). Optional: without it, close() does both.
+   */
+  prepare?(): Promise<void>;
   close(): Promise<SinkSummary>;
   abort(reason: unknown): Promise<void>;
 }
@@ -69,8 +76,8 @@ export interface SinkPlugin<O = unknown> {
   outputs?(options: O, ctx: RunContext): string[];
 }
 
-/** Where a sink is in its life: open() once, write() while open, then exactly one of close() or abort(). */
-export type SinkState = 'new' | 'open' | 'closed' | 'aborted';
+/** Where a sink is in its life: open() once, write() while open, prepare() once, then exactly one of close() or abort(). */
+export type SinkState = 'new' | 'open' | 'prepared' | 'closed' | 'aborted';
 
 /** Type helper so a plugin's options type is inferred from its schema. */
 export function defineSinkPlugin<S extends z.ZodType>(plugin: {
