@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { AbortedError, createConsoleLogger, ExitCode, isQcsError, Redactor, silentLogger, UsageError, type LogLevel, type RunContext } from '@qcs-export/core';
+import { AbortedError, createConsoleLogger, ExitCode, isQcsError, Redactor, removeLiveTempFilesSync, silentLogger, UsageError, type LogLevel, type RunContext } from '@qcs-export/core';
 import { describeSimulator, startSimulator } from '@qcs-export/qualys-simulator';
 import { configJsonSchema } from './config/json-schema.js';
 import { loadConfig } from './config/load.js';
 import { isSimulatorSource } from './config/schema.js';
 import { formatDiagnosis, runDoctor } from './doctor.js';
-import { checkDistinctOutputs, outputsOf } from './outputs.js';
+import { checkDistinctOutputs, outputsOf, sweepOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import { sinkPlugins } from './registry.js';
 import { rejectedError, runExport } from './run.js';
@@ -93,7 +93,11 @@ async function runCommand(argv: string[]): Promise<number> {
   const logger = createConsoleLogger({ level, redactor });
   const controller = new AbortController();
   const onSignal = (name: string) => {
-    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    if (controller.signal.aborted) {
+      // A second Ctrl-C: no time to let the sinks abort, but this process's temporary files can still go.
+      removeLiveTempFilesSync();
+      process.exit(ExitCode.interrupted);
+    }
     process.stderr.write(`\n${name}: stopping; removing partial output (press Ctrl-C again to quit at once)\n`);
     controller.abort(new AbortedError(`interrupted by ${name}`));
   };
@@ -122,6 +126,7 @@ async function validateCommand(argv: string[]): Promise<number> {
     signal: new AbortController().signal,
   };
   checkDistinctOutputs(config.sinks, sinkPlugins, ctx);
+  await sweepOutputs(outputsOf(config.sinks, sinkPlugins, ctx), ctx.logger, { dryRun: true });
   for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);
   process.stdout.write(`config OK: ${config.file}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')})\n`);
   return ExitCode.ok;

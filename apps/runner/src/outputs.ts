@@ -1,4 +1,4 @@
-import { ConfigError, type RunContext, type SinkPlugin } from '@qcs-export/core';
+import { ConfigError, sweepStaleTempFiles, type Logger, type RunContext, type SinkPlugin } from '@qcs-export/core';
 import type { SinkConfig } from './config/schema.js';
 
 /** Every output of every sink, as each plugin declares it (resolved paths, or "stdout"), with the sink that writes it. */
@@ -19,4 +19,22 @@ export function checkDistinctOutputs(sinks: readonly SinkConfig[], plugins: Read
     else problems.push(`  ${sink} writes ${output === 'stdout' ? 'to stdout' : output}, as ${earlier} does; give each output its own path`);
   }
   if (problems.length > 0) throw new ConfigError([`two sinks write the same output:`, ...problems].join('\n'));
+}
+
+/**
+ * Temporary files an earlier run left beside these outputs (a kill -9, an out-of-memory crash): those of a process
+ * that no longer exists are removed (or only reported, for validate), those of a live one are reported, since
+ * that is another export writing the same file right now.
+ */
+export async function sweepOutputs(outputs: ReadonlyArray<{ output: string }>, logger: Logger, options: { dryRun?: boolean } = {}): Promise<void> {
+  for (const { output } of outputs) {
+    if (output === 'stdout') continue;
+    const found = await sweepStaleTempFiles(output, options);
+    for (const path of found.removed) {
+      logger.warn(`${options.dryRun ? 'found' : 'removed'} a temporary file an interrupted run left behind: ${path}`);
+    }
+    for (const { path, pid } of found.inUse) {
+      logger.warn(`process ${pid} is writing ${path} now: another export to ${output} is running; the one that finishes last replaces the file`);
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { AbortedError, imageSource, RecordsRejectedError, SinkError, type Logger, type RunContext, type Sink, type SinkPlugin, type SinkSummary } from '@qcs-export/core';
 import type { Config } from './config/schema.js';
 import type { Progress } from './progress.js';
-import { checkDistinctOutputs } from './outputs.js';
+import { checkDistinctOutputs, outputsOf, sweepOutputs } from './outputs.js';
 import { prepareSource } from './source-setup.js';
 import { toolVersion } from './version.js';
 
@@ -60,6 +60,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     signal,
   };
   checkDistinctOutputs(config.sinks, deps.plugins, baseCtx);
+  await sweepOutputs(outputsOf(config.sinks, deps.plugins, baseCtx), logger);
   const prepared = await prepareSource(config.source, logger);
   const ctx: RunContext = { ...baseCtx, sourceLabel: prepared.label };
   const sinks: Array<{ name: string; sink: Sink }> = config.sinks.map((s) => ({

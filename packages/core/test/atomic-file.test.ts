@@ -19,7 +19,7 @@ describe('AtomicFileWriter', () => {
     const file = await AtomicFileWriter.open(join(dir, 'a.txt'));
     await file.write('hello ');
     await file.write(Buffer.from('world'));
-    expect(await readdir(dir)).toEqual([expect.stringMatching(/^\.a\.txt\.[0-9a-f]{12}\.partial$/)]);
+    expect(await readdir(dir)).toEqual([expect.stringMatching(new RegExp(`^\\.a\\.txt\\.${process.pid}-[0-9a-f]{12}\\.partial$`))]);
     const { path, bytes } = await file.commit();
     expect(path).toBe(join(dir, 'a.txt'));
     expect(bytes).toBe(11);

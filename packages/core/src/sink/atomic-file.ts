@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { access, constants, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
@@ -45,7 +45,7 @@ export class AtomicFileWriter {
 
   static async open(finalPath: string, options: AtomicFileOptions = {}): Promise<AtomicFileWriter> {
     await checkWritable(finalPath, { create: true });
-    const tempPath = join(dirname(finalPath), `.${basename(finalPath)}.${randomBytes(6).toString('hex')}.partial`);
+    const tempPath = tempPathFor(finalPath);
     const highWaterMark = options.highWaterMark ?? 1 << 20;
     const file = createWriteStream(tempPath, { mode: options.mode ?? 0o600, flags: 'wx', highWaterMark });
     try {
@@ -56,6 +56,7 @@ export class AtomicFileWriter {
     const level = typeof options.gzip === 'object' ? options.gzip.level : 6;
     const gzip = options.gzip ? createGzip({ level, chunkSize: 64 * 1024 }) : undefined;
     gzip?.pipe(file);
+    LIVE_TEMP_FILES.add(tempPath);
     return new AtomicFileWriter(finalPath, tempPath, file, gzip);
   }
 
@@ -141,6 +142,7 @@ export class AtomicFileWriter {
       // Checked again just before the rename: the path may have become a link or a device since open().
       refuseSpecialFile(this.finalPath, await lstat(this.finalPath).catch(() => undefined));
       await rename(this.tempPath, this.finalPath);
+      LIVE_TEMP_FILES.delete(this.tempPath);
       return { path: this.finalPath, bytes: (await stat(this.finalPath)).size };
     } catch (error) {
       await rm(this.tempPath, { force: true });
@@ -155,6 +157,7 @@ export class AtomicFileWriter {
     this.file.destroy();
     if (!this.file.closed) await once(this.file, 'close').catch(() => undefined);
     await rm(this.tempPath, { force: true });
+    LIVE_TEMP_FILES.delete(this.tempPath);
   }
 
   /** Throws the file's failure, if it has one: for a caller that waits on something else in a loop. */
@@ -230,4 +233,69 @@ function refuseSpecialFile(path: string, existing: Stats | undefined): void {
   throw new OutputUnwritableError(
     `cannot write ${path}: it is ${kind}, not a regular file, and qcs-export never replaces one; to stream JSON Lines to stdout use path: "-"`,
   );
+}
+
+/**
+ * Temporary files name their process: `.<name>.<pid>-<random>.partial`, so a later run can tell a file left by a
+ * crash (kill -9, out of memory) from one a running export is still writing.
+ */
+function tempPathFor(finalPath: string): string {
+  return join(dirname(finalPath), `.${basename(finalPath)}.${process.pid}-${randomBytes(6).toString('hex')}.partial`);
+}
+
+/** Temporary files this process has open, for a last-moment clean-up when it must exit at once (a second Ctrl-C). */
+const LIVE_TEMP_FILES = new Set<string>();
+
+/** Removes this process's temporary files synchronously; for an exit that cannot wait for the sinks to abort. */
+export function removeLiveTempFilesSync(): void {
+  for (const path of LIVE_TEMP_FILES) {
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      // best effort: the process is exiting
+    }
+  }
+  LIVE_TEMP_FILES.clear();
+}
+
+export interface StaleTempFiles {
+  /** Left by processes that no longer exist; removed unless only reporting. */
+  removed: string[];
+  /** Belonging to a process that is still running (another export writing the same output?). */
+  inUse: Array<{ path: string; pid: number }>;
+}
+
+/**
+ * Finds the temporary files earlier runs left beside `finalPath`. Those whose process no longer exists on this
+ * machine are removed (unless `dryRun`); those of a live process are reported. A temporary file without a pid
+ * (from a version before pids were recorded) is treated as stale.
+ */
+export async function sweepStaleTempFiles(finalPath: string, options: { dryRun?: boolean } = {}): Promise<StaleTempFiles> {
+  const dir = dirname(finalPath);
+  const prefix = `.${basename(finalPath)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const result: StaleTempFiles = { removed: [], inUse: [] };
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.partial')) continue;
+    const path = join(dir, name);
+    if (LIVE_TEMP_FILES.has(path)) continue;
+    const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length, -'.partial'.length))?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      result.inUse.push({ path, pid });
+      continue;
+    }
+    if (!options.dryRun) await rm(path, { force: true });
+    result.removed.push(path);
+  }
+  return result;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,2 +1,2 @@
-export { AtomicFileWriter, checkWritable, type AtomicFileOptions } from './atomic-file.js';
+export { AtomicFileWriter, checkWritable, removeLiveTempFilesSync, sweepStaleTempFiles, type AtomicFileOptions, type StaleTempFiles } from './atomic-file.js';
 export { resolveOutputPath } from './output-path.js';
