@@ -1,16 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
+import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type SinkPlugin } from '@qcs-export/core';
+import { onePerCause } from './causes.js';
 import { interpolateDocument } from './interpolate.js';
+import { maskTemplates, unmask, unmaskDocument } from './mask.js';
+import { formatPath, samePath } from './paths.js';
+import { keyOffset, offsetOf } from './position.js';
 import { authKindOf, liveSourceSchema, runSchema, simulatorSourceSchema, type Config, type SinkConfig, type SourceConfig } from './schema.js';
-
-interface Problem {
-  path: Array<string | number>;
-  message: string;
-  offset?: number | undefined;
-}
+import { validateSection, type Problem, type SectionContext } from './validate.js';
 
 /**
  * Reads, interpolates and validates a config file. Every problem is reported at once, each as
@@ -28,37 +26,35 @@ export async function loadConfig(file: string, plugins: ReadonlyMap<string, Sink
 
 export function parseConfig(text: string, file: string, plugins: ReadonlyMap<string, SinkPlugin<any>>, env: NodeJS.ProcessEnv = process.env): Config {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const masked = maskTemplates(text);
+  const doc = parseDocument(masked.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const where = (offset: number | undefined) => {
     if (offset === undefined) return file;
     const { line, col } = lines.linePos(offset);
     return `${file}:${line}:${col}`;
   };
   if (doc.errors.length > 0) {
-    throw new ConfigError(['the config is not valid YAML:', ...doc.errors.slice(0, 5).map((e) => `  ${where(e.pos[0])}: ${e.message.split('\n')[0]}`)].join('\n'));
+    throw new ConfigError(['the config is not valid YAML:', ...doc.errors.slice(0, 5).map((e) => `  ${where(e.pos[0])}: ${unmask(e.message.split('\n')[0] ?? '')}`)].join('\n'));
   }
-  const problems: Problem[] = interpolateDocument(doc, env, dirname(resolve(file)));
+  if (masked.masked) unmaskDocument(doc);
+  const interpolation = interpolateDocument(doc, env, dirname(resolve(file)));
+  const problems: Problem[] = onePerCause(interpolation.issues, (offset) => (offset === undefined ? undefined : lines.linePos(offset).line));
+  const ctx: SectionContext = { doc, values: interpolation.values, reported: interpolation.issues.map((i) => i.path) };
+
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${file}: the config must be a mapping with "source" and "sinks" keys`);
   }
   const top = raw as Record<string, unknown>;
   for (const key of Object.keys(top)) {
-    if (!['source', 'sinks', 'run'].includes(key)) problems.push({ path: [key], message: `unknown key "${key}"; the config has source, sinks and run` });
+    if (!['source', 'sinks', 'run'].includes(key)) problems.push({ path: [key], message: `unknown key "${key}"; the config has source, sinks and run`, offset: keyOffset(doc, [], key) });
   }
-
-  const check = <S extends z.ZodType>(schema: S, value: unknown, path: Array<string | number>): z.output<S> | undefined => {
-    const result = schema.safeParse(value);
-    if (result.success) return result.data;
-    for (const issue of result.error.issues) problems.push({ path: [...path, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message });
-    return undefined;
-  };
 
   let source: SourceConfig | undefined;
   const rawSource = top['source'];
   if (rawSource === undefined) problems.push({ path: ['source'], message: 'source is required: a Qualys gateway (baseUrl, auth) or simulator: {}' });
-  else if (rawSource && typeof rawSource === 'object' && 'simulator' in rawSource) source = check(simulatorSourceSchema, rawSource, ['source']);
-  else source = check(liveSourceSchema(authKindOf((rawSource as { auth?: unknown } | null)?.auth)), rawSource, ['source']);
+  else if (rawSource && typeof rawSource === 'object' && 'simulator' in rawSource) source = validateSection(simulatorSourceSchema, rawSource, ['source'], ctx, problems);
+  else source = validateSection(liveSourceSchema(authKindOf((rawSource as { auth?: unknown } | null)?.auth)), rawSource, ['source'], ctx, problems);
 
   const sinks: SinkConfig[] = [];
   const rawSinks = top['sinks'];
@@ -69,31 +65,22 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
       if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return void problems.push({ path: ['sinks', i], message: 'each sink is a mapping with a "type"' });
       const { type, name, ...rest } = entry as Record<string, unknown>;
       const plugin = typeof type === 'string' ? plugins.get(type) : undefined;
+      // A type read from a missing variable is already reported; "unknown sink type """ would repeat it.
+      if (!plugin && ctx.reported.some((r) => samePath(r, ['sinks', i, 'type']))) return;
       if (!plugin) {
         return void problems.push({ path: ['sinks', i, 'type'], message: `${type === undefined ? 'type is missing' : `unknown sink type "${String(type)}"`}; known types: ${[...plugins.keys()].join(', ')}` });
       }
-      const options = check(plugin.options, rest, ['sinks', i]);
+      const options = validateSection(plugin.options, rest, ['sinks', i], ctx, problems);
       if (options !== undefined) sinks.push({ type: plugin.type, name: typeof name === 'string' ? name : plugin.type, options });
     });
   }
-  const run = check(runSchema, top['run'], ['run']);
+  const run = validateSection(runSchema, top['run'], ['run'], ctx, problems);
 
   if (problems.length > 0 || !source || !run) {
-    const text = problems.map((p) => `  ${where(p.offset ?? offsetOf(doc, p.path))} ${formatPath(p.path)}: ${p.message}`);
+    // In file order, so the list reads top to bottom like the config (the sort is stable for equal positions).
+    const placed = problems.map((p) => ({ ...p, offset: p.offset ?? offsetOf(doc, p.path) })).sort((a, b) => (a.offset ?? -1) - (b.offset ?? -1));
+    const text = placed.map((p) => `  ${where(p.offset)} ${formatPath(p.path)}: ${p.message}`);
     throw new ConfigError([`the config has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, ...text].join('\n'));
   }
   return { source, sinks, run, file };
-}
-
-/** The file offset of the deepest node of `path` that exists, so a missing key points at its parent. */
-function offsetOf(doc: Document, path: Array<string | number>): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return node.range[0];
-  }
-  return undefined;
-}
-
-function formatPath(path: Array<string | number>): string {
-  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '');
 }
