@@ -5,7 +5,9 @@ import { describeSimulator, startSimulator } from '@qcs-export/qualys-simulator'
 import { configJsonSchema } from './config/json-schema.js';
 import { loadConfig } from './config/load.js';
 import { isSimulatorSource } from './config/schema.js';
+import { didYouMean } from './config/suggest.js';
 import { formatDiagnosis, runDoctor } from './doctor.js';
+import { COMMAND_HELP, USAGE } from './help.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import { sinkPlugins } from './registry.js';
@@ -14,21 +16,6 @@ import { registerSecrets } from './source-setup.js';
 import { formatSummary } from './summary.js';
 import { toolVersion } from './version.js';
 
-
-const USAGE = `qcs-export ${toolVersion}: export the Qualys Container Security image inventory
-
-Usage:
-  qcs-export run --config FILE [--log-level LEVEL] [--json]   run the export
-  qcs-export validate --config FILE                           check the config and its environment; writes nothing
-  qcs-export doctor --config FILE [--json]                    read-only check of the subscription: query forms,
-                                                              rate-limit headers, the strategy auto would choose
-  qcs-export simulate [--port N] [--images N] [--seed N] [--latency MS]
-                                                              serve the Qualys simulator on 127.0.0.1
-  qcs-export schema                                           print the config's JSON Schema
-  qcs-export --help | --version
-
-Exit codes: 0 ok · 1 export failed · 2 invalid config or usage · 3 records rejected by a sink ·
-            4 authentication failed · 130 interrupted`;
 
 const redactor = new Redactor();
 
@@ -42,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${toolVersion}\n`);
     return ExitCode.ok;
   }
+  if (COMMAND_HELP[command] !== undefined && rest.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`${COMMAND_HELP[command]}\n`);
+    return ExitCode.ok;
+  }
   switch (command) {
     case 'run':
       return runCommand(rest);
@@ -52,18 +43,21 @@ async function main(argv: string[]): Promise<number> {
     case 'simulate':
       return simulateCommand(rest);
     case 'schema':
+      args('schema', rest);
       process.stdout.write(`${JSON.stringify(configJsonSchema(sinkPlugins), null, 2)}\n`);
       return ExitCode.ok;
     default:
-      throw new UsageError(`unknown command "${command}"; run qcs-export --help`);
+      throw new UsageError(`unknown command "${command}"${didYouMean(command, Object.keys(COMMAND_HELP))}; run qcs-export --help`);
   }
 }
 
-function args(argv: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
+function args(command: string, argv: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options'] = {}) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}; run qcs-export --help`);
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec((error as Error).message)?.[1];
+    const hint = unknown ? didYouMean(unknown, Object.keys(options).map((o) => `--${o}`)) : '';
+    throw new UsageError(`${(error as Error).message}${hint}; run qcs-export ${command} --help`);
   }
 }
 
@@ -75,12 +69,12 @@ function registerAllSecrets(config: Awaited<ReturnType<typeof loadConfig>>): voi
 
 function configFlag(values: Record<string, string | boolean | undefined>): string {
   const file = values['config'];
-  if (typeof file !== 'string' || file === '') throw new UsageError('--config FILE is required');
+  if (typeof file !== 'string' || file === '') throw new UsageError('--config FILE (or -c FILE) is required');
   return file;
 }
 
 async function runCommand(argv: string[]): Promise<number> {
-  const values = args(argv, { config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' }, json: { type: 'boolean' } });
+  const values = args('run', argv, { config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' }, json: { type: 'boolean' } });
   const config = await loadConfig(configFlag(values), sinkPlugins);
   registerAllSecrets(config);
   const level = (values['log-level'] as LogLevel | undefined) ?? config.run.logLevel;
@@ -113,7 +107,7 @@ async function runCommand(argv: string[]): Promise<number> {
 }
 
 async function validateCommand(argv: string[]): Promise<number> {
-  const values = args(argv, { config: { type: 'string', short: 'c' } });
+  const values = args('validate', argv, { config: { type: 'string', short: 'c' } });
   const config = await loadConfig(configFlag(values), sinkPlugins);
   registerAllSecrets(config);
   const ctx: RunContext = {
@@ -133,7 +127,7 @@ async function validateCommand(argv: string[]): Promise<number> {
 }
 
 async function doctorCommand(argv: string[]): Promise<number> {
-  const values = args(argv, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, 'log-level': { type: 'string' } });
+  const values = args('doctor', argv, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, 'log-level': { type: 'string' } });
   const config = await loadConfig(configFlag(values), sinkPlugins);
   registerAllSecrets(config);
   const logger = createConsoleLogger({ level: (values['log-level'] as LogLevel | undefined) ?? 'warn', redactor });
@@ -148,7 +142,7 @@ async function doctorCommand(argv: string[]): Promise<number> {
 }
 
 async function simulateCommand(argv: string[]): Promise<number> {
-  const values = args(argv, { port: { type: 'string' }, images: { type: 'string' }, seed: { type: 'string' }, latency: { type: 'string' } });
+  const values = args('simulate', argv, { port: { type: 'string' }, images: { type: 'string' }, seed: { type: 'string' }, latency: { type: 'string' } });
   const int = (name: string, fallback: number) => {
     const raw = values[name];
     if (raw === undefined) return fallback;

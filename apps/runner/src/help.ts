@@ -1,0 +1,65 @@
+import { toolVersion } from './version.js';
+
+/** Each command's own help: what `qcs-export <command> --help` prints. */
+export const COMMAND_HELP: Record<string, string> = {
+  run: `Usage: qcs-export run --config FILE [--log-level LEVEL] [--json]
+
+Runs the export the config describes: the Qualys source to every sink. The progress line and the summary go
+to stderr. No previous output is replaced unless every sink finished.
+
+Options:
+  -c, --config FILE     the YAML config (relative paths in it resolve against the current directory)
+  --log-level LEVEL     debug | info | warn | error (default: the config's run.logLevel, info)
+  --json                print the summary as JSON on stdout instead of text on stderr
+  -h, --help            this help`,
+  validate: `Usage: qcs-export validate --config FILE
+
+Checks the config and the environment it names: YAML, every key and value, \${VAR}s and secret files, the URL
+policy, that no two sinks write one output, and that every output path could be created. Writes nothing.
+
+Options:
+  -c, --config FILE     the YAML config
+  -h, --help            this help`,
+  doctor: `Usage: qcs-export doctor --config FILE [--json]
+
+A read-only check of the Qualys subscription in the config (about 15 API calls, never more than 30): login and
+CS permission, the rate-limit headers, every query form the strategies use, what the server does past the
+10,000 cap, the bulk Link header as sent, the 401 body of an invalid token, and the strategy auto would choose.
+Exit 0 when the filter can be exported completely, 1 when no strategy can guarantee it, 4 on auth problems.
+
+Options:
+  -c, --config FILE     the YAML config
+  --json                a machine-readable report (holds no secret; attach it to a bug report)
+  --log-level LEVEL     debug | info | warn | error (default: warn)
+  -h, --help            this help`,
+  simulate: `Usage: qcs-export simulate [--port N] [--images N] [--seed N] [--latency MS]
+
+Serves the Qualys simulator on 127.0.0.1, to try configs or curl against. Ctrl-C stops it.
+
+Options:
+  --port N              port (default 8089; 0 picks a free one)
+  --images N            images in the data set (default 2000)
+  --seed N              seed of the data set (default 1)
+  --latency MS          latency added to every API call (default 0)
+  -h, --help            this help`,
+  schema: `Usage: qcs-export schema
+
+Prints a JSON Schema of the config, for editor completion (yaml-language-server).`,
+};
+
+export const USAGE = `qcs-export ${toolVersion}: export the Qualys Container Security image inventory
+
+Usage:
+  qcs-export run -c FILE [--log-level LEVEL] [--json]     run the export
+  qcs-export validate -c FILE                             check the config and its environment; writes nothing
+  qcs-export doctor -c FILE [--json]                      read-only check of the subscription: query forms,
+                                                          rate-limit headers, the strategy auto would choose
+  qcs-export simulate [--port N] [--images N] [--seed N] [--latency MS]
+                                                          serve the Qualys simulator on 127.0.0.1
+  qcs-export schema                                       print the config's JSON Schema
+  qcs-export COMMAND --help                               a command's own help
+  qcs-export --help | --version
+
+-c is short for --config.
+Exit codes: 0 ok · 1 export failed · 2 invalid config or usage · 3 records rejected by a sink ·
+            4 authentication failed · 130 interrupted`;
