@@ -98,7 +98,7 @@ async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
-  const result = await runExport(config, { plugins: sinkPlugins, logger, signal: controller.signal, progress: createProgress() });
+  const result = await runExport(config, { plugins: sinkPlugins, logger, redact: (text) => redactor.redact(text), signal: controller.signal, progress: createProgress() });
   if (json) process.stdout.write(`${redactor.redact(JSON.stringify(result, null, 2))}\n`);
   else process.stderr.write(`${redactor.redact(formatSummary(result))}\n`);
   const rejected = rejectedError(result);
@@ -131,7 +131,7 @@ async function doctorCommand(argv: string[]): Promise<number> {
   const config = await loadConfig(configFlag(values), sinkPlugins);
   registerAllSecrets(config);
   const logger = createConsoleLogger({ level: (values['log-level'] as LogLevel | undefined) ?? 'warn', redactor });
-  const outcome = await runDoctor(config, logger, new AbortController().signal);
+  const outcome = await runDoctor(config, logger, new AbortController().signal, (text) => redactor.redact(text));
   if (values['json'] === true) {
     process.stdout.write(`${redactor.redact(JSON.stringify({ exitCode: outcome.exitCode, problem: outcome.problem, ...outcome.report }, null, 2))}\n`);
   } else {

@@ -15,8 +15,8 @@ export interface DoctorOutcome {
  * to know. Exit 0 when some strategy can export completely, 4 when the login or the CS permission fails, 1 when no
  * strategy can guarantee a complete export.
  */
-export async function runDoctor(config: Config, logger: Logger, signal: AbortSignal): Promise<DoctorOutcome> {
-  const prepared = await prepareSource(config.source, logger);
+export async function runDoctor(config: Config, logger: Logger, signal: AbortSignal, redact?: (text: string) => string): Promise<DoctorOutcome> {
+  const prepared = await prepareSource(config.source, logger, redact);
   // A client whose token the server cannot know, to record the body of a 401 for bug reports; it is never retried.
   const stranger = new QualysClient({ baseUrl: prepared.baseUrl, auth: { kind: 'token', token: 'qcs-export-doctor-invalid-token' }, retry: { maxRetries: 0 } });
   try {

@@ -35,6 +35,8 @@ export interface RunResult {
 export interface RunDeps {
   plugins: ReadonlyMap<string, SinkPlugin<any>>;
   logger: Logger;
+  /** Hides every secret the config names in text a server sent, before the client quotes and cuts it. */
+  redact?: (text: string) => string;
   signal: AbortSignal;
   /** Directory relative output paths resolve against. Default: the current working directory. */
   baseDir?: string;
@@ -61,7 +63,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
   };
   checkDistinctOutputs(config.sinks, deps.plugins, baseCtx);
   await sweepOutputs(outputsOf(config.sinks, deps.plugins, baseCtx), logger);
-  const prepared = await prepareSource(config.source, logger);
+  const prepared = await prepareSource(config.source, logger, deps.redact);
   const ctx: RunContext = { ...baseCtx, sourceLabel: prepared.label };
   const sinks: Array<{ name: string; sink: Sink }> = config.sinks.map((s) => ({
     name: s.name,

@@ -27,11 +27,12 @@ export function registerSecrets(source: SourceConfig, redactor: Redactor): void 
   if (isSimulatorSource(source)) return;
   const auth = authOf(source);
   if (auth.kind === 'token') redactor.add(auth.token);
+  else if (auth.kind === 'basic') redactor.addBasic(auth.username, auth.password);
   else redactor.add(auth.password);
 }
 
 /** Connects to Qualys, or starts the embedded simulator on loopback and connects to that. */
-export async function prepareSource(source: SourceConfig, logger: Logger): Promise<PreparedSource> {
+export async function prepareSource(source: SourceConfig, logger: Logger, redact?: (text: string) => string): Promise<PreparedSource> {
   const userAgent = `qcs-export/${toolVersion}`;
   if (isSimulatorSource(source)) {
     const s = source.simulator;
@@ -41,7 +42,7 @@ export async function prepareSource(source: SourceConfig, logger: Logger): Promi
       latencyMs: s.latencyMs,
       updatesDuringCrawl: s.updatesPerCall > 0 ? { everyRequests: 2, count: s.updatesPerCall } : false,
     });
-    const client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, logger, userAgent });
+    const client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, logger, userAgent, redact });
     logger.info(`embedded Qualys simulator: ${s.images} images at ${sim.url}`);
     return {
       client,
@@ -58,6 +59,7 @@ export async function prepareSource(source: SourceConfig, logger: Logger): Promi
     auth: authOf(source),
     logger,
     userAgent,
+    redact,
     connectTimeoutMs: source.timeouts?.connectMs,
     headersTimeoutMs: source.timeouts?.headersMs,
     bodyTimeoutMs: source.timeouts?.bodyMs,

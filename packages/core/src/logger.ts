@@ -13,24 +13,81 @@ export interface Logger {
 
 const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/**
+ * Shortest secret matched by value. A shorter one ("a", "pw1") would also match inside ordinary words, numbers and
+ * base64, mangling every line while hiding almost nothing; such a secret is not redacted by value, only by the
+ * header and query patterns in redact(). Every encoded form is held to the same floor.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+/**
+ * Hides registered secrets, in the forms they travel in, and anything that looks like a credential header or query
+ * parameter. Redact a message before cutting it to length: a cut can split a secret, and the half left over no
+ * longer matches, so its first characters would be printed.
+ */
 export class Redactor {
   private readonly secrets = new Set<string>();
+  /** The secrets, longest first, so a form that contains another (padded base64, an escape) is hidden whole. */
+  private ordered: string[] = [];
 
-  /** Register a value that must never be printed. Short values are ignored: masking "a" would mangle every line. */
+  /** Register a value that must never be printed, with its URL, form, JSON and base64 encodings. See MIN_SECRET_LENGTH. */
   add(secret: string | undefined | null): void {
-    if (!secret || secret.length < 4) return;
-    this.secrets.add(secret);
-    // The same secret often travels URL-encoded (form bodies, query strings) or base64-encoded (Basic auth).
-    this.secrets.add(encodeURIComponent(secret));
+    if (!secret || secret.length < MIN_SECRET_LENGTH) return;
+    const forms = [secret, ...base64Forms(Buffer.from(secret, 'utf8'))];
+    for (const form of forms) for (const text of textForms(form)) this.register(text);
+  }
+
+  /**
+   * Register Basic credentials: the password, and the header value, base64 of "user:password". The password's own
+   * base64 is usually not inside that value (the "user:" prefix shifts its 3-byte alignment), so it is registered whole.
+   * The header value is registered even for a password under MIN_SECRET_LENGTH: with the username it is long enough.
+   */
+  addBasic(username: string, password: string | undefined | null): void {
+    this.add(password);
+    if (!password) return;
+    for (const form of base64Forms(Buffer.from(`${username}:${password}`, 'utf8'))) for (const text of textForms(form)) this.register(text);
   }
 
   redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join('***');
+    for (const s of this.ordered) if (out.includes(s)) out = out.split(s).join('***');
     return out
       .replace(/(Bearer|Basic|ApiKey)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 ***')
       .replace(/([?&](?:password|token|access_token)=)[^&\s]+/gi, '$1***');
   }
+
+  private register(form: string): void {
+    if (form.length < MIN_SECRET_LENGTH || this.secrets.has(form)) return;
+    this.secrets.add(form);
+    this.ordered = [...this.secrets].sort((a, b) => b.length - a.length);
+  }
+}
+
+/**
+ * The forms a string takes inside URLs, form bodies and JSON bodies, where a server may echo it: percent-encoded
+ * (upper- and lower-case hex, both are valid), form-encoded (space as "+", and URLSearchParams' stricter set), and
+ * JSON-escaped (quotes and backslashes escaped; "/" escaped too by some serializers; non-ASCII as \uXXXX by others).
+ */
+function textForms(text: string): string[] {
+  const uri = encodeURIComponent(text);
+  const json = JSON.stringify(text).slice(1, -1);
+  const forms = [
+    text,
+    uri,
+    uri.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+    uri.replace(/%20/g, '+'),
+    new URLSearchParams({ s: text }).toString().slice(2),
+    json,
+    json.replace(/\//g, '\\/'),
+    json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  ];
+  return [...new Set(forms)];
+}
+
+/** Base64 as headers and tokens carry it: padded, unpadded, and base64url (RFC 4648 §5, unpadded). */
+function base64Forms(bytes: Buffer): string[] {
+  const padded = bytes.toString('base64');
+  return [padded, padded.replace(/=+$/, ''), bytes.toString('base64url')];
 }
 
 export interface ConsoleLoggerOptions {

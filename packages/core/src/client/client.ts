@@ -1,7 +1,7 @@
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { AbortedError, FilterRejectedError, ForbiddenError, HttpError, ProtocolError, RateLimitError } from '../errors.js';
-import { silentLogger, type Logger } from '../logger.js';
-import { printable, serverMessage, type RawResponse } from './answer-text.js';
+import { Redactor, silentLogger, type Logger } from '../logger.js';
+import { printable, serverMessage, type RawResponse, type Redact } from './answer-text.js';
 import { Credentials } from './auth.js';
 import { credentialsRefused, freshTokenRefused, loginRefused } from './auth-messages.js';
 import { exchange, type ExchangeContext, type ExchangeInit } from './exchange.js';
@@ -50,6 +50,10 @@ export class QualysClient implements QualysGetter {
   private readonly auth: QualysAuth;
   private readonly credentials: Credentials;
   private readonly governor: RateGovernor;
+  /** This client's credentials, JWTs included as they are issued: hidden even when the caller passes no `redact`. */
+  private readonly ownSecrets: Redactor;
+  /** Applied to server text and error messages before they are cut, never after: see printable(). */
+  private readonly redact: Redact;
 
   constructor(options: QualysClientOptions) {
     this.base = assertSecureUrl(options.baseUrl, 'source.baseUrl');
@@ -60,6 +64,9 @@ export class QualysClient implements QualysGetter {
     this.auth = options.auth;
     this.credentials = new Credentials(options.auth, options.tokenRenewBeforeMs ?? 300_000, (signal) => this.login(signal));
     this.governor = new RateGovernor({ logger: this.logger, maxBlockMs: this.retry.maxServerWaitMs });
+    this.ownSecrets = redactorFor(options.auth);
+    const callers = options.redact ?? ((text: string) => text);
+    this.redact = (text) => callers(this.ownSecrets.redact(text));
   }
 
   /**
@@ -105,9 +112,9 @@ export class QualysClient implements QualysGetter {
       const res = answer;
       if (RETRYABLE_STATUS.has(res.status)) throw new Retryable(this.statusError(what, res));
       if (res.status === 401) {
-        if (this.auth.kind !== 'jwt') throw credentialsRefused(this.auth.kind, res);
+        if (this.auth.kind !== 'jwt') throw credentialsRefused(this.auth.kind, res, this.redact);
         if (usedJwtIssuedAt !== undefined && usedJwtIssuedAt >= startedAt) freshTokensRefused++;
-        if (renewals >= MAX_RENEWALS_PER_CALL) throw freshTokenRefused(path, freshTokensRefused, res);
+        if (renewals >= MAX_RENEWALS_PER_CALL) throw freshTokenRefused(path, freshTokensRefused, res, this.redact);
         renewals++;
         // Another call may already have renewed the token this one used; only log in if it is still current.
         // A refused login throws its own AuthError (username/password), which is then the true cause.
@@ -143,7 +150,7 @@ export class QualysClient implements QualysGetter {
         } catch {
           throw new Retryable(
             new ProtocolError(
-              `${what}: the server did not return JSON (content-type ${res.headers['content-type'] ?? 'none'}, body starts "${printable(res.text, 100)}"); check that source.baseUrl points at the Qualys gateway`,
+              `${what}: the server did not return JSON (content-type ${res.headers['content-type'] ?? 'none'}, body starts "${printable(res.text, 100, this.redact)}"); check that source.baseUrl points at the Qualys gateway`,
             ),
           );
         }
@@ -172,11 +179,13 @@ export class QualysClient implements QualysGetter {
       if (res.status === 200 || res.status === 201) {
         const token = res.text.trim();
         if (!looksLikeJwt(token)) {
-          throw new ProtocolError(`POST /auth answered ${res.status} but the body is not a JWT (starts "${printable(token, 40)}"); check that source.baseUrl is the Qualys gateway (gateway.<platform>.apps.qualys.com), not the API server`);
+          throw new ProtocolError(`POST /auth answered ${res.status} but the body is not a JWT (starts "${printable(token, 40, this.redact)}"); check that source.baseUrl is the Qualys gateway (gateway.<platform>.apps.qualys.com), not the API server`);
         }
+        // Every token ever issued, not only the current one: a server may echo an older one in a later answer.
+        this.ownSecrets.add(token);
         return token;
       }
-      if (res.status === 401 || res.status === 403 || res.status === 400) throw loginRefused(res);
+      if (res.status === 401 || res.status === 403 || res.status === 400) throw loginRefused(res, this.redact);
       throw this.statusError('POST /auth', res);
     });
   }
@@ -195,7 +204,8 @@ export class QualysClient implements QualysGetter {
         retries++;
         this.stats.retries++;
         const delay = backoffDelay(retries, this.retry.baseDelayMs, this.retry.maxDelayMs);
-        this.logger.warn(`${what} failed (${error.message.slice(0, 160)}); retry ${retries}/${this.retry.maxRetries} in ${delay} ms`);
+        // Redacted before the cut: the logger's own redaction comes too late for a secret the cut has split.
+        this.logger.warn(`${what} failed (${this.redact(error.message).slice(0, 160)}); retry ${retries}/${this.retry.maxRetries} in ${delay} ms`);
         await sleep(delay, signal);
       }
     }
@@ -228,7 +238,7 @@ export class QualysClient implements QualysGetter {
   }
 
   private statusError(what: string, res: RawResponse): Error {
-    const message = serverMessage(res);
+    const message = serverMessage(res, this.redact);
     const said = message ? `: ${message}` : '';
     if (res.status === 400) return new FilterRejectedError(`Qualys rejected the request (400${said}). Check source.filter (QQL syntax) and source.pageSize.`);
     if (res.status === 403) return new ForbiddenError(`Qualys refused access to ${what.replace(/^\w+ /, '')} (403${said}). The user needs Container Security API permissions (e.g. CS.IMAGE.VIEW) and the images in its scope.`);
@@ -240,6 +250,15 @@ export class QualysClient implements QualysGetter {
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
     return url;
   }
+}
+
+/** Knows this client's own credentials in every form they are sent in: the Bearer token, the Basic header, the form-encoded password. */
+function redactorFor(auth: QualysAuth): Redactor {
+  const redactor = new Redactor();
+  if (auth.kind === 'token') redactor.add(auth.token);
+  else if (auth.kind === 'basic') redactor.addBasic(auth.username, auth.password);
+  else redactor.add(auth.password);
+  return redactor;
 }
 
 /** Response headers accepted in all: room for a Link header naming 20,000 uuids. */

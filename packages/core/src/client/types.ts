@@ -39,6 +39,12 @@ export interface QualysClientOptions {
   /** Environment to read HTTPS_PROXY / NO_PROXY from. Default: process.env. */
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /**
+   * Hides secrets the client does not know (the caller's other credentials) in text a server sent, before the
+   * client quotes it in an error or log line and cuts it to length. The client hides its own credentials itself.
+   * Default: none (the text is kept as it is). A CLI holding a Redactor passes `(text) => redactor.redact(text)`.
+   */
+  redact?: (text: string) => string;
   /** Sent as User-Agent. Default: "qcs-export/<version>". */
   userAgent?: string;
 }
