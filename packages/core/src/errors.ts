@@ -33,7 +33,8 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-const exitCodeByErrorCode: Record<QcsErrorCode, ExitCode> = {
+/** The exit code of every error code; the README lists them all (a test keeps it complete). */
+export const exitCodeByErrorCode: Readonly<Record<QcsErrorCode, ExitCode>> = {
   QCS_CONFIG_INVALID: ExitCode.invalidConfig,
   QCS_USAGE: ExitCode.invalidConfig,
   QCS_INSECURE_URL: ExitCode.invalidConfig,
