@@ -17,7 +17,8 @@ describe('normalizeImage: the documented samples', () => {
       created: '2024-05-29T23:55:01.000Z',
       updated: '2024-07-23T05:55:04.046Z',
       lastUsedDate: '2024-07-23T05:55:04.046Z',
-      lastScanned: null,
+      // the sample has no lastScanned: it falls back to lastVmScanDate (one rule for every sink, issue 9 point 4)
+      lastScanned: '2024-06-17T19:22:25.295Z',
       lastVmScanDate: '2024-06-17T19:22:25.295Z',
       lastComplianceScanDate: '2024-06-12T06:58:34.362Z',
       lastAssessed: null,
@@ -133,6 +134,15 @@ describe('normalizeImage: odd values', () => {
     const bulk = normalizeImage({ ...base, vulnerabilities: [{ qid: 9, result: '#table cols="3"\nPackage A B', software: [{ name: 'zlib' }], layerSha: 'x' }] }, 'images/list');
     expect(bulk.vulnerabilityCounts).toBeNull();
     expect(bulk.vulnerabilities).toEqual([{ qid: 9, severity: null, title: null, result: '#table cols="3"\nPackage A B', typeDetected: null, firstFound: null, lastFound: null, layerSha: 'x', software: [{ name: 'zlib' }], extra: {} }]);
+  });
+
+  it('fills lastScanned from lastVmScanDate when the API sends no lastScanned, so every sink shows one value', () => {
+    const listOnly = normalizeImage({ ...base, lastScanned: undefined, lastVmScanDate: '1718652145295' }, 'images');
+    expect(listOnly.lastScanned).toBe('2024-06-17T19:22:25.295Z');
+    expect(listOnly.lastVmScanDate).toBe('2024-06-17T19:22:25.295Z');
+    const both = normalizeImage({ ...base, lastScanned: '1718000000000', lastVmScanDate: '1718652145295' }, 'images');
+    expect(both.lastScanned).toBe('2024-06-10T06:13:20.000Z');
+    expect(normalizeImage({ ...base, lastScanned: null, lastVmScanDate: null }, 'images').lastScanned).toBeNull();
   });
 
   it('gives a bulk record with an empty findings list (a failed or pending scan) null counts, never zeros', () => {

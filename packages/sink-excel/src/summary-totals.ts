@@ -78,7 +78,7 @@ export class SummaryTotals {
       severity5: c?.severity5Count ?? null,
       severity4: c?.severity4Count ?? null,
       total: c?.total ?? null,
-      lastScanned: record.lastScanned ?? record.lastVmScanDate,
+      lastScanned: record.lastScanned,
     };
     if (this.top.length === TOP_RISKY && compareRisk(candidate, this.top[TOP_RISKY - 1] as RiskyImage) >= 0) return;
     candidate.repositories = this.repositories(record);

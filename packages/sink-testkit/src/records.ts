@@ -38,6 +38,7 @@ export function makeTestRecords(count: number, options: { seed?: number; hostile
     const counts = i % 11 === 5 ? null : { severity1Count: int(5), severity2Count: int(9), severity3Count: int(40), severity4Count: int(12), severity5Count: int(4), total: 0 };
     if (counts) counts.total = counts.severity1Count + counts.severity2Count + counts.severity3Count + counts.severity4Count + counts.severity5Count;
     const tags = i % 13 === 0 ? 0 : 1 + int(2);
+    let scanned: string;
     return {
       sha,
       imageId: sha.slice(0, 12),
@@ -47,8 +48,9 @@ export function makeTestRecords(count: number, options: { seed?: number; hostile
       created: new Date(created).toISOString(),
       updated: new Date(created + int(100) * day).toISOString(),
       lastUsedDate: i % 4 === 0 ? null : new Date(created + int(200) * day).toISOString(),
-      lastScanned: null,
-      lastVmScanDate: new Date(created + int(150) * day).toISOString(),
+      // as normalization gives it: lastScanned falls back to lastVmScanDate (drawn here, in the same order as before)
+      lastScanned: (scanned = new Date(created + int(150) * day).toISOString()),
+      lastVmScanDate: scanned,
       lastComplianceScanDate: null,
       lastAssessed: null,
       firstFound: null,

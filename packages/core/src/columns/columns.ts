@@ -58,7 +58,7 @@ const KNOWN: Record<string, Known> = {
   labels: { header: 'Labels', type: 'string', format: (r, j) => joined(r.labels.map((l) => (l.value === null ? l.key : `${l.key}=${l.value}`)), j) },
   created: date('Created'),
   updated: date('Updated'),
-  lastScanned: { header: 'Last Scanned', type: 'date', format: (r) => r.lastScanned ?? r.lastVmScanDate },
+  lastScanned: date('Last Scanned'),
   lastVmScanDate: date('Last VM Scan'),
   lastUsedDate: date('Last Used'),
   lastComplianceScanDate: date('Last Compliance Scan'),

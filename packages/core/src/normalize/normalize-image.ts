@@ -117,7 +117,8 @@ export function normalizeImage(raw: unknown, origin: RecordOrigin): ImageRecord 
     created: f.date('created'),
     updated: f.date('updated'),
     lastUsedDate: f.date('lastUsedDate'),
-    lastScanned: f.date('lastScanned'),
+    // One rule for every sink: the API's lastScanned when it sends one, else the v1.3 list's lastVmScanDate.
+    lastScanned: f.date('lastScanned') ?? toIsoDate(raw['lastVmScanDate']),
     lastVmScanDate: f.date('lastVmScanDate'),
     lastComplianceScanDate: f.date('lastComplianceScanDate'),
     lastAssessed: f.date('lastAssessed'),
