@@ -12,8 +12,11 @@ import {
   type SinkState,
   type SinkSummary,
 } from '@qcs-export/core';
+import { describeWorkbook } from './document-properties.js';
 import { ImagesSheets } from './images-sheets.js';
 import { excelOptions, type ExcelSinkOptions } from './options.js';
+import { dataSheetPrint } from './print-setup.js';
+import { excelDefaultColumns } from './reading-order.js';
 import { writeSummarySheet } from './summary-sheet.js';
 import { SummaryTotals } from './summary-totals.js';
 import { createWorkbook, type StreamingWorkbook } from './workbook.js';
@@ -44,7 +47,8 @@ class ExcelSink implements Sink {
     internals: ExcelSinkInternals = {},
   ) {
     this.path = resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
-    this.columns = buildColumns(options.columns, { joinWith: options.joinWith });
+    // Columns the user chose keep their order; the default set is put in reading order for Excel.
+    this.columns = buildColumns(options.columns ?? excelDefaultColumns(), { joinWith: options.joinWith });
     this.totals = new SummaryTotals(options.joinWith);
     this.backpressure = new ZipBackpressure(internals.zipQueueLimit);
   }
@@ -54,8 +58,9 @@ class ExcelSink implements Sink {
     const file = await AtomicFileWriter.open(this.path, { mode: this.options.fileMode });
     if ((this.state as SinkState) === 'aborted') return void (await file.abort());
     this.file = file;
-    this.workbook = createWorkbook(file.stream, `qcs-export ${this.ctx.toolVersion}`, this.ctx.startedAt);
-    this.sheets = new ImagesSheets(this.workbook, this.columns, this.options.sheetName, this.options.rowsPerSheet);
+    this.workbook = createWorkbook(file.stream);
+    describeWorkbook(this.workbook, this.ctx);
+    this.sheets = new ImagesSheets(this.workbook, this.columns, this.options.sheetName, this.options.rowsPerSheet, dataSheetPrint(this.ctx.startedAt));
     this.state = 'open';
   }
 

@@ -1,6 +1,7 @@
 import type ExcelJS from 'exceljs';
 import type { Column, ImageRecord } from '@qcs-export/core';
 import { toExcelCell, type ExcelCell } from './cells.js';
+import type { PrintSetup } from './print-setup.js';
 import { BOLD, DATE_FORMAT, HEADER_FILL, type StreamingSheet, type StreamingWorkbook } from './workbook.js';
 
 /** Columns whose cells get a fill when non-zero, by severity: the eye should land on urgent findings first. */
@@ -31,8 +32,8 @@ function displayWidth(value: ExcelCell): number {
 
 /**
  * The data sheets: "Images", then "Images (2)", … once a sheet holds `rowsPerSheet` rows, each with the same
- * bold, frozen header, autofilter, widths and severity colours. Only one sheet is open at a time: exceljs keeps
- * the rows of a later sheet in memory while an earlier one is still open (exceljs#629).
+ * bold, frozen header, autofilter, widths, severity colours and print setup. Only one sheet is open at a time:
+ * exceljs keeps the rows of a later sheet in memory while an earlier one is still open (exceljs#629).
  */
 export class ImagesSheets {
   readonly names: string[] = [];
@@ -48,6 +49,7 @@ export class ImagesSheets {
     private readonly columns: readonly Column[],
     private readonly baseName: string,
     private readonly rowsPerSheet: number,
+    private readonly print: PrintSetup,
   ) {}
 
   /** The stream of the open sheet, for backpressure. */
@@ -88,7 +90,7 @@ export class ImagesSheets {
     this.closeSheet();
     this.measure(sample);
     const name = this.names.length === 0 ? this.baseName : `${this.baseName} (${this.names.length + 1})`;
-    const sheet = this.workbook.addWorksheet(name, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1, activeCell: 'A2' }] }) as StreamingSheet;
+    const sheet = this.workbook.addWorksheet(name, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1, activeCell: 'A2' }], ...this.print }) as StreamingSheet;
     // Column styles go in before the first row: the streaming writer emits <cols> with it.
     sheet.columns = this.columns.map((column, i) => ({
       key: column.key,

@@ -15,6 +15,9 @@ export const excelOptions = z
       .min(1)
       .max(26, 'sheetName is at most 26 characters: Excel allows 31 and " (99)" must still fit')
       .refine((n) => !/[\\/?*[\]:]/.test(n), 'sheetName may not contain \\ / ? * [ ] or :')
+      // Excel refuses a sheet name that starts or ends with one, and exceljs does not double it inside the print
+      // titles that repeat the header on every page, which would make Excel repair the file.
+      .refine((n) => !n.includes("'"), "sheetName may not contain ' (an apostrophe)")
       .refine((n) => n.toLowerCase() !== 'summary', 'sheetName "Summary" is taken by the summary sheet')
       .default('Images'),
     /** Data rows per sheet before the next one starts, header repeated. Default and maximum: 1048575 (Excel's limit). */

@@ -1,10 +1,22 @@
 import type ExcelJS from 'exceljs';
 import type { RunContext } from '@qcs-export/core';
 import { toExcelCell, toExcelText, type ExcelCell } from './cells.js';
+import { summaryPrint } from './print-setup.js';
 import { SEVERITY_NAMES, type SummaryTotals } from './summary-totals.js';
 import { BOLD, DATE_FORMAT, HEADER_FILL, type StreamingWorkbook } from './workbook.js';
 
 export const SUMMARY_SHEET = 'Summary';
+
+/** Counts with a thousands separator: 1,234,567 is read at a glance, 1234567 is not. */
+const COUNT_FORMAT = '#,##0';
+
+/**
+ * Column widths in characters, chosen so labels and values print side by side on one page. A: labels (the
+ * longest, "Cells cut to Excel's 32,767 characters", is bold) and, in the riskiest-images table, the
+ * repositories, wrapped. B: values, as wide as a date with its zone needs (narrower shows ####). C–G: the
+ * rest of the two tables. H: the sha, whole, last because nobody reads it.
+ */
+const WIDTHS = [42, 24, 16, 12, 12, 16, 24, 66];
 
 /** Text cells pass the same cleaning and length cut as data cells: the filter and repositories come from users. */
 const text = (value: string | null): ExcelCell => (value === null ? null : toExcelText(value).text);
@@ -14,8 +26,8 @@ const text = (value: string | null): ExcelCell => (value === null ? null : toExc
  * the data sheets close, because its numbers are known only then.
  */
 export function writeSummarySheet(workbook: StreamingWorkbook, ctx: RunContext, totals: SummaryTotals, dataSheets: readonly string[]): void {
-  const sheet = workbook.addWorksheet(SUMMARY_SHEET);
-  sheet.columns = [{ width: 34 }, { width: 66 }, { width: 50 }, { width: 12 }, { width: 14 }, { width: 12 }, { width: 12 }, { width: 14 }, { width: 24 }] as ExcelJS.Column[];
+  const sheet = workbook.addWorksheet(SUMMARY_SHEET, summaryPrint(ctx.startedAt));
+  sheet.columns = WIDTHS.map((width) => ({ width })) as ExcelJS.Column[];
   const add = (values: ExcelCell[], style?: (cell: ExcelJS.Cell, column: number) => void) => {
     const row = sheet.addRow(values);
     if (style) row.eachCell((cell, column) => style(cell, column));
@@ -26,49 +38,59 @@ export function writeSummarySheet(workbook: StreamingWorkbook, ctx: RunContext, 
     add(names, (cell) => {
       cell.font = BOLD;
       cell.fill = HEADER_FILL;
+      // "Images with at least one" is wider than its column; wrapped, it stays whole.
+      cell.alignment = { wrapText: true, vertical: 'top' };
     });
-  const label = (cell: ExcelJS.Cell, column: number) => {
+  /** A bold label in A, and its values: numbers as counts, text as is. */
+  const labelled = (cell: ExcelJS.Cell, column: number) => {
     if (column === 1) cell.font = BOLD;
+    else if (typeof cell.value === 'number') cell.numFmt = COUNT_FORMAT;
   };
 
   add(['Qualys Container Security image inventory'], (cell) => (cell.font = { bold: true, size: 15 }));
   add([]);
   heading('Export');
   add(['Exported at', ctx.startedAt], (cell, column) => {
-    label(cell, column);
+    if (column === 1) cell.font = BOLD;
     if (column === 2) {
       cell.numFmt = DATE_FORMAT;
       cell.alignment = { horizontal: 'left' };
     }
   });
-  add(['Source', text(ctx.sourceLabel)], label);
-  add(['Filter (QQL)', text(ctx.filter ?? '(none: all images)')], label);
-  add(['Tool', `qcs-export ${ctx.toolVersion}`], label);
-  add(['Images exported', totals.images], label);
-  add(['Data sheets', dataSheets.join(', ')], label);
-  add([`Cells cut to Excel's 32,767 characters`, totals.cellsCut], label);
+  add(['Source', text(ctx.sourceLabel)], labelled);
+  add(['Filter (QQL)', text(ctx.filter ?? '(none: all images)')], labelled);
+  add(['Tool', `qcs-export ${ctx.toolVersion}`], labelled);
+  add(['Images exported', totals.images], labelled);
+  add(['Data sheets', dataSheets.join(', ')], labelled);
+  add([`Cells cut to Excel's 32,767 characters`, totals.cellsCut], labelled);
   add([]);
 
   heading('Vulnerabilities by severity');
   tableHeader(['Severity', 'Vulnerabilities', 'Images with at least one']);
-  for (const s of [...totals.bySeverity].reverse()) add([`${s.severity} (${SEVERITY_NAMES[s.severity - 1]})`, s.vulnerabilities, s.images], label);
-  add(['Total', totals.vulnerabilities, null], (cell) => (cell.font = BOLD));
+  for (const s of [...totals.bySeverity].reverse()) add([`${s.severity} (${SEVERITY_NAMES[s.severity - 1]})`, s.vulnerabilities, s.images], labelled);
+  add(['Total', totals.vulnerabilities, null], (cell, column) => {
+    labelled(cell, column);
+    cell.font = BOLD;
+  });
   if (totals.imagesWithoutCounts > 0) {
-    add(['Images without severity counts', totals.imagesWithoutCounts], label);
+    add(['Images without severity counts', totals.imagesWithoutCounts], labelled);
   }
   add([]);
 
+  // Riskiest first; the order is the rank. The repositories lead, as on the data sheets, and the sha closes the row.
   heading('Ten riskiest images');
-  tableHeader(['Rank', 'Image SHA', 'Repositories', 'Risk Score', 'QDS Severity', 'Severity 5', 'Severity 4', 'Vulnerabilities', 'Last Scanned']);
-  totals.riskiest().forEach((image, i) => {
+  tableHeader(['Repositories', 'Risk Score', 'QDS Severity', 'Severity 5', 'Severity 4', 'Vulnerabilities', 'Last Scanned', 'Image SHA']);
+  for (const image of totals.riskiest()) {
     add(
-      [i + 1, image.sha, text(image.repositories), image.riskScore, text(image.qdsSeverity), image.severity5, image.severity4, image.total, toExcelCell(image.lastScanned, 'date').cell],
+      [text(image.repositories), image.riskScore, text(image.qdsSeverity), image.severity5, image.severity4, image.total, toExcelCell(image.lastScanned, 'date').cell, image.sha],
       (cell, column) => {
-        if (column === 1) cell.alignment = { horizontal: 'left' };
-        if (column === 9) cell.numFmt = DATE_FORMAT;
+        // Several tags wrap within A rather than being cut off by the risk score beside them.
+        cell.alignment = column === 1 ? { wrapText: true, vertical: 'top' } : { vertical: 'top' };
+        if (column >= 4 && column <= 6) cell.numFmt = COUNT_FORMAT;
+        if (column === 7) cell.numFmt = DATE_FORMAT;
       },
     );
-  });
+  }
   if (totals.riskiest().length === 0) add(['(no images)']);
   sheet.commit();
 }

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildColumns, DEFAULT_COLUMNS, type ImageRecord } from '@qcs-export/core';
 import { csvSink } from '@qcs-export/sink-csv';
 import { HOSTILE_VALUES, makeRunContext, makeTestRecords, runSinkContract } from '@qcs-export/sink-testkit';
-import { createExcelSink, EXCEL_MAX_DATA_ROWS, excelSink } from '../src/index.js';
+import { createExcelSink, EXCEL_MAX_DATA_ROWS, excelDefaultColumns, excelSink } from '../src/index.js';
 import { dataSheets, readWorkbook, sheetValues } from './read-back.js';
 
 runSinkContract({
@@ -20,7 +20,11 @@ runSinkContract({
       sink,
       async readBack() {
         const workbook = await readWorkbook(path);
-        return dataSheets(workbook).flatMap((sheet) => sheetValues(sheet).slice(1).map((row) => ({ sha: row[0] as string })));
+        return dataSheets(workbook).flatMap((sheet) => {
+          const [header, ...rows] = sheetValues(sheet);
+          const sha = (header ?? []).indexOf('Image SHA');
+          return rows.map((row) => ({ sha: row[sha] as string }));
+        });
       },
       leftovers: () => readdir(dir),
       teardown: () => rm(dir, { recursive: true, force: true }),
@@ -28,13 +32,16 @@ runSinkContract({
   },
 });
 
+// The default set in reading order: what a person reads first, the long hex identifiers last.
 const HEADERS = [
-  'Image SHA', 'Image ID', 'Repositories', 'Digests', 'Created', 'Updated', 'Last Scanned', 'Size (bytes)',
-  'Severity 1', 'Severity 2', 'Severity 3', 'Severity 4', 'Severity 5', 'Vulnerabilities (total)', 'Risk Score',
-  'QDS Severity', 'Scan Status', 'Scan Types', 'Last Host', 'Last Host IP', 'Compliance Pass', 'Compliance Fail', 'Containers', 'Hosts',
+  'Repositories', 'Severity 5', 'Severity 4', 'Severity 3', 'Severity 2', 'Severity 1', 'Vulnerabilities (total)',
+  'Risk Score', 'QDS Severity', 'Last Scanned', 'Created', 'Updated', 'Size (bytes)', 'Scan Status', 'Scan Types',
+  'Last Host', 'Last Host IP', 'Compliance Pass', 'Compliance Fail', 'Containers', 'Hosts', 'Image SHA', 'Image ID', 'Digests',
 ];
 const DATE_HEADERS = new Set(['Created', 'Updated', 'Last Scanned']);
-const NUMBER_HEADERS = new Set(HEADERS.slice(7, 15).concat(['Compliance Pass', 'Compliance Fail', 'Containers', 'Hosts']));
+const NUMBER_HEADERS = new Set(['Size (bytes)', 'Severity 1', 'Severity 2', 'Severity 3', 'Severity 4', 'Severity 5', 'Vulnerabilities (total)', 'Risk Score', 'Compliance Pass', 'Compliance Fail', 'Containers', 'Hosts']);
+/** 1-based column of a default header. */
+const col = (header: string) => HEADERS.indexOf(header) + 1;
 
 /** What Excel must show for a text value: XML-illegal controls gone, CR as LF, cut at 32,767 with a marker. */
 function expectedText(value: string): string | RegExp {
@@ -66,7 +73,7 @@ describe('excel sink', () => {
     const [header, ...rows] = sheetValues(sheet as ExcelJS.Worksheet);
     expect(header).toEqual(HEADERS);
     expect(rows).toHaveLength(records.length);
-    const columns = buildColumns(undefined, { joinWith: '; ' });
+    const columns = buildColumns(excelDefaultColumns(), { joinWith: '; ' });
     records.forEach((record, r) => {
       columns.forEach((column, c) => {
         const got = rows[r]?.[c];
@@ -86,6 +93,16 @@ describe('excel sink', () => {
     });
   });
 
+  it('puts the default columns in reading order without losing one, and keeps chosen columns in their order', async () => {
+    expect([...excelDefaultColumns()].sort()).toEqual([...DEFAULT_COLUMNS].sort());
+    expect(excelDefaultColumns().slice(0, 2)).toEqual(['repo', 'vulnerabilityCounts.severity5Count']);
+    expect(excelDefaultColumns().slice(-3)).toEqual(['sha', 'imageId', 'repoDigests']);
+    // A column core adds later lands between the readable columns and the identifiers.
+    expect(excelDefaultColumns(['sha', 'labels', 'created', 'repo'])).toEqual(['repo', 'created', 'labels', 'sha']);
+    const { workbook } = await write({ columns: ['sha', 'repoDigests', 'repo', 'vulnerabilityCounts.severity1Count'] }, makeTestRecords(2));
+    expect(sheetValues(dataSheets(workbook)[0] as ExcelJS.Worksheet)[0]).toEqual(['Image SHA', 'Digests', 'Repositories', 'Severity 1']);
+  });
+
   it('makes the header bold and frozen, filters every data row, sizes columns, and formats dates in UTC', async () => {
     const records = makeTestRecords(12);
     const { workbook } = await write({}, records);
@@ -99,16 +116,17 @@ describe('excel sink', () => {
       expect(width, `column ${c}`).toBeGreaterThanOrEqual(Math.min(70, (HEADERS[c - 1] as string).length + 3));
       expect(width).toBeLessThanOrEqual(70);
     }
-    expect(sheet.getColumn(1).width).toBe(66); // a sha is 64 characters; it should be readable whole
-    expect(sheet.getRow(2).getCell(5).numFmt).toBe('yyyy-mm-dd hh:mm:ss "UTC"');
-    expect(sheet.getRow(2).getCell(8).numFmt).toBe('#,##0');
+    expect(sheet.getColumn(col('Image SHA')).width).toBe(66); // a sha is 64 characters; it should be readable whole
+    expect(sheet.getRow(2).getCell(col('Created')).numFmt).toBe('yyyy-mm-dd hh:mm:ss "UTC"');
+    expect(sheet.getRow(2).getCell(col('Size (bytes)')).numFmt).toBe('#,##0');
   });
 
   it('colours non-zero severity 3, 4 and 5 counts over exactly the data rows', async () => {
     const { workbook } = await write({}, makeTestRecords(9));
     const sheet = dataSheets(workbook)[0] as ExcelJS.Worksheet & { conditionalFormattings: Array<{ ref: string; rules: Array<{ type: string; operator: string; formulae: unknown[] }> }> };
     const refs = sheet.conditionalFormattings.map((cf) => cf.ref).sort();
-    expect(refs).toEqual(['K2:K10', 'L2:L10', 'M2:M10']);
+    // Severity 5, 4 and 3 are columns B, C and D in the default reading order.
+    expect(refs).toEqual(['B2:B10', 'C2:C10', 'D2:D10']);
     for (const cf of sheet.conditionalFormattings) expect(cf.rules[0]).toMatchObject({ type: 'cellIs', operator: 'greaterThan', formulae: ['0'] });
   });
 
@@ -177,7 +195,8 @@ describe('excel sink', () => {
     const info = summaryRows(workbook);
     expect(info.get('Images exported')).toBe(0);
     expect(info.get('Total')).toBe(0);
-    expect(info.get('Rank')).toBeDefined();
+    expect(info.row('Repositories')?.slice(0, 2)).toEqual(['Repositories', 'Risk Score']);
+    expect(info.after('Repositories')).toEqual([['(no images)', null, null, null, null, null, null, null]]);
     expect(summary.records).toBe(0);
   });
 
@@ -209,11 +228,13 @@ describe('excel sink', () => {
       (b.vulnerabilityCounts?.severity4Count ?? -1) - (a.vulnerabilityCounts?.severity4Count ?? -1) ||
       (b.vulnerabilityCounts?.total ?? -1) - (a.vulnerabilityCounts?.total ?? -1) ||
       a.sha.localeCompare(b.sha));
-    const top = info.after('Rank');
-    expect(top.map((r) => r[1])).toEqual(ranked.slice(0, 10).map((r) => r.sha));
-    expect(top.map((r) => r[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(top[0]?.[3]).toBe(ranked[0]?.riskScore);
-    expect(top[0]?.[5]).toBe(ranked[0]?.vulnerabilityCounts?.severity5Count);
+    // The rows' order is the rank: repositories first, the sha last (there is no Rank column any more).
+    const top = info.after('Repositories');
+    expect(top.map((r) => r[7])).toEqual(ranked.slice(0, 10).map((r) => r.sha));
+    const [repositories] = buildColumns(['repo'], { joinWith: '; ' });
+    expect(top.map((r) => r[0])).toEqual(ranked.slice(0, 10).map((r) => repositories?.value(r) ?? null));
+    expect(top[0]?.[1]).toBe(ranked[0]?.riskScore);
+    expect(top[0]?.[3]).toBe(ranked[0]?.vulnerabilityCounts?.severity5Count);
   });
 
   it('leaves the Summary out when asked', async () => {
@@ -290,10 +311,11 @@ function summaryRows(workbook: ExcelJS.Workbook) {
   return {
     get: (label: string) => byLabel.get(label)?.[1],
     row: (label: string) => byLabel.get(label),
+    /** The rows of the table whose header row starts with `label`, up to the next empty row. */
     after(label: string): unknown[][] {
       const at = rows.findIndex((r) => r[0] === label);
       const out: unknown[][] = [];
-      for (let i = at + 1; i < rows.length && typeof rows[i]?.[0] === 'number'; i++) out.push(rows[i] as unknown[]);
+      for (let i = at + 1; i < rows.length && rows[i]?.some((v) => v !== null); i++) out.push(rows[i] as unknown[]);
       return out;
     },
   };
