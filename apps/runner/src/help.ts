@@ -62,4 +62,4 @@ Usage:
 
 -c is short for --config.
 Exit codes: 0 ok · 1 export failed · 2 invalid config or usage · 3 records rejected by a sink ·
-            4 authentication failed · 130 interrupted`;
+            4 authentication failed · 5 nothing matched (run.failOnEmpty) · 130 interrupted`;

@@ -1,4 +1,4 @@
-import { AbortedError, imageSource, RecordsRejectedError, SinkError, type Logger, type RunContext, type Sink, type SinkPlugin, type SinkSummary } from '@qcs-export/core';
+import { AbortedError, EmptyExportError, imageSource, RecordsRejectedError, SinkError, type Logger, type RunContext, type Sink, type SinkPlugin, type SinkSummary } from '@qcs-export/core';
 import type { Config } from './config/schema.js';
 import type { Progress } from './progress.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from './outputs.js';
@@ -93,6 +93,13 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
       await Promise.all(sinks.map(({ name, sink }) => sink.write(batch).catch((e: unknown) => Promise.reject(labelled(name, e)))));
     }
     if (signal.aborted) throw new AbortedError();
+    if (source.stats.records === 0) {
+      const what = config.source.filter ? `the filter ${config.source.filter}` : 'the subscription';
+      if (config.run.failOnEmpty) {
+        throw new EmptyExportError(`Qualys holds no image for ${what}; nothing was written (run.failOnEmpty). Check source.filter, and the user's scope in Qualys.`);
+      }
+      logger.warn(`Qualys holds no image for ${what}: every output is empty. Check source.filter; set run.failOnEmpty: true to make this a failure (exit 5).`);
+    }
     // Two-phase commit: every sink finishes and syncs its output first; only when all have, each one publishes
     // (renames into place). A sink failing at the end (a full disk at the last flush, a refresh answered 503) thus
     // aborts the others before any has replaced its previous output.

@@ -17,6 +17,7 @@ export type QcsErrorCode =
   | 'QCS_PROTOCOL'
   | 'QCS_SOURCE_INCONSISTENT'
   | 'QCS_SOURCE_INCOMPLETE'
+  | 'QCS_EMPTY_EXPORT'
   | 'QCS_OUTPUT_UNWRITABLE'
   | 'QCS_SINK_FAILED'
   | 'QCS_RECORDS_REJECTED'
@@ -29,6 +30,7 @@ export const ExitCode = {
   invalidConfig: 2,
   recordsRejected: 3,
   authFailed: 4,
+  emptyExport: 5,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -49,6 +51,7 @@ export const exitCodeByErrorCode: Readonly<Record<QcsErrorCode, ExitCode>> = {
   QCS_PROTOCOL: ExitCode.failed,
   QCS_SOURCE_INCONSISTENT: ExitCode.failed,
   QCS_SOURCE_INCOMPLETE: ExitCode.failed,
+  QCS_EMPTY_EXPORT: ExitCode.emptyExport,
   QCS_SINK_FAILED: ExitCode.failed,
   QCS_RECORDS_REJECTED: ExitCode.recordsRejected,
   QCS_ABORTED: ExitCode.interrupted,
@@ -161,6 +164,13 @@ export class SourceIncompleteError extends QcsError {
     super('QCS_SOURCE_INCOMPLETE', message);
     this.expected = expected;
     this.delivered = delivered;
+  }
+}
+
+/** The filter matched no image, and the config said an empty export is a failure (run.failOnEmpty). */
+export class EmptyExportError extends QcsError {
+  constructor(message: string) {
+    super('QCS_EMPTY_EXPORT', message);
   }
 }
 

@@ -104,8 +104,13 @@ export const runSchema = z
   .strictObject({
     /** debug | info | warn | error. Default: info. */
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /**
+     * An export that matches no image fails with exit code 5 and replaces no output, instead of writing empty
+     * files with a warning (a compliance export that finds nothing usually means a wrong filter). Default: false.
+     */
+    failOnEmpty: z.boolean().default(false),
   })
-  .default({ logLevel: 'info' });
+  .default({ logLevel: 'info', failOnEmpty: false });
 
 export type LiveSource = z.output<ReturnType<typeof liveSourceSchema>>;
 export type SimulatorSource = z.output<typeof simulatorSourceSchema>;
