@@ -150,7 +150,14 @@ async function simulateCommand(argv: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got "${String(raw)}"`);
     return n;
   };
-  const sim = await startSimulator({ port: int('port', 8089), images: int('images', 2000), seed: int('seed', 1), latencyMs: int('latency', 0) });
+  const port = int('port', 8089);
+  if (port > 65_535) throw new UsageError(`--port must be from 0 to 65535, got ${port}`);
+  const sim = await startSimulator({ port, images: int('images', 2000), seed: int('seed', 1), latencyMs: int('latency', 0) }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on 127.0.0.1 is in use; choose another with --port N (0 picks a free one)`);
+    if (code === 'EACCES') throw new UsageError(`port ${port} needs privileges this user lacks; choose a port above 1023 with --port N`);
+    throw error;
+  });
   process.stdout.write(`${describeSimulator(sim)}\nCtrl-C stops it.\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

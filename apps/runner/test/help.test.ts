@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { useCliHarness } from './support.js';
 
@@ -26,5 +27,26 @@ describe('every command has its own help, and a typo gets a did-you-mean (issue 
     const flag = await h.cli(['run', '--jsn']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/Unknown option '--jsn'; did you mean "--json"\?; run qcs-export run --help/);
+  });
+});
+
+describe('simulate and the csv sink say plainly what they cannot do (issue 9, points 16 and 26)', () => {
+  it('simulate on a busy or invalid port is a usage error (exit 2) with a way out, not an internal error', async () => {
+    const s = await h.simulator({ images: 1 });
+    const busy = await h.cli(['simulate', '--port', String(s.port)]);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toMatch(/QCS_USAGE.*port \d+ on 127\.0\.0\.1 is in use; choose another with --port N/);
+    const invalid = await h.cli(['simulate', '--port', '70000']);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/--port must be from 0 to 65535/);
+  });
+
+  it('a csv sink with path "-" is a config error pointing at the jsonl sink', async () => {
+    const s = await h.simulator({ images: 1 });
+    const file = await h.config(`source:\n  baseUrl: ${s.url}\n  auth: { token: x }\nsinks:\n  - type: csv\n    path: "-"\n`);
+    const r = await h.cli(['validate', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the csv sink writes a file, not stdout/);
+    expect(await readdir(h.dir)).toEqual(['config.yaml']);
   });
 });

@@ -4,7 +4,10 @@ import { refineColumns, tabularOptionsShape } from '@qcs-export/core';
 export const csvOptions = z
   .strictObject({
     /** Output file; {date}/{time}/{datetime} expand; missing parent directories are created. Required. */
-    path: z.string().min(1, 'path must name a .csv file'),
+    path: z
+      .string()
+      .min(1, 'path must name a .csv file')
+      .refine((p) => p !== '-', 'the csv sink writes a file, not stdout ("-"): name a .csv file, or use the jsonl sink with path: "-" to stream'),
     ...tabularOptionsShape,
     /** Field separator, one character (e.g. ";" for European Excel locales, "\t" for TSV). Default: ",". */
     delimiter: z.string().length(1, 'delimiter must be one character').default(','),
