@@ -1,19 +1,13 @@
 import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AbortedError, AuthError, QualysClient, TimeoutError, type QualysClientOptions } from '../src/index.js';
+import { useLoopbackCleanup } from './loopback-cleanup.js';
 
 const PASSWORD = 'S3cr3t&=+ pw%';
 
-let servers: Server[] = [];
-let clients: QualysClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
-  servers = [];
-  clients = [];
-});
+const { servers, clients } = useLoopbackCleanup();
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; seen: string[] }> {
   const seen: string[] = [];

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AbortedError, QualysClient, RateGovernor, type Logger } from '../src/index.js';
+import { useLoopbackCleanup } from './loopback-cleanup.js';
 
 const PATH = '/csapi/v1.3/images';
 
@@ -14,14 +15,7 @@ interface Arrival {
   status: number;
 }
 
-let servers: Server[] = [];
-let clients: QualysClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
-  servers = [];
-  clients = [];
-});
+const { servers, clients } = useLoopbackCleanup();
 
 /**
  * A loopback API that enforces a sliding window of `limit` accepted calls per `windowMs`, like Qualys, shared by

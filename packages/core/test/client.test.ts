@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AbortedError,
   AuthError,
@@ -13,6 +13,7 @@ import {
   TimeoutError,
   type QualysClientOptions,
 } from '../src/index.js';
+import { useLoopbackCleanup } from './loopback-cleanup.js';
 
 const PASSWORD = 'S3cr3t&=+ pw%';
 const fast = { baseDelayMs: 5, maxDelayMs: 20 };
@@ -25,14 +26,7 @@ interface Seen {
   at: number;
 }
 
-let servers: Server[] = [];
-let clients: QualysClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
-  servers = [];
-  clients = [];
-});
+const { servers, clients } = useLoopbackCleanup();
 
 function jwt(expSec: number): string {
   const b = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createConsoleLogger, FilterRejectedError, HttpError, QualysClient, Redactor } from '../src/index.js';
+import { useLoopbackCleanup } from './loopback-cleanup.js';
 
 /*
  * The client's `redact` option: the caller's redactor, for secrets the client does not know (a sink's password),
@@ -12,14 +13,7 @@ import { createConsoleLogger, FilterRejectedError, HttpError, QualysClient, Reda
 const SINK_SECRET = 'Es-P4ss:w0rd/for+sink';
 const TOKEN = 'Tk9v-4fXwZ.c2VjcmV0';
 
-let servers: Server[] = [];
-let clients: QualysClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
-  servers = [];
-  clients = [];
-});
+const { servers, clients } = useLoopbackCleanup();
 
 /** A loopback server answering every call with `status` and the JSON message `message()`. */
 async function serverSaying(status: number, message: () => string): Promise<string> {
