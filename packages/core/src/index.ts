@@ -9,3 +9,4 @@ export * from './normalize/index.js';
 export * from './source/types.js';
 export * from './source/index.js';
 export * from './columns/index.js';
+export * from './suggest.js';

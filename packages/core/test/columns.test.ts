@@ -48,4 +48,24 @@ describe('column model', () => {
     expect(() => buildColumns(['sha', 'severity5'], { joinWith: '; ' })).toThrow(ConfigError);
     expect(() => buildColumns(['severity5'], { joinWith: '; ' })).toThrow(/unknown column "severity5".*vulnerabilityCounts/);
   });
+
+  it('checks every segment of a path against the record shape, with a did-you-mean (issue 9, point 2)', () => {
+    const problem = (columns: string[]) => {
+      try {
+        buildColumns(columns, { joinWith: '; ' });
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(problem(['vulnerabilityCounts.sev5'])).toMatch(/"vulnerabilityCounts\.sev5": vulnerabilityCounts has no field "sev5"; it has severity1Count/);
+    expect(problem(['lastFoundOnHost.ip'])).toMatch(/lastFoundOnHost has no field "ip"; it has .*ipAddress/);
+    expect(problem(['compliance.failcount'])).toMatch(/compliance has no field "failcount"; did you mean "failCount"\?/);
+    expect(problem(['riskScore.value'])).toMatch(/riskScore is a single value, with no fields inside/);
+    expect(problem(['repo.tag.name'])).toMatch(/repo\.tag is a single value/);
+    // all three at once, one message
+    expect(problem(['vulnerabilityCounts.sev5', 'lastFoundOnHost.ip', 'compliance.failcount'])).toMatch(/^unknown columns .*sev5.*; .*ip.*; .*failcount/);
+    // real paths, through arrays, and open shapes
+    expect(problem(['repo.tag', 'vulnerabilities.software.name', 'layers.extra.anything', 'extra.sbomSummary.packages', 'labels.value', 'baseImage.name'])).toBeUndefined();
+  });
 });

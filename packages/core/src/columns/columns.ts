@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import type { ImageRecord, RepoDigest, RepoTag } from '../record.js';
+import type { ComplianceCounts, HostRef, ImageRecord, Label, Layer, RepoDigest, RepoTag, VulnerabilityCounts, VulnerabilityFinding } from '../record.js';
+import { didYouMean } from '../suggest.js';
 
 /** How a tabular sink should present a column: Excel formats dates and numbers by it; CSV writes all as text. */
 export type ColumnType = 'string' | 'number' | 'date' | 'boolean' | 'auto';
@@ -109,9 +110,50 @@ const RECORD_KEYS = new Set([
 ]);
 const DATE_KEYS = new Set(['created', 'updated', 'lastUsedDate', 'lastScanned', 'lastVmScanDate', 'lastComplianceScanDate', 'lastAssessed', 'firstFound', 'riskScoreCalculatedDate', 'criticalityUpdated', 'sbomLayerProcessingTimestamp', 'baseImageProcessingTimestamp']);
 
+const REPO_TAG = { registry: true, repository: true, tag: true } satisfies Record<keyof RepoTag, true>;
+const REPO_DIGEST = { registry: true, repository: true, digest: true } satisfies Record<keyof RepoDigest, true>;
+const COUNTS = { severity1Count: true, severity2Count: true, severity3Count: true, severity4Count: true, severity5Count: true, total: true } satisfies Record<keyof VulnerabilityCounts, true>;
+const FINDING = { qid: true, severity: true, title: true, result: true, typeDetected: true, firstFound: true, lastFound: true, layerSha: true, software: 'open', extra: 'open' } satisfies Record<keyof VulnerabilityFinding, true | 'open'>;
+const HOST = { sensorUuid: true, hostname: true, ipAddress: true, uuid: true, lastUpdated: true } satisfies Record<keyof HostRef, true>;
+const COMPLIANCE = { failCount: true, passCount: true, errorCount: true } satisfies Record<keyof ComplianceCounts, true>;
+const LAYER = { id: true, sha: true, size: true, created: true, createdBy: true, comment: true, tags: true, extra: 'open' } satisfies Record<keyof Layer, true | 'open'>;
+const LABEL = { key: true, value: true } satisfies Record<keyof Label, true>;
+
 /**
- * Turns column specs into columns. Unknown first segments are config errors (a typo would otherwise give an
- * empty column in every row of an audit file); everything under `extra.` is accepted, since new Qualys fields land there.
+ * The fields inside the record's object-valued fields, tied to their types by `satisfies`, so a column path is
+ * checked segment by segment. 'open' marks where any key may follow: `extra` (fields Qualys adds) and raw shapes.
+ */
+const NESTED: Partial<Record<string, Record<string, true | 'open'> | 'open'>> = {
+  repo: REPO_TAG,
+  repoDigests: REPO_DIGEST,
+  vulnerabilityCounts: COUNTS,
+  vulnerabilities: FINDING,
+  lastFoundOnHost: HOST,
+  compliance: COMPLIANCE,
+  layers: LAYER,
+  labels: LABEL,
+  extra: 'open',
+  baseImage: 'open',
+};
+
+/** Why a column path does not exist in the record, with a did-you-mean; undefined when it does. */
+function pathProblem(path: string): string | undefined {
+  const [first = '', second, ...rest] = path.split('.');
+  if (!RECORD_KEYS.has(first)) return `"${path}": the record has no field "${first}"${didYouMean(first, [...RECORD_KEYS])}; a path starts with one of ${[...RECORD_KEYS].join(', ')}`;
+  if (second === undefined) return undefined;
+  const inner = NESTED[first];
+  if (inner === undefined) return `"${path}": ${first} is a single value, with no fields inside`;
+  if (inner === 'open') return undefined;
+  const kind = inner[second];
+  if (kind === undefined) return `"${path}": ${first} has no field "${second}"${didYouMean(second, Object.keys(inner))}; it has ${Object.keys(inner).join(', ')}`;
+  if (rest.length > 0 && kind !== 'open') return `"${path}": ${first}.${second} is a single value, with no fields inside`;
+  return undefined;
+}
+
+/**
+ * Turns column specs into columns. A path that does not exist in the record is a config error, segment by segment
+ * (a typo would otherwise give an empty column in every row of an audit file); everything under `extra.` is
+ * accepted, since new Qualys fields land there.
  */
 export function buildColumns(specs: readonly ColumnSpec[] | undefined, options: { joinWith: string }): Column[] {
   const list = specs ?? DEFAULT_COLUMNS;
@@ -120,7 +162,8 @@ export function buildColumns(specs: readonly ColumnSpec[] | undefined, options: 
     const path = typeof spec === 'string' ? spec : spec.path;
     const header = typeof spec === 'string' ? undefined : spec.header;
     const first = path.split('.')[0] as string;
-    if (!RECORD_KEYS.has(first)) unknown.push(path);
+    const problem = pathProblem(path);
+    if (problem !== undefined) unknown.push(problem);
     const known = KNOWN[path];
     const segments = path.split('.');
     const format = known?.format;
@@ -132,7 +175,7 @@ export function buildColumns(specs: readonly ColumnSpec[] | undefined, options: 
     };
   });
   if (unknown.length > 0) {
-    throw new ConfigError(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}: a column is a dot path into the record, starting with one of ${[...RECORD_KEYS].join(', ')}`);
+    throw new ConfigError(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join('; ')}. A column is a dot path into the record (README "The record"); extra.* reaches fields Qualys added`);
   }
   return columns;
 }
