@@ -44,6 +44,16 @@ describe('qcs-export run: a complete export, or a loud failure that writes nothi
     expect(await readdir(join(h.dir, 'out')).catch(() => [])).toEqual([]);
   });
 
+  it('a 400 on a paging form after the filter was accepted blames the paging form, not source.filter (issue 9, point 16)', async () => {
+    const s = await h.simulator({ images: 3_000, dialect: { reject: ['compare'] } });
+    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n', '  strategy: images\n'));
+    const r = await h.cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/QCS_SOURCE_INCONSISTENT.*Qualys accepted the filter at the start but rejected a query the images strategy sent later.*qcs-export doctor/);
+    expect(r.stderr).not.toMatch(/Check source\.filter/);
+    expect(await readdir(join(h.dir, 'out')).catch(() => [])).toEqual([]);
+  });
+
   it('a server that sends no count fails before writing anything, and says so', async () => {
     const s = await h.simulator({ images: 500, dialect: { count: 'absent' } });
     const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n'));

@@ -1,4 +1,4 @@
-import { ConfigError, QcsError, SourceIncompleteError, SourceInconsistentError } from '../errors.js';
+import { ConfigError, FilterRejectedError, QcsError, SourceIncompleteError, SourceInconsistentError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
 import { crawlBulk } from './bulk-cursor.js';
@@ -99,7 +99,8 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
       if (chosen.strategy === 'pages') stats.countAtEnd = (await crawlPageNumbers(base, concurrency)).count;
       else if (chosen.strategy === 'images') await keysetExport(chosen.plan ?? (await planKeysetWindows(keysetCtx, concurrency)));
       else await bulkExport(false);
-    } catch (error) {
+    } catch (caught) {
+      const error = blameThePagingForm(caught, chosen.strategy);
       // Under auto, a strategy that meets a server it cannot trust hands over to the bulk cursor; the ledger keeps
       // what was delivered, so the switch cannot deliver an image twice.
       const recoverable = error instanceof SourceIncompleteError || error instanceof SourceInconsistentError;
@@ -245,6 +246,19 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
     // One batch of hand-over between the strategy and the consumer; the strategies hold their own prefetch.
     [Symbol.asyncIterator]: () => prefetch<ImageRecord[]>(produce, 1, options.signal)[Symbol.asyncIterator](),
   };
+}
+
+/**
+ * The filter was accepted for the count at the start, so a 400 later in the crawl is the server refusing a form the
+ * strategy adds (a range, an exclusion, a sort, a page past the cap), not the user's filter: say so, and let auto
+ * switch to the bulk cursor, whose cursor is the server's own.
+ */
+function blameThePagingForm(error: unknown, strategy: ResolvedStrategy): unknown {
+  if (!(error instanceof FilterRejectedError)) return error;
+  return new SourceInconsistentError(
+    `Qualys accepted the filter at the start but rejected a query the ${strategy} strategy sent later (${error.message.replace(/ Check source\.filter.*$/, '')}); ` +
+      `this server does not take that paging form. Run qcs-export doctor to see which, and use source.strategy: auto or bulk.`,
+  );
 }
 
 /**
