@@ -4,20 +4,10 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@qcs-export/core';
-import { parseConfig, sinkPlugins } from '../src/index.js';
+import { problems } from './config-support.js';
 
 // One missing variable or secret file is one problem: the empty value it leaves behind must not be reported again
 // by the schema, at its first use or at any later one.
-const problems = (text: string, env: NodeJS.ProcessEnv = {}, file = 'cfg.yaml'): string => {
-  try {
-    parseConfig(text, file, sinkPlugins, env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 const lines = (msg: string) => msg.split('\n').slice(1);
 
 const live = `source:

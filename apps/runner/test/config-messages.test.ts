@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@qcs-export/core';
-import { parseConfig, sinkPlugins } from '../src/index.js';
+import { problems } from './config-support.js';
 
 // The validator's own wording ("Invalid input: expected string, received undefined") is not for users: every
 // message is a plain sentence, at the line of the key it is about, and never shows a secret.
-const problems = (text: string, env: NodeJS.ProcessEnv = {}): string => {
-  try {
-    parseConfig(text, 'cfg.yaml', sinkPlugins, env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 const env = { QUALYS_USERNAME: 'u', QUALYS_PASSWORD: 'p' };
 const live = (extra = '', sink = '') => `source:
   baseUrl: https://gateway.qg1.apps.qualys.com

@@ -3,22 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError } from '@qcs-export/core';
 import { coerceInterpolated } from '../src/config/coerce.js';
 import { parseConfig, sinkPlugins } from '../src/index.js';
+import { parse, problems } from './config-support.js';
 
 // ${VAR} is replaced after YAML parsing, so its result is always text; these check that it is then read as the
 // type the schema wants at that key, and that a value written literally keeps the strict check.
-const parse = (text: string, env: NodeJS.ProcessEnv = {}) => parseConfig(text, 'cfg.yaml', sinkPlugins, env);
-const problems = (text: string, env: NodeJS.ProcessEnv = {}): string => {
-  try {
-    parse(text, env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 const simulator = (source: string, sink = '  - type: jsonl\n    path: out.jsonl\n') => `source:\n${source}sinks:\n${sink}`;
 

@@ -2,19 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@qcs-export/core';
 import { parseConfig, sinkPlugins } from '../src/index.js';
+import { parse, problems } from './config-support.js';
 
-const parse = (text: string, env: NodeJS.ProcessEnv = {}) => parseConfig(text, 'cfg.yaml', sinkPlugins, env);
-const problems = (text: string, env: NodeJS.ProcessEnv = {}): string => {
-  try {
-    parse(text, env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 const live = (extra = '') => `source:
   baseUrl: https://gateway.qg1.apps.qualys.com
