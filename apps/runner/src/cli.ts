@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { AbortedError, createConsoleLogger, ExitCode, isQcsError, Redactor, removeLiveTempFilesSync, silentLogger, UsageError, type LogLevel, type RunContext } from '@qcs-export/core';
+import { AbortedError, countNow, createConsoleLogger, ExitCode, isQcsError, Redactor, removeLiveTempFilesSync, silentLogger, UsageError, type Logger, type LogLevel, type RunContext } from '@qcs-export/core';
 import { describeSimulator, startSimulator } from '@qcs-export/qualys-simulator';
 import { configJsonSchema } from './config/json-schema.js';
 import { loadConfig } from './config/load.js';
@@ -12,7 +12,7 @@ import { checkDistinctOutputs, outputsOf, sweepOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import { sinkPlugins } from './registry.js';
 import { rejectedError, runExport } from './run.js';
-import { registerSecrets } from './source-setup.js';
+import { prepareSource, registerSecrets } from './source-setup.js';
 import { formatSummary } from './summary.js';
 import { toolVersion } from './version.js';
 
@@ -107,7 +107,7 @@ async function runCommand(argv: string[]): Promise<number> {
 }
 
 async function validateCommand(argv: string[]): Promise<number> {
-  const values = args('validate', argv, { config: { type: 'string', short: 'c' } });
+  const values = args('validate', argv, { config: { type: 'string', short: 'c' }, connect: { type: 'boolean' } });
   const config = await loadConfig(configFlag(values), sinkPlugins);
   registerAllSecrets(config);
   const ctx: RunContext = {
@@ -122,8 +122,25 @@ async function validateCommand(argv: string[]): Promise<number> {
   checkDistinctOutputs(config.sinks, sinkPlugins, ctx);
   await sweepOutputs(outputsOf(config.sinks, sinkPlugins, ctx), ctx.logger, { dryRun: true });
   for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);
+  if (values['connect'] === true) await checkQualysConnection(config, ctx.logger);
   process.stdout.write(`config OK: ${config.file}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')})\n`);
   return ExitCode.ok;
+}
+
+/** validate --connect: logs in and counts the filter's images with one call, printing ✓ or ✗. */
+async function checkQualysConnection(config: Awaited<ReturnType<typeof loadConfig>>, logger: Logger): Promise<void> {
+  if (isSimulatorSource(config.source)) return;
+  const origin = new URL(config.source.baseUrl).origin;
+  const prepared = await prepareSource(config.source, logger, (text) => redactor.redact(text));
+  try {
+    const count = await countNow({ client: prepared.client, filter: config.source.filter, request: {} });
+    process.stdout.write(`✓ Qualys ${origin}: logged in; ${count === undefined ? 'no count sent' : `${count.toLocaleString('en-US')} images match the filter`}\n`);
+  } catch (error) {
+    process.stdout.write(`✗ Qualys ${origin}: ${redactor.redact((error as Error).message)}\n`);
+    throw error;
+  } finally {
+    await prepared.close();
+  }
 }
 
 async function doctorCommand(argv: string[]): Promise<number> {

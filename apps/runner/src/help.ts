@@ -12,13 +12,15 @@ Options:
   --log-level LEVEL     debug | info | warn | error (default: the config's run.logLevel, info)
   --json                print the summary as JSON on stdout instead of text on stderr
   -h, --help            this help`,
-  validate: `Usage: qcs-export validate --config FILE
+  validate: `Usage: qcs-export validate --config FILE [--connect]
 
 Checks the config and the environment it names: YAML, every key and value, \${VAR}s and secret files, the URL
-policy, that no two sinks write one output, and that every output path could be created. Writes nothing.
+policy, that no two sinks write one output, that every output path could be created, and that each
+Elasticsearch sink's cluster answers. Writes nothing.
 
 Options:
   -c, --config FILE     the YAML config
+  --connect             also log in to Qualys and count the filter's images (one call); a refused login exits 4
   -h, --help            this help`,
   doctor: `Usage: qcs-export doctor --config FILE [--json]
 
@@ -51,7 +53,7 @@ export const USAGE = `qcs-export ${toolVersion}: export the Qualys Container Sec
 
 Usage:
   qcs-export run -c FILE [--log-level LEVEL] [--json]     run the export
-  qcs-export validate -c FILE                             check the config and its environment; writes nothing
+  qcs-export validate -c FILE [--connect]                 check the config and its environment; writes nothing
   qcs-export doctor -c FILE [--json]                      read-only check of the subscription: query forms,
                                                           rate-limit headers, the strategy auto would choose
   qcs-export simulate [--port N] [--images N] [--seed N] [--latency MS]

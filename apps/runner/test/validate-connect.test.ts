@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { liveConfig, PASSWORD, useCliHarness } from './support.js';
+
+const h = useCliHarness();
+
+describe('validate --connect logs in to Qualys (issue 9, point 24)', () => {
+  it('reports ✓ with the number of images the filter matches, in one data call', async () => {
+    const s = await h.simulator({ images: 1234 });
+    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: x.jsonl\n'));
+    const r = await h.cli(['validate', '--config', file, '--connect'], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/✓ Qualys http:\/\/127\.0\.0\.1:\d+: logged in; 1,234 images match the filter/);
+    expect(r.stdout).toMatch(/config OK/);
+    expect(s.requests.filter((q) => q.path.startsWith('/csapi/'))).toHaveLength(1);
+  });
+
+  it('a wrong password is ✗ and exit 4 (without --connect the config alone is OK), and the password is never printed', async () => {
+    const s = await h.simulator({ images: 10 });
+    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: x.jsonl\n'));
+    const offline = await h.cli(['validate', '--config', file], { QUALYS_PASSWORD: 'wrong-password-1' });
+    expect(offline.code).toBe(0);
+    expect(s.stats.requests).toBe(0);
+    const r = await h.cli(['validate', '--config', file, '--connect'], { QUALYS_PASSWORD: 'wrong-password-1' });
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(/✗ Qualys http:\/\/127\.0\.0\.1:\d+: Qualys refused the username\/password/);
+    expect(r.stdout + r.stderr).not.toContain('wrong-password-1');
+  });
+});
