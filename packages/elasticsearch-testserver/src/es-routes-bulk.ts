@@ -17,7 +17,14 @@ const bulk: Handler = (ctx: Context, req: EsRequest) => {
   ctx.stats.bulkRequests += 1;
   ctx.stats.bulkItems += actions.length;
   const started = performance.now();
-  const items = actions.map((action) => applyAction(ctx.store, action, ctx.faults));
+  // A pipeline the cluster does not have fails every item of the request, as on a real node.
+  const pipeline = req.query.get('pipeline');
+  const items =
+    pipeline !== null && pipeline !== '_none' && !ctx.store.pipelines.has(pipeline)
+      ? actions.map((action) => ({
+          [action.op]: { _index: action.index, _id: action.id, status: 400, error: { type: 'illegal_argument_exception', reason: `pipeline with id [${pipeline}] does not exist` } },
+        }))
+      : actions.map((action) => applyAction(ctx.store, action, ctx.faults));
   const refresh = req.query.get('refresh');
   if (refresh !== null && refresh !== 'false') ctx.stats.refreshes += 1;
   const errors = items.some((item) => Object.values(item).some((result) => result.status >= 300));

@@ -58,6 +58,25 @@ function dataStreamsNamed(ctx: Context, expression: string | undefined): IndexSt
 
 export const clusterRoutes: Route[] = [
   { path: '', methods: { GET: clusterInfo } },
+  {
+    path: '_ingest/pipeline/{id}',
+    methods: {
+      PUT: (ctx, req) => {
+        ctx.store.pipelines.set(req.params['id'] as string, req.json());
+        return ok({ acknowledged: true });
+      },
+      // a missing pipeline is a 404 with an empty object, as a node answers
+      GET: (ctx, req) => {
+        const id = req.params['id'] as string;
+        const pipeline = ctx.store.pipelines.get(id);
+        return pipeline ? ok({ [id]: pipeline }) : { status: 404, body: {} };
+      },
+      DELETE: (ctx, req) => {
+        if (!ctx.store.pipelines.delete(req.params['id'] as string)) throw notFound(`pipeline [${req.params['id']}] is missing`);
+        return ok({ acknowledged: true });
+      },
+    },
+  },
   { path: '_index_template', methods: { GET: (ctx) => ok({ index_templates: templatesNamed(ctx, undefined) }) } },
   {
     path: '_index_template/{name}',

@@ -80,4 +80,12 @@ export async function verifyCluster(client: Client, options: ElasticsearchSinkOp
   } catch (error) {
     throw explain(error, options, 'connecting');
   }
+  // A mistyped pipeline would have the cluster reject every document into the dead-letter file: check it first.
+  if (options.pipeline !== undefined && options.pipeline !== '_none') {
+    const pipeline = options.pipeline;
+    const found = await client.ingest.getPipeline({ id: pipeline }, { ignore: [404], meta: true }).catch((error: unknown) => Promise.reject(explain(error, options, `looking up the ingest pipeline ${pipeline}`)));
+    if (found.statusCode === 404 || !(pipeline in (found.body as Record<string, unknown>))) {
+      throw new SinkError(`the ingest pipeline "${pipeline}" does not exist on the cluster, so every document would be rejected; create it, or correct or remove the sink's pipeline option`);
+    }
+  }
 }

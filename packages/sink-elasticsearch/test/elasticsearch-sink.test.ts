@@ -246,6 +246,8 @@ describe('elasticsearch sink', () => {
 
   it('passes the ingest pipeline and refreshes at the end', async () => {
     const refreshes = server.stats.refreshes;
+    // the cluster must have the pipeline: the sink checks it at open
+    await fetch(`${server.url}/_ingest/pipeline/qualys-enrich`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"processors":[]}' });
     await run({ index: 'images-pipe', pipeline: 'qualys-enrich' }, makeTestRecords(5));
     expect(server.requests.some((r) => r.path.startsWith('/images-pipe/_bulk') && r.path.includes('pipeline=qualys-enrich'))).toBe(true);
     expect(server.stats.refreshes).toBe(refreshes + 1);
