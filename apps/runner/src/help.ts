@@ -36,7 +36,8 @@ Options:
   -h, --help            this help`,
   simulate: `Usage: qcs-export simulate [--port N] [--images N] [--seed N] [--latency MS]
 
-Serves the Qualys simulator on 127.0.0.1, to try configs or curl against. Ctrl-C stops it.
+Serves the Qualys simulator on 127.0.0.1, to try configs or curl against. Its dates are relative to today, so
+filters such as imagesInUse:'[now-30d ... now]' match. Ctrl-C stops it.
 
 Options:
   --port N              port (default 8089; 0 picks a free one)

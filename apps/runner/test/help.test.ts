@@ -50,3 +50,28 @@ describe('simulate and the csv sink say plainly what they cannot do (issue 9, po
     expect(await readdir(h.dir)).toEqual(['config.yaml']);
   });
 });
+
+describe('simulate serves data relative to today (issue 9, point 26)', () => {
+  it("a relative filter like the compliance example's imagesInUse:'[now-30d ... now]' matches images", async () => {
+    let url = '';
+    let stop: (() => void) | undefined;
+    const done = h.cli(['simulate', '--port', '0', '--images', '300'], {}, (child) => {
+      stop = () => child.kill('SIGINT');
+      child.stdout?.on('data', (d: Buffer) => {
+        url ||= /listening on (http:\/\/\S+)/.exec(String(d))?.[1] ?? '';
+      });
+    });
+    while (!url) await new Promise((res) => setTimeout(res, 20));
+    try {
+      const login = await fetch(`${url}/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=demo&password=demo-password' });
+      const token = await login.text();
+      const filter = encodeURIComponent("imagesInUse:'[now-30d ... now]'");
+      const page = (await (await fetch(`${url}/csapi/v1.3/images?filter=${filter}&pageSize=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { count: number };
+      // about 6% of images were used in the last 30 days (19 of these 300); with dates anchored in the past, almost none
+      expect(page.count).toBeGreaterThanOrEqual(10);
+    } finally {
+      stop?.();
+      expect((await done).code).toBe(0);
+    }
+  });
+});
