@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { AbortedError, countNow, createConsoleLogger, ExitCode, isQcsError, Redactor, removeLiveTempFilesSync, silentLogger, UsageError, type Logger, type LogLevel, type RunContext } from '@qcs-export/core';
+import { AbortedError, countNow, createConsoleLogger, ExitCode, isQcsError, Redactor, removeLiveTempFilesSync, UsageError, type Logger, type LogLevel } from '@qcs-export/core';
 import { describeSimulator, startSimulator } from '@qcs-export/qualys-simulator';
 import { configJsonSchema } from './config/json-schema.js';
 import { loadConfig } from './config/load.js';
@@ -12,6 +12,7 @@ import { checkDistinctOutputs, outputsOf, sweepOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import { sinkPlugins } from './registry.js';
 import { rejectedError, runExport } from './run.js';
+import { runContextFor } from './run-context.js';
 import { prepareSource, registerSecrets } from './source-setup.js';
 import { formatSummary } from './summary.js';
 import { toolVersion } from './version.js';
@@ -80,8 +81,7 @@ async function runCommand(argv: string[]): Promise<number> {
   const level = (values['log-level'] as LogLevel | undefined) ?? config.run.logLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error`);
   const json = values['json'] === true;
-  const stdoutCtx = { startedAt: new Date(), toolVersion, sourceLabel: 'run', filter: undefined, baseDir: process.cwd(), logger: silentLogger, signal: new AbortController().signal };
-  if (json && outputsOf(config.sinks, sinkPlugins, stdoutCtx).some((o) => o.output === 'stdout')) {
+  if (json && outputsOf(config.sinks, sinkPlugins, runContextFor(config, { sourceLabel: 'run' })).some((o) => o.output === 'stdout')) {
     throw new UsageError('--json prints the summary on stdout, but a sink already writes data there ("-"); drop one of them');
   }
   const logger = createConsoleLogger({ level, redactor });
@@ -110,15 +110,7 @@ async function validateCommand(argv: string[]): Promise<number> {
   const values = args('validate', argv, { config: { type: 'string', short: 'c' }, connect: { type: 'boolean' } });
   const config = await loadConfig(configFlag(values), sinkPlugins);
   registerAllSecrets(config);
-  const ctx: RunContext = {
-    startedAt: new Date(),
-    toolVersion,
-    sourceLabel: 'validate',
-    filter: config.source.filter,
-    baseDir: process.cwd(),
-    logger: createConsoleLogger({ redactor }),
-    signal: new AbortController().signal,
-  };
+  const ctx = runContextFor(config, { sourceLabel: 'validate', logger: createConsoleLogger({ redactor }) });
   checkDistinctOutputs(config.sinks, sinkPlugins, ctx);
   await sweepOutputs(outputsOf(config.sinks, sinkPlugins, ctx), ctx.logger, { dryRun: true });
   for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);

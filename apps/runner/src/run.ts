@@ -2,8 +2,8 @@ import { AbortedError, EmptyExportError, imageSource, RecordsRejectedError, Sink
 import type { Config } from './config/schema.js';
 import type { Progress } from './progress.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from './outputs.js';
+import { runContextFor } from './run-context.js';
 import { prepareSource } from './source-setup.js';
-import { toolVersion } from './version.js';
 
 export interface RunResult {
   records: number;
@@ -52,15 +52,7 @@ export interface RunDeps {
 export async function runExport(config: Config, deps: RunDeps): Promise<RunResult> {
   const started = Date.now();
   const { logger, signal } = deps;
-  const baseCtx: RunContext = {
-    startedAt: new Date(started),
-    toolVersion,
-    sourceLabel: 'pending',
-    filter: config.source.filter,
-    baseDir: deps.baseDir ?? process.cwd(),
-    logger,
-    signal,
-  };
+  const baseCtx = runContextFor(config, { sourceLabel: 'pending', logger, signal, baseDir: deps.baseDir, startedAt: new Date(started) });
   checkDistinctOutputs(config.sinks, deps.plugins, baseCtx);
   await sweepOutputs(outputsOf(config.sinks, deps.plugins, baseCtx), logger);
   const prepared = await prepareSource(config.source, logger, deps.redact);

@@ -1,7 +1,7 @@
 import type { ImageRecord } from '../record.js';
 import { andFilters } from './qql.js';
 import { IMAGES_PATH } from './crawl-context.js';
-import { crawlKeysetRange, type KeyRange, type KeysetContext, type KeysetField, type KeysetPosition } from './keyset.js';
+import { crawlKeysetRange, type KeyRange, type KeysetContext, type KeysetPosition } from './keyset.js';
 import { prefetch } from './prefetch.js';
 import { rawEpochMs, readPage } from './raw-page.js';
 
@@ -23,7 +23,7 @@ export interface KeysetPlan {
 }
 
 /** The count and the first key of one query, from a one-record page. */
-export async function probeKeyset(ctx: ProbeContext, filter: string | undefined, direction: 'asc' | 'desc'): Promise<{ count: number | undefined; key: number | undefined }> {
+async function probeKeyset(ctx: ProbeContext, filter: string | undefined, direction: 'asc' | 'desc'): Promise<{ count: number | undefined; key: number | undefined }> {
   const response = await ctx.client.get(IMAGES_PATH, { filter, sort: `${ctx.field}:${direction}`, pageNumber: 1, pageSize: 1 }, ctx.request);
   const page = readPage(response, `GET ${IMAGES_PATH}`);
   const first = page.data[0];
@@ -163,4 +163,3 @@ export async function* crawlWindowsInOrder(
   }
 }
 
-export type { KeysetField };
