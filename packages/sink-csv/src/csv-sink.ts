@@ -2,8 +2,6 @@ import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync'
 import {
   AtomicFileWriter,
   buildColumns,
-  checkTabularOutput,
-  defineSinkPlugin,
   resolveOutputPath,
   SinkError,
   type Column,
@@ -13,7 +11,7 @@ import {
   type SinkState,
   type SinkSummary,
 } from '@qcs-export/core';
-import { csvOptions, type CsvSinkOptions } from './options.js';
+import type { CsvSinkOptions } from './options.js';
 
 // NUL is stripped: spreadsheet and database importers truncate or reject cells at it.
 const stripNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
@@ -89,12 +87,7 @@ class CsvSink implements Sink {
   }
 }
 
-/** The CSV sink: compliance columns, RFC 4180 quoting, BOM, formula-safe, committed atomically. */
-export const csvSink = defineSinkPlugin({
-  type: 'csv',
-  description: 'CSV for spreadsheets: one row per image, RFC 4180, UTF-8 BOM, formula-injection safe',
-  options: csvOptions,
-  create: (options, ctx) => new CsvSink(options, ctx),
-  check: checkTabularOutput,
-  outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
-});
+/** The CSV sink's implementation, loaded by the plugin (plugin.ts) when a run opens it. */
+export function createCsvSink(options: CsvSinkOptions, ctx: RunContext): Sink {
+  return new CsvSink(options, ctx);
+}

@@ -1,8 +1,6 @@
 import {
   AtomicFileWriter,
   buildColumns,
-  checkTabularOutput,
-  defineSinkPlugin,
   resolveOutputPath,
   SinkError,
   type Column,
@@ -14,7 +12,7 @@ import {
 } from '@qcs-export/core';
 import { describeWorkbook } from './document-properties.js';
 import { ImagesSheets } from './images-sheets.js';
-import { excelOptions, type ExcelSinkOptions } from './options.js';
+import type { ExcelSinkOptions } from './options.js';
 import { dataSheetPrint } from './print-setup.js';
 import { excelDefaultColumns } from './reading-order.js';
 import { writeSummarySheet } from './summary-sheet.js';
@@ -129,17 +127,7 @@ class ExcelSink implements Sink {
   }
 }
 
-/** The Excel sink: Images sheets (rolled over at Excel's row limit) and a Summary sheet, streamed, committed atomically. */
-export const excelSink = defineSinkPlugin({
-  type: 'excel',
-  description: 'Excel .xlsx for compliance: real dates and numbers, frozen filtered header, severity colours, Summary sheet',
-  options: excelOptions,
-  create: (options, ctx) => new ExcelSink(options, ctx),
-  check: checkTabularOutput,
-  outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
-});
-
-/** For tests and the benchmark: a sink with internal knobs, and its backpressure probe. */
+/** The Excel sink's implementation, loaded by the plugin (plugin.ts) when a run opens it; tests and the benchmark pass internal knobs and read its backpressure probe. */
 export function createExcelSink(options: ExcelSinkOptions, ctx: RunContext, internals: ExcelSinkInternals = {}): Sink & { backpressure: ZipBackpressure } {
   return new ExcelSink(options, ctx, internals);
 }

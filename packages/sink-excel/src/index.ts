@@ -1,6 +1,7 @@
-import { excelSink } from './excel-sink.js';
+import { excelSink } from './plugin.js';
 
-export { createExcelSink, excelSink, type ExcelSinkInternals } from './excel-sink.js';
+export { excelSink } from './plugin.js';
+export { createExcelSink, type ExcelSinkInternals } from './excel-sink.js';
 export { EXCEL_MAX_CELL_CHARS, toExcelCell, toExcelText, truncationMarker } from './cells.js';
 export { EXCEL_MAX_DATA_ROWS, excelOptions, type ExcelSinkOptions } from './options.js';
 export { excelDefaultColumns } from './reading-order.js';

@@ -1,2 +1,3 @@
 export { AtomicFileWriter, checkWritable, removeLiveTempFilesSync, sweepStaleTempFiles, type AtomicFileOptions, type StaleTempFiles } from './atomic-file.js';
 export { resolveOutputPath } from './output-path.js';
+export { deferredSink } from './deferred-sink.js';

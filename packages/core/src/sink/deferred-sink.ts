@@ -1,0 +1,34 @@
+import type { ImageRecord } from '../record.js';
+import type { Sink, SinkSummary } from './contract.js';
+
+/**
+ * A sink whose implementation is loaded when it opens. A plugin's `create()` is synchronous, but the libraries
+ * behind a sink (exceljs, the Elasticsearch client) take a few hundred milliseconds of CPU to import; loading them
+ * only for the sinks a config uses keeps `--version`, `validate` and a JSON Lines run from paying for all of them.
+ *
+ * open() is always the first call the runner makes, so it is where the import happens. abort() before or during
+ * open() waits for the load, then aborts the real sink if there is one.
+ */
+export function deferredSink(load: () => Promise<Sink>): Sink {
+  let loading: Promise<Sink> | undefined;
+  let real: Sink | undefined;
+  const loaded = (): Sink => {
+    if (!real) throw new Error('sink used before open()');
+    return real;
+  };
+  return {
+    async open() {
+      loading ??= load();
+      real = await loading;
+      await real.open();
+    },
+    write: (batch: readonly ImageRecord[]) => loaded().write(batch),
+    prepare: async () => loaded().prepare?.(),
+    close: (): Promise<SinkSummary> => loaded().close(),
+    async abort(reason: unknown) {
+      if (!loading) return;
+      const sink = await loading.catch(() => undefined);
+      await sink?.abort(reason);
+    },
+  };
+}

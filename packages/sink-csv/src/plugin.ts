@@ -1,0 +1,15 @@
+import { checkTabularOutput, defineSinkPlugin, deferredSink, resolveOutputPath } from '@qcs-export/core';
+import { csvOptions } from './options.js';
+
+/**
+ * The CSV sink: compliance columns, RFC 4180 quoting, BOM, formula-safe, committed atomically. This module is what
+ * the runner loads for every config; the writer and its library load only when a run opens the sink.
+ */
+export const csvSink = defineSinkPlugin({
+  type: 'csv',
+  description: 'CSV for spreadsheets: one row per image, RFC 4180, UTF-8 BOM, formula-injection safe',
+  options: csvOptions,
+  create: (options, ctx) => deferredSink(async () => (await import('./csv-sink.js')).createCsvSink(options, ctx)),
+  check: checkTabularOutput,
+  outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
+});
