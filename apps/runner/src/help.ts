@@ -2,15 +2,20 @@ import { toolVersion } from './version.js';
 
 /** Each command's own help: what `qcs-export <command> --help` prints. */
 export const COMMAND_HELP: Record<string, string> = {
-  run: `Usage: qcs-export run --config FILE [--log-level LEVEL] [--json]
+  run: `Usage: qcs-export run --config FILE [--quiet] [--log-level LEVEL] [--log-format text|json] [--json]
 
-Runs the export the config describes: the Qualys source to every sink. The progress line and the summary go
-to stderr. No previous output is replaced unless every sink finished.
+Runs the export the config describes: the Qualys source to every sink. Progress, log lines and the summary go
+to stderr; stdout stays free for data ("-"). No previous output is replaced unless every sink finished.
 
 Options:
   -c, --config FILE     the YAML config (relative paths in it resolve against the current directory)
-  --log-level LEVEL     debug | info | warn | error (default: the config's run.logLevel, info)
-  --json                print the summary as JSON on stdout instead of text on stderr
+  -q, --quiet           errors only: no progress, no summary, no warnings (for cron and CI)
+  --log-level LEVEL     debug | info | warn | error (default: the config's run.logLevel, info);
+                        debug shows every API request: method, path, status, duration
+  --log-format FORMAT   text (default; timestamped when stderr is not a terminal) | json (one object per
+                        line with @timestamp, log.level, message, for log shippers)
+  --json                print the outcome as JSON on stdout: the summary with "exitCode", or on failure
+                        {"exitCode", "error": {"code", "message"}}
   -h, --help            this help`,
   validate: `Usage: qcs-export validate --config FILE [--connect]
 
@@ -32,7 +37,9 @@ Exit 0 when the filter can be exported completely, 1 when no strategy can guaran
 Options:
   -c, --config FILE     the YAML config
   --json                a machine-readable report (holds no secret; attach it to a bug report)
+  -q, --quiet           errors only
   --log-level LEVEL     debug | info | warn | error (default: warn)
+  --log-format FORMAT   text | json
   -h, --help            this help`,
   simulate: `Usage: qcs-export simulate [--port N] [--images N] [--seed N] [--latency MS]
 
@@ -53,7 +60,8 @@ Prints a JSON Schema of the config, for editor completion (yaml-language-server)
 export const USAGE = `qcs-export ${toolVersion}: export the Qualys Container Security image inventory
 
 Usage:
-  qcs-export run -c FILE [--log-level LEVEL] [--json]     run the export
+  qcs-export run -c FILE [-q] [--log-format json] [--json]
+                                                          run the export
   qcs-export validate -c FILE [--connect]                 check the config and its environment; writes nothing
   qcs-export doctor -c FILE [--json]                      read-only check of the subscription: query forms,
                                                           rate-limit headers, the strategy auto would choose

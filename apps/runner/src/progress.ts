@@ -1,36 +1,147 @@
-import type { PageInfo } from '@qcs-export/core';
+import type { Logger, PageInfo } from '@qcs-export/core';
 
 export interface Progress {
   update(info: PageInfo): void;
+  /** A stage with no page count to show: connecting, the self-test, finishing the outputs. */
+  phase(label: string): void;
   done(): void;
+  /**
+   * Where log lines go while the progress line may be drawn: each one clears the line, prints, and redraws it, so a
+   * warning never lands in the middle of a bar.
+   */
+  readonly logStream: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-/**
- * On a terminal, one line redrawn in place; elsewhere (CI, files) a plain line at most every 10 s. Always on
- * stderr, since stdout may be a data sink ("-").
- */
-export function createProgress(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): Progress {
+export interface ProgressOptions {
+  /** Default: process.stderr (stdout may be a data sink, "-"). */
+  stream?: NodeJS.WriteStream;
+  /**
+   * A redrawn line with a bar; default when the stream is a terminal. Otherwise progress is a log line at info
+   * level at most every `intervalMs`, so it carries the logger's timestamp and format (text or JSON) and --quiet
+   * silences it.
+   */
+  interactive?: boolean;
+  /** Needed when not interactive: where the periodic lines go. */
+  logger?: Logger;
+  intervalMs?: number;
+  now?: () => number;
+}
+
+const BAR_MAX = 24;
+const BAR_MIN = 8;
+
+/** Progress on stderr: images so far of the expected total, rate, elapsed time and an ETA. */
+export function createProgress(options: ProgressOptions = {}): Progress {
+  const stream = options.stream ?? process.stderr;
+  const now = options.now ?? Date.now;
+  const interactive = options.interactive ?? stream.isTTY === true;
+  const intervalMs = options.intervalMs ?? 10_000;
   const started = now();
   let lastPrint = -Infinity;
-  let drawn = false;
-  const line = (info: PageInfo) => {
-    const seconds = Math.max(0.001, (now() - started) / 1000);
-    const total = info.expectedTotal ? `/${info.expectedTotal.toLocaleString('en-US')} (${Math.min(100, Math.floor((info.totalRecords / info.expectedTotal) * 100))}%)` : '';
-    return `images ${info.totalRecords.toLocaleString('en-US')}${total} · ${Math.round(info.totalRecords / seconds).toLocaleString('en-US')}/s · page ${info.page}`;
+  let drawn = '';
+  let last: PageInfo | undefined;
+  let phase: string | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+
+  const draw = () => {
+    const text = fitToWidth(lineFor({ info: last, phase, elapsedMs: now() - started, width: stream.columns }), stream.columns);
+    stream.write(`\r\x1b[2K${text}`);
+    drawn = text;
   };
+  const clear = () => {
+    if (drawn) stream.write('\r\x1b[2K');
+    drawn = '';
+  };
+  const stopTicker = () => {
+    if (ticker) clearInterval(ticker);
+    ticker = undefined;
+  };
+
   return {
     update(info) {
-      if (stream.isTTY) {
-        stream.write(`\r\x1b[2K${line(info)}`);
-        drawn = true;
-      } else if (now() - lastPrint >= 10_000) {
+      last = info;
+      phase = undefined;
+      stopTicker();
+      if (interactive) draw();
+      else if (now() - lastPrint >= intervalMs) {
         lastPrint = now();
-        stream.write(`${line(info)}\n`);
+        options.logger?.info(`progress: ${lineFor({ info, elapsedMs: now() - started })}`);
       }
     },
-    done() {
-      if (drawn) stream.write('\r\x1b[2K');
-      drawn = false;
+    phase(label) {
+      phase = label;
+      if (!interactive) {
+        options.logger?.info(label);
+        return;
+      }
+      draw();
+      // The clock keeps moving while a sink finishes a large workbook: redraw the elapsed time every second.
+      stopTicker();
+      ticker = setInterval(draw, 1000);
+      ticker.unref();
     },
+    done() {
+      stopTicker();
+      clear();
+    },
+    logStream: {
+      isTTY: stream.isTTY,
+      write(chunk: string | Uint8Array) {
+        const redraw = drawn !== '';
+        clear();
+        stream.write(chunk);
+        if (redraw) draw();
+        return true;
+      },
+    } as NodeJS.WritableStream & { isTTY?: boolean },
   };
+}
+
+interface LineParts {
+  info: PageInfo | undefined;
+  phase?: string | undefined;
+  elapsedMs: number;
+  /** Terminal width; with it, the line gets a bar sized to fit. */
+  width?: number | undefined;
+}
+
+/** "images 12,000/25,000 48% [#####-----] · 6,000/s · 0:02 · ETA 0:03", most important first, so a cut keeps it. */
+export function lineFor({ info, phase, elapsedMs, width }: LineParts): string {
+  const seconds = Math.max(0.001, elapsedMs / 1000);
+  const total = info?.totalRecords ?? 0;
+  const expected = info?.expectedTotal !== undefined ? Math.max(info.expectedTotal, total) : undefined;
+  const count = `images ${total.toLocaleString('en-US')}${expected !== undefined ? `/${expected.toLocaleString('en-US')}` : ''}`;
+  const share = expected ? Math.min(1, total / expected) : undefined;
+  const percent = share !== undefined ? ` ${Math.floor(share * 100)}%` : '';
+  const rate = total / seconds;
+  const tail = [`${formatDuration(elapsedMs)} elapsed`];
+  if (phase) tail.unshift(phase);
+  else {
+    tail.unshift(`${Math.round(rate).toLocaleString('en-US')}/s`);
+    if (expected !== undefined && rate > 0 && total > 0 && total < expected) tail.push(`ETA ${formatDuration(((expected - total) / rate) * 1000)}`);
+    if (info) tail.push(`page ${info.page}`);
+  }
+  const head = `${count}${percent}`;
+  const rest = ` · ${tail.join(' · ')}`;
+  if (width === undefined || share === undefined) return `${head}${rest}`;
+  const room = width - 1 - head.length - rest.length - 3;
+  if (room < BAR_MIN) return `${head}${rest}`;
+  const size = Math.min(BAR_MAX, room);
+  const filled = Math.round(share * size);
+  return `${head} [${'#'.repeat(filled)}${'-'.repeat(size - filled)}]${rest}`;
+}
+
+/** Cut to one column less than the terminal, so the cursor never wraps and every redraw stays on one line. */
+export function fitToWidth(text: string, width: number | undefined): string {
+  if (!width || width < 2 || text.length < width) return text;
+  return `${text.slice(0, width - 2)}…`;
+}
+
+/** 42s, 3m05s, 1h02m. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

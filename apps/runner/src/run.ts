@@ -55,6 +55,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
   const baseCtx = runContextFor(config, { sourceLabel: 'pending', logger, signal, baseDir: deps.baseDir, startedAt: new Date(started) });
   checkDistinctOutputs(config.sinks, deps.plugins, baseCtx);
   await sweepOutputs(outputsOf(config.sinks, deps.plugins, baseCtx), logger);
+  deps.progress?.phase('connecting to Qualys…');
   const prepared = await prepareSource(config.source, logger, deps.redact);
   const ctx: RunContext = { ...baseCtx, sourceLabel: prepared.label };
   const sinks: Array<{ name: string; sink: Sink }> = config.sinks.map((s) => ({
@@ -95,6 +96,8 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     // Two-phase commit: every sink finishes and syncs its output first; only when all have, each one publishes
     // (renames into place). A sink failing at the end (a full disk at the last flush, a refresh answered 503) thus
     // aborts the others before any has replaced its previous output.
+    // Finishing can take a while (a large workbook is zipped at the end): say so instead of sitting at 100%.
+    deps.progress?.phase(`finishing ${config.sinks.map((s) => `${s.name} (${s.type})`).join(', ')}…`);
     await Promise.all(sinks.map(({ name, sink }) => sink.prepare?.().catch((e: unknown) => Promise.reject(labelled(name, e)))));
     if (signal.aborted) throw new AbortedError();
     const summaries: SinkSummary[] = [];

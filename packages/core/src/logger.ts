@@ -90,22 +90,47 @@ function base64Forms(bytes: Buffer): string[] {
   return [padded, padded.replace(/=+$/, ''), bytes.toString('base64url')];
 }
 
+/**
+ * "text": `info: message {fields}` lines for people; "json": one object per line for log shippers, with the ECS names
+ * `@timestamp`, `log.level` and `message` that Filebeat and Elastic Agent map without a pipeline.
+ */
+export type LogFormat = 'text' | 'json';
+
 export interface ConsoleLoggerOptions {
   /** Lowest level printed. Default: "info". */
   level?: LogLevel;
+  /** Default: "text". */
+  format?: LogFormat;
+  /**
+   * Start text lines with an ISO 8601 time. Default: when the stream is not a terminal (cron mail, CI logs, files),
+   * where a line is read long after it was written; a person at a terminal sees the time pass. JSON lines always
+   * carry the time.
+   */
+  timestamps?: boolean;
   /** Where lines go. Default: process.stderr, so stdout stays free for data ("-" outputs). */
   stream?: NodeJS.WritableStream;
   redactor?: Redactor;
+  /** Default: Date.now. */
+  now?: () => number;
 }
 
 export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger {
   const min = levelRank[options.level ?? 'info'];
   const stream = options.stream ?? process.stderr;
   const redactor = options.redactor ?? new Redactor();
+  const now = options.now ?? Date.now;
+  const timestamps = options.timestamps ?? !(stream as { isTTY?: boolean }).isTTY;
+  const line =
+    options.format === 'json'
+      ? (level: LogLevel, message: string, fields?: Record<string, unknown>) => safeJson({ '@timestamp': new Date(now()).toISOString(), 'log.level': level, message, ...fields })
+      : (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
+          const extra = fields && Object.keys(fields).length > 0 ? ' ' + safeJson(fields) : '';
+          return `${timestamps ? `${new Date(now()).toISOString()} ` : ''}${level}: ${message}${extra}`;
+        };
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (levelRank[level] < min) return;
-    const extra = fields && Object.keys(fields).length > 0 ? ' ' + safeJson(fields) : '';
-    stream.write(redactor.redact(`${level}: ${message}${extra}`) + '\n');
+    // Redacted as a whole line: the secrets are registered in their JSON-escaped forms too.
+    stream.write(redactor.redact(line(level, message, fields)) + '\n');
   };
   return {
     debug: (m, f) => emit('debug', m, f),

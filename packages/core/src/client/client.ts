@@ -231,7 +231,17 @@ export class QualysClient implements QualysGetter {
   private async send(what: string, bucket: string, url: URL, init: ExchangeInit, signal?: AbortSignal): Promise<RawResponse> {
     this.stats.requests++;
     this.stats.requestsByBucket[bucket] = (this.stats.requestsByBucket[bucket] ?? 0) + 1;
-    const res = await exchange(this.http, what, url, init, signal);
+    const started = performance.now();
+    const target = `${init.method} ${url.pathname}${readableQuery(url)}`;
+    let res: RawResponse;
+    try {
+      res = await exchange(this.http, what, url, init, signal);
+    } catch (error) {
+      this.logger.debug(this.redact(`${target} failed after ${Math.round(performance.now() - started)} ms: ${(error as Error).message}`));
+      throw error;
+    }
+    // Method, path and query, status and time, for --log-level debug; headers and bodies (credentials) never.
+    this.logger.debug(this.redact(`${target} → ${res.status} in ${Math.round(performance.now() - started)} ms (${Buffer.byteLength(res.text)} bytes)`));
     this.stats.bytesReceived += Buffer.byteLength(res.text);
     if (res.status === 429) this.stats.status429++;
     return res;
@@ -249,6 +259,15 @@ export class QualysClient implements QualysGetter {
     const url = new URL(this.base.href.replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
     return url;
+  }
+}
+
+/** The query as a person reads it in a debug line (a QQL filter with its quotes and brackets), percent-decoded. */
+function readableQuery(url: URL): string {
+  try {
+    return decodeURIComponent(url.search.replace(/\+/g, ' '));
+  } catch {
+    return url.search;
   }
 }
 

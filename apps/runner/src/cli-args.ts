@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+import { createConsoleLogger, Redactor, UsageError, type LogFormat, type Logger, type LogLevel } from '@qcs-export/core';
+import type { loadConfig } from './config/load.js';
+import { didYouMean } from './config/suggest.js';
+import { sinkPlugins } from './registry.js';
+import { registerSecrets } from './source-setup.js';
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+export type Flags = Record<string, string | boolean | undefined>;
+
+/** The one redactor of this process: every secret the config names is registered in it before anything is printed. */
+export const redactor = new Redactor();
+
+/** Parses a command's flags strictly; an unknown flag is a usage error with a did-you-mean. */
+export function parseFlags(command: string, argv: string[], options: Options = {}): Flags {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as Flags;
+  } catch (error) {
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec((error as Error).message)?.[1];
+    const hint = unknown ? didYouMean(unknown, Object.keys(options ?? {}).map((o) => `--${o}`)) : '';
+    throw new UsageError(`${(error as Error).message}${hint}; run qcs-export ${command} --help`);
+  }
+}
+
+export function configFlag(values: Flags): string {
+  const file = values['config'];
+  if (typeof file !== 'string' || file === '') throw new UsageError('--config FILE (or -c FILE) is required');
+  return file;
+}
+
+/** Every credential in the config, source and sinks, so no log line or error can print it. */
+export function registerAllSecrets(config: Awaited<ReturnType<typeof loadConfig>>): void {
+  registerSecrets(config.source, redactor);
+  for (const sink of config.sinks) for (const secret of sinkPlugins.get(sink.type)?.secrets?.(sink.options) ?? []) redactor.add(secret);
+}
+
+/** The flags that shape logging, shared by the commands that log. */
+export const LOG_FLAGS = {
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const satisfies Options;
+
+export interface LogSettings {
+  level: LogLevel;
+  format: LogFormat;
+  quiet: boolean;
+}
+
+/** --quiet means errors only: it wins over --log-level and the config's run.logLevel. */
+export function logSettings(values: Flags, fallbackLevel: LogLevel): LogSettings {
+  const quiet = values['quiet'] === true;
+  const level = quiet ? 'error' : ((values['log-level'] as LogLevel | undefined) ?? fallbackLevel);
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+  const format = (values['log-format'] as LogFormat | undefined) ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json, got "${String(format)}"`);
+  return { level, format, quiet };
+}
+
+export function loggerFor(settings: LogSettings, stream?: NodeJS.WritableStream): Logger {
+  return createConsoleLogger({ level: settings.level, format: settings.format, redactor, ...(stream ? { stream } : {}) });
+}

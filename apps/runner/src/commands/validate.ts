@@ -1,0 +1,37 @@
+import { countNow, createConsoleLogger, ExitCode, type Logger } from '@qcs-export/core';
+import { configFlag, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { loadConfig } from '../config/load.js';
+import { isSimulatorSource } from '../config/schema.js';
+import { checkDistinctOutputs, outputsOf, sweepOutputs } from '../outputs.js';
+import { sinkPlugins } from '../registry.js';
+import { runContextFor } from '../run-context.js';
+import { prepareSource } from '../source-setup.js';
+
+export async function validateCommand(argv: string[]): Promise<number> {
+  const values = parseFlags('validate', argv, { config: { type: 'string', short: 'c' }, connect: { type: 'boolean' } });
+  const config = await loadConfig(configFlag(values), sinkPlugins);
+  registerAllSecrets(config);
+  const ctx = runContextFor(config, { sourceLabel: 'validate', logger: createConsoleLogger({ redactor }) });
+  checkDistinctOutputs(config.sinks, sinkPlugins, ctx);
+  await sweepOutputs(outputsOf(config.sinks, sinkPlugins, ctx), ctx.logger, { dryRun: true });
+  for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);
+  if (values['connect'] === true) await checkQualysConnection(config, ctx.logger);
+  process.stdout.write(`config OK: ${config.file}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')})\n`);
+  return ExitCode.ok;
+}
+
+/** validate --connect: logs in and counts the filter's images with one call, printing ✓ or ✗. */
+async function checkQualysConnection(config: Awaited<ReturnType<typeof loadConfig>>, logger: Logger): Promise<void> {
+  if (isSimulatorSource(config.source)) return;
+  const origin = new URL(config.source.baseUrl).origin;
+  const prepared = await prepareSource(config.source, logger, (text) => redactor.redact(text));
+  try {
+    const count = await countNow({ client: prepared.client, filter: config.source.filter, request: {} });
+    process.stdout.write(`✓ Qualys ${origin}: logged in; ${count === undefined ? 'no count sent' : `${count.toLocaleString('en-US')} images match the filter`}\n`);
+  } catch (error) {
+    process.stdout.write(`✗ Qualys ${origin}: ${redactor.redact((error as Error).message)}\n`);
+    throw error;
+  } finally {
+    await prepared.close();
+  }
+}

@@ -1,0 +1,67 @@
+import { ExitCode, isQcsError, UsageError } from '@qcs-export/core';
+import { parseFlags, redactor } from './cli-args.js';
+import { doctorCommand } from './commands/doctor.js';
+import { runCommand } from './commands/run.js';
+import { simulateCommand } from './commands/simulate.js';
+import { validateCommand } from './commands/validate.js';
+import { configJsonSchema } from './config/json-schema.js';
+import { didYouMean } from './config/suggest.js';
+import { COMMAND_HELP, USAGE } from './help.js';
+import { sinkPlugins } from './registry.js';
+import { toolVersion } from './version.js';
+
+/** Runs one command line and returns the exit code; every failure is printed here, redacted. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (error) {
+    return report(error, argv);
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? ExitCode.invalidConfig : ExitCode.ok;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${toolVersion}\n`);
+    return ExitCode.ok;
+  }
+  if (COMMAND_HELP[command] !== undefined && rest.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`${COMMAND_HELP[command]}\n`);
+    return ExitCode.ok;
+  }
+  switch (command) {
+    case 'run':
+      return runCommand(rest);
+    case 'validate':
+      return validateCommand(rest);
+    case 'doctor':
+      return doctorCommand(rest);
+    case 'simulate':
+      return simulateCommand(rest);
+    case 'schema':
+      parseFlags('schema', rest);
+      process.stdout.write(`${JSON.stringify(configJsonSchema(sinkPlugins), null, 2)}\n`);
+      return ExitCode.ok;
+    default:
+      throw new UsageError(`unknown command "${command}"${didYouMean(command, Object.keys(COMMAND_HELP))}; run qcs-export --help`);
+  }
+}
+
+/**
+ * The error line on stderr, always; with `run --json`, also an object on stdout, so a script that parses stdout
+ * learns why a run failed without scraping stderr.
+ */
+function report(error: unknown, argv: string[]): number {
+  const known = isQcsError(error);
+  const code = known ? error.code : 'QCS_INTERNAL';
+  const exitCode = known ? error.exitCode : ExitCode.failed;
+  const message = redactor.redact(known ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`);
+  process.stderr.write(known ? `error [${code}]: ${message}\n` : `${message}\n`);
+  if (!known && process.env['QCS_DEBUG']) process.stderr.write(`${redactor.redact(String((error as Error)?.stack))}\n`);
+  if (argv[0] === 'run' && argv.includes('--json')) process.stdout.write(`${JSON.stringify({ exitCode, error: { code, message } }, null, 2)}\n`);
+  return exitCode;
+}
