@@ -2,13 +2,13 @@ import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync'
 import {
   AtomicFileWriter,
   buildColumns,
+  LifecycleSink,
   resolveOutputPath,
   SinkError,
   type Column,
   type ImageRecord,
   type RunContext,
   type Sink,
-  type SinkState,
   type SinkSummary,
 } from '@qcs-export/core';
 import type { CsvSinkOptions } from './options.js';
@@ -16,16 +16,17 @@ import type { CsvSinkOptions } from './options.js';
 // NUL is stripped: spreadsheet and database importers truncate or reject cells at it.
 const stripNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
 
-class CsvSink implements Sink {
+class CsvSink extends LifecycleSink {
   private file: AtomicFileWriter | undefined;
   private records = 0;
-  private state: SinkState = 'new';
   private readonly path: string;
   private readonly columns: Column[];
   private readonly format: StringifyOptions;
 
   constructor(private readonly options: CsvSinkOptions, ctx: RunContext) {
-    this.path = resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
+    const path = resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
+    super(`the csv sink for ${path}`);
+    this.path = path;
     this.columns = buildColumns(options.columns, { joinWith: options.joinWith });
     this.format = {
       delimiter: options.delimiter,
@@ -43,12 +44,9 @@ class CsvSink implements Sink {
     };
   }
 
-  async open(): Promise<void> {
-    if (this.state !== 'new') throw new SinkError(`the csv sink for ${this.path} was already opened`);
+  protected async openTarget(): Promise<void> {
     const file = await AtomicFileWriter.open(this.path, { mode: this.options.fileMode });
-    if ((this.state as SinkState) === 'aborted') return void (await file.abort());
     this.file = file;
-    this.state = 'open';
     let head = this.options.bom ? '\ufeff' : '';
     if (this.options.header) head += stringify([this.columns.map((c) => c.header)], this.format);
     if (head) await file.write(head);
@@ -58,32 +56,28 @@ class CsvSink implements Sink {
    * One batch is formatted at a time (csv-stringify's sync API on at most one page of rows) and handed to the
    * file with backpressure, so memory is bounded by the batch whatever the export size.
    */
-  async write(batch: readonly ImageRecord[]): Promise<void> {
-    if (this.state !== 'open' || !this.file) throw new SinkError(`the csv sink for ${this.path} is ${this.state}, cannot write`);
-    if (batch.length === 0) return;
+  protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     const rows = batch.map((record) => this.columns.map((c) => c.value(record)));
-    await this.file.write(stringify(rows, this.format));
+    await this.opened().write(stringify(rows, this.format));
     this.records += batch.length;
   }
 
-  async prepare(): Promise<void> {
-    if (this.state !== 'open' || !this.file) throw new SinkError(`the csv sink for ${this.path} is ${this.state}, cannot prepare`);
-    this.state = 'prepared';
-    await this.file.finish();
+  protected async finishTarget(): Promise<void> {
+    await this.opened().finish();
   }
 
-  async close(): Promise<SinkSummary> {
-    if (this.state === 'open') await this.prepare();
-    if (this.state !== 'prepared' || !this.file) throw new SinkError(`the csv sink for ${this.path} is ${this.state}, cannot close`);
-    this.state = 'closed';
-    const { path, bytes } = await this.file.commit();
+  protected async publishTarget(): Promise<SinkSummary> {
+    const { path, bytes } = await this.opened().commit();
     return { type: 'csv', target: path, records: this.records, rejected: 0, bytes, details: { columns: this.columns.length } };
   }
 
-  async abort(_reason: unknown): Promise<void> {
-    const wasOpen = this.state === 'open' || this.state === 'prepared';
-    this.state = 'aborted';
-    if (wasOpen) await this.file?.abort();
+  protected async abortTarget(): Promise<void> {
+    await this.file?.abort();
+  }
+
+  private opened(): AtomicFileWriter {
+    if (!this.file) throw new SinkError(`the csv sink for ${this.path} has no open file`);
+    return this.file;
   }
 }
 

@@ -1,13 +1,13 @@
 import {
   AtomicFileWriter,
   buildColumns,
+  LifecycleSink,
   resolveOutputPath,
   SinkError,
   type Column,
   type ImageRecord,
   type RunContext,
   type Sink,
-  type SinkState,
   type SinkSummary,
 } from '@qcs-export/core';
 import { describeWorkbook } from './document-properties.js';
@@ -29,11 +29,10 @@ export interface ExcelSinkInternals {
   zipQueueLimit?: number;
 }
 
-class ExcelSink implements Sink {
+class ExcelSink extends LifecycleSink {
   private file: AtomicFileWriter | undefined;
   private workbook: StreamingWorkbook | undefined;
   private sheets: ImagesSheets | undefined;
-  private state: SinkState = 'new';
   private readonly path: string;
   private readonly columns: Column[];
   private readonly totals: SummaryTotals;
@@ -44,27 +43,25 @@ class ExcelSink implements Sink {
     private readonly ctx: RunContext,
     internals: ExcelSinkInternals = {},
   ) {
-    this.path = resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
+    const path = resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
+    super(`the excel sink for ${path}`);
+    this.path = path;
     // Columns the user chose keep their order; the default set is put in reading order for Excel.
     this.columns = buildColumns(options.columns ?? excelDefaultColumns(), { joinWith: options.joinWith });
     this.totals = new SummaryTotals(options.joinWith);
     this.backpressure = new ZipBackpressure(internals.zipQueueLimit);
   }
 
-  async open(): Promise<void> {
-    if (this.state !== 'new') throw new SinkError(`the excel sink for ${this.path} was already opened`);
+  protected async openTarget(): Promise<void> {
     const file = await AtomicFileWriter.open(this.path, { mode: this.options.fileMode });
-    if ((this.state as SinkState) === 'aborted') return void (await file.abort());
     this.file = file;
     this.workbook = createWorkbook(file.stream);
     describeWorkbook(this.workbook, this.ctx);
     this.sheets = new ImagesSheets(this.workbook, this.columns, this.options.sheetName, this.options.rowsPerSheet, dataSheetPrint(this.ctx.startedAt));
-    this.state = 'open';
   }
 
-  async write(batch: readonly ImageRecord[]): Promise<void> {
-    if (this.state !== 'open' || !this.sheets) throw new SinkError(`the excel sink for ${this.path} is ${this.state}, cannot write`);
-    const sheets = this.sheets;
+  protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
+    const { sheets } = this.opened();
     sheets.measure(batch);
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i] as ImageRecord;
@@ -76,10 +73,8 @@ class ExcelSink implements Sink {
   }
 
   /** Writes the Summary sheet and the zip's end, and syncs the file, without renaming it into place. */
-  async prepare(): Promise<void> {
-    if (this.state !== 'open' || !this.file || !this.workbook || !this.sheets) throw new SinkError(`the excel sink for ${this.path} is ${this.state}, cannot prepare`);
-    this.state = 'prepared';
-    const { file, workbook, sheets } = this;
+  protected async finishTarget(): Promise<void> {
+    const { file, workbook, sheets } = this.opened();
     try {
       sheets.finish();
       if (this.options.summary) {
@@ -94,12 +89,9 @@ class ExcelSink implements Sink {
     await file.finish();
   }
 
-  async close(): Promise<SinkSummary> {
-    if (this.state === 'open') await this.prepare();
-    if (this.state !== 'prepared' || !this.file || !this.sheets) throw new SinkError(`the excel sink for ${this.path} is ${this.state}, cannot close`);
-    this.state = 'closed';
-    const sheets = this.sheets;
-    const { path, bytes } = await this.file.commit();
+  protected async publishTarget(): Promise<SinkSummary> {
+    const { file, sheets } = this.opened();
+    const { path, bytes } = await file.commit();
     return {
       type: 'excel',
       target: path,
@@ -110,10 +102,7 @@ class ExcelSink implements Sink {
     };
   }
 
-  async abort(_reason: unknown): Promise<void> {
-    const wasOpen = this.state === 'open' || this.state === 'prepared';
-    this.state = 'aborted';
-    if (!wasOpen) return;
+  protected async abortTarget(): Promise<void> {
     this.workbook?.zip?.abort?.();
     await this.file?.abort();
   }
@@ -121,9 +110,15 @@ class ExcelSink implements Sink {
   /** Waits for the compressor when the queue is long; stops at once when the file failed or the sink was aborted. */
   private settle(): Promise<void> {
     return this.backpressure.settle(this.sheets?.stream, () => {
-      if (this.state === 'aborted') throw new SinkError(`the excel sink for ${this.path} was aborted`);
+      this.throwIfAborted();
       this.file?.throwIfFailed();
     });
+  }
+
+  private opened(): { file: AtomicFileWriter; workbook: StreamingWorkbook; sheets: ImagesSheets } {
+    const { file, workbook, sheets } = this;
+    if (!file || !workbook || !sheets) throw new SinkError(`the excel sink for ${this.path} has no open workbook`);
+    return { file, workbook, sheets };
   }
 }
 

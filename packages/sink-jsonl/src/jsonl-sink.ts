@@ -1,4 +1,4 @@
-import { AtomicFileWriter, checkWritable, defineSinkPlugin, resolveOutputPath, SinkError, type ImageRecord, type RunContext, type Sink, type SinkState, type SinkSummary } from '@qcs-export/core';
+import { AtomicFileWriter, checkWritable, defineSinkPlugin, LifecycleSink, resolveOutputPath, type ImageRecord, type RunContext, type SinkSummary } from '@qcs-export/core';
 import { jsonlOptions, type JsonlSinkOptions } from './options.js';
 import { StreamWriter } from './stdout-writer.js';
 
@@ -7,35 +7,29 @@ export interface JsonlSinkDeps {
   stdout?: NodeJS.WritableStream;
 }
 
-class JsonlSink implements Sink {
+class JsonlSink extends LifecycleSink {
   private file: AtomicFileWriter | undefined;
   private stream: StreamWriter | undefined;
   private records = 0;
-  private state: SinkState = 'new';
   private readonly path: string;
 
-  constructor(private readonly options: JsonlSinkOptions, private readonly ctx: RunContext, private readonly deps: JsonlSinkDeps) {
-    this.path = options.path === '-' ? '-' : resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
+  constructor(private readonly options: JsonlSinkOptions, ctx: RunContext, private readonly deps: JsonlSinkDeps) {
+    const path = options.path === '-' ? '-' : resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
+    super(`the jsonl sink for ${path}`);
+    this.path = path;
   }
 
-  async open(): Promise<void> {
-    if (this.state !== 'new') throw new SinkError(`the jsonl sink for ${this.path} was already opened`);
+  protected async openTarget(): Promise<void> {
     if (this.path === '-') this.stream = new StreamWriter(this.deps.stdout ?? process.stdout);
     else {
-      const file = await AtomicFileWriter.open(this.path, {
+      this.file = await AtomicFileWriter.open(this.path, {
         gzip: this.path.endsWith('.gz') ? { level: this.options.gzipLevel } : false,
         mode: this.options.fileMode,
       });
-      // abort() may have run while the file was being opened; do not leave its temporary file behind.
-      if ((this.state as SinkState) === 'aborted') return void (await file.abort());
-      this.file = file;
     }
-    this.state = 'open';
   }
 
-  async write(batch: readonly ImageRecord[]): Promise<void> {
-    if (this.state !== 'open') throw new SinkError(`the jsonl sink for ${this.path} is ${this.state}, cannot write`);
-    if (batch.length === 0) return;
+  protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     // One string per batch: far fewer stream writes than one per record, and never more than one batch held.
     let text = '';
     for (const record of batch) text += JSON.stringify(record) + '\n';
@@ -43,16 +37,11 @@ class JsonlSink implements Sink {
     this.records += batch.length;
   }
 
-  async prepare(): Promise<void> {
-    if (this.state !== 'open') throw new SinkError(`the jsonl sink for ${this.path} is ${this.state}, cannot prepare`);
-    this.state = 'prepared';
+  protected async finishTarget(): Promise<void> {
     await this.file?.finish();
   }
 
-  async close(): Promise<SinkSummary> {
-    if (this.state === 'open') await this.prepare();
-    if (this.state !== 'prepared') throw new SinkError(`the jsonl sink for ${this.path} is ${this.state}, cannot close`);
-    this.state = 'closed';
+  protected async publishTarget(): Promise<SinkSummary> {
     if (this.file) {
       const { path, bytes } = await this.file.commit();
       return { type: 'jsonl', target: path, records: this.records, rejected: 0, bytes };
@@ -61,13 +50,9 @@ class JsonlSink implements Sink {
     return { type: 'jsonl', target: 'stdout', records: this.records, rejected: 0 };
   }
 
-  async abort(_reason: unknown): Promise<void> {
-    const wasOpen = this.state === 'open' || this.state === 'prepared';
-    this.state = 'aborted';
-    if (wasOpen) {
-      await this.file?.abort();
-      this.stream?.release();
-    }
+  protected async abortTarget(): Promise<void> {
+    await this.file?.abort();
+    this.stream?.release();
   }
 }
 
