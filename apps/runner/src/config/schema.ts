@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertSecureUrl, QcsError } from '@qcs-export/core';
+import { assertSecureUrl, PAGE_SIZE_LIMITS, QcsError } from '@qcs-export/core';
 
 const authSchemas = {
   jwt: z.strictObject({
@@ -36,7 +36,8 @@ const baseUrl = z.string({ error: 'baseUrl is required: the Qualys gateway, e.g.
   }
 });
 
-const pageSizeMessage = 'pageSize must be a whole number from 1 to 1000 (auto, pages and images strategies) or 1 to 250 (bulk strategy)';
+const { images: imagesPages, bulk: bulkPages } = PAGE_SIZE_LIMITS;
+const pageSizeMessage = `pageSize must be a whole number from 1 to ${imagesPages.max} (auto, pages and images strategies) or 1 to ${bulkPages.max} (bulk strategy)`;
 const common = {
   /** QQL filter, e.g. "imagesInUse:'[now-7d ... now]'". Default: every image. */
   filter: z.string().optional(),
@@ -46,7 +47,7 @@ const common = {
    */
   strategy: z.enum(['auto', 'pages', 'images', 'bulk']).default('auto'),
   /** Records per request: 1..1000 (images) or 1..250 (bulk). Default: 1000 / 250. */
-  pageSize: z.number({ error: pageSizeMessage }).int(pageSizeMessage).min(1, pageSizeMessage).max(1000, pageSizeMessage).optional(),
+  pageSize: z.number({ error: pageSizeMessage }).int(pageSizeMessage).min(1, pageSizeMessage).max(imagesPages.max, pageSizeMessage).optional(),
   /** Pages fetched ahead of the sinks, per window. Default: 2. */
   prefetch: z.number().int().min(1).max(16).default(2),
   /** Requests in flight at once: keyset windows, or page numbers fetched ahead. Default: 4. */
@@ -54,7 +55,7 @@ const common = {
 };
 
 function checkBulkPageSize(source: { strategy: string; pageSize?: number | undefined }, ctx: z.RefinementCtx): void {
-  if (source.strategy === 'bulk' && source.pageSize !== undefined && source.pageSize > 250) {
+  if (source.strategy === 'bulk' && source.pageSize !== undefined && source.pageSize > bulkPages.max) {
     ctx.addIssue({ code: 'custom', path: ['pageSize'], message: `${pageSizeMessage}; got ${source.pageSize}` });
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { ComplianceCounts, HostRef, ImageRecord, Label, Layer, RepoDigest, RepoTag, VulnerabilityCounts, VulnerabilityFinding } from '../record.js';
+import { DATE_FIELDS, IMAGE_FIELD_NAMES, type ImageField } from '../record-fields.js';
 import { didYouMean } from '../suggest.js';
 
 /** How a tabular sink should present a column: Excel formats dates and numbers by it; CSV writes all as text. */
@@ -97,18 +98,8 @@ export const DEFAULT_COLUMNS: readonly string[] = [
   'compliance.passCount', 'compliance.failCount', 'associatedContainersCount', 'associatedHostsCount',
 ];
 
-/** Fields a path may start with: the record's own keys (see record.ts), `extra` for pass-through fields. */
-const RECORD_KEYS = new Set([
-  'sha', 'imageId', 'uuid', 'repo', 'repoDigests', 'created', 'updated', 'lastUsedDate', 'lastScanned', 'lastVmScanDate',
-  'lastComplianceScanDate', 'lastAssessed', 'firstFound', 'riskScoreCalculatedDate', 'criticalityUpdated',
-  'sbomLayerProcessingTimestamp', 'baseImageProcessingTimestamp', 'size', 'operatingSystem', 'author', 'dockerVersion',
-  'customerUuid', 'vulnerabilityCounts', 'vulnerabilities', 'riskScore', 'maxQdsScore', 'qdsSeverity', 'criticality',
-  'associatedContainersCount', 'associatedHostsCount', 'childImagesCount', 'source', 'scanTypes', 'scanStatus',
-  'scanErrorCode', 'scanErrorMessage', 'isDockerHubOfficial', 'isInstrumented', 'isContinuouslyAssessed',
-  'instrumentedFrom', 'instrumentationState', 'lastFoundOnHost', 'compliance', 'registryUuid', 'baseImage', 'labels',
-  'layers', 'origin', 'extra',
-]);
-const DATE_KEYS = new Set(['created', 'updated', 'lastUsedDate', 'lastScanned', 'lastVmScanDate', 'lastComplianceScanDate', 'lastAssessed', 'firstFound', 'riskScoreCalculatedDate', 'criticalityUpdated', 'sbomLayerProcessingTimestamp', 'baseImageProcessingTimestamp']);
+/** Fields a path may start with: the record's own keys, `extra` for pass-through fields. */
+const RECORD_KEYS: ReadonlySet<string> = new Set(IMAGE_FIELD_NAMES);
 
 const REPO_TAG = { registry: true, repository: true, tag: true } satisfies Record<keyof RepoTag, true>;
 const REPO_DIGEST = { registry: true, repository: true, digest: true } satisfies Record<keyof RepoDigest, true>;
@@ -170,7 +161,7 @@ export function buildColumns(specs: readonly ColumnSpec[] | undefined, options: 
     return {
       key: path,
       header: header ?? known?.header ?? path,
-      type: known?.type ?? (DATE_KEYS.has(first) && segments.length === 1 ? 'date' : 'auto'),
+      type: known?.type ?? (DATE_FIELDS.has(first as ImageField) && segments.length === 1 ? 'date' : 'auto'),
       value: format ? (r) => format(r, options.joinWith) : (r) => toCell(walk(r, segments), options.joinWith),
     };
   });

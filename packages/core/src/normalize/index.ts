@@ -1,2 +1,2 @@
-export { KNOWN_IMAGE_FIELDS, normalizeImage, vulnerabilityCounts } from './normalize-image.js';
+export { normalizeImage, vulnerabilityCounts } from './normalize-image.js';
 export { toBool, toCount, toIsoDate, toNumber, toStr, toStringArray } from './values.js';

@@ -11,20 +11,8 @@ import type {
   VulnerabilityCounts,
   VulnerabilityFinding,
 } from '../record.js';
+import { KNOWN_IMAGE_FIELDS } from '../record-fields.js';
 import { isPlainObject, isUnreadableDate, toBool, toCount, toIsoDate, toNumber, toStr, toStringArray } from './values.js';
-
-/** Raw field names this model maps; every other field goes to `extra` untouched. */
-export const KNOWN_IMAGE_FIELDS: ReadonlySet<string> = new Set([
-  'sha', 'imageId', 'uuid', 'repo', 'repoDigests',
-  'created', 'updated', 'lastUsedDate', 'lastScanned', 'lastVmScanDate', 'lastComplianceScanDate', 'lastAssessed',
-  'firstFound', 'riskScoreCalculatedDate', 'criticalityUpdated', 'sbomLayerProcessingTimestamp', 'baseImageProcessingTimestamp',
-  'size', 'operatingSystem', 'author', 'dockerVersion', 'customerUuid', 'vulnerabilities',
-  'riskScore', 'maxQdsScore', 'qdsSeverity', 'criticality',
-  'associatedContainersCount', 'associatedHostsCount', 'childImagesCount',
-  'source', 'scanTypes', 'scanStatus', 'scanErrorCode', 'scanErrorMessage',
-  'isDockerHubOfficial', 'isInstrumented', 'isContinuouslyAssessed', 'instrumentedFrom', 'instrumentationState',
-  'lastFoundOnHost', 'compliance', 'registryUuid', 'baseImage', 'label', 'layers',
-]);
 
 const KNOWN_FINDING_FIELDS: ReadonlySet<string> = new Set([
   'qid', 'severity', 'title', 'result', 'typeDetected', 'firstFound', 'lastFound', 'layerSha', 'software',
