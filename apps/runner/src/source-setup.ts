@@ -1,5 +1,5 @@
 import { QualysClient, Redactor, type Logger, type QualysAuth } from '@qcs-export/core';
-import { startSimulator, type QualysSimulator } from '@qcs-export/qualys-simulator';
+import type { QualysSimulator } from '@qcs-export/qualys-simulator';
 import { isSimulatorSource, type SourceConfig } from './config/schema.js';
 import { toolVersion } from './version.js';
 
@@ -36,6 +36,8 @@ export async function prepareSource(source: SourceConfig, logger: Logger, redact
   const userAgent = `qcs-export/${toolVersion}`;
   if (isSimulatorSource(source)) {
     const s = source.simulator;
+    // Loaded only for a config that asks for it: a real export has no use for the simulator's code.
+    const { startSimulator } = await import('@qcs-export/qualys-simulator');
     const sim: QualysSimulator = await startSimulator({
       images: s.images,
       seed: s.seed,

@@ -10,7 +10,7 @@ import {
   type RunContext,
   type Sink,
   type SinkSummary,
-} from '@qcs-export/core';
+} from '@qcs-export/core/sink';
 import type { CsvSinkOptions } from './options.js';
 
 // NUL is stripped: spreadsheet and database importers truncate or reject cells at it.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { refineColumns, tabularOptionsShape } from '@qcs-export/core';
+import { refineColumns, tabularOptionsShape } from '@qcs-export/core/sink';
 
 export const csvOptions = z
   .strictObject({

@@ -1,4 +1,4 @@
-import { checkTabularOutput, defineSinkPlugin, deferredSink, resolveOutputPath } from '@qcs-export/core';
+import { checkTabularOutput, defineSinkPlugin, deferredSink, resolveOutputPath } from '@qcs-export/core/sink';
 import { csvOptions } from './options.js';
 
 /**

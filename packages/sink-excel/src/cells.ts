@@ -1,4 +1,4 @@
-import type { CellValue, ColumnType } from '@qcs-export/core';
+import type { CellValue, ColumnType } from '@qcs-export/core/sink';
 
 /** Excel's limit on the characters in one cell; longer text makes Excel report the file as damaged. */
 export const EXCEL_MAX_CELL_CHARS = 32_767;

@@ -1,4 +1,4 @@
-import type { RunContext } from '@qcs-export/core';
+import type { RunContext } from '@qcs-export/core/sink';
 import { toExcelText } from './cells.js';
 import { utcText, WORKBOOK_TITLE, type StreamingWorkbook } from './workbook.js';
 

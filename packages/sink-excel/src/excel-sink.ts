@@ -9,7 +9,7 @@ import {
   type RunContext,
   type Sink,
   type SinkSummary,
-} from '@qcs-export/core';
+} from '@qcs-export/core/sink';
 import { describeWorkbook } from './document-properties.js';
 import { ImagesSheets } from './images-sheets.js';
 import type { ExcelSinkOptions } from './options.js';

@@ -1,5 +1,5 @@
 import type ExcelJS from 'exceljs';
-import type { Column, ImageRecord } from '@qcs-export/core';
+import type { Column, ImageRecord } from '@qcs-export/core/sink';
 import { toExcelCell, type ExcelCell } from './cells.js';
 import type { PrintSetup } from './print-setup.js';
 import { BOLD, DATE_FORMAT, HEADER_FILL, type StreamingSheet, type StreamingWorkbook } from './workbook.js';

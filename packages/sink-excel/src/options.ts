@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { refineColumns, tabularOptionsShape } from '@qcs-export/core';
+import { refineColumns, tabularOptionsShape } from '@qcs-export/core/sink';
 
 /** Excel's row limit is 1,048,576; one row is the header. */
 export const EXCEL_MAX_DATA_ROWS = 1_048_575;

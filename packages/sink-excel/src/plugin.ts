@@ -1,4 +1,4 @@
-import { checkTabularOutput, defineSinkPlugin, deferredSink, resolveOutputPath } from '@qcs-export/core';
+import { checkTabularOutput, defineSinkPlugin, deferredSink, resolveOutputPath } from '@qcs-export/core/sink';
 import { excelOptions } from './options.js';
 
 /**

@@ -1,4 +1,4 @@
-import { DEFAULT_COLUMNS } from '@qcs-export/core';
+import { DEFAULT_COLUMNS } from '@qcs-export/core/sink';
 
 /**
  * What a person reading the sheet looks for first: which image, how bad (urgent severities first, as on the

@@ -1,5 +1,5 @@
 import type ExcelJS from 'exceljs';
-import type { RunContext } from '@qcs-export/core';
+import type { RunContext } from '@qcs-export/core/sink';
 import { toExcelCell, toExcelText, type ExcelCell } from './cells.js';
 import { summaryPrint } from './print-setup.js';
 import { SEVERITY_NAMES, type SummaryTotals } from './summary-totals.js';

@@ -1,4 +1,4 @@
-import { buildColumns, type ImageRecord } from '@qcs-export/core';
+import { buildColumns, type ImageRecord } from '@qcs-export/core/sink';
 
 /** Qualys' names for vulnerability severities 1–5. */
 export const SEVERITY_NAMES = ['Minimal', 'Medium', 'Serious', 'Critical', 'Urgent'] as const;

@@ -1,4 +1,4 @@
-import { AtomicFileWriter, checkWritable, defineSinkPlugin, LifecycleSink, resolveOutputPath, type ImageRecord, type RunContext, type SinkSummary } from '@qcs-export/core';
+import { AtomicFileWriter, checkWritable, defineSinkPlugin, LifecycleSink, resolveOutputPath, type ImageRecord, type RunContext, type SinkSummary } from '@qcs-export/core/sink';
 import { jsonlOptions, type JsonlSinkOptions } from './options.js';
 import { StreamWriter } from './stdout-writer.js';
 

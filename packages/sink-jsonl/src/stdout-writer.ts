@@ -1,4 +1,4 @@
-import { SinkError } from '@qcs-export/core';
+import { SinkError } from '@qcs-export/core/sink';
 
 /**
  * Writes to a stream that is not ours to close (stdout), honouring backpressure. A reader that goes away

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImageRecord, Sink } from '@qcs-export/core';
+import type { ImageRecord, Sink } from '@qcs-export/core/sink';
 import { deepFreeze, makeTestRecords } from './records.js';
 
 export interface SinkUnderTest {

@@ -1,4 +1,4 @@
-import { silentLogger, type ImageRecord, type RunContext } from '@qcs-export/core';
+import { silentLogger, type ImageRecord, type RunContext } from '@qcs-export/core/sink';
 
 /** Values that have broken spreadsheets and parsers: formula starters, quotes, separators, control characters. */
 export const HOSTILE_VALUES: readonly string[] = [

@@ -1,0 +1,13 @@
+/**
+ * `@qcs-export/core/sink`: what a sink package needs from core (the contract, its life cycle, atomic files, columns,
+ * errors, the record), without the Qualys client and its HTTP stack or the image source, which only the runner uses.
+ */
+export * from './errors.js';
+export * from './logger.js';
+export * from './record.js';
+export * from './record-fields.js';
+export * from './sink/contract.js';
+export * from './sink/index.js';
+export * from './columns/index.js';
+export * from './suggest.js';
+export { assertSecureUrl, isLoopbackHost } from './client/url-policy.js';
