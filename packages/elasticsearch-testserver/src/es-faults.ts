@@ -9,7 +9,15 @@ export type EsFault =
   /** The next `count` _bulk requests are answered with this HTTP status and an Elasticsearch error body. */
   | { kind: 'request-status'; status: number; count: number }
   /** The next `count` _bulk requests lose their connection without an answer. */
-  | { kind: 'drop'; count: number };
+  | { kind: 'drop'; count: number }
+  /** Every _bulk request whose body is over `maxBytes` is answered 413, as a node with http.max_content_length = maxBytes, until cleared. */
+  | { kind: 'request-too-large'; maxBytes: number }
+  /**
+   * Every _bulk request whose body is over `maxBytes` is answered 429 es_rejected_execution_exception by indexing
+   * pressure, as a node whose indexing_pressure.memory.limit is `maxBytes`: such a request is refused however long
+   * the client waits. Until cleared.
+   */
+  | { kind: 'indexing-pressure'; maxBytes: number };
 
 // The error types a node answers these statuses with, so a client's retry logic sees what it would in production.
 const REQUEST_ERRORS: Record<number, [type: string, reason: string]> = {
@@ -17,7 +25,8 @@ const REQUEST_ERRORS: Record<number, [type: string, reason: string]> = {
   403: ['security_exception', 'action [indices:data/write/bulk] is unauthorized'],
   408: ['timeout_exception', 'request timed out'],
   413: ['request_entity_too_large', 'the request is larger than http.max_content_length'],
-  429: ['es_rejected_execution_exception', 'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=1, max_coordinating_and_primary_bytes=0] (injected)'],
+  // a busy node: this request would fit its indexing-pressure budget, but others hold most of it (a retry may pass)
+  429: ['es_rejected_execution_exception', 'rejected execution of coordinating operation [coordinating_and_primary_bytes=107000000, replica_bytes=0, all_bytes=107000000, coordinating_operation_bytes=524288, max_coordinating_and_primary_bytes=107374182] (injected)'],
   500: ['exception', 'internal server error (injected)'],
   502: ['exception', 'bad gateway (injected)'],
   503: ['unavailable_shards_exception', '[index][0] primary shard is not active Timeout: [1m] (injected)'],
@@ -30,6 +39,8 @@ export class Faults implements ItemFaults {
   private readonly rejects = new Map<string, ItemError>();
   private readonly requestStatuses: Array<{ status: number; count: number }> = [];
   private drops = 0;
+  private maxContentLength: number | undefined;
+  private indexingPressureLimit: number | undefined;
 
   inject(fault: EsFault): void {
     if (fault.kind === 'item-429') this.item429 += fault.count;
@@ -38,7 +49,9 @@ export class Faults implements ItemFaults {
       this.rejects.set(fault.id, { status: fault.status ?? 400, type: fault.type ?? 'document_parsing_exception', reason });
     } else if (fault.kind === 'request-status') {
       if (fault.count > 0) this.requestStatuses.push({ status: fault.status, count: fault.count });
-    } else this.drops += fault.count;
+    } else if (fault.kind === 'request-too-large') this.maxContentLength = fault.maxBytes;
+    else if (fault.kind === 'indexing-pressure') this.indexingPressureLimit = fault.maxBytes;
+    else this.drops += fault.count;
   }
 
   clear(): void {
@@ -46,6 +59,23 @@ export class Faults implements ItemFaults {
     this.rejects.clear();
     this.requestStatuses.length = 0;
     this.drops = 0;
+    this.maxContentLength = undefined;
+    this.indexingPressureLimit = undefined;
+  }
+
+  /**
+   * The answer to a bulk body too large for the node, if it is: 413 from the HTTP layer, or 429 from the
+   * coordinating node's indexing-pressure check, worded as Elasticsearch 8 words it (IndexingPressure).
+   */
+  sizeRejection(bytes: number): { status: number; type: string; reason: string } | undefined {
+    if (this.maxContentLength !== undefined && bytes > this.maxContentLength) {
+      return { status: 413, type: 'request_entity_too_large', reason: `the request of ${bytes} bytes is larger than http.max_content_length [${this.maxContentLength}b]` };
+    }
+    if (this.indexingPressureLimit !== undefined && bytes > this.indexingPressureLimit) {
+      const reason = `rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=${bytes}, max_coordinating_and_primary_bytes=${this.indexingPressureLimit}]`;
+      return { status: 429, type: 'es_rejected_execution_exception', reason };
+    }
+    return undefined;
   }
 
   /** Whether this bulk request is to lose its connection. */
@@ -67,7 +97,7 @@ export class Faults implements ItemFaults {
   itemError(id: string | undefined): ItemError | undefined {
     if (this.item429 > 0) {
       this.item429 -= 1;
-      return { status: 429, type: 'es_rejected_execution_exception', reason: 'rejected execution of primary operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, primary_operation_bytes=1, max_coordinating_and_primary_bytes=0] (injected)' };
+      return { status: 429, type: 'es_rejected_execution_exception', reason: 'rejected execution of primary operation [coordinating_and_primary_bytes=107000000, replica_bytes=0, all_bytes=107000000, primary_operation_bytes=4096, max_coordinating_and_primary_bytes=107374182] (injected)' };
     }
     return id === undefined ? undefined : this.rejects.get(id);
   }

@@ -5,12 +5,14 @@ import { ok } from './es-http.js';
 import type { Context, EsRequest, Handler, Route } from './es-router.js';
 
 /**
- * `_bulk`: request faults first (a dropped connection, a whole-request status), then the body's framing, then
- * each item. Only requests that get as far as their items count in `stats.bulkRequests`, as a node's indexing
- * statistics would count them.
+ * `_bulk`: request faults first (a dropped connection, a body over a size limit, a whole-request status), then
+ * the body's framing, then each item. Only requests that get as far as their items count in `stats.bulkRequests`,
+ * as a node's indexing statistics would count them.
  */
 const bulk: Handler = (ctx: Context, req: EsRequest) => {
   if (ctx.faults.takeDrop()) return 'drop';
+  const tooLarge = ctx.faults.sizeRejection(Buffer.byteLength(req.text));
+  if (tooLarge) throw new EsError(tooLarge.status, tooLarge.type, tooLarge.reason);
   const fault = ctx.faults.takeRequestStatus();
   if (fault) throw new EsError(fault.status, fault.type, fault.reason);
   const actions = parseBulk(req.text, req.params['index']);

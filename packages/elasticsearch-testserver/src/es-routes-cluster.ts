@@ -93,6 +93,7 @@ export const clusterRoutes: Route[] = [
       },
     },
   },
+  { path: '_index_template/_simulate_index/{name}', methods: { POST: simulateIndex } },
   { path: '_data_stream', methods: { GET: (ctx) => ok({ data_streams: dataStreamsNamed(ctx, undefined).map(dataStreamView) }) } },
   {
     path: '_data_stream/{name}',
@@ -117,4 +118,21 @@ export const clusterRoutes: Route[] = [
 function putTemplate(ctx: Context, req: EsRequest) {
   ctx.store.putTemplate(req.params['name'] as string, req.json<IndexTemplate>(), req.query.get('create') === 'true');
   return ok({ acknowledged: true });
+}
+
+/**
+ * `POST _index_template/_simulate_index/{name}`: what a new index of that name would get from the templates as
+ * they are now, without creating anything. As on a node, the winning template is not named: `overlapping` lists
+ * the other templates whose patterns overlap the winner's (so one that lost to it is there), and the answer is
+ * `{}` when no template matches. It says nothing about an existing index of that name, which keeps its mapping.
+ */
+function simulateIndex(ctx: Context, req: EsRequest) {
+  // A node also takes a template to simulate with in the body; this server only simulates the stored ones.
+  if (req.text.trim() !== '') throw new EsError(400, 'illegal_argument_exception', 'the test server simulates stored templates only; send no body');
+  const simulated = ctx.store.simulate(req.params['name'] as string);
+  if (!simulated.templateName || !simulated.template) return ok({});
+  return ok({
+    template: { settings: simulated.template.template?.settings ?? {}, mappings: simulated.mappings, aliases: simulated.template.template?.aliases ?? {} },
+    overlapping: ctx.store.overlapping(simulated.templateName),
+  });
 }

@@ -27,8 +27,11 @@ export interface EsTestServer {
   /** http://127.0.0.1:PORT (https with `tls`). */
   url: string;
   port: number;
-  /** Every request received: method, path (with query), headers (lower-case), body bytes as sent (compressed, if it was). */
-  requests: Array<{ method: string; path: string; headers: Record<string, string | string[] | undefined>; bodyBytes: number }>;
+  /**
+   * Every request received: method, path (with query), headers (lower-case), body bytes as sent (compressed, if
+   * it was), and the status it was answered with (none while it is in flight, or when its connection was dropped).
+   */
+  requests: Array<{ method: string; path: string; headers: Record<string, string | string[] | undefined>; bodyBytes: number; status?: number }>;
   stats: ServerStats;
   /** Documents of an index or data stream (backing indices merged), by _id. Empty map if none. */
   documents(index: string): Map<string, StoredDoc>;
@@ -60,11 +63,13 @@ export async function startElasticsearchTestServer(options: EsTestServerOptions 
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let compatible: string | undefined;
+    let logged: EsTestServer['requests'][number] | undefined;
     try {
       const wire = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const method = req.method ?? 'GET';
-      requests.push({ method, path: `${url.pathname}${url.search}`, headers: { ...req.headers }, bodyBytes: wire.length });
+      logged = { method, path: `${url.pathname}${url.search}`, headers: { ...req.headers }, bodyBytes: wire.length };
+      requests.push(logged);
       // A bulk request is in flight from arrival to answer, latency included, as on a node.
       const isBulk = url.pathname.endsWith('/_bulk');
       if (isBulk) ctx.stats.maxConcurrentBulk = Math.max(ctx.stats.maxConcurrentBulk, ++bulkInFlight);
@@ -77,13 +82,17 @@ export async function startElasticsearchTestServer(options: EsTestServerOptions 
         const request: EsRequest = { method: method as Method, params, query: url.searchParams, text, json: () => parseJsonBody(text) };
         const reply = await handler(ctx, request);
         if (reply === 'drop') return void req.socket.destroy();
+        logged.status = reply.status;
         send(req, res, compatible, reply);
       } finally {
         if (isBulk) bulkInFlight -= 1;
       }
     } catch (error) {
       const e = error instanceof EsError ? error : new EsError(500, 'exception', (error as Error).message);
-      if (!res.headersSent && !res.destroyed) send(req, res, compatible, { status: e.status, body: e.body() });
+      if (!res.headersSent && !res.destroyed) {
+        if (logged) logged.status = e.status;
+        send(req, res, compatible, { status: e.status, body: e.body() });
+      }
     }
   }
 

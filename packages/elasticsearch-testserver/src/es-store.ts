@@ -42,6 +42,35 @@ const TEMPLATE_KEYS = new Set(['index_patterns', 'template', 'composed_of', 'pri
 export const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 const patternsOf = (t: IndexTemplate) => (Array.isArray(t.index_patterns) ? t.index_patterns : [t.index_patterns]);
 
+/**
+ * Whether two `*` patterns match at least one common name, as Elasticsearch decides it (an automaton
+ * intersection): `a*` and `*b` overlap on `ab` although neither pattern matches the other.
+ */
+export function patternsOverlap(a: string, b: string): boolean {
+  const seen = new Map<number, boolean>();
+  const from = (i: number, j: number): boolean => {
+    const key = i * (b.length + 1) + j;
+    const known = seen.get(key);
+    if (known !== undefined) return known;
+    let result: boolean;
+    if (i === a.length && j === b.length) result = true;
+    else if (a[i] === '*') result = from(i + 1, j) || (j < b.length && from(i, j + 1));
+    else if (b[j] === '*') result = from(i, j + 1) || (i < a.length && from(i + 1, j));
+    else result = i < a.length && j < b.length && a[i] === b[j] && from(i + 1, j + 1);
+    seen.set(key, result);
+    return result;
+  };
+  return from(0, 0);
+}
+
+/** What creating an index of some name would give it: the template that applies (if any), and the mappings. */
+export interface SimulatedIndex {
+  templateName: string | undefined;
+  template: IndexTemplate | undefined;
+  dataStream: boolean;
+  mappings: FieldMapping;
+}
+
 /** Refuses a name Elasticsearch refuses for an index or data stream, so a sink's bad index option fails in tests too. */
 export function validateIndexName(name: string): void {
   const fail = (why: string) => new EsError(400, 'invalid_index_name_exception', `Invalid index name [${name}], ${why}`, { index_uuid: '_na_', index: name });
@@ -71,7 +100,7 @@ export class Store {
     const priority = body.priority ?? 0;
     for (const [other, existing] of this.templates) {
       if (other === name || (existing.priority ?? 0) !== priority) continue;
-      const overlap = patternsOf(body).filter((p) => patternsOf(existing).some((q) => glob(p).test(q) || glob(q).test(p)));
+      const overlap = patternsOf(body).filter((p) => patternsOf(existing).some((q) => patternsOverlap(p, q)));
       if (overlap.length > 0) {
         throw new EsError(400, 'illegal_argument_exception', `index template [${name}] has index patterns ${JSON.stringify(patternsOf(body))} matching patterns from existing templates [${other}] with patterns (${other} => ${JSON.stringify(patternsOf(existing))}) that have the same priority [${priority}], multiple index templates may not match during index creation, please use a different priority`);
       }
@@ -89,15 +118,33 @@ export class Store {
     return best;
   }
 
-  /** Creates an index, or a data stream when its template asks for one, with the template's mappings under `extra`. */
-  create(name: string, extra: FieldMapping = {}): IndexState {
-    validateIndexName(name);
+  /**
+   * Templates whose patterns overlap those of `winner`, other than the winner itself, whatever their priority:
+   * what `_simulate_index` lists as `overlapping`. A template that lost to the winner for a name is always here.
+   */
+  overlapping(winner: string): Array<{ name: string; index_patterns: string[] }> {
+    const chosen = this.templates.get(winner);
+    if (!chosen) return [];
+    return [...this.templates]
+      .filter(([name, t]) => name !== winner && patternsOf(t).some((p) => patternsOf(chosen).some((q) => patternsOverlap(p, q))))
+      .map(([name, t]) => ({ name, index_patterns: patternsOf(t) }));
+  }
+
+  /** The template and mappings a new index of this name would get now; an existing index keeps the mappings it has. */
+  simulate(name: string, extra: FieldMapping = {}): SimulatedIndex {
     const [templateName, template] = this.templateFor(name) ?? [];
     const dataStream = template?.data_stream !== undefined;
-    const day = new Date().toISOString().slice(0, 10).replaceAll('-', '.');
     const mappings = mergeMappings(structuredClone(template?.template?.mappings ?? {}), extra);
     // A data stream's backing index always maps its timestamp as a date, whatever the template says.
     if (dataStream) mappings.properties = { ...mappings.properties, '@timestamp': mappings.properties?.['@timestamp'] ?? { type: 'date' } };
+    return { templateName, template, dataStream, mappings };
+  }
+
+  /** Creates an index, or a data stream when its template asks for one, with the template's mappings under `extra`. */
+  create(name: string, extra: FieldMapping = {}): IndexState {
+    validateIndexName(name);
+    const { templateName, dataStream, mappings } = this.simulate(name, extra);
+    const day = new Date().toISOString().slice(0, 10).replaceAll('-', '.');
     const state: IndexState = {
       name,
       backingIndex: dataStream ? `.ds-${name}-${day}-000001` : name,

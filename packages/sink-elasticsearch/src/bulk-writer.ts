@@ -1,7 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import { SinkError, type Logger } from '@qcs-export/core';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { explain, isTransient, reasonOf, statusOf } from './connection.js';
+import { BatchLimit, splitInTwo } from './batch-limit.js';
+import { explain, indexingPressureOf, isTransient, reasonOf, statusOf } from './connection.js';
 import type { DeadLetter, DeadLetterFile } from './dead-letter.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 
@@ -9,6 +10,8 @@ import type { ElasticsearchSinkOptions } from './options.js';
 export interface BulkEntry {
   id: string | undefined;
   lines: string;
+  /** The size of `lines` in bytes, measured once. */
+  bytes: number;
 }
 
 interface BulkItemResult {
@@ -27,7 +30,10 @@ export interface BulkStats {
   itemRetries: number;
   requestRetries: number;
   requests: number;
+  /** Bytes of the request bodies the cluster accepted (2xx): each request that went through, counted once. */
   bytes: number;
+  /** Bytes of the request bodies it did not accept (413, 429, 5xx, a lost answer): their documents were sent again, retried or split. */
+  bytesNotAccepted: number;
 }
 
 /** Backoff with full jitter: a busy cluster is given more time on each try, and clients do not retry in step. */
@@ -41,7 +47,8 @@ export function backoffMs(attempt: number, baseMs: number, maxMs = 30_000): numb
  * Per-document 429s are retried with backoff in the same slot; other rejections go to the dead-letter file.
  */
 export class BulkWriter {
-  readonly stats: BulkStats = { written: 0, created: 0, updated: 0, duplicates: 0, rejected: 0, itemRetries: 0, requestRetries: 0, requests: 0, bytes: 0 };
+  readonly stats: BulkStats = { written: 0, created: 0, updated: 0, duplicates: 0, rejected: 0, itemRetries: 0, requestRetries: 0, requests: 0, bytes: 0, bytesNotAccepted: 0 };
+  private readonly limit: BatchLimit;
   private buffer: BulkEntry[] = [];
   private bufferBytes = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -55,13 +62,17 @@ export class BulkWriter {
     private readonly logger: Logger,
     /** First backoff step in ms; tests shorten it. */
     private readonly backoffBaseMs = 500,
-  ) {}
+  ) {
+    this.limit = new BatchLimit(options, logger);
+  }
 
   async add(entry: BulkEntry): Promise<void> {
     this.throwIfFailed();
+    // A request never grows past the byte limit: it goes before the document that would take it over.
+    if (this.limit.wouldOverflow(this.buffer.length, this.bufferBytes, entry.bytes)) await this.flush();
     this.buffer.push(entry);
-    this.bufferBytes += Buffer.byteLength(entry.lines);
-    if (this.bufferBytes >= this.options.flushBytes || this.buffer.length >= this.options.flushDocs) await this.flush();
+    this.bufferBytes += entry.bytes;
+    if (this.bufferBytes >= this.limit.bytes || this.buffer.length >= this.limit.docs) await this.flush();
   }
 
   /** Sends what is buffered once a request slot is free; does not wait for the answer. */
@@ -92,6 +103,12 @@ export class BulkWriter {
   }
 
   private async send(entries: BulkEntry[], itemAttempt: number): Promise<void> {
+    // Documents gathered before the limit was lowered, or refused as too large, go as several requests within it.
+    const requests = this.limit.pack(entries);
+    if (requests.length > 1) {
+      for (const request of requests) await this.send(request, itemAttempt);
+      return;
+    }
     const body = entries.map((e) => e.lines).join('');
     const response = await this.request(body, entries);
     if (!response) return;
@@ -123,19 +140,31 @@ export class BulkWriter {
     }
   }
 
-  /** One bulk request, retried on 429/5xx and lost connections; a 413 splits the request in two. */
+  /**
+   * One bulk request, retried on 429/5xx and lost connections. A request too large for the cluster (413, or a 429
+   * from indexing pressure for a request over the node's whole budget, which no wait cures) is split instead, and
+   * so is one still answered 429 after its retries: smaller requests may pass where it does not.
+   */
   private async request(body: string, entries: BulkEntry[]): Promise<{ items: Array<Record<string, BulkItemResult>> } | undefined> {
+    const bytes = Buffer.byteLength(body);
     for (let attempt = 0; ; attempt++) {
       this.signal.throwIfAborted();
       try {
         this.stats.requests += 1;
-        this.stats.bytes += Buffer.byteLength(body);
         const params = { index: this.options.index, body, ...(this.options.pipeline ? { pipeline: this.options.pipeline } : {}) };
-        return (await this.client.bulk(params as never, { signal: this.signal })) as unknown as { items: Array<Record<string, BulkItemResult>> };
+        const response = (await this.client.bulk(params as never, { signal: this.signal })) as unknown as { items: Array<Record<string, BulkItemResult>> };
+        this.stats.bytes += bytes;
+        return response;
       } catch (error) {
         if (this.signal.aborted) throw error;
-        if (statusOf(error) === 413) return this.split(entries, error);
-        if (!isTransient(error) || attempt >= this.options.maxRetries) throw explain(error, this.options, `a bulk request of ${entries.length} documents${attempt > 0 ? ` (after ${attempt} retries)` : ''}`);
+        this.stats.bytesNotAccepted += bytes;
+        if (statusOf(error) === 413) return this.split(entries, bytes, error, 'larger than the cluster accepts (http.max_content_length)');
+        const pressure = indexingPressureOf(error);
+        if (pressure && pressure.requestBytes > pressure.limitBytes) return this.split(entries, bytes, error, `larger than the node's indexing-pressure budget (indexing_pressure.memory.limit, ${pressure.limitBytes} bytes)`);
+        if (!isTransient(error) || attempt >= this.options.maxRetries) {
+          if (statusOf(error) === 429 && entries.length > 1) return this.split(entries, bytes, error, `still answered 429 after ${attempt} retries`);
+          throw explain(error, this.options, `a bulk request of ${entries.length} documents${attempt > 0 ? ` (after ${attempt} retries)` : ''}`);
+        }
         this.stats.requestRetries += 1;
         this.logger.warn(`elasticsearch: bulk request failed (${reasonOf(error)}); retrying`);
         await sleep(backoffMs(attempt, this.backoffBaseMs), undefined, { signal: this.signal });
@@ -143,15 +172,22 @@ export class BulkWriter {
     }
   }
 
-  private async split(entries: BulkEntry[], error: unknown): Promise<undefined> {
+  /**
+   * Sends the documents of a refused request again as two requests of about half its bytes, and keeps the larger
+   * half as the limit for the rest of the run. A document alone too large for the cluster is dead-lettered.
+   */
+  private async split(entries: BulkEntry[], bytes: number, error: unknown, why: string): Promise<undefined> {
     if (entries.length === 1) {
       const entry = entries[0] as BulkEntry;
-      await this.reject([this.letter(entry, 413, 'request_entity_too_large', `the document alone is larger than the cluster accepts (http.max_content_length): ${reasonOf(error)}`)]);
+      const status = statusOf(error) ?? 413;
+      const type = status === 413 ? 'request_entity_too_large' : 'es_rejected_execution_exception';
+      await this.reject([this.letter(entry, status, type, `the document alone is ${why}: ${reasonOf(error)}`)]);
       return undefined;
     }
-    const half = Math.ceil(entries.length / 2);
-    await this.send(entries.slice(0, half), 0);
-    await this.send(entries.slice(half), 0);
+    const halves = splitInTwo(entries);
+    const larger = Math.max(...halves.map((half) => half.reduce((sum, e) => sum + e.bytes, 0)));
+    this.limit.lowerTo(larger, `a bulk request of ${entries.length} documents and ${bytes} bytes was ${why}`);
+    for (const half of halves) await this.send(half, 0);
     return undefined;
   }
 

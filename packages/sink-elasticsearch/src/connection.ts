@@ -43,6 +43,22 @@ export function isTransient(error: unknown): boolean {
   return error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || error instanceof errors.NoLivingConnectionsError;
 }
 
+/**
+ * A whole request refused by the node's indexing pressure (429 es_rejected_execution_exception, "rejected execution
+ * of coordinating operation [..., coordinating_operation_bytes=N, max_coordinating_and_primary_bytes=M]"; newer
+ * nodes say max_coordinating_bytes), with the request's size and the node's budget as the node counts them. When
+ * N > M the request is refused however long it waits, and only smaller requests can pass.
+ */
+export function indexingPressureOf(error: unknown): { requestBytes: number; limitBytes: number } | undefined {
+  if (statusOf(error) !== 429) return undefined;
+  const reason = reasonOf(error);
+  if (!/rejected execution of (coordinating|primary) operation/.test(reason)) return undefined;
+  const requestBytes = /\b(?:coordinating|primary)_operation_bytes=(\d+)/.exec(reason)?.[1];
+  const limitBytes = /\bmax_[a-z_]+_bytes=(\d+)/.exec(reason)?.[1];
+  if (requestBytes === undefined || limitBytes === undefined) return undefined;
+  return { requestBytes: Number(requestBytes), limitBytes: Number(limitBytes) };
+}
+
 /** Elasticsearch's own error type and reason, from a response body, for messages and dead letters. */
 export function reasonOf(error: unknown): string {
   if (error instanceof errors.ResponseError) {

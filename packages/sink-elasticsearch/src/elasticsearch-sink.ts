@@ -4,7 +4,7 @@ import { BulkWriter, type BulkEntry } from './bulk-writer.js';
 import { createClient, describeNodes, explain, verifyCluster } from './connection.js';
 import { DeadLetterFile } from './dead-letter.js';
 import { elasticsearchOptions, type ElasticsearchSinkOptions } from './options.js';
-import { prepareTarget } from './template.js';
+import { checkTemplatePrecedence, prepareTarget } from './template.js';
 
 /** Internal knobs for tests and the benchmark, not part of the config. */
 export interface ElasticsearchSinkInternals {
@@ -92,6 +92,8 @@ class ElasticsearchSink implements Sink {
         details: {
           ...(this.options.dataStream ? { appended: s.created, duplicates: s.duplicates } : { created: s.created, updated: s.updated }),
           requests: s.requests,
+          // `bytes` counts only what the cluster accepted; what it refused (and was sent again) is shown apart.
+          ...(s.bytesNotAccepted > 0 ? { bytesNotAccepted: s.bytesNotAccepted } : {}),
           ...(s.itemRetries + s.requestRetries > 0 ? { retried: `${s.itemRetries} documents, ${s.requestRetries} requests` } : {}),
           ...(deadLetterFile ? { deadLetters: deadLetterFile } : {}),
         },
@@ -118,11 +120,10 @@ class ElasticsearchSink implements Sink {
 
   private entry(record: ImageRecord): BulkEntry {
     const document = JSON.stringify({ '@timestamp': this.timestamp, ...record });
-    if (this.options.dataStream) {
-      const id = `${record.sha}-${this.ctx.startedAt.getTime()}`;
-      return { id, lines: `{"create":{"_id":${JSON.stringify(id)}}}\n${document}\n` };
-    }
-    return { id: record.sha, lines: `{"index":{"_id":${JSON.stringify(record.sha)}}}\n${document}\n` };
+    // A data stream takes create only, and its _id is sha + export time, so a retried create cannot append twice.
+    const id = this.options.dataStream ? `${record.sha}-${this.ctx.startedAt.getTime()}` : record.sha;
+    const lines = `{"${this.options.dataStream ? 'create' : 'index'}":{"_id":${JSON.stringify(id)}}}\n${document}\n`;
+    return { id, lines, bytes: Buffer.byteLength(lines) };
   }
 }
 
@@ -143,6 +144,7 @@ export const elasticsearchSink = defineSinkPlugin({
     const client = await createClient(options, `qcs-export/${ctx.toolVersion}`);
     try {
       await verifyCluster(client, options);
+      await checkTemplatePrecedence(client, options);
     } finally {
       await client.close();
     }

@@ -80,13 +80,19 @@ export const IMAGE_PROPERTIES = {
 };
 
 /**
+ * Above that of Elasticsearch's built-in logs and metrics templates (100). Another template of higher priority
+ * that matches the index would win; the sink checks for one at open (see precedence.ts).
+ */
+export const TEMPLATE_PRIORITY = 300;
+
+/**
  * The template body. `dynamic: false` keeps any field the model does not know in _source without guessing a
- * type for it; the priority is above that of Elasticsearch's built-in logs and metrics templates (100).
+ * type for it.
  */
 export function imageTemplate(index: string, options: { dataStream: boolean; toolVersion: string }) {
   return {
     index_patterns: [index],
-    priority: 300,
+    priority: TEMPLATE_PRIORITY,
     ...(options.dataStream ? { data_stream: {} } : {}),
     template: { mappings: { dynamic: false, properties: IMAGE_PROPERTIES } },
     _meta: { managed_by: 'qcs-export', version: options.toolVersion },

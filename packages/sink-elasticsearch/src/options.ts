@@ -46,9 +46,9 @@ export const elasticsearchOptions = z
     pipeline: z.string().min(1).optional(),
     /** Refresh the index when the export ends, so the documents are searchable at once. Default: true. */
     refresh: z.boolean().default(true),
-    /** A bulk request is sent once it holds this many bytes... Default: 5000000. */
+    /** The most one bulk request holds, in bytes (a larger single document goes alone); lowered for the run after a 413. Default: 5000000. */
     flushBytes: z.number().int().min(1024).max(100_000_000).default(5_000_000),
-    /** ...or this many documents. Default: 1000. */
+    /** ...and in documents. Default: 1000. */
     flushDocs: z.number().int().min(1).max(100_000).default(1000),
     /** Bulk requests in flight at once; more wait (that is the backpressure). Default: 2. */
     concurrency: z.number().int().min(1).max(16).default(2),
