@@ -1,4 +1,4 @@
-import { createRandom, type Random } from './prng.js';
+import { createRandom, HOSTILE_VALUES, type Random } from '@qcs-export/test-fixtures';
 import { applyTies, type Ties } from './ties.js';
 
 /** One image as GET /csapi/v1.3/images returns it (v1.3 list summary), quirks included. */
@@ -59,17 +59,6 @@ const SCAN_TYPES = [['DYNAMIC'], ['SCA', 'DYNAMIC'], ['STATIC'], ['SCA']];
 const QDS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const DAY = 86_400_000;
 
-export const HOSTILE_STRINGS = [
-  '=HYPERLINK("http://x","y")',
-  '+1',
-  '-2+3',
-  '@SUM(A1)',
-  'say "hi", then, leave',
-  'line one\r\nline two',
-  '\ttabbed',
-  'nul\u0000byte',
-  'café/ünïcode-日本',
-];
 
 function uuidFrom(r: Random): string {
   const h = r.hex(32);
@@ -173,8 +162,8 @@ export function makeImage(r: Random, index: number, created: number, now: number
   }
   // A field from a future API release, so the exporter's pass-through of unknown fields is exercised.
   if (index % 7 === 0) image['sbomSummary'] = { packages: r.int(10, 900), generator: 'qualys-sca', formats: ['spdx', 'cyclonedx'] };
-  if (hostile && index >= 1 && index <= HOSTILE_STRINGS.length + 1) {
-    const value = index <= HOSTILE_STRINGS.length ? (HOSTILE_STRINGS[index - 1] as string) : 'A'.repeat(40_000);
+  if (hostile && index >= 1 && index <= HOSTILE_VALUES.length) {
+    const value = HOSTILE_VALUES[index - 1] as string;
     image.repo = [{ registry, tag: value, repository: `evil/${value}` }];
     image.scanErrorMessage = value;
   }

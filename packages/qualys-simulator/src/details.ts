@@ -1,11 +1,11 @@
 import type { RawImage } from './data.js';
-import { createRandom } from './prng.js';
+import { createRandom } from '@qcs-export/test-fixtures';
 
 const OS = ['Alpine Linux 3.19.1', 'Debian GNU/Linux 12 (bookworm)', 'Ubuntu 22.04.4 LTS', 'Red Hat Enterprise Linux 9.3', 'Distroless'];
 const PACKAGES = ['openssl', 'libc6', 'zlib', 'busybox', 'curl', 'libxml2', 'python3', 'glibc', 'ncurses', 'expat'];
 
 /**
- * The details/bulk shape of an image (QUALYS_API.md §1.2–1.3): the list fields, `vulnerabilities` as an ARRAY of
+ * The details/bulk shape of an image (docs/qualys-api.md §2–3): the list fields, `vulnerabilities` as an ARRAY of
  * findings (the bulk API keeps only qid, result and software), layers with `size` as a string, and more.
  * Derived from the list record by a PRNG seeded with its sha, so it never changes for the same image.
  */

@@ -6,6 +6,6 @@ export type { EmptyPageShape, Fault, PageFault } from './faults.js';
 export type { RateLimitBucket, RateLimitHeaderStyle, RateLimitMode } from './rate-limit.js';
 export type { Credentials } from './auth.js';
 export { applyTies, type Ties } from './ties.js';
-export { generateImages, HOSTILE_STRINGS, type GenerateOptions, type RawImage } from './data.js';
+export { generateImages, type GenerateOptions, type RawImage } from './data.js';
 export { combineFilters, parseQql, QqlError, type ParsedFilter, type QqlConstruct, type QqlOptions } from './qql.js';
 export { describeSimulator } from './describe.js';

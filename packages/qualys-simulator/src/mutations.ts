@@ -1,5 +1,5 @@
 import { makeImage, type RawImage } from './data.js';
-import type { Random } from './prng.js';
+import type { Random } from '@qcs-export/test-fixtures';
 import type { ImageStore } from './store.js';
 
 /** What changed the data set since the start, for tests to check against. */

@@ -7,7 +7,7 @@ import { FaultQueue, type Fault } from './faults.js';
 import { errorBody, send } from './http.js';
 import { Mutations } from './mutations.js';
 import type { SimulatorOptions } from './options.js';
-import { createRandom } from './prng.js';
+import { createRandom } from '@qcs-export/test-fixtures';
 import { RateLimiter } from './rate-limit.js';
 import { handleRequest } from './request.js';
 import { ImageStore } from './store.js';

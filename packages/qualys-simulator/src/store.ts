@@ -1,5 +1,5 @@
 import type { RawImage } from './data.js';
-import { hashString } from './prng.js';
+import { hashString } from '@qcs-export/test-fixtures';
 import type { Bounds, ParsedFilter } from './qql.js';
 
 export type SortField = 'created' | 'updated' | 'lastScanned' | 'riskScore';

@@ -1,2 +1,3 @@
 export { contractCases, runSinkContract, type SinkContractHarness, type SinkUnderTest } from './contract.js';
-export { deepFreeze, HOSTILE_VALUES, makeRunContext, makeTestRecords } from './records.js';
+export { deepFreeze, makeRunContext, makeTestRecords } from './records.js';
+export { createRandom, HOSTILE_VALUES } from '@qcs-export/test-fixtures';

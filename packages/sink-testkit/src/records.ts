@@ -1,34 +1,10 @@
 import { silentLogger, type ImageRecord, type RunContext } from '@qcs-export/core/sink';
-
-/** Values that have broken spreadsheets and parsers: formula starters, quotes, separators, control characters. */
-export const HOSTILE_VALUES: readonly string[] = [
-  '=HYPERLINK("http://evil.example","click")',
-  '+1',
-  '-2+3',
-  '@SUM(A1)',
-  'say "hi", then, leave',
-  'line one\r\nline two\nline three',
-  '\ttabbed',
-  '\rcarriage',
-  'nul\u0000byte',
-  'café/ünïcode-日本-🐳',
-  'A'.repeat(40_000),
-];
-
-function rng(seed: number) {
-  let a = seed >>> 0 || 1;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom, HOSTILE_VALUES } from '@qcs-export/test-fixtures';
 
 /** Deterministic, fully-typed ImageRecords for sink tests; `hostile` puts HOSTILE_VALUES into the string fields. */
 export function makeTestRecords(count: number, options: { seed?: number; hostile?: boolean } = {}): ImageRecord[] {
-  const random = rng(options.seed ?? 1);
-  const int = (max: number) => Math.floor(random() * (max + 1));
+  const random = createRandom(options.seed ?? 1);
+  const int = (max: number) => random.int(0, max);
   const hex = (n: number) => Array.from({ length: n }, () => int(15).toString(16)).join('');
   const day = 86_400_000;
   return Array.from({ length: count }, (_, i): ImageRecord => {
