@@ -79,7 +79,7 @@ export interface Label {
   value: string | null;
 }
 
-/** Which endpoint a record was read from; the shapes differ (see QUALYS_API.md §1). */
+/** Which endpoint a record was read from; the shapes differ (see docs/qualys-api.md §1–3). */
 export type RecordOrigin = 'images' | 'images/list' | 'images/details';
 
 export interface ImageRecord {

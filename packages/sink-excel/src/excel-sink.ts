@@ -20,7 +20,7 @@ import { SummaryTotals } from './summary-totals.js';
 import { createWorkbook, type StreamingWorkbook } from './workbook.js';
 import { ZipBackpressure } from './zip-backpressure.js';
 
-/** Rows between two looks at the zip queue; STACK.md §4.1 measured 500 as free of cost. */
+/** Rows between two looks at the zip queue; docs/library-notes.md §1 measured 500 as free of cost. */
 const ROWS_PER_QUEUE_CHECK = 500;
 
 /** Internal knobs for tests and the benchmark, not part of the config. */

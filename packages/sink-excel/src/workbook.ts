@@ -15,7 +15,7 @@ export type StreamingWorkbook = ExcelJS.stream.xlsx.WorkbookWriter & {
 
 /**
  * A streaming workbook writing into `out`. Styles are on (bold header, date and number formats); shared strings
- * are off, since exceljs keeps that table in memory until the end (2.1 GB at 200k rows, STACK.md §4.1) and
+ * are off, since exceljs keeps that table in memory until the end (2.1 GB at 200k rows, docs/library-notes.md §2) and
  * nearly every cell in an inventory is unique anyway.
  */
 export function createWorkbook(out: Writable): StreamingWorkbook {

@@ -13,7 +13,7 @@ interface ArchiverEntryStream {
 
 /**
  * exceljs' streaming writer hands each sheet's XML to archiver without looking at write()'s return value, so a
- * fast producer queues the whole uncompressed sheet in memory (STACK.md §4.1: 447 MB at 200k rows). This reads
+ * fast producer queues the whole uncompressed sheet in memory (docs/library-notes.md §1: 447 MB at 200k rows). This reads
  * the queue of archiver's entry stream behind the sheet and waits while it is over the limit. It relies on
  * exceljs 4.4.0 internals (`worksheet.stream.pipes[0]`), which is why exceljs is pinned exactly and a test checks
  * that the queue is found and stays bounded.

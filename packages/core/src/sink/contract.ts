@@ -28,7 +28,7 @@ export interface RunContext {
   sourceLabel: string;
   /** The QQL filter, if any. */
   filter: string | undefined;
-  /** Directory relative output paths are resolved against (the config file's directory). */
+  /** Directory relative output paths are resolved against: the working directory the command was run from. */
   baseDir: string;
   logger: Logger;
   /** Aborted when the run is interrupted; sinks stop waiting on I/O when it fires. */

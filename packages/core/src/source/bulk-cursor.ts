@@ -80,7 +80,7 @@ export async function crawlBulk(ctx: CrawlContext, start?: string): Promise<Bulk
 
 /**
  * Remembers the newest `updated` seen and the uuids at it, to write a cursor in the server's own documented form
- * (`updated>=<ms> AND not uuid: [...]`, QUALYS_API.md §1.2) that continues after the last record.
+ * (`updated>=<ms> AND not uuid: [...]`, docs/qualys-api.md §2) that continues after the last record.
  */
 class TailTracker {
   private key: number | undefined;

@@ -5,7 +5,7 @@ import type { DeliveryLedger } from './ledger.js';
 
 export const IMAGES_PATH = '/csapi/v1.3/images';
 export const BULK_PATH = '/csapi/v1.3/images/list';
-/** Qualys serves at most this many records of one /images query (pageNumber × pageSize); QUALYS_API.md §1.1. */
+/** Qualys serves at most this many records of one /images query (pageNumber × pageSize); docs/qualys-api.md §1. */
 export const IMAGES_RESULT_CAP = 10_000;
 
 /** What every strategy's crawl needs: the client, the user's filter, and the run's ledger of delivered shas. */

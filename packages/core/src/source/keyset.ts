@@ -4,7 +4,7 @@ import { IMAGES_PATH, IMAGES_RESULT_CAP, type CrawlContext } from './crawl-conte
 import { describeEmpty, describeRecord, rawEpochMs, readPage, type RawPage } from './raw-page.js';
 import { fetchedAhead, fetchExpectingRecords } from './refetch.js';
 
-/** The date the keyset pages by. `updated` is what Qualys' own bulk cursor uses (QUALYS_FINDINGS_AND_PAGING.md §2). */
+/** The date the keyset pages by. `updated` is what Qualys' own bulk cursor uses (docs/qualys-api.md §2). */
 export type KeysetField = 'updated' | 'created';
 
 /** A half-open range [from, until) of the key, in epoch ms; null is unbounded on that side. */

@@ -6,7 +6,7 @@ import { fetchedAhead, fetchExpectingRecords } from './refetch.js';
 /** Passes over the result before giving up on a server whose pages keep shifting. */
 const MAX_PASSES = 3;
 /**
- * `created` is the sort token of the documented /images samples (QUALYS_API.md §1.1). Ascending, because
+ * `created` is the sort token of the documented /images samples (docs/qualys-api.md §1). Ascending, because
  * `created` never changes when an image is rescanned, and an image built recently lands after the pages already
  * read rather than shifting them all.
  */

@@ -13,7 +13,7 @@ export interface RawPage {
 }
 
 export function readPage(response: QualysResponse, what: string): RawPage {
-  // 204 is Qualys' "no results" (QUALYS_API.md §1.1): a count of 0, unless later evidence contradicts it.
+  // 204 is Qualys' "no results" (docs/qualys-api.md §1): a count of 0, unless later evidence contradicts it.
   if (response.status === 204 || response.body === null) return { data: [], count: 0, shape: 'no-content' };
   const body = response.body;
   if (typeof body !== 'object' || Array.isArray(body)) {

@@ -30,7 +30,7 @@ const SAMPLE_SIZES = [50, 1000] as const;
 
 /**
  * Checks, on this server and this filter, every query form a keyset crawl on `field` relies on, by asking for
- * counts it can predict exactly from one sorted sample (QUALYS_FINDINGS_AND_PAGING.md §2: none of these forms is
+ * counts it can predict exactly from one sorted sample (docs/qualys-api.md §2: none of these forms is
  * documented for /images). From the sample it takes a pivot value p with `below` records under it and `atPivot`
  * records on it, then expects:
  *   sort=field:asc                     the sample is in ascending order and the count is the total
