@@ -1,6 +1,6 @@
 import type { SinkPlugin } from '@qcs-export/core';
 import { csvSink } from '@qcs-export/sink-csv/plugin';
-import { elasticsearchSink } from '@qcs-export/sink-elasticsearch';
+import { elasticsearchSink } from '@qcs-export/sink-elasticsearch/plugin';
 import { excelSink } from '@qcs-export/sink-excel/plugin';
 import { jsonlSink } from '@qcs-export/sink-jsonl';
 

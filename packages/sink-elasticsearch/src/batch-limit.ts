@@ -1,4 +1,4 @@
-import type { Logger } from '@qcs-export/core';
+import type { Logger } from '@qcs-export/core/sink';
 import type { BulkEntry } from './bulk-writer.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 

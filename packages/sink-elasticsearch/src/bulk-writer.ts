@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { SinkError, type Logger } from '@qcs-export/core';
+import { SinkError, type Logger } from '@qcs-export/core/sink';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchLimit, splitInTwo } from './batch-limit.js';
 import { explain, indexingPressureOf, isTransient, reasonOf, statusOf } from './connection.js';

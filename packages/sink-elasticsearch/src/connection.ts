@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Client, errors, type ClientOptions } from '@elastic/elasticsearch';
-import { AuthError, ConfigError, ForbiddenError, SinkError, type QcsError } from '@qcs-export/core';
+import { AuthError, ConfigError, ForbiddenError, SinkError, type QcsError } from '@qcs-export/core/sink';
 import type { ElasticsearchSinkOptions } from './options.js';
 
 export const nodesOf = (options: ElasticsearchSinkOptions): string[] => (Array.isArray(options.node) ? options.node : [options.node]);

@@ -1,4 +1,5 @@
-import { AtomicFileWriter } from '@qcs-export/core';
+import { AtomicFileWriter, resolveOutputPath, type RunContext } from '@qcs-export/core/sink';
+import type { ElasticsearchSinkOptions } from './options.js';
 
 export interface DeadLetter {
   _id: string | undefined;
@@ -40,4 +41,9 @@ export class DeadLetterFile {
     await file.commit();
     return this.path;
   }
+}
+
+/** Where rejected documents go, if any are: the one file this sink writes. */
+export function deadLetterPathOf(options: ElasticsearchSinkOptions, ctx: RunContext): string {
+  return resolveOutputPath(options.deadLetterPath.replaceAll('{index}', options.index), { now: ctx.startedAt, baseDir: ctx.baseDir });
 }

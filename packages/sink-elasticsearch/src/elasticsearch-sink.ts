@@ -1,10 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
-import { defineSinkPlugin, resolveOutputPath, SinkError, type ImageRecord, type RunContext, type Sink, type SinkState, type SinkSummary } from '@qcs-export/core';
+import { LifecycleSink, SinkError, type ImageRecord, type RunContext, type Sink, type SinkSummary } from '@qcs-export/core/sink';
 import { BulkWriter, type BulkEntry } from './bulk-writer.js';
 import { createClient, describeNodes, explain, verifyCluster } from './connection.js';
-import { DeadLetterFile } from './dead-letter.js';
-import { elasticsearchOptions, type ElasticsearchSinkOptions } from './options.js';
-import { checkTemplatePrecedence, prepareTarget } from './template.js';
+import { DeadLetterFile, deadLetterPathOf } from './dead-letter.js';
+import type { ElasticsearchSinkOptions } from './options.js';
+import { prepareTarget } from './template.js';
 
 /** Internal knobs for tests and the benchmark, not part of the config. */
 export interface ElasticsearchSinkInternals {
@@ -12,10 +12,9 @@ export interface ElasticsearchSinkInternals {
   backoffBaseMs?: number;
 }
 
-class ElasticsearchSink implements Sink {
+class ElasticsearchSink extends LifecycleSink {
   private client: Client | undefined;
   private writer: BulkWriter | undefined;
-  private state: SinkState = 'new';
   private readonly timestamp: string;
   private readonly deadLetters: DeadLetterFile;
   private readonly controller = new AbortController();
@@ -25,13 +24,13 @@ class ElasticsearchSink implements Sink {
     private readonly ctx: RunContext,
     private readonly internals: ElasticsearchSinkInternals = {},
   ) {
+    super(`the elasticsearch sink for ${options.index}`);
     this.timestamp = ctx.startedAt.toISOString();
     this.deadLetters = new DeadLetterFile(deadLetterPathOf(options, ctx));
     ctx.signal.addEventListener('abort', () => this.controller.abort(ctx.signal.reason), { once: true });
   }
 
-  async open(): Promise<void> {
-    if (this.state !== 'new') throw new SinkError(`the elasticsearch sink for ${this.options.index} was already opened`);
+  protected async openTarget(): Promise<void> {
     const client = await createClient(this.options, `qcs-export/${this.ctx.toolVersion}`);
     this.client = client;
     try {
@@ -41,14 +40,12 @@ class ElasticsearchSink implements Sink {
       await client.close();
       throw error;
     }
-    if ((this.state as SinkState) === 'aborted') return void (await client.close());
     this.writer = new BulkWriter(client, this.options, this.deadLetters, this.controller.signal, this.ctx.logger, this.internals.backoffBaseMs);
-    this.state = 'open';
   }
 
-  async write(batch: readonly ImageRecord[]): Promise<void> {
-    if (this.state !== 'open' || !this.writer) throw new SinkError(`the elasticsearch sink for ${this.options.index} is ${this.state}, cannot write`);
-    for (const record of batch) await this.writer.add(this.entry(record));
+  protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
+    const { writer } = this.opened();
+    for (const record of batch) await writer.add(this.entry(record));
   }
 
   /**
@@ -56,30 +53,22 @@ class ElasticsearchSink implements Sink {
    * publishes as it goes), so this phase is where its end-of-run failures surface, before any file sink of the
    * run replaces its previous output.
    */
-  async prepare(): Promise<void> {
-    if (this.state !== 'open' || !this.writer || !this.client) throw new SinkError(`the elasticsearch sink for ${this.options.index} is ${this.state}, cannot prepare`);
-    this.state = 'prepared';
-    const { writer, client } = this;
-    await writer.drain();
-    if (this.options.refresh) await client.indices.refresh({ index: this.options.index }).catch((error: unknown) => Promise.reject(explain(error, this.options, `refreshing ${this.options.index}`)));
-    await this.deadLetters.finish();
+  protected async finishTarget(): Promise<void> {
+    const { writer, client } = this.opened();
+    try {
+      await writer.drain();
+      if (this.options.refresh) await client.indices.refresh({ index: this.options.index }).catch((error: unknown) => Promise.reject(explain(error, this.options, `refreshing ${this.options.index}`)));
+      await this.deadLetters.finish();
+    } catch (error) {
+      // Documents the cluster refused before the failure are still worth keeping, to replay them.
+      await this.deadLetters.commit().catch(() => undefined);
+      await client.close();
+      throw error;
+    }
   }
 
-  async close(): Promise<SinkSummary> {
-    if (this.state === 'open') {
-      try {
-        await this.prepare();
-      } catch (error) {
-        // Documents the cluster refused before the failure are still worth keeping, to replay them.
-        await this.deadLetters.commit().catch(() => undefined);
-        await this.client?.close();
-        this.state = 'closed';
-        throw error;
-      }
-    }
-    if (this.state !== 'prepared' || !this.writer || !this.client) throw new SinkError(`the elasticsearch sink for ${this.options.index} is ${this.state}, cannot close`);
-    this.state = 'closed';
-    const { writer, client } = this;
+  protected async publishTarget(): Promise<SinkSummary> {
+    const { writer, client } = this.opened();
     try {
       const deadLetterFile = await this.deadLetters.commit();
       const s = writer.stats;
@@ -107,15 +96,25 @@ class ElasticsearchSink implements Sink {
     }
   }
 
-  /** Stops sending at once. Documents already indexed stay: with _id = sha a re-run overwrites them, which is the point. */
-  async abort(reason: unknown): Promise<void> {
-    const wasOpen = this.state === 'open' || this.state === 'prepared';
-    this.state = 'aborted';
+  /**
+   * Stops sending at once. This sink commits as it goes: documents already indexed stay, and with _id = sha a
+   * re-run overwrites them, which is the point. Refused documents are kept in the dead-letter file.
+   */
+  override async abort(reason: unknown): Promise<void> {
     this.controller.abort(reason);
-    if (!wasOpen) return;
+    await super.abort(reason);
+  }
+
+  protected async abortTarget(): Promise<void> {
     await this.writer?.drain().catch(() => undefined);
     await this.deadLetters.commit().catch(() => undefined);
     await this.client?.close();
+  }
+
+  private opened(): { writer: BulkWriter; client: Client } {
+    const { writer, client } = this;
+    if (!writer || !client) throw new SinkError(`the elasticsearch sink for ${this.options.index} has no open connection`);
+    return { writer, client };
   }
 
   private entry(record: ImageRecord): BulkEntry {
@@ -127,31 +126,7 @@ class ElasticsearchSink implements Sink {
   }
 }
 
-/** Where rejected documents go, if any are: the one file this sink writes. */
-function deadLetterPathOf(options: ElasticsearchSinkOptions, ctx: RunContext): string {
-  return resolveOutputPath(options.deadLetterPath.replaceAll('{index}', options.index), { now: ctx.startedAt, baseDir: ctx.baseDir });
-}
-
-/** The Elasticsearch sink: idempotent bulk writes keyed by image sha (or a data stream), template-managed mappings, dead letters. */
-export const elasticsearchSink = defineSinkPlugin({
-  type: 'elasticsearch',
-  description: 'Elasticsearch for a SIEM: one document per image (_id = sha) or a data stream, mapped by an index template',
-  options: elasticsearchOptions,
-  create: (options, ctx) => new ElasticsearchSink(options, ctx),
-  secrets: (options) => (options.auth ? Object.entries(options.auth).filter(([k]) => k !== 'username').map(([, v]) => v) : []),
-  outputs: (options, ctx) => [deadLetterPathOf(options, ctx)],
-  async check(options, ctx) {
-    const client = await createClient(options, `qcs-export/${ctx.toolVersion}`);
-    try {
-      await verifyCluster(client, options);
-      await checkTemplatePrecedence(client, options);
-    } finally {
-      await client.close();
-    }
-  },
-});
-
-/** For tests and the benchmark: a sink with internal knobs. */
+/** The Elasticsearch sink's implementation, loaded by the plugin (plugin.ts) when a run opens it; tests and the benchmark pass internal knobs. */
 export function createElasticsearchSink(options: ElasticsearchSinkOptions, ctx: RunContext, internals: ElasticsearchSinkInternals = {}): Sink {
   return new ElasticsearchSink(options, ctx, internals);
 }

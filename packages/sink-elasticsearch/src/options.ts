@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertSecureUrl } from '@qcs-export/core';
+import { assertSecureUrl } from '@qcs-export/core/sink';
 
 const url = z.string().superRefine((value, ctx) => {
   try {

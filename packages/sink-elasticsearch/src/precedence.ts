@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { SinkError } from '@qcs-export/core';
+import { SinkError } from '@qcs-export/core/sink';
 import { explain } from './connection.js';
 import { TEMPLATE_PRIORITY } from './mapping.js';
 import type { ElasticsearchSinkOptions } from './options.js';

@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { SinkError } from '@qcs-export/core';
+import { SinkError } from '@qcs-export/core/sink';
 import { explain, statusOf } from './connection.js';
 import { imageTemplate, MAPPING_PROBES, TEMPLATE_PRIORITY } from './mapping.js';
 import type { ElasticsearchSinkOptions } from './options.js';

@@ -1,0 +1,27 @@
+import { deferredSink, defineSinkPlugin } from '@qcs-export/core/sink';
+import { deadLetterPathOf } from './dead-letter.js';
+import { elasticsearchOptions } from './options.js';
+
+/**
+ * The Elasticsearch sink: idempotent bulk writes keyed by image sha (or a data stream), template-managed mappings,
+ * dead letters. The client library takes about a third of a second to import, so it loads only when a run opens the
+ * sink or validate checks the cluster.
+ */
+export const elasticsearchSink = defineSinkPlugin({
+  type: 'elasticsearch',
+  description: 'Elasticsearch for a SIEM: one document per image (_id = sha) or a data stream, mapped by an index template',
+  options: elasticsearchOptions,
+  create: (options, ctx) => deferredSink(async () => (await import('./elasticsearch-sink.js')).createElasticsearchSink(options, ctx)),
+  secrets: (options) => (options.auth ? Object.entries(options.auth).filter(([k]) => k !== 'username').map(([, v]) => v) : []),
+  outputs: (options, ctx) => [deadLetterPathOf(options, ctx)],
+  async check(options, ctx) {
+    const [{ createClient, verifyCluster }, { checkTemplatePrecedence }] = await Promise.all([import('./connection.js'), import('./template.js')]);
+    const client = await createClient(options, `qcs-export/${ctx.toolVersion}`);
+    try {
+      await verifyCluster(client, options);
+      await checkTemplatePrecedence(client, options);
+    } finally {
+      await client.close();
+    }
+  },
+});
