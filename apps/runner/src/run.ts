@@ -75,10 +75,12 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
   });
 
   const pages = source[Symbol.asyncIterator]();
+  let opened = false;
   try {
     // The first page (login included) comes before any sink opens: bad credentials or a rejected filter
     // then fail the run without creating a single file or directory.
     let next = await pages.next();
+    opened = true;
     await Promise.all(sinks.map(({ sink }) => sink.open()));
     for (; !next.done; next = await pages.next()) {
       if (signal.aborted) throw new AbortedError();
@@ -130,10 +132,22 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     deps.progress?.done();
     const reason = signal.aborted ? new AbortedError() : error;
     await Promise.all(sinks.map(({ sink }) => sink.abort(reason).catch((e: unknown) => logger.warn(`aborting a sink failed: ${(e as Error).message}`))));
+    if (opened) warnAboutIncrementalSinks(config, deps.plugins, logger);
     throw reason;
   } finally {
     await pages.return?.();
     await prepared.close();
+  }
+}
+
+/**
+ * An atomic sink's abort leaves its previous output as it was; an incremental one (an index, stdout) keeps what it
+ * sent before the failure. Say so, so nobody takes a half-filled index for a finished export.
+ */
+function warnAboutIncrementalSinks(config: Config, plugins: ReadonlyMap<string, SinkPlugin<any>>, logger: Logger): void {
+  for (const s of config.sinks) {
+    if ((plugins.get(s.type) as SinkPlugin<unknown>).commit(s.options) !== 'incremental') continue;
+    logger.warn(`sink "${s.name}" (${s.type}) writes as it goes: what it sent before the failure stays there; re-run the export to complete it`);
   }
 }
 

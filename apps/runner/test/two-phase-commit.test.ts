@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineSinkPlugin, SinkError, silentLogger, type SinkPlugin } from '@qcs-export/core';
+import { defineSinkPlugin, SinkError, silentLogger, type Logger, type SinkCommit, type SinkPlugin } from '@qcs-export/core';
 import { parseConfig } from '../src/config/load.js';
 import { sinkPlugins } from '../src/registry.js';
 import { runExport } from '../src/run.js';
@@ -12,11 +12,12 @@ import { runExport } from '../src/run.js';
  * A sink that takes every batch and fails at the end of the run, as a disk that fills at the last flush or an
  * Elasticsearch refresh answered 503 would.
  */
-function failingAtEnd(calls: string[]): SinkPlugin<Record<string, never>> {
+function failingAtEnd(calls: string[], commit: SinkCommit = 'atomic'): SinkPlugin<Record<string, never>> {
   return defineSinkPlugin({
     type: 'fails-at-end',
     description: 'test sink',
     options: z.strictObject({}),
+    commit: () => commit,
     create: () => ({
       open: async () => void calls.push('open'),
       write: async () => undefined,
@@ -70,5 +71,17 @@ describe('two-phase commit: no sink publishes unless every sink finished (issue 
     expect(result.records).toBe(300);
     expect((await readFile(join(dir, 'out/images.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(300);
     expect((await readdir(join(dir, 'out'))).sort()).toEqual(['images.csv', 'images.jsonl']);
+  });
+
+  it('a failed run warns that an incremental sink keeps what it sent, and says nothing of atomic ones', async () => {
+    const warnings = async (commit: SinkCommit) => {
+      const warned: string[] = [];
+      const logger: Logger = { ...silentLogger, warn: (m) => void warned.push(m) };
+      const plugins = new Map([...sinkPlugins, ['fails-at-end', failingAtEnd([], commit)]]);
+      await expect(runExport(config(plugins, '  - type: fails-at-end\n'), { plugins, logger, signal: new AbortController().signal, baseDir: dir })).rejects.toThrow(/no space left/);
+      return warned.filter((w) => /writes as it goes/.test(w));
+    };
+    expect(await warnings('incremental')).toEqual(['sink "fails-at-end" (fails-at-end) writes as it goes: what it sent before the failure stays there; re-run the export to complete it']);
+    expect(await warnings('atomic')).toEqual([]);
   });
 });

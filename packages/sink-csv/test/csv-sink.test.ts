@@ -11,6 +11,7 @@ const parseCsv = (text: string, delimiter = ','): string[][] => parse(text, { bo
 
 runSinkContract({
   name: 'csv',
+  commit: csvSink.commit(csvSink.options.parse({ path: 'images.csv' })),
   async setup() {
     const dir = await mkdtemp(join(tmpdir(), 'qcs-csv-'));
     const path = join(dir, 'images.csv');

@@ -11,6 +11,7 @@ export const elasticsearchSink = defineSinkPlugin({
   type: 'elasticsearch',
   description: 'Elasticsearch for a SIEM: one document per image (_id = sha) or a data stream, mapped by an index template',
   options: elasticsearchOptions,
+  commit: () => 'incremental',
   create: (options, ctx) => deferredSink(async () => (await import('./elasticsearch-sink.js')).createElasticsearchSink(options, ctx)),
   secrets: (options) => (options.auth ? Object.entries(options.auth).filter(([k]) => k !== 'username').map(([, v]) => v) : []),
   outputs: (options, ctx) => [deadLetterPathOf(options, ctx)],

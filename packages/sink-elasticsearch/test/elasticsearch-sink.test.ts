@@ -21,7 +21,7 @@ const sinkFor = (dir: string, options: Record<string, unknown>, ctx = {}): Sink 
 
 runSinkContract({
   name: 'elasticsearch',
-  kind: 'index',
+  commit: elasticsearchSink.commit(elasticsearchSink.options.parse({ node: 'http://127.0.0.1:9200', index: 'contract' })),
   async setup() {
     const dir = await mkdtemp(join(tmpdir(), 'qcs-es-'));
     const index = `contract-${++counter}`;

@@ -74,7 +74,7 @@ if (url) {
   let n = 0;
   runSinkContract({
     name: `elasticsearch (real cluster at ${new URL(url).origin})`,
-    kind: 'index',
+    commit: elasticsearchSink.commit(elasticsearchSink.options.parse({ node: url, index: 'contract' })),
     async setup() {
       const dir = await mkdtemp(join(tmpdir(), 'qcs-es-real-'));
       const index = `qcs-export-contract-${Date.now()}-${++n}`;

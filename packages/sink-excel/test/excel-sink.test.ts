@@ -12,6 +12,7 @@ import { dataSheets, readWorkbook, sheetValues } from './read-back.js';
 
 runSinkContract({
   name: 'excel',
+  commit: excelSink.commit(excelSink.options.parse({ path: 'images.xlsx' })),
   async setup() {
     const dir = await mkdtemp(join(tmpdir(), 'qcs-xlsx-'));
     const path = join(dir, 'images.xlsx');

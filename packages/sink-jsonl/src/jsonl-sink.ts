@@ -62,6 +62,8 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
     type: 'jsonl',
     description: 'JSON Lines: one normalized image per line, to a file (.gz compresses) or stdout ("-")',
     options: jsonlOptions,
+    // A file is renamed into place at the end; stdout is read by the next program as it is written.
+    commit: (options) => (options.path === '-' ? 'incremental' : 'atomic'),
     create: (options, ctx) => new JsonlSink(options, ctx, deps),
     async check(options, ctx) {
       if (options.path !== '-') await checkWritable(resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir }));

@@ -15,6 +15,7 @@ function parseLines(text: string): Array<{ sha: string } & Record<string, unknow
 function fileHarness(name: string, file: string): SinkContractHarness {
   return {
     name,
+    commit: jsonlSink.commit(jsonlSink.options.parse({ path: file })),
     async setup() {
       const dir = await mkdtemp(join(tmpdir(), 'qcs-jsonl-'));
       const path = join(dir, file);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImageRecord, Sink } from '@qcs-export/core/sink';
+import type { ImageRecord, Sink, SinkCommit } from '@qcs-export/core/sink';
 import { deepFreeze, makeTestRecords } from './records.js';
 
 export interface SinkUnderTest {
@@ -9,7 +9,7 @@ export interface SinkUnderTest {
   /** Files or targets that exist for this sink right now: final and temporary ones. */
   leftovers(): Promise<string[]>;
   teardown(): Promise<void>;
-  /** A new sink writing to the same destination, as a second run would; required for kind 'index'. */
+  /** A new sink writing to the same destination, as a second run would; required for an incremental sink. */
   another?(): Sink;
 }
 
@@ -17,11 +17,12 @@ export interface SinkContractHarness {
   name: string;
   setup(): Promise<SinkUnderTest>;
   /**
-   * How the destination commits. 'file' (the default): nothing is visible before close(), and records come back in
-   * the order written. 'index': documents become visible as they are sent and come back in no particular order
-   * (Elasticsearch); such a sink must instead be idempotent, so a re-run converges on one copy of each record.
+   * How the sink commits, as its plugin declares it (`plugin.commit(options)`). 'atomic': nothing is visible before
+   * close(), and records come back in the order written. 'incremental': records become visible as they are sent and
+   * come back in no particular order (an index); such a sink must instead be idempotent, so a re-run converges on one
+   * copy of each record.
    */
-  kind?: 'file' | 'index';
+  commit: SinkCommit;
 }
 
 async function withSink<T>(harness: SinkContractHarness, body: (s: SinkUnderTest) => Promise<T>): Promise<T> {
@@ -109,7 +110,7 @@ export const contractCases: Record<string, (h: SinkContractHarness) => Promise<v
     }),
 };
 
-/** Cases for sinks of kind 'index' in place of the file-only one (visibility before close). */
+/** Cases for incremental sinks in place of the atomic-only one (visibility before close). */
 export const indexContractCases: Record<string, (h: SinkContractHarness) => Promise<void>> = {
   'is idempotent: exporting the same records again leaves one copy of each': async (h) => {
     const records = makeTestRecords(600, { seed: 11 });
@@ -130,11 +131,11 @@ export const indexContractCases: Record<string, (h: SinkContractHarness) => Prom
   },
 };
 
-const FILE_ONLY = new Set(['shows nothing under the final name before close()']);
+const ATOMIC_ONLY = new Set(['shows nothing under the final name before close()']);
 
 /** An index gives records back in its own order; exactly-once is still checked on the full list. */
 function inWrittenOrder(h: SinkContractHarness, back: string[], records: readonly ImageRecord[]): string[] {
-  if (h.kind !== 'index') return back;
+  if (h.commit === 'atomic') return back;
   const position = new Map(records.map((r, i) => [r.sha, i]));
   return [...back].sort((a, b) => (position.get(a) ?? -1) - (position.get(b) ?? -1));
 }
@@ -142,7 +143,7 @@ function inWrittenOrder(h: SinkContractHarness, back: string[], records: readonl
 /** Declares the contract suite for one sink. Call it at the top level of a sink's test file. */
 export function runSinkContract(harness: SinkContractHarness): void {
   describe(`Sink contract: ${harness.name}`, () => {
-    const cases = harness.kind === 'index' ? { ...Object.fromEntries(Object.entries(contractCases).filter(([n]) => !FILE_ONLY.has(n))), ...indexContractCases } : contractCases;
+    const cases = harness.commit === 'incremental' ? { ...Object.fromEntries(Object.entries(contractCases).filter(([n]) => !ATOMIC_ONLY.has(n))), ...indexContractCases } : contractCases;
     for (const [name, run] of Object.entries(cases)) it(name, () => run(harness), 60_000);
   });
 }

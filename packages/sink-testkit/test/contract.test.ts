@@ -6,6 +6,7 @@ import { contractCases, runSinkContract, type SinkContractHarness } from '../src
 function memoryHarness(flaw?: 'drops-a-record' | 'keeps-on-abort' | 'visible-early'): SinkContractHarness {
   return {
     name: `memory sink${flaw ? ` (${flaw})` : ''}`,
+    commit: 'atomic',
     async setup() {
       let pending: ImageRecord[] | undefined;
       let committed: ImageRecord[] | undefined;

@@ -57,6 +57,15 @@ export interface Sink {
   abort(reason: unknown): Promise<void>;
 }
 
+/**
+ * How a sink's output becomes visible, and so what abort() means for it:
+ * - 'atomic': nothing is visible until close() publishes it (a temporary file renamed into place); abort() removes
+ *   everything written, and a previous output under the same name stays as it was.
+ * - 'incremental': records are visible as they are sent (an index, stdout); abort() stops sending, and what was sent
+ *   stays. Such a sink must be idempotent, so that re-running the export converges on one copy of each record.
+ */
+export type SinkCommit = 'atomic' | 'incremental';
+
 export interface SinkPlugin<O = unknown> {
   /** The `type` key in the config, e.g. "jsonl". */
   type: string;
@@ -64,6 +73,8 @@ export interface SinkPlugin<O = unknown> {
   description: string;
   /** Validates and defaults the sink's options from the config (without the `type` key). */
   options: z.ZodType<O>;
+  /** How this sink, with these options, commits its output; see SinkCommit. */
+  commit(options: O): SinkCommit;
   create(options: O, ctx: RunContext): Sink;
   /** Optional pre-flight for `qcs-export validate`: checks the destination is usable without writing to it. */
   check?(options: O, ctx: RunContext): Promise<void>;
@@ -84,6 +95,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   type: string;
   description: string;
   options: S;
+  commit(options: z.output<S>): SinkCommit;
   create(options: z.output<S>, ctx: RunContext): Sink;
   check?(options: z.output<S>, ctx: RunContext): Promise<void>;
   secrets?(options: z.output<S>): string[];
