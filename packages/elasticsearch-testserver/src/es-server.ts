@@ -37,6 +37,8 @@ export interface EsTestServer {
   documents(index: string): Map<string, StoredDoc>;
   /** Names of existing indices and data streams. */
   indices(): string[];
+  /** Client connections open right now, so a test can check that a client closed its sockets. */
+  openConnections(): number;
   /** Index templates as stored (name → body). */
   templates: Map<string, IndexTemplate>;
   /** The effective mappings of an index (from its template at creation, plus dynamic fields). */
@@ -115,6 +117,7 @@ export async function startElasticsearchTestServer(options: EsTestServerOptions 
     requests,
     stats: ctx.stats,
     templates: ctx.store.templates,
+    openConnections: () => sockets.size,
     documents(index) {
       const states = ctx.store.resolve(index);
       if (states.length === 1) return (states[0] as (typeof states)[number]).docs;

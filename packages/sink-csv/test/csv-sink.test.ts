@@ -7,21 +7,40 @@ import type { ImageRecord } from '@qcs-export/core';
 import { HOSTILE_VALUES, makeRunContext, makeTestRecords, runSinkContract } from '@qcs-export/sink-testkit';
 import { csvSink } from '../src/index.js';
 
+/** The contract's columns: where hostile values land, and a number; each header is the name readBack() gives. */
+const CONTRACT_COLUMNS = [
+  { path: 'sha', header: 'sha' },
+  { path: 'repo', header: 'repo' },
+  { path: 'labels', header: 'labels' },
+  { path: 'scanErrorMessage', header: 'scanErrorMessage' },
+  { path: 'vulnerabilityCounts.severity5Count', header: 'severity5' },
+];
+// NUL is dropped; a cell starting like a formula gets a leading apostrophe (escapeFormulas, the default).
+const csvText = (v: string) => v.replaceAll('\u0000', '');
+const formulaSafe = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+
 const parseCsv = (text: string, delimiter = ','): string[][] => parse(text, { bom: true, delimiter, relax_column_count: false }) as string[][];
 
 runSinkContract({
   name: 'csv',
   commit: csvSink.commit(csvSink.options.parse({ path: 'images.csv' })),
+  // Written independently of the sink's code: what a spreadsheet reading the file should see in each cell.
+  expected: (r) => ({
+    sha: r.sha,
+    repo: r.repo.map((t) => `${t.registry}/${t.repository}:${t.tag}`).map(csvText).join('; '),
+    labels: r.labels.map((l) => `${l.key}=${l.value}`).map(csvText).join('; '),
+    scanErrorMessage: formulaSafe(csvText(r.scanErrorMessage ?? '')),
+    severity5: r.vulnerabilityCounts === null ? '' : String(r.vulnerabilityCounts.severity5Count),
+  }),
   async setup() {
     const dir = await mkdtemp(join(tmpdir(), 'qcs-csv-'));
     const path = join(dir, 'images.csv');
-    const sink = csvSink.create(csvSink.options.parse({ path }), makeRunContext({ baseDir: dir }));
+    const sink = csvSink.create(csvSink.options.parse({ path, columns: CONTRACT_COLUMNS }), makeRunContext({ baseDir: dir }));
     return {
       sink,
       async readBack() {
         const [header, ...rows] = parseCsv(await readFile(path, 'utf8'));
-        const shaAt = (header ?? []).indexOf('Image SHA');
-        return rows.map((r) => ({ sha: r[shaAt] as string }));
+        return rows.map((r) => Object.fromEntries((header ?? []).map((h, i) => [h, r[i]])) as { sha: string } & Record<string, string>);
       },
       leftovers: () => readdir(dir),
       teardown: () => rm(dir, { recursive: true, force: true }),

@@ -10,21 +10,46 @@ import { HOSTILE_VALUES, makeRunContext, makeTestRecords, runSinkContract } from
 import { createExcelSink, EXCEL_MAX_DATA_ROWS, excelDefaultColumns, excelSink } from '../src/index.js';
 import { dataSheets, readWorkbook, sheetValues } from './read-back.js';
 
+/** The contract's columns: where hostile values land, and a number; each header is the name readBack() gives. */
+const CONTRACT_COLUMNS = [
+  { path: 'sha', header: 'sha' },
+  { path: 'repo', header: 'repo' },
+  { path: 'labels', header: 'labels' },
+  { path: 'scanErrorMessage', header: 'scanErrorMessage' },
+  { path: 'vulnerabilityCounts.severity5Count', header: 'severity5' },
+];
+const EXCEL_CELL_LIMIT = 32_767;
+function excelText(value: string): string | null {
+  if (value === '') return null;
+  const clean = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/\r\n?/g, '\n');
+  if (clean.length <= EXCEL_CELL_LIMIT) return clean;
+  const marker = ` … [cut: ${clean.length.toLocaleString('en-US')} characters, Excel holds 32,767]`;
+  return clean.slice(0, EXCEL_CELL_LIMIT - marker.length) + marker;
+}
+
 runSinkContract({
   name: 'excel',
   commit: excelSink.commit(excelSink.options.parse({ path: 'images.xlsx' })),
+  // What openpyxl or Excel should read in each cell: text without the characters XML cannot carry, CR as LF, cut to
+  // Excel's 32,767 characters with a marker; no formula escaping (a string cell is never a formula); numbers as numbers.
+  expected: (r) => ({
+    sha: r.sha,
+    repo: excelText(r.repo.map((t) => `${t.registry}/${t.repository}:${t.tag}`).join('; ')),
+    labels: excelText(r.labels.map((l) => `${l.key}=${l.value}`).join('; ')),
+    scanErrorMessage: excelText(r.scanErrorMessage ?? ''),
+    severity5: r.vulnerabilityCounts?.severity5Count ?? null,
+  }),
   async setup() {
     const dir = await mkdtemp(join(tmpdir(), 'qcs-xlsx-'));
     const path = join(dir, 'images.xlsx');
-    const sink = excelSink.create(excelSink.options.parse({ path }), makeRunContext({ baseDir: dir }));
+    const sink = excelSink.create(excelSink.options.parse({ path, columns: CONTRACT_COLUMNS }), makeRunContext({ baseDir: dir }));
     return {
       sink,
       async readBack() {
         const workbook = await readWorkbook(path);
         return dataSheets(workbook).flatMap((sheet) => {
           const [header, ...rows] = sheetValues(sheet);
-          const sha = (header ?? []).indexOf('Image SHA');
-          return rows.map((row) => ({ sha: row[sha] as string }));
+          return rows.map((row) => Object.fromEntries((header ?? []).map((h, i) => [h, row[i]])) as { sha: string } & Record<string, unknown>);
         });
       },
       leftovers: () => readdir(dir),

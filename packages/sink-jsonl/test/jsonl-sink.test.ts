@@ -16,6 +16,8 @@ function fileHarness(name: string, file: string): SinkContractHarness {
   return {
     name,
     commit: jsonlSink.commit(jsonlSink.options.parse({ path: file })),
+    // A JSON Lines file holds the record itself: every field comes back as JSON.
+    expected: (record) => JSON.parse(JSON.stringify(record)) as { sha: string } & Record<string, unknown>,
     async setup() {
       const dir = await mkdtemp(join(tmpdir(), 'qcs-jsonl-'));
       const path = join(dir, file);

@@ -3,10 +3,14 @@ import type { ImageRecord, Sink, SinkSummary } from '@qcs-export/core';
 import { contractCases, runSinkContract, type SinkContractHarness } from '../src/index.js';
 
 /** An in-memory sink: a committed list and a pending one, to exercise the contract itself. */
-function memoryHarness(flaw?: 'drops-a-record' | 'keeps-on-abort' | 'visible-early'): SinkContractHarness {
+/** What a JSON destination holds for a record: the record through JSON. */
+const asJson = (r: ImageRecord) => JSON.parse(JSON.stringify(r)) as { sha: string } & Record<string, unknown>;
+
+function memoryHarness(flaw?: 'drops-a-record' | 'keeps-on-abort' | 'visible-early' | 'mangles-a-field'): SinkContractHarness {
   return {
     name: `memory sink${flaw ? ` (${flaw})` : ''}`,
     commit: 'atomic',
+    expected: asJson,
     async setup() {
       let pending: ImageRecord[] | undefined;
       let committed: ImageRecord[] | undefined;
@@ -17,7 +21,9 @@ function memoryHarness(flaw?: 'drops-a-record' | 'keeps-on-abort' | 'visible-ear
         },
         async write(batch) {
           if (aborted || !pending) throw new Error('not open');
-          pending.push(...(flaw === 'drops-a-record' ? batch.slice(1) : batch));
+          const kept = flaw === 'drops-a-record' ? batch.slice(1) : batch;
+          // A sink that writes every sha but loses a character of another field, as a bad escape would.
+          pending.push(...(flaw === 'mangles-a-field' ? kept.map((r) => ({ ...r, scanErrorMessage: r.scanErrorMessage?.slice(1) ?? null })) : kept));
           if (flaw === 'visible-early') committed = pending;
         },
         async close(): Promise<SinkSummary> {
@@ -33,7 +39,7 @@ function memoryHarness(flaw?: 'drops-a-record' | 'keeps-on-abort' | 'visible-ear
         sink,
         async readBack() {
           if (!committed) throw new Error('nothing committed');
-          return committed.map((r) => ({ sha: r.sha }));
+          return committed.map(asJson);
         },
         async leftovers() {
           return pending ? ['pending'] : [];
@@ -52,6 +58,9 @@ describe('the contract suite catches broken sinks', () => {
   });
   it('fails a sink that leaves output behind on abort', async () => {
     await expect(contractCases['leaves nothing behind when aborted after writes']!(memoryHarness('keeps-on-abort'))).rejects.toThrow();
+  });
+  it('fails a sink that keeps every sha but mangles another field', async () => {
+    await expect(contractCases['round-trips hostile values and does not mutate the batches it is given']!(memoryHarness('mangles-a-field'))).rejects.toThrow(/the row of/);
   });
   it('fails a sink whose output is visible before close', async () => {
     await expect(contractCases['shows nothing under the final name before close()']!(memoryHarness('visible-early'))).rejects.toThrow();
