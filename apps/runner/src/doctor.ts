@@ -1,5 +1,6 @@
-import { AuthError, diagnoseServer, ExitCode, ForbiddenError, QualysClient, type Diagnosis, type Logger } from '@qcs-export/core';
+import { AuthError, diagnoseServer, ForbiddenError, QualysClient, type Diagnosis, type Logger } from '@qcs-export/core';
 import type { Config } from './config/schema.js';
+import { ExitCode, exitCodeOf } from './exit-codes.js';
 import { prepareSource } from './source-setup.js';
 import { toolVersion } from './version.js';
 
@@ -29,7 +30,7 @@ export async function runDoctor(config: Config, logger: Logger, signal: AbortSig
         : `auto would use ${diagnosis.auto.strategy}, but ${diagnosis.bulk.detail}`;
     return { report, exitCode: diagnosis.usable ? ExitCode.ok : ExitCode.failed, problem };
   } catch (error) {
-    if (error instanceof AuthError || error instanceof ForbiddenError) return { report: undefined, exitCode: ExitCode.authFailed, problem: error.message };
+    if (error instanceof AuthError || error instanceof ForbiddenError) return { report: undefined, exitCode: exitCodeOf(error), problem: error.message };
     throw error;
   } finally {
     await stranger.close();

@@ -1,4 +1,4 @@
-import { ExitCode, isQcsError, UsageError } from '@qcs-export/core';
+import { isQcsError, UsageError } from '@qcs-export/core';
 import { parseFlags, redactor } from './cli-args.js';
 import { doctorCommand } from './commands/doctor.js';
 import { runCommand } from './commands/run.js';
@@ -6,6 +6,7 @@ import { simulateCommand } from './commands/simulate.js';
 import { validateCommand } from './commands/validate.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { didYouMean } from './config/suggest.js';
+import { ExitCode, exitCodeOf } from './exit-codes.js';
 import { COMMAND_HELP, USAGE } from './help.js';
 import { sinkPlugins } from './registry.js';
 import { toolVersion } from './version.js';
@@ -58,7 +59,7 @@ async function dispatch(argv: string[]): Promise<number> {
 function report(error: unknown, argv: string[]): number {
   const known = isQcsError(error);
   const code = known ? error.code : 'QCS_INTERNAL';
-  const exitCode = known ? error.exitCode : ExitCode.failed;
+  const exitCode = exitCodeOf(error);
   const message = redactor.redact(known ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`);
   process.stderr.write(known ? `error [${code}]: ${message}\n` : `${message}\n`);
   if (!known && process.env['QCS_DEBUG']) process.stderr.write(`${redactor.redact(String((error as Error)?.stack))}\n`);

@@ -15,5 +15,6 @@ export function runContextFor(
     baseDir: options.baseDir ?? process.cwd(),
     logger: options.logger ?? silentLogger,
     signal: options.signal ?? new AbortController().signal,
+    sla: config.source.sla,
   };
 }

@@ -1,4 +1,4 @@
-import { AbortedError, EmptyExportError, imageSource, RecordsRejectedError, SinkError, type Logger, type RunContext, type Sink, type SinkPlugin, type SinkSummary } from '@qcs-export/core';
+import { AbortedError, EmptyExportError, enrichImages, imageSource, type EnrichStats, NetworkError, RecordsRejectedError, SinkError, TimeoutError, type Logger, type RunContext, type Sink, type SinkPlugin, type SinkSummary } from '@qcs-export/core';
 import type { Config } from './config/schema.js';
 import type { Progress } from './progress.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from './outputs.js';
@@ -28,6 +28,8 @@ export interface RunResult {
   repairPasses: number;
   /** "absent" when the strategy's records carry no severity counts (bulk): they are null, never 0. */
   severityCounts: 'present' | 'absent';
+  /** With source.vulnerabilities: the calls made for findings, the images that needed none, and those gone since the list. */
+  enrichment?: EnrichStats;
   sinks: SinkSummary[];
   rejected: number;
 }
@@ -62,7 +64,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     name: s.name,
     sink: (deps.plugins.get(s.type) as SinkPlugin<unknown>).create(s.options, ctx),
   }));
-  const source = imageSource({
+  const images = imageSource({
     client: prepared.client,
     strategy: config.source.strategy,
     filter: config.source.filter,
@@ -73,8 +75,12 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     logger,
     onPage: (info) => deps.progress?.update(info),
   });
+  const enrichment = config.source.vulnerabilities
+    ? enrichImages(images, { client: prepared.client, from: config.source.vulnerabilities.from, concurrency: config.source.vulnerabilities.concurrency, signal, logger })
+    : undefined;
+  const source = { stats: images.stats, batches: enrichment ?? images };
 
-  const pages = source[Symbol.asyncIterator]();
+  const pages = source.batches[Symbol.asyncIterator]();
   let opened = false;
   try {
     // The first page (login included) comes before any sink opens: bad credentials or a rejected filter
@@ -123,7 +129,9 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
       countAtEnd: source.stats.countAtEnd,
       changedDuringRun: source.stats.changedDuringRun,
       repairPasses: source.stats.repairPasses,
-      severityCounts: source.stats.severityCounts,
+      // Enriched records carry counts derived from their findings, whatever the strategy.
+      severityCounts: enrichment ? 'present' : source.stats.severityCounts,
+      ...(enrichment ? { enrichment: { ...enrichment.stats } } : {}),
       sinks: summaries,
       rejected,
     };
@@ -157,7 +165,13 @@ export function rejectedError(result: RunResult): RecordsRejectedError | undefin
   return new RecordsRejectedError(result.rejected, `${result.rejected} records were rejected by a sink; see its dead-letter output in the summary above`);
 }
 
+/** A sink's failure, named after the sink: the same error class and code, its message prefixed. */
 function labelled(name: string, error: unknown): unknown {
   if (error instanceof SinkError) return new SinkError(`sink "${name}": ${error.message}`, { cause: error });
+  // A sink's connection failures (Elasticsearch down or too slow) keep their code, like the source's.
+  if (error instanceof NetworkError || error instanceof TimeoutError) {
+    const Labelled = error instanceof NetworkError ? NetworkError : TimeoutError;
+    return new Labelled(`sink "${name}": ${error.detail}`, { cause: error, setting: error.setting, hint: error.hint });
+  }
   return error;
 }

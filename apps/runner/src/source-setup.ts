@@ -1,6 +1,7 @@
 import { QualysClient, Redactor, type Logger, type QualysAuth } from '@qcs-export/core';
 import type { QualysSimulator } from '@qcs-export/qualys-simulator';
 import { isSimulatorSource, type SourceConfig } from './config/schema.js';
+import { configSettingName } from './setting-names.js';
 import { toolVersion } from './version.js';
 
 export interface PreparedSource {
@@ -44,7 +45,7 @@ export async function prepareSource(source: SourceConfig, logger: Logger, redact
       latencyMs: s.latencyMs,
       updatesDuringCrawl: s.updatesPerCall > 0 ? { everyRequests: 2, count: s.updatesPerCall } : false,
     });
-    const client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, logger, userAgent, redact });
+    const client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, logger, userAgent, redact, settingName: configSettingName });
     logger.info(`embedded Qualys simulator: ${s.images} images at ${sim.url}`);
     return {
       client,
@@ -62,6 +63,8 @@ export async function prepareSource(source: SourceConfig, logger: Logger, redact
     logger,
     userAgent,
     redact,
+    // Messages name the config's settings (source.filter), not the client's options (filter).
+    settingName: configSettingName,
     connectTimeoutMs: source.timeouts?.connectMs,
     headersTimeoutMs: source.timeouts?.headersMs,
     bodyTimeoutMs: source.timeouts?.bodyMs,

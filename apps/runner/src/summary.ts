@@ -18,6 +18,13 @@ export function formatSummary(r: RunResult): string {
     `  pages ${n(r.pages)} · requests ${n(r.requests)} · retries ${n(r.retries)} · rate-limit waits ${n(r.rateLimitWaits)}` +
       (r.duplicatesDropped ? ` · duplicates dropped ${n(r.duplicatesDropped)}` : ''),
   ];
+  if (r.enrichment) {
+    const e = r.enrichment;
+    lines.push(
+      `  vulnerabilities: ${n(e.findings)} findings from ${n(e.calls)} calls · ${n(e.skippedClean)} images with none needed no call` +
+        (e.missing ? ` · ${n(e.missing)} images GONE since the list (exported without findings)` : ''),
+    );
+  }
   if (r.severityCounts === 'absent') {
     lines.push('  severity counts: ABSENT for images read with the bulk API, which does not report them: their counts are empty (null), not 0');
   }

@@ -23,97 +23,86 @@ export type QcsErrorCode =
   | 'QCS_RECORDS_REJECTED'
   | 'QCS_ABORTED';
 
-/** Process exit codes, documented in the README. */
-export const ExitCode = {
-  ok: 0,
-  failed: 1,
-  invalidConfig: 2,
-  recordsRejected: 3,
-  authFailed: 4,
-  emptyExport: 5,
-  interrupted: 130,
-} as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+/** What a QcsError may carry besides its code and message. */
+export interface QcsErrorOptions {
+  cause?: unknown;
+  /**
+   * The setting that would fix the failure, by the neutral name of the option that takes it (a QualysClient option
+   * such as 'baseUrl', an image-source option such as 'filter', a sink's own option such as 'node'), never by a
+   * config path or an environment variable: a front end maps it to its own name for it.
+   */
+  setting?: string;
+  /** What to do about it: the advice that ends the message. `detail` is the message without it. */
+  hint?: string;
+}
 
-/** The exit code of every error code; the README lists them all (a test keeps it complete). */
-export const exitCodeByErrorCode: Readonly<Record<QcsErrorCode, ExitCode>> = {
-  QCS_CONFIG_INVALID: ExitCode.invalidConfig,
-  QCS_USAGE: ExitCode.invalidConfig,
-  QCS_INSECURE_URL: ExitCode.invalidConfig,
-  QCS_FILTER_REJECTED: ExitCode.invalidConfig,
-  QCS_OUTPUT_UNWRITABLE: ExitCode.invalidConfig,
-  QCS_AUTH_FAILED: ExitCode.authFailed,
-  QCS_FORBIDDEN: ExitCode.authFailed,
-  QCS_RATE_LIMITED: ExitCode.failed,
-  QCS_HTTP_ERROR: ExitCode.failed,
-  QCS_NETWORK: ExitCode.failed,
-  QCS_TIMEOUT: ExitCode.failed,
-  QCS_PROTOCOL: ExitCode.failed,
-  QCS_SOURCE_INCONSISTENT: ExitCode.failed,
-  QCS_SOURCE_INCOMPLETE: ExitCode.failed,
-  QCS_EMPTY_EXPORT: ExitCode.emptyExport,
-  QCS_SINK_FAILED: ExitCode.failed,
-  QCS_RECORDS_REJECTED: ExitCode.recordsRejected,
-  QCS_ABORTED: ExitCode.interrupted,
-};
-
+/**
+ * A failure with a stable `code`. What a process exit code it means is the front end's business (the CLI maps
+ * codes to exit codes), not core's. The message is `detail`, then `hint` when there is one.
+ */
 export class QcsError extends Error {
   readonly code: QcsErrorCode;
-  constructor(code: QcsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** What went wrong, without the advice. */
+  readonly detail: string;
+  /** See QcsErrorOptions.setting. */
+  readonly setting: string | undefined;
+  /** See QcsErrorOptions.hint. */
+  readonly hint: string | undefined;
+  constructor(code: QcsErrorCode, detail: string, options: QcsErrorOptions = {}) {
+    super(options.hint ? `${detail} ${options.hint}` : detail, 'cause' in options ? { cause: options.cause } : undefined);
     this.code = code;
+    this.detail = detail;
+    this.setting = options.setting;
+    this.hint = options.hint;
     this.name = new.target.name;
-  }
-  get exitCode(): ExitCode {
-    return exitCodeByErrorCode[this.code];
   }
 }
 
 /** The config file or the command line is wrong; the message names the file, line and path. */
 export class ConfigError extends QcsError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: QcsErrorOptions) {
     super('QCS_CONFIG_INVALID', message, options);
   }
 }
 
 export class UsageError extends QcsError {
-  constructor(message: string) {
-    super('QCS_USAGE', message);
+  constructor(message: string, options?: QcsErrorOptions) {
+    super('QCS_USAGE', message, options);
   }
 }
 
 /** Plain http:// to a host that is not loopback. */
 export class InsecureUrlError extends QcsError {
-  constructor(message: string) {
-    super('QCS_INSECURE_URL', message);
+  constructor(message: string, options?: QcsErrorOptions) {
+    super('QCS_INSECURE_URL', message, options);
   }
 }
 
 /** Credentials were refused (bad password, token expired and could not be renewed). */
 export class AuthError extends QcsError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: QcsErrorOptions) {
     super('QCS_AUTH_FAILED', message, options);
   }
 }
 
 /** 403: the user lacks a permission or scope. */
 export class ForbiddenError extends QcsError {
-  constructor(message: string) {
-    super('QCS_FORBIDDEN', message);
+  constructor(message: string, options?: QcsErrorOptions) {
+    super('QCS_FORBIDDEN', message, options);
   }
 }
 
 /** 400 on a query: almost always a QQL filter the server cannot parse. */
 export class FilterRejectedError extends QcsError {
-  constructor(message: string) {
-    super('QCS_FILTER_REJECTED', message);
+  constructor(message: string, options?: QcsErrorOptions) {
+    super('QCS_FILTER_REJECTED', message, options);
   }
 }
 
 /** 429/409 still returned after every retry. */
 export class RateLimitError extends QcsError {
-  constructor(message: string) {
-    super('QCS_RATE_LIMITED', message);
+  constructor(message: string, options?: QcsErrorOptions) {
+    super('QCS_RATE_LIMITED', message, options);
   }
 }
 
@@ -128,20 +117,20 @@ export class HttpError extends QcsError {
 
 /** Connection refused, reset or dropped, after every retry. */
 export class NetworkError extends QcsError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: QcsErrorOptions) {
     super('QCS_NETWORK', message, options);
   }
 }
 
 export class TimeoutError extends QcsError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: QcsErrorOptions) {
     super('QCS_TIMEOUT', message, options);
   }
 }
 
 /** The server answered with something that is not the documented shape (garbage, truncated JSON). */
 export class ProtocolError extends QcsError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: QcsErrorOptions) {
     super('QCS_PROTOCOL', message, options);
   }
 }
@@ -175,13 +164,13 @@ export class EmptyExportError extends QcsError {
 }
 
 export class OutputUnwritableError extends QcsError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: QcsErrorOptions) {
     super('QCS_OUTPUT_UNWRITABLE', message, options);
   }
 }
 
 export class SinkError extends QcsError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: QcsErrorOptions) {
     super('QCS_SINK_FAILED', message, options);
   }
 }

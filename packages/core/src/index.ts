@@ -11,3 +11,5 @@ export * from './source/types.js';
 export * from './source/index.js';
 export * from './columns/index.js';
 export * from './suggest.js';
+export { backoffDelay } from './retry/backoff.js';
+export * from './findings/index.js';

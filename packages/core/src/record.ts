@@ -33,8 +33,9 @@ export interface VulnerabilityCounts {
 }
 
 /**
- * One finding from the details or bulk shape. Bulk records carry only qid/result/software; details add
- * severity and dates. Fields not listed here stay in `extra`.
+ * One finding from the details, /vuln or bulk shape. Bulk records carry only qid/result/software; details add
+ * severity, CVEs and dates; /vuln adds CVSS, customer severity and threat intelligence. Fields not listed here stay
+ * in `extra` (cvssInfo and cvss3Info whole, threatIntel with its name lists), so nothing Qualys sends is lost.
  */
 export interface VulnerabilityFinding {
   qid: number | null;
@@ -46,6 +47,17 @@ export interface VulnerabilityFinding {
   lastFound: IsoDate | null;
   layerSha: string | null;
   software: Array<Record<string, unknown>>;
+  /** CVE ids (`cveids`); empty when Qualys lists none. */
+  cveIds: string[];
+  patchAvailable: boolean | null;
+  customerSeverity: number | null;
+  qdsScore: number | null;
+  /** `cvss3Info.baseScore`, the rating FedRAMP asks for next to the Qualys severity. */
+  cvss3BaseScore: number | null;
+  published: IsoDate | null;
+  isExempted: boolean | null;
+  /** The `threatIntel` flags that are true (Qualys sends true or null, never false). */
+  threatIntel: string[];
   extra: Record<string, unknown>;
 }
 

@@ -1,6 +1,7 @@
 /**
  * `@qcs-export/core/sink`: what a sink package needs from core (the contract, its life cycle, atomic files, columns,
- * errors, the record), without the Qualys client and its HTTP stack or the image source, which only the runner uses.
+ * errors, the record, the retry backoff), without the Qualys client and its HTTP stack or the image source, which
+ * only the runner uses.
  */
 export * from './errors.js';
 export * from './logger.js';
@@ -10,4 +11,6 @@ export * from './sink/contract.js';
 export * from './sink/index.js';
 export * from './columns/index.js';
 export * from './suggest.js';
+export { backoffDelay } from './retry/backoff.js';
 export { assertSecureUrl, isLoopbackHost } from './client/url-policy.js';
+export * from './findings/index.js';

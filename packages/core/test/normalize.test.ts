@@ -133,7 +133,7 @@ describe('normalizeImage: odd values', () => {
     expect(details.vulnerabilities?.[0]).toMatchObject({ qid: 1, severity: 5, lastFound: '2024-06-17T19:22:25.295Z' });
     const bulk = normalizeImage({ ...base, vulnerabilities: [{ qid: 9, result: '#table cols="3"\nPackage A B', software: [{ name: 'zlib' }], layerSha: 'x' }] }, 'images/list');
     expect(bulk.vulnerabilityCounts).toBeNull();
-    expect(bulk.vulnerabilities).toEqual([{ qid: 9, severity: null, title: null, result: '#table cols="3"\nPackage A B', typeDetected: null, firstFound: null, lastFound: null, layerSha: 'x', software: [{ name: 'zlib' }], extra: {} }]);
+    expect(bulk.vulnerabilities).toEqual([{ qid: 9, severity: null, title: null, result: '#table cols="3"\nPackage A B', typeDetected: null, firstFound: null, lastFound: null, layerSha: 'x', software: [{ name: 'zlib' }], cveIds: [], patchAvailable: null, customerSeverity: null, qdsScore: null, cvss3BaseScore: null, published: null, isExempted: null, threatIntel: [], extra: {} }]);
   });
 
   it('fills lastScanned from lastVmScanDate when the API sends no lastScanned, so every sink shows one value', () => {

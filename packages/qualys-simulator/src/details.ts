@@ -1,28 +1,24 @@
 import type { RawImage } from './data.js';
 import { createRandom } from '@qcs-export/test-fixtures';
+import { bulkFinding, detailsFinding, imageFindings } from './findings.js';
 
 const OS = ['Alpine Linux 3.19.1', 'Debian GNU/Linux 12 (bookworm)', 'Ubuntu 22.04.4 LTS', 'Red Hat Enterprise Linux 9.3', 'Distroless'];
-const PACKAGES = ['openssl', 'libc6', 'zlib', 'busybox', 'curl', 'libxml2', 'python3', 'glibc', 'ncurses', 'expat'];
+/**
+ * Findings per bulk record. The real bulk API sends them all; the simulator sends the first dozen (most severe first),
+ * which keeps bulk pages small for the large data sets of the tests and benchmarks, and changes nothing the exporter
+ * relies on: bulk findings carry no severity, so they never become counts.
+ */
+const BULK_FINDINGS = 12;
 
 /**
  * The details/bulk shape of an image (docs/qualys-api.md §2–3): the list fields, `vulnerabilities` as an ARRAY of
- * findings (the bulk API keeps only qid, result and software), layers with `size` as a string, and more.
+ * findings (full objects in the details; the bulk API keeps only qid, result, software and layerSha), layers with `size` as a string, and more.
  * Derived from the list record by a PRNG seeded with its sha, so it never changes for the same image.
  */
-export function toDetails(image: RawImage): Record<string, unknown> {
+export function toDetails(image: RawImage, shape: 'details' | 'bulk' = 'details'): Record<string, unknown> {
   const r = createRandom(parseInt(image.sha.slice(0, 8), 16));
-  const counts = image.vulnerabilities;
-  const total = counts ? Object.values(counts).reduce<number>((a, b) => a + (b ?? 0), 0) : 0;
-  const findings = Array.from({ length: Math.min(total, 12) }, () => {
-    const pkg = r.pick(PACKAGES);
-    const installed = `${r.int(1, 3)}.${r.int(0, 9)}.${r.int(0, 20)}`;
-    const fixed = `${installed.split('.')[0]}.${r.int(0, 9)}.${r.int(21, 40)}`;
-    return {
-      qid: r.int(150_000, 380_000),
-      result: `#table cols="3"\nPackage Installed_Version Required_Version\n${pkg} ${installed} ${fixed}`,
-      software: [{ name: pkg, version: installed, fixVersion: fixed }],
-    };
-  });
+  const all = imageFindings(image);
+  const findings = shape === 'details' ? all.map(detailsFinding) : all.slice(0, BULK_FINDINGS).map(bulkFinding);
   const created = Number(image.created);
   const layers = Array.from({ length: r.int(2, 5) }, (_, n) => ({
     size: String(r.int(0, 200_000_000)),

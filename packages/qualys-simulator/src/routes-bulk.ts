@@ -43,7 +43,7 @@ export function bulkImages(ctx: Context, q: Record<string, string>, reply: PageR
     setLink(ctx, headers, nextLink(ctx, limit, `updated>=${lastUpdated} AND not uuid: [${[...previous, ...tail].join(',')}]`));
   } else if ((ctx.options.linkEnd ?? 'null') === 'null') setLink(ctx, headers, 'null');
   // Page faults shape the records sent, never the cursor: a short page's Link still points past the full page.
-  const data = shapeItems(items, fault).map(toDetails);
+  const data = shapeItems(items, fault).map((image) => toDetails(image, 'bulk'));
   send(res, 200, count === undefined ? { data } : { data, count }, headers, deliveryOf(fault));
 }
 

@@ -1,12 +1,13 @@
 import type { Context, PageReply } from './context.js';
 import { toDetails } from './details.js';
+import { vulnAnswer } from './findings.js';
 import { deliveryOf } from './faults.js';
 import { BadRequest, errorBody, send } from './http.js';
 import { QqlError } from './qql.js';
 import { bulkImages } from './routes-bulk.js';
 import { listImages } from './routes-images.js';
 
-const IMAGES_ROUTE = /^\/csapi\/v1\.3\/images(?:\/(list|[0-9a-f]{64}))?\/?$/;
+const IMAGES_ROUTE = /^\/csapi\/v1\.3\/images(?:\/(list|[0-9a-f]{64})(\/vuln)?)?\/?$/;
 
 /** Whether a request asks for a page of /images or /images/list (the requests page faults apply to). */
 export function isDataPage(method: string | undefined, path: string): boolean {
@@ -33,7 +34,7 @@ export function route(ctx: Context, method: string | undefined, path: string, qu
     if (m[1] === 'list') return bulkImages(ctx, query, reply);
     const image = ctx.store.get(m[1]);
     if (!image) return send(res, 404, errorBody(404, 'NOT_FOUND', `Image not found: ${m[1]}`), headers);
-    return send(res, 200, toDetails(image), headers, deliveryOf(reply.fault));
+    return send(res, 200, m[2] ? vulnAnswer(image) : toDetails(image), headers, deliveryOf(reply.fault));
   } catch (error) {
     if (error instanceof QqlError || error instanceof BadRequest) return send(res, 400, errorBody(400, 'BAD_REQUEST', error.message), headers);
     throw error;

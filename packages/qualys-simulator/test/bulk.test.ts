@@ -34,7 +34,8 @@ describe('bulk API /csapi/v1.3/images/list', () => {
     const s = await start({ images: 50 });
     const item = (await get(s, '/csapi/v1.3/images/list', { limit: 50 })).body?.data.find((d) => Array.isArray(d['vulnerabilities']) && (d['vulnerabilities'] as unknown[]).length > 0);
     expect(item).toBeDefined();
-    expect(Object.keys((item?.['vulnerabilities'] as object[])[0] as object).sort()).toEqual(['qid', 'result', 'software']);
+    // The documented bulk finding: qid, result and software, plus layerSha since release 1.37.
+    expect(Object.keys((item?.['vulnerabilities'] as object[])[0] as object).sort()).toEqual(['layerSha', 'qid', 'result', 'software']);
     expect(typeof ((item?.['layers'] as Array<{ size: unknown }>)[0]?.size)).toBe('string');
   });
 

@@ -1,7 +1,8 @@
 import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync';
 import {
   AtomicFileWriter,
-  buildColumns,
+  rowsOf,
+  tabularColumns,
   LifecycleSink,
   resolveOutputPath,
   SinkError,
@@ -20,14 +21,17 @@ class CsvSink extends LifecycleSink {
   private file: AtomicFileWriter | undefined;
   private records = 0;
   private readonly path: string;
-  private readonly columns: Column[];
+  private readonly columns: Column<any>[];
   private readonly format: StringifyOptions;
 
-  constructor(private readonly options: CsvSinkOptions, ctx: RunContext) {
+  constructor(
+    private readonly options: CsvSinkOptions,
+    private readonly ctx: RunContext,
+  ) {
     const path = resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
     super(`the csv sink for ${path}`);
     this.path = path;
-    this.columns = buildColumns(options.columns, { joinWith: options.joinWith });
+    this.columns = tabularColumns(options);
     this.format = {
       delimiter: options.delimiter,
       record_delimiter: options.lineEnding === 'crlf' ? 'windows' : 'unix',
@@ -57,9 +61,11 @@ class CsvSink extends LifecycleSink {
    * file with backpressure, so memory is bounded by the batch whatever the export size.
    */
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
-    const rows = batch.map((record) => this.columns.map((c) => c.value(record)));
+    const records = rowsOf(batch, this.options.records, this.ctx);
+    if (records.length === 0) return;
+    const rows = records.map((record) => this.columns.map((c) => c.value(record)));
     await this.opened().write(stringify(rows, this.format));
-    this.records += batch.length;
+    this.records += records.length;
   }
 
   protected async finishTarget(): Promise<void> {

@@ -1,31 +1,39 @@
 import { z } from 'zod';
-import { refineColumns, tabularOptionsShape } from '@qcs-export/core/sink';
+import { recordsOption, refineColumns, tabularOptionsShape } from '@qcs-export/core/sink';
 
 export const csvOptions = z
   .strictObject({
-    /** Output file; {date}/{time}/{datetime} expand; missing parent directories are created. Required. */
     path: z
       .string()
       .min(1, 'path must name a .csv file')
-      .refine((p) => p !== '-', 'the csv sink writes a file, not stdout ("-"): name a .csv file, or use the jsonl sink with path: "-" to stream'),
+      .refine((p) => p !== '-', 'the csv sink writes a file, not stdout ("-"): name a .csv file, or use the jsonl sink with path: "-" to stream')
+      .meta({ description: 'The output `.csv` file. `{date}`, `{time}` and `{datetime}` expand; missing parent directories are created.' }),
+    records: recordsOption,
     ...tabularOptionsShape,
-    /** Field separator, one character (e.g. ";" for European Excel locales, "\t" for TSV). Default: ",". */
-    delimiter: z.string().length(1, 'delimiter must be one character').default(','),
-    /** Line ending: "crlf" (RFC 4180, what Excel writes) or "lf". Default: "crlf". */
-    lineEnding: z.enum(['crlf', 'lf']).default('crlf'),
-    /** Start with a UTF-8 byte order mark, so Excel reads non-ASCII text right. Default: true. */
-    bom: z.boolean().default(true),
-    /** Write the header row. Default: true. */
-    header: z.boolean().default(true),
-    /**
-     * Prefix ' to text starting with = + - @ tab or CR, so a spreadsheet never runs it as a formula (numbers stay
-     * numbers). Image names, tags and labels come from whoever pushed the image. Default: true.
-     */
-    escapeFormulas: z.boolean().default(true),
-    /** Permissions of the created file. Default: 0o600, since the inventory is sensitive. */
-    fileMode: z.number().int().min(0).max(0o777).default(0o600),
+    delimiter: z
+      .string()
+      .length(1, 'delimiter must be one character')
+      .default(',')
+      .meta({ description: 'Field separator, one character. Use `;` for Excel in locales that write decimals with a comma, or `"\\t"` for TSV.' }),
+    lineEnding: z.enum(['crlf', 'lf']).default('crlf').meta({ description: '`crlf` (RFC 4180, as Excel writes) or `lf`.' }),
+    bom: z.boolean().default(true).meta({ description: 'Start the file with a UTF-8 byte order mark, so Excel shows `café/日本` right.' }),
+    header: z.boolean().default(true).meta({ description: 'Write the header row.' }),
+    escapeFormulas: z
+      .boolean()
+      .default(true)
+      .meta({
+        description:
+          "A text value that starts with `=`, `+`, `-`, `@`, tab or CR gets a `'` prefix, so no cell can become a formula (image names, tags and labels come from whoever pushed the image). This changes values that really start with `-`; numbers are never touched.",
+      }),
+    fileMode: z
+      .number()
+      .int()
+      .min(0)
+      .max(0o777)
+      .default(0o600)
+      .meta({ description: "Permissions of the new file. The inventory is sensitive, so others can't read it by default.", defaultText: '`0o600`' }),
   })
   .superRefine(refineColumns)
-  .describe('CSV: one row per image, compliance columns by default');
+  .describe('CSV: one row per image (or per finding), compliance columns by default');
 
 export type CsvSinkOptions = z.output<typeof csvOptions>;

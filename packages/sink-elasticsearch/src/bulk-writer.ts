@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { SinkError, type Logger } from '@qcs-export/core/sink';
+import { backoffDelay, SinkError, type Logger } from '@qcs-export/core/sink';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchLimit, splitInTwo } from './batch-limit.js';
 import { explain, indexingPressureOf, isTransient, reasonOf, statusOf } from './connection.js';
@@ -36,10 +36,14 @@ export interface BulkStats {
   bytesNotAccepted: number;
 }
 
-/** Backoff with full jitter: a busy cluster is given more time on each try, and clients do not retry in step. */
-export function backoffMs(attempt: number, baseMs: number, maxMs = 30_000): number {
-  return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);
-}
+/** Cap on one backoff delay. */
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * The wait before retry number `retry` (1 for the first): core's backoff, exponential with equal jitter and capped,
+ * so a busy cluster is given more time on each try and writers do not retry in step.
+ */
+const backoffMs = (retry: number, baseMs: number): number => backoffDelay(retry, baseMs, MAX_BACKOFF_MS);
 
 /**
  * Sends documents in bulk requests sized by bytes and count, with at most `concurrency` requests in flight;
@@ -135,7 +139,7 @@ export class BulkWriter {
     if (retry.length > 0) {
       this.stats.itemRetries += retry.length;
       this.logger.debug(`elasticsearch: ${retry.length} documents answered 429, retrying (attempt ${itemAttempt + 1})`);
-      await sleep(backoffMs(itemAttempt, this.backoffBaseMs), undefined, { signal: this.signal });
+      await sleep(backoffMs(itemAttempt + 1, this.backoffBaseMs), undefined, { signal: this.signal });
       await this.send(retry, itemAttempt + 1);
     }
   }
@@ -167,7 +171,7 @@ export class BulkWriter {
         }
         this.stats.requestRetries += 1;
         this.logger.warn(`elasticsearch: bulk request failed (${reasonOf(error)}); retrying`);
-        await sleep(backoffMs(attempt, this.backoffBaseMs), undefined, { signal: this.signal });
+        await sleep(backoffMs(attempt + 1, this.backoffBaseMs), undefined, { signal: this.signal });
       }
     }
   }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Client, errors, type ClientOptions } from '@elastic/elasticsearch';
-import { AuthError, ConfigError, ForbiddenError, SinkError, type QcsError } from '@qcs-export/core/sink';
+import { AuthError, ConfigError, ForbiddenError, NetworkError, SinkError, TimeoutError, type QcsError } from '@qcs-export/core/sink';
 import type { ElasticsearchSinkOptions } from './options.js';
 
 export const nodesOf = (options: ElasticsearchSinkOptions): string[] => (Array.isArray(options.node) ? options.node : [options.node]);
@@ -73,7 +73,9 @@ export function reasonOf(error: unknown): string {
 
 /**
  * Turns a client error into one that says what to fix. Only the message and status are used: the client's
- * error meta holds the request headers, credentials included, and never reaches a message.
+ * error meta holds the request headers, credentials included, and never reaches a message. A cluster that cannot
+ * be reached or does not answer in time is a NetworkError or TimeoutError (QCS_NETWORK, QCS_TIMEOUT), like a
+ * Qualys server in the same state; a cluster that answers but refuses is a SinkError.
  */
 export function explain(error: unknown, options: ElasticsearchSinkOptions, doing: string): QcsError {
   const where = describeNodes(options);
@@ -82,9 +84,14 @@ export function explain(error: unknown, options: ElasticsearchSinkOptions, doing
   if (status === 403) return new ForbiddenError(`Elasticsearch at ${where} denied ${doing} (403: ${reasonOf(error)}); the user needs manage_index_templates on the cluster and create_index, write and view_index_metadata on ${options.index}`);
   if (error instanceof errors.ProductNotSupportedError) return new SinkError(`${where} did not answer as Elasticsearch while ${doing}; check node`);
   if (error instanceof errors.ConnectionError || error instanceof errors.NoLivingConnectionsError) {
-    return new SinkError(`cannot reach Elasticsearch at ${where} while ${doing}: ${(error as Error).message}; check node and that the cluster is up`);
+    return new NetworkError(`cannot reach Elasticsearch at ${where} while ${doing}: ${(error as Error).message};`, { setting: 'node', hint: 'check node and that the cluster is up' });
   }
-  if (error instanceof errors.TimeoutError) return new SinkError(`Elasticsearch at ${where} did not answer within ${options.requestTimeoutMs} ms while ${doing}; raise requestTimeoutMs or check the cluster's health`);
+  if (error instanceof errors.TimeoutError) {
+    return new TimeoutError(`Elasticsearch at ${where} did not answer within ${options.requestTimeoutMs} ms while ${doing};`, {
+      setting: 'requestTimeoutMs',
+      hint: "raise requestTimeoutMs or check the cluster's health",
+    });
+  }
   if (status !== undefined) return new SinkError(`Elasticsearch at ${where} failed ${doing} with ${status}: ${reasonOf(error)}`);
   return new SinkError(`${doing} on Elasticsearch at ${where} failed: ${(error as Error).message}`);
 }

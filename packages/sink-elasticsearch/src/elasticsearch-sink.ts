@@ -1,8 +1,9 @@
 import type { Client } from '@elastic/elasticsearch';
-import { LifecycleSink, SinkError, type ImageRecord, type RunContext, type Sink, type SinkSummary } from '@qcs-export/core/sink';
+import { LifecycleSink, rowsOf, SinkError, type FindingRecord, type ImageRecord, type RunContext, type Sink, type SinkSummary } from '@qcs-export/core/sink';
 import { BulkWriter, type BulkEntry } from './bulk-writer.js';
 import { createClient, describeNodes, explain, verifyCluster } from './connection.js';
 import { DeadLetterFile, deadLetterPathOf } from './dead-letter.js';
+import { ecsFinding } from './ecs-finding.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 import { prepareTarget } from './template.js';
 
@@ -45,7 +46,8 @@ class ElasticsearchSink extends LifecycleSink {
 
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     const { writer } = this.opened();
-    for (const record of batch) await writer.add(this.entry(record));
+    if (this.options.records === 'images') for (const record of batch) await writer.add(this.entry(record.sha, { '@timestamp': this.timestamp, ...record }));
+    else for (const row of rowsOf(batch, this.options.records, this.ctx) as FindingRecord[]) await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp)));
   }
 
   /**
@@ -117,10 +119,11 @@ class ElasticsearchSink extends LifecycleSink {
     return { writer, client };
   }
 
-  private entry(record: ImageRecord): BulkEntry {
-    const document = JSON.stringify({ '@timestamp': this.timestamp, ...record });
-    // A data stream takes create only, and its _id is sha + export time, so a retried create cannot append twice.
-    const id = this.options.dataStream ? `${record.sha}-${this.ctx.startedAt.getTime()}` : record.sha;
+  /** One bulk entry; `key` is the image sha or the finding key, so a re-run overwrites instead of adding. */
+  private entry(key: string, source: Record<string, unknown>): BulkEntry {
+    const document = JSON.stringify(source);
+    // A data stream takes create only, and its _id is the key + export time, so a retried create cannot append twice.
+    const id = this.options.dataStream ? `${key}-${this.ctx.startedAt.getTime()}` : key;
     const lines = `{"${this.options.dataStream ? 'create' : 'index'}":{"_id":${JSON.stringify(id)}}}\n${document}\n`;
     return { id, lines, bytes: Buffer.byteLength(lines) };
   }

@@ -1,3 +1,5 @@
+import type { ImageRecord, RecordGrain } from '@qcs-export/core/sink';
+import { FINDING_MAPPING_PROBES, FINDING_PROPERTIES } from './finding-mapping.js';
 /**
  * The index template for image documents. Every field of the record is mapped explicitly, so a date is a date
  * from the first document on and a later document can never change a field's type by arriving first.
@@ -15,6 +17,7 @@ const boolean = { type: 'boolean' } as const;
 const opaque = { type: 'object', enabled: false } as const;
 const object = (properties: Record<string, unknown>) => ({ properties });
 
+// `satisfies` holds the mapping to record.ts: a record field without a mapping (or a mapping of no field) does not build.
 export const IMAGE_PROPERTIES = {
   '@timestamp': date,
   sha: keyword,
@@ -50,6 +53,14 @@ export const IMAGE_PROPERTIES = {
     lastFound: date,
     layerSha: keyword,
     software: opaque,
+    cveIds: keyword,
+    patchAvailable: boolean,
+    customerSeverity: integer,
+    qdsScore: float,
+    cvss3BaseScore: float,
+    published: date,
+    isExempted: boolean,
+    threatIntel: keyword,
     extra: opaque,
   }),
   riskScore: float,
@@ -77,7 +88,7 @@ export const IMAGE_PROPERTIES = {
   layers: object({ id: keyword, sha: keyword, size: long, created: date, createdBy: text, comment: text, tags: keyword, extra: opaque }),
   origin: keyword,
   extra: opaque,
-};
+} satisfies Record<keyof ImageRecord | '@timestamp', unknown>;
 
 /**
  * Above that of Elasticsearch's built-in logs and metrics templates (100). Another template of higher priority
@@ -86,18 +97,21 @@ export const IMAGE_PROPERTIES = {
 export const TEMPLATE_PRIORITY = 300;
 
 /**
- * The template body. `dynamic: false` keeps any field the model does not know in _source without guessing a
- * type for it.
+ * The template body, for image documents or finding documents. `dynamic: false` keeps any field the model does not
+ * know in _source without guessing a type for it.
  */
-export function imageTemplate(index: string, options: { dataStream: boolean; toolVersion: string }) {
+export function indexTemplate(index: string, options: { dataStream: boolean; toolVersion: string; records: RecordGrain }) {
   return {
     index_patterns: [index],
     priority: TEMPLATE_PRIORITY,
     ...(options.dataStream ? { data_stream: {} } : {}),
-    template: { mappings: { dynamic: false, properties: IMAGE_PROPERTIES } },
-    _meta: { managed_by: 'qcs-export', version: options.toolVersion },
+    template: { mappings: { dynamic: false, properties: options.records === 'images' ? IMAGE_PROPERTIES : FINDING_PROPERTIES } },
+    _meta: { managed_by: 'qcs-export', version: options.toolVersion, records: options.records },
   };
 }
+
+/** The image template: kept for callers that know only images. */
+export const imageTemplate = (index: string, options: { dataStream: boolean; toolVersion: string }) => indexTemplate(index, { ...options, records: 'images' });
 
 /** Fields whose mapped type an existing index must have for the export to be searchable as documented. */
 export const MAPPING_PROBES: ReadonlyArray<readonly [path: string, type: string]> = [
@@ -106,3 +120,5 @@ export const MAPPING_PROBES: ReadonlyArray<readonly [path: string, type: string]
   ['lastScanned', 'date'],
   ['vulnerabilityCounts.total', 'integer'],
 ];
+
+export const mappingProbes = (records: RecordGrain) => (records === 'images' ? MAPPING_PROBES : FINDING_MAPPING_PROBES);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertSecureUrl } from '@qcs-export/core/sink';
+import { assertSecureUrl, recordsOption } from '@qcs-export/core/sink';
 
 const url = z.string().superRefine((value, ctx) => {
   try {
@@ -22,42 +22,67 @@ const secret = (what: string) => z.string().min(1, `${what} is empty; set it fro
 
 export const elasticsearchOptions = z
   .strictObject({
-    /** Cluster URL, or a list of node URLs. https://, or http:// to a loopback host only. Required. */
-    node: z.union([url, z.array(url).min(1)]),
-    /** Index (or data stream, with dataStream: true) to write to. Required. */
-    index: indexName,
-    /** Credentials: { apiKey }, { username, password } or { bearer }. Read them from the environment. Default: none. */
+    // Descriptions and defaults live in .meta(): `qcs-export schema` and the README's option table are made from them.
+    node: z.union([url, z.array(url).min(1)]).meta({ description: 'The cluster URL, or a list of node URLs. `https://`; plain `http://` only to a loopback host.' }),
+    index: indexName.meta({ description: 'The index, or the data stream with `dataStream: true`. Lowercase, as Elasticsearch requires.' }),
     auth: z
       .union([
-        z.strictObject({ apiKey: secret('apiKey') }),
-        z.strictObject({ username: z.string().min(1), password: secret('password') }),
-        z.strictObject({ bearer: secret('bearer') }),
+        z.strictObject({ apiKey: secret('apiKey').meta({ description: 'The encoded API key, e.g. `${ES_API_KEY}`.' }) }).meta({ description: 'An API key.' }),
+        z
+          .strictObject({ username: z.string().min(1).meta({ description: 'The user name, with `password`.' }), password: secret('password').meta({ description: 'Its password.' }) })
+          .meta({ description: 'A user name and password (HTTP Basic).' }),
+        z.strictObject({ bearer: secret('bearer').meta({ description: 'A bearer token.' }) }).meta({ description: 'A bearer token.' }),
       ])
-      .optional(),
-    /** TLS: a CA certificate file (PEM) and/or the CA's SHA-256 fingerprint. Default: the system's trusted CAs. */
-    tls: z.strictObject({ caFile: z.string().min(1).optional(), caFingerprint: z.string().min(1).optional() }).optional(),
-    /** Append to a data stream (op_type create, @timestamp = export time) for history, instead of one document per image. Default: false. */
-    dataStream: z.boolean().default(false),
-    /** Install the index template on open; false only checks that one exists. Default: true. */
-    manageTemplate: z.boolean().default(true),
-    /** Name of the index template. Default: "qcs-export-<index>". */
-    templateName: z.string().min(1).optional(),
-    /** Ingest pipeline to run on every document. Default: none. */
-    pipeline: z.string().min(1).optional(),
-    /** Refresh the index when the export ends, so the documents are searchable at once. Default: true. */
-    refresh: z.boolean().default(true),
-    /** The most one bulk request holds, in bytes (a larger single document goes alone); lowered for the run after a 413. Default: 5000000. */
-    flushBytes: z.number().int().min(1024).max(100_000_000).default(5_000_000),
-    /** ...and in documents. Default: 1000. */
-    flushDocs: z.number().int().min(1).max(100_000).default(1000),
-    /** Bulk requests in flight at once; more wait (that is the backpressure). Default: 2. */
-    concurrency: z.number().int().min(1).max(16).default(2),
-    /** Retries of a document the cluster answered 429 for, and of a whole request on 429/502/503/504 or a lost connection. Default: 8. */
-    maxRetries: z.number().int().min(0).max(50).default(8),
-    /** Timeout of one request, in milliseconds. Default: 60000. */
-    requestTimeoutMs: z.number().int().min(100).max(600_000).default(60_000),
-    /** Where rejected documents go, as NDJSON; {index}, {date}, {time}, {datetime} expand. Created only if one is rejected. Default: "elasticsearch-rejected-{index}-{datetime}.ndjson". */
-    deadLetterPath: z.string().min(1).default('elasticsearch-rejected-{index}-{datetime}.ndjson'),
+      .optional()
+      .meta({
+        description: 'Credentials: `{ apiKey }`, `{ username, password }` or `{ bearer }`. Read them from the environment or a `${file:…}`; they never appear in logs or messages.',
+        defaultText: 'none',
+      }),
+    tls: z
+      .strictObject({
+        caFile: z.string().min(1).optional().meta({ description: 'A CA certificate file (PEM) to trust, e.g. `ca.pem` for a private CA.', defaultText: 'none' }),
+        caFingerprint: z.string().min(1).optional().meta({ description: 'The SHA-256 fingerprint of the CA to trust, e.g. `"AA:BB:…"`.', defaultText: 'none' }),
+      })
+      .optional()
+      .meta({ description: 'Which CA to trust: `caFile` and/or `caFingerprint`.', defaultText: 'the system CAs' }),
+    records: recordsOption,
+    dataStream: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Append to a data stream (`op_type: create`, `@timestamp` = export time) to keep history over time, instead of one document per image.' }),
+    manageTemplate: z.boolean().default(true).meta({ description: 'Install the index template on open. With `false`, a template named `templateName` must already exist.' }),
+    templateName: z.string().min(1).optional().meta({ description: 'Name of the index template.', defaultText: '`qcs-export-<index>`' }),
+    pipeline: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description: 'An ingest pipeline to run on every document. It must exist: the sink checks at open (and `validate` checks), since a mistyped name would have the cluster reject every document.',
+        defaultText: 'none',
+      }),
+    refresh: z.boolean().default(true).meta({ description: 'Refresh the index at the end, so a search right after the run sees every document.' }),
+    flushBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(100_000_000)
+      .default(5_000_000)
+      .meta({ description: 'The most one bulk request holds, in bytes (a single larger document goes alone). Lowered for the rest of the run after a 413.' }),
+    flushDocs: z.number().int().min(1).max(100_000).default(1000).meta({ description: 'The most one bulk request holds, in documents.' }),
+    concurrency: z.number().int().min(1).max(16).default(2).meta({ description: 'Bulk requests in flight at once. When all are busy, the export waits.' }),
+    maxRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(50)
+      .default(8)
+      .meta({ description: 'Retries of a document answered 429, and of a whole request answered 429/502/503/504 or cut off. Backoff is exponential with jitter, from 0.5 s up to 30 s.' }),
+    requestTimeoutMs: z.number().int().min(100).max(600_000).default(60_000).meta({ description: 'Timeout of one request, in ms.' }),
+    deadLetterPath: z
+      .string()
+      .min(1)
+      .default('elasticsearch-rejected-{index}-{datetime}.ndjson')
+      .meta({ description: 'Where rejected documents go, as NDJSON; `{index}`, `{date}`, `{time}` and `{datetime}` expand. Created only when a document is rejected.' }),
   })
   .describe('Elasticsearch: one document per image (_id = sha), or a data stream for history');
 

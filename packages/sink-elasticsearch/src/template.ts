@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { SinkError } from '@qcs-export/core/sink';
 import { explain, statusOf } from './connection.js';
-import { imageTemplate, MAPPING_PROBES, TEMPLATE_PRIORITY } from './mapping.js';
+import { indexTemplate, mappingProbes, TEMPLATE_PRIORITY } from './mapping.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 import { listTemplates, notOurs, type TemplateRank } from './precedence.js';
 
@@ -18,7 +18,7 @@ export async function prepareTarget(client: Client, options: ElasticsearchSinkOp
   const name = templateNameOf(options);
   if (options.manageTemplate) {
     await call(options, `installing index template ${name}`, () =>
-      client.indices.putIndexTemplate({ name, ...imageTemplate(options.index, { dataStream: options.dataStream, toolVersion }) } as never),
+      client.indices.putIndexTemplate({ name, ...indexTemplate(options.index, { dataStream: options.dataStream, toolVersion, records: options.records }) } as never),
     );
   } else {
     const exists = await call(options, `checking index template ${name}`, () => client.indices.existsIndexTemplate({ name }));
@@ -58,7 +58,7 @@ export async function checkTemplatePrecedence(client: Client, options: Elasticse
   const stored = await listTemplates(client, options);
   if (!options.manageTemplate && !stored.some((t) => t.name === name)) throw missingTemplate(name);
   if (!options.dataStream && (await call(options, `checking index ${options.index}`, () => client.indices.exists({ index: options.index })))) return;
-  // Open installs ours as imageTemplate() defines it, replacing any older version.
+  // Open installs ours as indexTemplate() defines it, replacing any older version.
   const ours: TemplateRank = { name, priority: TEMPLATE_PRIORITY, patterns: [options.index] };
   const templates = options.manageTemplate ? [...stored.filter((t) => t.name !== name), ours] : stored;
   const error = notOurs(templates, options, name);
@@ -74,7 +74,7 @@ async function requireOurTemplate(client: Client, options: ElasticsearchSinkOpti
   const outranked = notOurs(await listTemplates(client, options), options, name);
   if (outranked) throw outranked;
   const simulated = await call(options, `simulating the index template of ${options.index}`, () => client.indices.simulateIndexTemplate({ name: options.index }));
-  const wrong = wrongFields(simulated.template?.mappings);
+  const wrong = wrongFields(simulated.template?.mappings, options);
   if (wrong.length > 0) {
     throw new SinkError(`index template ${name} would give ${options.index} another mapping (${wrong.join('; ')}); fix it, or the component templates it is composed of${options.manageTemplate ? '' : ', or set manageTemplate: true to have the export install its own'}`);
   }
@@ -88,14 +88,14 @@ async function wrongInForce(client: Client, options: ElasticsearchSinkOptions): 
     target = stream.data_streams[0]?.indices.at(-1)?.index_name ?? target;
   }
   const mapping = await call(options, `reading the mapping of ${options.index}`, () => client.indices.getMapping({ index: target }));
-  return Object.values(mapping).flatMap((m) => wrongFields(m.mappings));
+  return Object.values(mapping).flatMap((m) => wrongFields(m.mappings, options));
 }
 
-function wrongFields(mappings: unknown): string[] {
+function wrongFields(mappings: unknown, options: ElasticsearchSinkOptions): string[] {
   // A mapping may come wrapped in its type name, as older APIs return it.
   const root = (mappings as { _doc?: unknown } | undefined)?._doc ?? mappings;
   const wrong: string[] = [];
-  for (const [path, type] of MAPPING_PROBES) {
+  for (const [path, type] of mappingProbes(options.records)) {
     const found = typeAt(root, path);
     if (found !== type) wrong.push(`${path} is ${found ?? 'not mapped'} (want ${type})`);
   }

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ImageRecord, Sink } from '@qcs-export/core';
+import { NetworkError, type ImageRecord, type Sink } from '@qcs-export/core';
 import { startElasticsearchTestServer, type EsTestServer } from '@qcs-export/elasticsearch-testserver';
 import { makeRunContext, makeTestRecords, runSinkContract } from '@qcs-export/sink-testkit';
 import { createElasticsearchSink, elasticsearchSink, type ElasticsearchSinkOptions } from '../src/index.js';
@@ -222,6 +222,15 @@ describe('elasticsearch sink', () => {
     const started = Date.now();
     await expect(sink.open()).rejects.toThrow(/cannot reach Elasticsearch at http:\/\/127\.0\.0\.1:\d+ while connecting: .*check node and that the cluster is up/);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('a cluster that is down fails open with QCS_NETWORK, like a Qualys server that is down, not QCS_SINK_FAILED', async () => {
+    server.setDown(true);
+    const error = await sinkFor(dir, { index: 'images-down-code', requestTimeoutMs: 2000 })
+      .open()
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error).toMatchObject({ code: 'QCS_NETWORK', setting: 'node', hint: 'check node and that the cluster is up' });
   });
 
   it('fails a run whose cluster goes down mid-export after its retries, instead of hanging', async () => {

@@ -6,10 +6,14 @@ export const EXCEL_MAX_DATA_ROWS = 1_048_575;
 
 export const excelOptions = z
   .strictObject({
-    /** Output file; {date}/{time}/{datetime} expand; missing parent directories are created. Required. */
-    path: z.string().min(1, 'path must name an .xlsx file').refine((p) => p.toLowerCase().endsWith('.xlsx'), 'path must end in .xlsx: Excel refuses to open a workbook under another extension'),
+    path: z
+      .string()
+      .min(1, 'path must name an .xlsx file')
+      .refine((p) => p.toLowerCase().endsWith('.xlsx'), 'path must end in .xlsx: Excel refuses to open a workbook under another extension')
+      .meta({ description: 'The output file; must end in `.xlsx`. `{date}`, `{time}` and `{datetime}` expand; missing parent directories are created.' }),
     ...tabularOptionsShape,
-    /** Name of the data sheet; later sheets are "<name> (2)", "<name> (3)", … Default: "Images". */
+    // The workbook puts the default columns in reading order (excel-sink); the CSV sink keeps the table's order.
+    columns: tabularOptionsShape.columns.meta({ defaultText: 'the compliance set, in reading order' }),
     sheetName: z
       .string()
       .min(1)
@@ -19,13 +23,23 @@ export const excelOptions = z
       // titles that repeat the header on every page, which would make Excel repair the file.
       .refine((n) => !n.includes("'"), "sheetName may not contain ' (an apostrophe)")
       .refine((n) => n.toLowerCase() !== 'summary', 'sheetName "Summary" is taken by the summary sheet')
-      .default('Images'),
-    /** Data rows per sheet before the next one starts, header repeated. Default and maximum: 1048575 (Excel's limit). */
-    rowsPerSheet: z.number().int().min(1).max(EXCEL_MAX_DATA_ROWS, `rowsPerSheet is at most ${EXCEL_MAX_DATA_ROWS}, Excel's row limit less the header`).default(EXCEL_MAX_DATA_ROWS),
-    /** Add the Summary sheet (run details, totals by severity, the ten riskiest images). Default: true. */
-    summary: z.boolean().default(true),
-    /** Permissions of the created file. Default: 0o600, since the inventory is sensitive. */
-    fileMode: z.number().int().min(0).max(0o777).default(0o600),
+      .default('Images')
+      .meta({ description: "Name of the data sheet: at most 26 characters, none of `\\ / ? * [ ] : '`. Later sheets are `<name> (2)`, `<name> (3)`, …" }),
+    rowsPerSheet: z
+      .number()
+      .int()
+      .min(1)
+      .max(EXCEL_MAX_DATA_ROWS, `rowsPerSheet is at most ${EXCEL_MAX_DATA_ROWS}, Excel's row limit less the header`)
+      .default(EXCEL_MAX_DATA_ROWS)
+      .meta({ description: "Data rows per sheet before the next one starts, with the same header. The default is also the maximum: Excel's limit (1,048,576 rows, less the header)." }),
+    summary: z.boolean().default(true).meta({ description: 'Add the Summary sheet: run details, totals by severity, the ten riskiest images.' }),
+    fileMode: z
+      .number()
+      .int()
+      .min(0)
+      .max(0o777)
+      .default(0o600)
+      .meta({ description: "Permissions of the new file. The inventory is sensitive, so others can't read it by default.", defaultText: '`0o600`' }),
   })
   .superRefine(refineColumns)
   .describe('Excel .xlsx: an Images sheet with real dates and numbers, and a Summary sheet');

@@ -1,4 +1,4 @@
-import { AtomicFileWriter, checkWritable, defineSinkPlugin, LifecycleSink, resolveOutputPath, type ImageRecord, type RunContext, type SinkSummary } from '@qcs-export/core/sink';
+import { AtomicFileWriter, checkWritable, defineSinkPlugin, LifecycleSink, resolveOutputPath, rowsOf, type ImageRecord, type RunContext, type SinkSummary } from '@qcs-export/core/sink';
 import { jsonlOptions, type JsonlSinkOptions } from './options.js';
 import { StreamWriter } from './stdout-writer.js';
 
@@ -13,7 +13,11 @@ class JsonlSink extends LifecycleSink {
   private records = 0;
   private readonly path: string;
 
-  constructor(private readonly options: JsonlSinkOptions, ctx: RunContext, private readonly deps: JsonlSinkDeps) {
+  constructor(
+    private readonly options: JsonlSinkOptions,
+    private readonly ctx: RunContext,
+    private readonly deps: JsonlSinkDeps,
+  ) {
     const path = options.path === '-' ? '-' : resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
     super(`the jsonl sink for ${path}`);
     this.path = path;
@@ -31,10 +35,12 @@ class JsonlSink extends LifecycleSink {
 
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     // One string per batch: far fewer stream writes than one per record, and never more than one batch held.
+    const records = rowsOf(batch, this.options.records, this.ctx);
+    if (records.length === 0) return;
     let text = '';
-    for (const record of batch) text += JSON.stringify(record) + '\n';
+    for (const record of records) text += JSON.stringify(record) + '\n';
     await (this.file ?? (this.stream as StreamWriter)).write(text);
-    this.records += batch.length;
+    this.records += records.length;
   }
 
   protected async finishTarget(): Promise<void> {

@@ -1,6 +1,7 @@
-import { AbortedError, ExitCode, removeLiveTempFilesSync, UsageError } from '@qcs-export/core';
+import { AbortedError, removeLiveTempFilesSync, UsageError } from '@qcs-export/core';
 import { configFlag, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
 import { loadConfig } from '../config/load.js';
+import { ExitCode, exitCodeOf } from '../exit-codes.js';
 import { outputsOf } from '../outputs.js';
 import { createProgress } from '../progress.js';
 import { sinkPlugins } from '../registry.js';
@@ -41,7 +42,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const result = await runExport(config, { plugins: sinkPlugins, logger, redact: (text) => redactor.redact(text), signal: controller.signal, progress });
   const rejected = rejectedError(result);
   if (json) {
-    const outcome: RunResult & { exitCode: number; error?: { code: string; message: string } } = { exitCode: rejected?.exitCode ?? ExitCode.ok, ...result };
+    const outcome: RunResult & { exitCode: number; error?: { code: string; message: string } } = { exitCode: rejected ? exitCodeOf(rejected) : ExitCode.ok, ...result };
     if (rejected) outcome.error = { code: rejected.code, message: rejected.message };
     process.stdout.write(`${redactor.redact(JSON.stringify(outcome, null, 2))}\n`);
   } else if (settings.format === 'json') logger.info('run finished', { summary: result });

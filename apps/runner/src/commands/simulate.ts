@@ -1,5 +1,6 @@
-import { ExitCode, UsageError } from '@qcs-export/core';
+import { UsageError } from '@qcs-export/core';
 import { parseFlags } from '../cli-args.js';
+import { ExitCode } from '../exit-codes.js';
 
 export async function simulateCommand(argv: string[]): Promise<number> {
   const values = parseFlags('simulate', argv, { port: { type: 'string' }, images: { type: 'string' }, seed: { type: 'string' }, latency: { type: 'string' } });

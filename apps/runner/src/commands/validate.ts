@@ -1,7 +1,8 @@
-import { countNow, createConsoleLogger, ExitCode, type Logger } from '@qcs-export/core';
+import { countNow, createConsoleLogger, type Logger } from '@qcs-export/core';
 import { configFlag, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
 import { loadConfig } from '../config/load.js';
 import { isSimulatorSource } from '../config/schema.js';
+import { ExitCode } from '../exit-codes.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from '../outputs.js';
 import { sinkPlugins } from '../registry.js';
 import { runContextFor } from '../run-context.js';

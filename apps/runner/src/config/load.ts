@@ -71,6 +71,10 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
         return void problems.push({ path: ['sinks', i, 'type'], message: `${type === undefined ? 'type is missing' : `unknown sink type "${String(type)}"`}; known types: ${[...plugins.keys()].join(', ')}` });
       }
       const options = validateSection(plugin.options, rest, ['sinks', i], ctx, problems);
+      const grain = (options as { records?: string } | undefined)?.records;
+      if (source && (grain === 'findings' || grain === 'packages') && !source.vulnerabilities) {
+        problems.push({ path: ['sinks', i, 'records'], message: `records: ${grain} needs the vulnerabilities of each image; add source.vulnerabilities (e.g. vulnerabilities: { from: details })` });
+      }
       if (options !== undefined) sinks.push({ type: plugin.type, name: typeof name === 'string' ? name : plugin.type, options });
     });
   }

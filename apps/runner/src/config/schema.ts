@@ -1,23 +1,36 @@
 import { z } from 'zod';
-import { assertSecureUrl, PAGE_SIZE_LIMITS, QcsError } from '@qcs-export/core';
+import { assertSecureUrl, CLIENT_DEFAULTS, DEFAULT_SLA, PAGE_SIZE_LIMITS, QcsError } from '@qcs-export/core';
 
+// Descriptions and defaults live in .meta(): `qcs-export schema` and the README's option tables are made from them.
 const authSchemas = {
-  jwt: z.strictObject({
-    /** Qualys username for the JWT login (POST /auth). */
-    username: z.string().min(1, 'username is empty'),
-    /** Its password; read it from the environment: ${QUALYS_PASSWORD}. */
-    password: z.string().min(1, 'password is empty; set it from the environment, e.g. ${QUALYS_PASSWORD}'),
-  }),
-  token: z.strictObject({
-    /** A ready bearer token (e.g. generated in the Qualys UI). */
-    token: z.string().min(1, 'token is empty; set it from the environment, e.g. ${QUALYS_TOKEN}'),
-  }),
-  basic: z.strictObject({
-    /** HTTP Basic credentials, for older API servers. */
-    basic: z.strictObject({ username: z.string().min(1), password: z.string().min(1) }),
-  }),
+  jwt: z
+    .strictObject({
+      username: z.string().min(1, 'username is empty').meta({ description: 'Qualys username for the JWT login (`POST /auth`). The token is renewed 5 minutes before it expires, and once on a 401.' }),
+      password: z.string().min(1, 'password is empty; set it from the environment, e.g. ${QUALYS_PASSWORD}').meta({ description: 'Its password; read it from the environment, e.g. `${QUALYS_PASSWORD}`.' }),
+    })
+    .meta({ description: 'JWT login with a Qualys username and password.' }),
+  token: z
+    .strictObject({
+      token: z.string().min(1, 'token is empty; set it from the environment, e.g. ${QUALYS_TOKEN}').meta({ description: 'A ready bearer token instead of a login (e.g. generated in the Qualys UI); read it from the environment, e.g. `${QUALYS_TOKEN}`.' }),
+    })
+    .meta({ description: 'A ready bearer token instead of a login.' }),
+  basic: z
+    .strictObject({
+      basic: z
+        .strictObject({
+          username: z.string().min(1).meta({ description: 'HTTP Basic username.' }),
+          password: z.string().min(1).meta({ description: 'HTTP Basic password; read it from the environment.' }),
+        })
+        .meta({ description: 'HTTP Basic credentials, for older API servers.' }),
+    })
+    .meta({ description: 'HTTP Basic login, for older API servers.' }),
 };
 export type AuthKind = keyof typeof authSchemas;
+
+/** Every auth form at once, for the editor schema and the README; validation picks one form, so errors talk about it. */
+const anyAuthSchema = z
+  .union([authSchemas.jwt, authSchemas.token, authSchemas.basic])
+  .meta({ description: 'How to log in: `username` and `password` (JWT), a ready `token`, or `basic` credentials.' });
 
 /** Which auth form the user wrote, from its keys, so errors talk about that form only. */
 export function authKindOf(raw: unknown): AuthKind {
@@ -34,24 +47,67 @@ const baseUrl = z.string({ error: 'baseUrl is required: the Qualys gateway, e.g.
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: error instanceof QcsError ? error.message : String(error) });
   }
-});
+}).meta({ description: "The platform's gateway, e.g. `https://gateway.qg1.apps.qualys.com` (qg2, qg3, …, `.eu`, `.in`, …). `http://` is refused unless the host is loopback." });
 
 const { images: imagesPages, bulk: bulkPages } = PAGE_SIZE_LIMITS;
 const pageSizeMessage = `pageSize must be a whole number from 1 to ${imagesPages.max} (auto, pages and images strategies) or 1 to ${bulkPages.max} (bulk strategy)`;
 const common = {
-  /** QQL filter, e.g. "imagesInUse:'[now-7d ... now]'". Default: every image. */
-  filter: z.string().optional(),
-  /**
-   * auto (default): page numbers up to the 10,000 cap (documented); past it a keyset on /images if a self-test
-   * proves this server supports it, else the bulk cursor. pages | images (keyset on updated) | bulk force one.
-   */
-  strategy: z.enum(['auto', 'pages', 'images', 'bulk']).default('auto'),
-  /** Records per request: 1..1000 (images) or 1..250 (bulk). Default: 1000 / 250. */
-  pageSize: z.number({ error: pageSizeMessage }).int(pageSizeMessage).min(1, pageSizeMessage).max(imagesPages.max, pageSizeMessage).optional(),
-  /** Pages fetched ahead of the sinks, per window. Default: 2. */
-  prefetch: z.number().int().min(1).max(16).default(2),
-  /** Requests in flight at once: keyset windows, or page numbers fetched ahead. Default: 4. */
-  concurrency: z.number().int().min(1).max(16).default(4),
+  filter: z
+    .string()
+    .optional()
+    .meta({ description: "A QQL filter, e.g. `\"imagesInUse:'[now-7d ... now]'\"`. A filter the server rejects exits 2 with the server's message.", defaultText: 'every image' }),
+  strategy: z
+    .enum(['auto', 'pages', 'images', 'bulk'])
+    .default('auto')
+    .meta({
+      description:
+        'How to page: `auto`, `pages`, `images` or `bulk`. `auto` uses page numbers up to the 10,000 cap, and past it a keyset on `/images` if a self-test proves this server supports it, else the bulk cursor. `pages`, `images` (keyset on `updated`) and `bulk` force one.',
+    }),
+  pageSize: z
+    .number({ error: pageSizeMessage })
+    .int(pageSizeMessage)
+    .min(1, pageSizeMessage)
+    .max(imagesPages.max, pageSizeMessage)
+    .optional()
+    .meta({
+      description: `Records per request: 1..${imagesPages.max} for \`/images\` (\`auto\`, \`pages\`, \`images\`), 1..${bulkPages.max} for \`bulk\` (\`auto\` uses at most ${bulkPages.max} when it falls back to bulk).`,
+      defaultText: `\`${imagesPages.default}\`, or \`${bulkPages.default}\` for bulk`,
+    }),
+  prefetch: z.number().int().min(1).max(16).default(2).meta({ description: 'Pages fetched ahead of the sinks, per window.' }),
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(4)
+    .meta({ description: "Requests in flight: keyset windows crawled at once, or page numbers fetched ahead. The rate governor keeps any value within the subscription's budget." }),
+  vulnerabilities: z
+    .strictObject({
+      from: z
+        .enum(['details', 'vuln'])
+        .default('details')
+        .meta({
+          description:
+            '`details`: `GET /images/{sha}` (title, severity, CVEs, packages, first and last found). `vuln`: `GET /images/{sha}/vuln`, which adds CVSS, customer severity and threat intelligence. One call per image either way, on the `/images/**` budget; images whose counts are all zero need none.',
+        }),
+      concurrency: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(8)
+        .meta({ description: "Enrichment calls in flight. The rate governor paces them to the subscription's budget, so this only bounds how much latency is hidden." }),
+    })
+    .optional()
+    .meta({ description: 'Fetch each image\'s vulnerabilities, for sinks with `records: findings` or `packages`.', defaultText: 'no enrichment' }),
+  sla: z
+    .strictObject(
+      Object.fromEntries(
+        ([5, 4, 3, 2, 1] as const).map((s) => [String(s), z.number().int().min(0).max(3650).default(DEFAULT_SLA[s]).meta({ description: `Days to fix a severity ${s} finding.` })]),
+      ) as Record<'1' | '2' | '3' | '4' | '5', z.ZodDefault<z.ZodNumber>>,
+    )
+    .default({ 1: DEFAULT_SLA[1], 2: DEFAULT_SLA[2], 3: DEFAULT_SLA[3], 4: DEFAULT_SLA[4], 5: DEFAULT_SLA[5] })
+    .meta({ description: 'Days to fix a finding, by Qualys severity: the SLA fields (`slaDueAt`, `slaStatus`, `daysOverdue`) of the findings grains.' }),
 };
 
 function checkBulkPageSize(source: { strategy: string; pageSize?: number | undefined }, ctx: z.RefinementCtx): void {
@@ -60,58 +116,69 @@ function checkBulkPageSize(source: { strategy: string; pageSize?: number | undef
   }
 }
 
-export function liveSourceSchema(kind: AuthKind) {
+/** A live source whose auth is one form (for validation), or 'any' form (for the editor schema and the README). */
+export function liveSourceSchema(kind: AuthKind | 'any') {
   return z
     .strictObject({
-      /** The platform's gateway, e.g. https://gateway.qg1.apps.qualys.com (http:// only for loopback). */
       baseUrl,
-      auth: authSchemas[kind],
+      auth: kind === 'any' ? anyAuthSchema : authSchemas[kind],
       ...common,
+      // The defaults are the client's own (CLIENT_DEFAULTS), applied there, so they are metadata here.
       timeouts: z
         .strictObject({
-          /** Default: 10000. */
-          connectMs: z.number().int().min(100).optional(),
-          /** Default: 60000. */
-          headersMs: z.number().int().min(100).optional(),
-          /** Longest silence while a body arrives. Default: 60000. */
-          bodyMs: z.number().int().min(100).optional(),
-          /** Whole-request deadline: headers and body of one attempt. Default: 120000. */
-          requestMs: z.number().int().min(100).optional(),
+          connectMs: z.number().int().min(100).optional().meta({ description: 'Time to connect, in ms.', default: CLIENT_DEFAULTS.connectTimeoutMs }),
+          headersMs: z.number().int().min(100).optional().meta({ description: 'Time from sending a request to its response headers, in ms.', default: CLIENT_DEFAULTS.headersTimeoutMs }),
+          bodyMs: z.number().int().min(100).optional().meta({ description: 'Longest silence while a body arrives, in ms.', default: CLIENT_DEFAULTS.bodyTimeoutMs }),
+          requestMs: z
+            .number()
+            .int()
+            .min(100)
+            .optional()
+            .meta({ description: 'Deadline of one attempt, headers and body, in ms: a body that trickles in slowly fails here and is retried.', default: CLIENT_DEFAULTS.requestTimeoutMs }),
         })
-        .optional(),
-      /** Retries of one call after transient failures (429 waits have their own budget). Default: 6. */
-      retries: z.number().int().min(0).max(20).optional(),
+        .optional()
+        .meta({ description: 'Time limits of one request, in milliseconds.' }),
+      retries: z
+        .number()
+        .int()
+        .min(0)
+        .max(20)
+        .optional()
+        .meta({
+          description: 'Retries of a call after 5xx, connection errors, timeouts or a garbled body, with capped exponential backoff and jitter. 429/409 waits have a separate budget of 20 per call.',
+          default: CLIENT_DEFAULTS.maxRetries,
+        }),
     })
-    .superRefine(checkBulkPageSize);
+    .superRefine(checkBulkPageSize)
+    .meta({ description: 'A Qualys subscription: its gateway, credentials and how to page through its images.' });
 }
 
 export const simulatorSourceSchema = z
   .strictObject({
-    simulator: z.strictObject({
-      /** Images in the simulated subscription. Default: 2000. */
-      images: z.number().int().min(0).max(5_000_000).default(2000),
-      /** Seed of the data set. Default: 1. */
-      seed: z.number().int().default(1),
-      /** Latency added to every API call, in ms. Default: 0. */
-      latencyMs: z.number().int().min(0).default(0),
-      /** Rescan this many images after every second API call, to show exactly-once under change. Default: 0. */
-      updatesPerCall: z.number().int().min(0).default(0),
-    }),
+    simulator: z
+      .strictObject({
+        images: z.number().int().min(0).max(5_000_000).default(2000).meta({ description: 'Images in the simulated subscription, 0..5,000,000.' }),
+        seed: z.number().int().default(1).meta({ description: 'Seed of the deterministic data set.' }),
+        latencyMs: z.number().int().min(0).default(0).meta({ description: 'Latency added to every API call, in ms.' }),
+        updatesPerCall: z.number().int().min(0).default(0).meta({ description: 'Rescan this many images after every second API call, to show exactly-once under change.' }),
+      })
+      .meta({ description: 'Export from the embedded Qualys simulator on 127.0.0.1 instead of a subscription; replaces `baseUrl` and `auth`.' }),
     ...common,
   })
-  .superRefine(checkBulkPageSize);
+  .superRefine(checkBulkPageSize)
+  .meta({ description: 'The embedded Qualys simulator: a deterministic data set, no credentials, nothing leaves the machine.' });
 
 export const runSchema = z
   .strictObject({
-    /** debug | info | warn | error. Default: info. */
-    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-    /**
-     * An export that matches no image fails with exit code 5 and replaces no output, instead of writing empty
-     * files with a warning (a compliance export that finds nothing usually means a wrong filter). Default: false.
-     */
-    failOnEmpty: z.boolean().default(false),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info').meta({ description: '`debug`, `info`, `warn` or `error`. Logs go to stderr.' }),
+    // A compliance export that finds nothing usually means a wrong filter, hence the option to fail.
+    failOnEmpty: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'When the filter matches no image: `false` writes empty outputs and warns; `true` fails with exit code 5 (`QCS_EMPTY_EXPORT`) and writes or replaces nothing.' }),
   })
-  .default({ logLevel: 'info', failOnEmpty: false });
+  .default({ logLevel: 'info', failOnEmpty: false })
+  .meta({ description: 'How the run behaves: logging, and what an export that finds no image does.' });
 
 export type LiveSource = z.output<ReturnType<typeof liveSourceSchema>>;
 export type SimulatorSource = z.output<typeof simulatorSourceSchema>;

@@ -1,19 +1,22 @@
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
-import { AbortedError, FilterRejectedError, ForbiddenError, HttpError, ProtocolError, RateLimitError } from '../errors.js';
+import { AbortedError, ProtocolError } from '../errors.js';
 import { Redactor, silentLogger, type Logger } from '../logger.js';
-import { printable, serverMessage, type RawResponse, type Redact } from './answer-text.js';
+import { backoffDelay } from '../retry/backoff.js';
+import { printable, type RawResponse, type Redact } from './answer-text.js';
 import { Credentials } from './auth.js';
-import { credentialsRefused, freshTokenRefused, loginRefused } from './auth-messages.js';
+import { loginRefused } from './auth-messages.js';
+import { classifyResponse, statusError, TRANSIENT_STATUS, type ClassifyPolicy } from './classify.js';
+import { CLIENT_DEFAULTS } from './defaults.js';
 import { exchange, type ExchangeContext, type ExchangeInit } from './exchange.js';
 import { looksLikeJwt } from './jwt.js';
 import { RateGovernor, type Slot } from './rate-governor.js';
 import { RETRY_NOW, Retryable } from './retryable.js';
-import type { ClientStats, QualysAuth, QualysClientOptions, QualysGetter, QualysResponse, RequestOptions, RetryOptions } from './types.js';
+import type { ClientStats, QualysAuth, QualysClientOptions, QualysGetter, QualysResponse, QualysSetting, RequestOptions, RetryOptions } from './types.js';
 import { assertSecureUrl } from './url-policy.js';
-import { backoffDelay, serverRequestedWaitMs, sleep } from './wait.js';
+import { sleep } from './wait.js';
 
-const DEFAULT_RETRY: RetryOptions = { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxServerWaitMs: 300_000 };
-const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+const DEFAULT_RETRY: RetryOptions = { maxRetries: CLIENT_DEFAULTS.maxRetries, baseDelayMs: 500, maxDelayMs: 30_000, maxServerWaitMs: 300_000 };
+const DEFAULT_REQUEST_TIMEOUT_MS = CLIENT_DEFAULTS.requestTimeoutMs;
 /** Rate-limit waits on one call before giving up: they do not use the ordinary retry budget. */
 const MAX_RATE_LIMIT_WAITS = 20;
 /**
@@ -21,8 +24,6 @@ const MAX_RATE_LIMIT_WAITS = 20;
  * answer) exceeds the token's life, a fresh token can expire before it is used, so one more try is worth it.
  */
 const MAX_RENEWALS_PER_CALL = 2;
-/** Transient server failures; 429 and 409 are rate or concurrency limits, handled by the wait loop in get(). */
-const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 
 /**
  * The Qualys CS API over undici: its own dispatcher (never the global one), explicit timeouts, auth, retries
@@ -54,13 +55,21 @@ export class QualysClient implements QualysGetter {
   private readonly ownSecrets: Redactor;
   /** Applied to server text and error messages before they are cut, never after: see printable(). */
   private readonly redact: Redact;
+  /** How error messages name a setting: QualysClientOptions.settingName. */
+  private readonly settingName: (setting: QualysSetting) => string;
 
   constructor(options: QualysClientOptions) {
-    this.base = assertSecureUrl(options.baseUrl, 'source.baseUrl');
+    this.settingName = options.settingName ?? ((setting) => setting);
+    this.base = assertSecureUrl(options.baseUrl, this.settingName('baseUrl'));
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.logger = options.logger ?? silentLogger;
     this.userAgent = options.userAgent ?? 'qcs-export';
-    this.http = { dispatcher: createDispatcher(options), host: this.base.host, deadlineMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS };
+    this.http = {
+      dispatcher: createDispatcher(options),
+      host: this.base.host,
+      deadlineMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      settingName: this.settingName,
+    };
     this.auth = options.auth;
     this.credentials = new Credentials(options.auth, options.tokenRenewBeforeMs ?? 300_000, (signal) => this.login(signal));
     this.governor = new RateGovernor({ logger: this.logger, maxBlockMs: this.retry.maxServerWaitMs });
@@ -89,6 +98,15 @@ export class QualysClient implements QualysGetter {
     let freshTokensRefused = 0;
     let rateWaits = 0;
     let justWaitedForServer = false;
+    const policy: ClassifyPolicy = {
+      what,
+      path,
+      maxRenewals: MAX_RENEWALS_PER_CALL,
+      maxRateLimitWaits: MAX_RATE_LIMIT_WAITS,
+      maxServerWaitMs: this.retry.maxServerWaitMs,
+      redact: this.redact,
+      settingName: this.settingName,
+    };
     return this.withRetries(what, signal, async () => {
       const slot = await this.governor.acquire(bucket, signal);
       this.countGovernorWait(slot, justWaitedForServer);
@@ -110,52 +128,38 @@ export class QualysClient implements QualysGetter {
         else this.governor.release(slot);
       }
       const res = answer;
-      if (RETRYABLE_STATUS.has(res.status)) throw new Retryable(this.statusError(what, res));
-      if (res.status === 401) {
-        if (this.auth.kind !== 'jwt') throw credentialsRefused(this.auth.kind, res, this.redact);
-        if (usedJwtIssuedAt !== undefined && usedJwtIssuedAt >= startedAt) freshTokensRefused++;
-        if (renewals >= MAX_RENEWALS_PER_CALL) throw freshTokenRefused(path, freshTokensRefused, res, this.redact);
-        renewals++;
-        // Another call may already have renewed the token this one used; only log in if it is still current.
-        // A refused login throws its own AuthError (username/password), which is then the true cause.
-        if (this.credentials.currentJwt() === usedJwt) {
-          this.logger.info('Qualys refused the token (401); logging in again');
-          await this.credentials.renew(signal);
-        }
-        return RETRY_NOW;
-      }
-      if (res.status === 429 || res.status === 409) {
-        const asked = serverRequestedWaitMs(res.headers);
-        if (asked !== undefined && asked > this.retry.maxServerWaitMs) {
-          throw new RateLimitError(`Qualys asked to wait ${Math.ceil(asked / 1000)} s before the next call to ${path}, longer than the ${Math.round(this.retry.maxServerWaitMs / 1000)} s allowed; another tool may be using the subscription's rate budget. Try again later.`);
-        }
-        if (++rateWaits > MAX_RATE_LIMIT_WAITS) {
-          throw new RateLimitError(`Qualys kept answering ${res.status} (rate or concurrency limit) for ${path} after ${MAX_RATE_LIMIT_WAITS} waits; try again later or lower source.concurrency.`);
-        }
-        // When Qualys said how long, the governor has closed the bucket for that long too, holding back the other
-        // calls; this call waits here either way, so the checks above bound its waits.
-        const wait = asked ?? backoffDelay(rateWaits, this.retry.baseDelayMs, this.retry.maxDelayMs);
-        this.stats.rateLimitWaits++;
-        this.stats.rateLimitWaitMs += wait;
-        this.logger.info(`Qualys rate limit reached (${res.status}); waiting ${(wait / 1000).toFixed(1)} s`, { path });
-        await sleep(wait, signal);
-        justWaitedForServer = true;
-        return RETRY_NOW;
-      }
-      if (res.status === 204) return { status: 204, body: null, headers: res.headers };
-      if (res.status >= 200 && res.status < 300) {
-        if (res.text.trim() === '') return { status: res.status, body: null, headers: res.headers };
-        try {
-          return { status: res.status, body: JSON.parse(res.text) as T, headers: res.headers };
-        } catch {
-          throw new Retryable(
-            new ProtocolError(
-              `${what}: the server did not return JSON (content-type ${res.headers['content-type'] ?? 'none'}, body starts "${printable(res.text, 100, this.redact)}"); check that source.baseUrl points at the Qualys gateway`,
-            ),
-          );
+      const tokenWasFresh = usedJwtIssuedAt !== undefined && usedJwtIssuedAt >= startedAt;
+      const action = classifyResponse(res, { auth: this.auth.kind, renewals, freshTokensRefused, tokenWasFresh, rateWaits }, policy);
+      switch (action.kind) {
+        case 'ok':
+          return { status: res.status, body: action.body as T | null, headers: res.headers };
+        case 'retry':
+          throw new Retryable(action.reason);
+        case 'fail':
+          throw action.error;
+        case 'renew-auth':
+          renewals++;
+          if (tokenWasFresh) freshTokensRefused++;
+          // Another call may already have renewed the token this one used; only log in if it is still current.
+          // A refused login throws its own AuthError (username/password), which is then the true cause.
+          if (this.credentials.currentJwt() === usedJwt) {
+            this.logger.info('Qualys refused the token (401); logging in again');
+            await this.credentials.renew(signal);
+          }
+          return RETRY_NOW;
+        case 'wait': {
+          rateWaits++;
+          // When Qualys said how long, the governor has closed the bucket for that long too, holding back the other
+          // calls; this call waits here either way, and classifyResponse bounds how often and how long.
+          const wait = action.ms ?? backoffDelay(rateWaits, this.retry.baseDelayMs, this.retry.maxDelayMs);
+          this.stats.rateLimitWaits++;
+          this.stats.rateLimitWaitMs += wait;
+          this.logger.info(`Qualys rate limit reached (${res.status}); waiting ${(wait / 1000).toFixed(1)} s`, { path });
+          await sleep(wait, signal);
+          justWaitedForServer = true;
+          return RETRY_NOW;
         }
       }
-      throw this.statusError(what, res);
     });
   }
 
@@ -175,18 +179,21 @@ export class QualysClient implements QualysGetter {
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/plain, application/json', 'user-agent': this.userAgent },
         body,
       }, signal);
-      if (RETRYABLE_STATUS.has(res.status)) throw new Retryable(this.statusError('POST /auth', res));
+      if (TRANSIENT_STATUS.has(res.status)) throw new Retryable(statusError('POST /auth', res, this.redact, this.settingName));
       if (res.status === 200 || res.status === 201) {
         const token = res.text.trim();
         if (!looksLikeJwt(token)) {
-          throw new ProtocolError(`POST /auth answered ${res.status} but the body is not a JWT (starts "${printable(token, 40, this.redact)}"); check that source.baseUrl is the Qualys gateway (gateway.<platform>.apps.qualys.com), not the API server`);
+          throw new ProtocolError(`POST /auth answered ${res.status} but the body is not a JWT (starts "${printable(token, 40, this.redact)}");`, {
+            setting: 'baseUrl',
+            hint: `check that ${this.settingName('baseUrl')} is the Qualys gateway (gateway.<platform>.apps.qualys.com), not the API server`,
+          });
         }
         // Every token ever issued, not only the current one: a server may echo an older one in a later answer.
         this.ownSecrets.add(token);
         return token;
       }
       if (res.status === 401 || res.status === 403 || res.status === 400) throw loginRefused(res, this.redact);
-      throw this.statusError('POST /auth', res);
+      throw statusError('POST /auth', res, this.redact, this.settingName);
     });
   }
 
@@ -247,14 +254,6 @@ export class QualysClient implements QualysGetter {
     return res;
   }
 
-  private statusError(what: string, res: RawResponse): Error {
-    const message = serverMessage(res, this.redact);
-    const said = message ? `: ${message}` : '';
-    if (res.status === 400) return new FilterRejectedError(`Qualys rejected the request (400${said}). Check source.filter (QQL syntax) and source.pageSize.`);
-    if (res.status === 403) return new ForbiddenError(`Qualys refused access to ${what.replace(/^\w+ /, '')} (403${said}). The user needs Container Security API permissions (e.g. CS.IMAGE.VIEW) and the images in its scope.`);
-    return new HttpError(res.status, `${what} failed with HTTP ${res.status}${said}`);
-  }
-
   private url(path: string, query: Record<string, string | number | undefined>): URL {
     const url = new URL(this.base.href.replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
@@ -285,9 +284,9 @@ const MAX_HEADER_BYTES = 1024 * 1024;
 
 function createDispatcher(options: QualysClientOptions): Dispatcher {
   const timeouts = {
-    connect: { timeout: options.connectTimeoutMs ?? 10_000 },
-    headersTimeout: options.headersTimeoutMs ?? 60_000,
-    bodyTimeout: options.bodyTimeoutMs ?? 60_000,
+    connect: { timeout: options.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs },
+    headersTimeout: options.headersTimeoutMs ?? CLIENT_DEFAULTS.headersTimeoutMs,
+    bodyTimeout: options.bodyTimeoutMs ?? CLIENT_DEFAULTS.bodyTimeoutMs,
     // The bulk API's Link header lists every uuid at the cursor's `updated` value; a rescan that stamps thousands
     // of images with one time makes it far longer than undici's 16 KiB default allows.
     maxHeaderSize: MAX_HEADER_BYTES,

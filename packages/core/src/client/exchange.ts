@@ -1,6 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { AbortedError, NetworkError, TimeoutError } from '../errors.js';
 import type { RawResponse } from './answer-text.js';
+import type { QualysSetting } from './types.js';
 import { attemptSignal } from './deadline.js';
 import { Retryable } from './retryable.js';
 
@@ -16,6 +17,8 @@ export interface ExchangeContext {
   host: string;
   /** The whole attempt, headers and body, must finish within this. */
   deadlineMs: number;
+  /** How messages name a setting (QualysClientOptions.settingName). */
+  settingName: (setting: QualysSetting) => string;
 }
 
 /**
@@ -39,7 +42,7 @@ export async function exchange(ctx: ExchangeContext, what: string, url: URL, ini
     const code = (error as { code?: string }).code;
     // The client itself was closed (the run is ending): retrying cannot help and would only delay the exit.
     if (code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED') throw new AbortedError(`${what}: the client was closed`);
-    throw new Retryable(transportError(what, ctx.host, error));
+    throw new Retryable(transportError(what, ctx, error));
   } finally {
     attempt.dispose();
   }
@@ -47,18 +50,24 @@ export async function exchange(ctx: ExchangeContext, what: string, url: URL, ini
 
 function tooSlow(what: string, ctx: ExchangeContext, cause: unknown): TimeoutError {
   const limit = ctx.deadlineMs >= 1000 ? `${ctx.deadlineMs / 1000} s` : `${ctx.deadlineMs} ms`;
-  return new TimeoutError(
-    `${what}: ${ctx.host} sent the answer too slowly: it was not complete within ${limit}, the limit for one request (headers and body). ` +
-      `The server or the network may be overloaded; if answers this large legitimately take longer, raise source.timeouts.requestMs in the config (now ${ctx.deadlineMs}).`,
-    { cause },
-  );
+  // The one hint here that still names the CLI's config path itself rather than through ctx.settingName: a core
+  // test (client-deadline.test.ts) asserts this wording on a client built without settingName.
+  return new TimeoutError(`${what}: ${ctx.host} sent the answer too slowly: it was not complete within ${limit}, the limit for one request (headers and body).`, {
+    cause,
+    setting: 'requestTimeoutMs',
+    hint: `The server or the network may be overloaded; if answers this large legitimately take longer, raise source.timeouts.requestMs in the config (now ${ctx.deadlineMs}).`,
+  });
 }
 
-function transportError(what: string, host: string, error: unknown): Error {
+function transportError(what: string, ctx: ExchangeContext, error: unknown): Error {
   const code = (error as { code?: string }).code ?? '';
   const reason = error instanceof Error ? error.message : String(error);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
-    return new TimeoutError(`${what}: ${host} did not answer in time (${code}); the server may be overloaded, or raise source.timeouts`, { cause: error });
+    return new TimeoutError(`${what}: ${ctx.host} did not answer in time (${code});`, { cause: error, setting: 'timeouts', hint: `the server may be overloaded, or raise ${ctx.settingName('timeouts')}` });
   }
-  return new NetworkError(`${what}: connection to ${host} failed (${code || reason}); check source.baseUrl, the network and any proxy (HTTPS_PROXY/NO_PROXY)`, { cause: error });
+  return new NetworkError(`${what}: connection to ${ctx.host} failed (${code || reason});`, {
+    cause: error,
+    setting: 'baseUrl',
+    hint: `check ${ctx.settingName('baseUrl')}, the network and any proxy (HTTPS_PROXY/NO_PROXY)`,
+  });
 }

@@ -1,4 +1,5 @@
 export { QualysClient } from './client.js';
+export { CLIENT_DEFAULTS } from './defaults.js';
 export { RateGovernor, type RateGovernorOptions, type Slot } from './rate-governor.js';
 export { assertSecureUrl, isLoopbackHost } from './url-policy.js';
 export { parseJwtExpiry } from './jwt.js';

@@ -7,15 +7,25 @@ export type QualysAuth =
   | { kind: 'basic'; username: string; password: string };
 
 export interface RetryOptions {
-  /** Retries after the first attempt, for 429, 409, 5xx and connection errors. Default: 6. */
+  /**
+   * Retries after the first attempt, for 500/502/503/504, connection failures, timeouts and a 2xx whose body is not
+   * JSON. Waits after 429/409 (rate or concurrency limit) do not use this budget: they have their own. Default: 6.
+   */
   maxRetries: number;
-  /** First backoff delay; doubles each retry, with full jitter. Default: 500 ms. */
+  /** First backoff delay; doubles each retry, with equal jitter (see backoffDelay). Default: 500 ms. */
   baseDelayMs: number;
   /** Cap on one backoff delay. Default: 30,000 ms. */
   maxDelayMs: number;
   /** Longest single wait the server may ask for (X-RateLimit-ToWait-Sec, Retry-After) before giving up. Default: 300,000 ms. */
   maxServerWaitMs: number;
 }
+
+/**
+ * A setting the client's error messages may tell the user to change, by the name of the option that takes it:
+ * QualysClientOptions (baseUrl, auth, requestTimeoutMs, the timeouts) or the image source's (filter, pageSize,
+ * concurrency).
+ */
+export type QualysSetting = 'baseUrl' | 'auth' | 'timeouts' | 'requestTimeoutMs' | 'filter' | 'pageSize' | 'concurrency';
 
 export interface QualysClientOptions {
   /** The gateway base URL, e.g. https://gateway.qg1.apps.qualys.com. http:// is accepted only for loopback hosts. */
@@ -30,7 +40,7 @@ export interface QualysClientOptions {
   /**
    * Overall deadline of one attempt, from sending the request to the last byte of the body. headersTimeoutMs and
    * bodyTimeoutMs only bound each silence, so a body trickling in slowly would otherwise never end. An attempt
-   * over the limit fails with a retryable TimeoutError. In the config: source.timeouts.requestMs. Default: 120,000 ms.
+   * over the limit fails with a retryable TimeoutError. Default: 120,000 ms.
    */
   requestTimeoutMs?: number;
   retry?: Partial<RetryOptions>;
@@ -47,6 +57,12 @@ export interface QualysClientOptions {
   redact?: (text: string) => string;
   /** Sent as User-Agent. Default: "qcs-export/<version>". */
   userAgent?: string;
+  /**
+   * How error messages name a setting to change. The client's errors carry the setting as `setting` (its neutral
+   * name) and write it into their hint with this function, so a front end whose settings have other names (a
+   * config file's paths) has its own names in the messages. Default: the neutral name itself.
+   */
+  settingName?: (setting: QualysSetting) => string;
 }
 
 export interface QualysResponse<T = unknown> {

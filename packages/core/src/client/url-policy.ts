@@ -12,7 +12,8 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /**
  * Parses a configured URL and refuses plain http to anything but loopback: credentials and the inventory would
- * cross the network in clear text. `what` names the setting in the message (e.g. "source.baseUrl").
+ * cross the network in clear text. `what` names the setting in the message, as the caller names it (the client
+ * passes its settingName for baseUrl, a sink its option's name, e.g. "node").
  */
 export function assertSecureUrl(url: string, what: string): URL {
   let parsed: URL;

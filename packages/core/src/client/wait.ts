@@ -19,12 +19,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Exponential backoff with full jitter: spreads retries of many clients instead of synchronising them. */
-export function backoffDelay(retry: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, retry - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
 /**
  * How long the server asked us to wait, in ms: X-RateLimit-ToWait-Sec first (Qualys' own header), then
  * Retry-After as seconds or an HTTP date. Fractions are honoured.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { ComplianceCounts, HostRef, ImageRecord, Label, Layer, RepoDigest, RepoTag, VulnerabilityCounts, VulnerabilityFinding } from '../record.js';
-import { DATE_FIELDS, IMAGE_FIELD_NAMES, type ImageField } from '../record-fields.js';
+import { DATE_FIELDS, IMAGE_FIELD_NAMES } from '../record-fields.js';
 import { didYouMean } from '../suggest.js';
 
 /** How a tabular sink should present a column: Excel formats dates and numbers by it; CSV writes all as text. */
@@ -9,49 +9,70 @@ export type ColumnType = 'string' | 'number' | 'date' | 'boolean' | 'auto';
 /** One cell. Dates are ISO-8601 UTC strings in a 'date' column; null is an empty cell. */
 export type CellValue = string | number | boolean | null;
 
-export interface Column {
+export interface Column<R = ImageRecord> {
   /** The dot path or name the column was made from. */
   key: string;
   header: string;
   type: ColumnType;
-  value(record: ImageRecord): CellValue;
+  value(record: R): CellValue;
 }
 
-/** A column in the config: a dot path, or a path with its own header. */
-export const columnSpecSchema = z.union([
-  z.string().min(1),
-  z.strictObject({
-    /** Dot path into the record, e.g. vulnerabilityCounts.severity5Count or extra.sbomSummary.packages. */
-    path: z.string().min(1),
-    /** Header text. Default: the default column's header for known paths, else the path. */
-    header: z.string().optional(),
-  }),
-]);
+/** A column in the config: a dot path, or a path with its own header. Descriptions feed the editor schema. */
+export const columnSpecSchema = z
+  .union([
+    z.string().min(1).meta({ description: 'A dot path into the record, e.g. `vulnerabilityCounts.severity5Count` or `extra.sbomSummary.packages`.' }),
+    z
+      .strictObject({
+        path: z.string().min(1).meta({ description: 'A dot path into the record, e.g. `vulnerabilityCounts.severity5Count` or `extra.sbomSummary.packages`.' }),
+        header: z.string().optional().meta({ description: 'The header text.', defaultText: "the known column's header, else the path" }),
+      })
+      .meta({ description: 'A column with its own header.' }),
+  ])
+  .meta({ description: 'A column: a dot path into the record, or `{ path, header }`.' });
 export type ColumnSpec = z.output<typeof columnSpecSchema>;
 
 /** Options every tabular sink takes, so CSV and Excel show the same values for the same record. */
 export const tabularOptionsShape = {
-  /** Columns to write, in order. Default: the compliance column set (see the README's column reference). */
-  columns: z.array(columnSpecSchema).min(1, 'columns must name at least one column; leave it out for the default set').optional(),
-  /** Separator for multi-valued fields (tags, digests, scan types) in one cell. Default: "; ". */
-  joinWith: z.string().default('; '),
+  columns: z
+    .array(columnSpecSchema)
+    .min(1, 'columns must name at least one column; leave it out for the default set')
+    .optional()
+    .meta({ description: 'The columns to write, in order: dot paths into the record, or `{ path, header }`.', defaultText: 'the compliance set' }),
+  joinWith: z.string().default('; ').meta({ description: 'Separator for multi-valued fields (tags, digests, scan types) in one cell.' }),
 };
 
 const repoTag = (r: RepoTag) => `${r.registry ? `${r.registry}/` : ''}${r.repository ?? ''}${r.tag ? `:${r.tag}` : ''}`;
 const repoDigest = (d: RepoDigest) => `${d.registry ? `${d.registry}/` : ''}${d.repository ?? ''}@${d.digest && !d.digest.includes(':') ? `sha256:${d.digest}` : (d.digest ?? '')}`;
 
-interface Known {
+export interface KnownColumn<R> {
   header: string;
   type: ColumnType;
   /** A presentation for values a plain path walk would render poorly (objects in arrays). */
-  format?: (record: ImageRecord, join: string) => CellValue;
+  format?: (record: R, join: string) => CellValue;
 }
 
-const count = (header: string): Known => ({ header, type: 'number' });
-const date = (header: string): Known => ({ header, type: 'date' });
+export const countColumn = <R>(header: string): KnownColumn<R> => ({ header, type: 'number' });
+export const dateColumn = <R>(header: string): KnownColumn<R> => ({ header, type: 'date' });
+const count = countColumn<ImageRecord>;
+const date = dateColumn<ImageRecord>;
+
+/**
+ * What columns can be made from one kind of row: its fields, the fields inside its object-valued ones, the columns
+ * with a header of their own, and the default set. Images and findings each have one.
+ */
+export interface RecordShape<R> {
+  /** How messages name a row of this kind: "the record", "a finding". */
+  noun: string;
+  fields: ReadonlySet<string>;
+  dateFields: ReadonlySet<string>;
+  /** Fields inside object-valued fields; 'open' where any key may follow (`extra`). */
+  nested: Partial<Record<string, Record<string, true | 'open'> | 'open'>>;
+  known: Record<string, KnownColumn<R>>;
+  defaults: readonly string[];
+}
 
 /** Paths with a header and type of their own; all other paths work too, typed by their values. */
-const KNOWN: Record<string, Known> = {
+const KNOWN: Record<string, KnownColumn<ImageRecord>> = {
   sha: { header: 'Image SHA', type: 'string' },
   imageId: { header: 'Image ID', type: 'string' },
   uuid: { header: 'Qualys UUID', type: 'string' },
@@ -104,7 +125,11 @@ const RECORD_KEYS: ReadonlySet<string> = new Set(IMAGE_FIELD_NAMES);
 const REPO_TAG = { registry: true, repository: true, tag: true } satisfies Record<keyof RepoTag, true>;
 const REPO_DIGEST = { registry: true, repository: true, digest: true } satisfies Record<keyof RepoDigest, true>;
 const COUNTS = { severity1Count: true, severity2Count: true, severity3Count: true, severity4Count: true, severity5Count: true, total: true } satisfies Record<keyof VulnerabilityCounts, true>;
-const FINDING = { qid: true, severity: true, title: true, result: true, typeDetected: true, firstFound: true, lastFound: true, layerSha: true, software: 'open', extra: 'open' } satisfies Record<keyof VulnerabilityFinding, true | 'open'>;
+const FINDING = {
+  qid: true, severity: true, title: true, result: true, typeDetected: true, firstFound: true, lastFound: true, layerSha: true, software: 'open',
+  cveIds: true, patchAvailable: true, customerSeverity: true, qdsScore: true, cvss3BaseScore: true, published: true, isExempted: true, threatIntel: true,
+  extra: 'open',
+} satisfies Record<keyof VulnerabilityFinding, true | 'open'>;
 const HOST = { sensorUuid: true, hostname: true, ipAddress: true, uuid: true, lastUpdated: true } satisfies Record<keyof HostRef, true>;
 const COMPLIANCE = { failCount: true, passCount: true, errorCount: true } satisfies Record<keyof ComplianceCounts, true>;
 const LAYER = { id: true, sha: true, size: true, created: true, createdBy: true, comment: true, tags: true, extra: 'open' } satisfies Record<keyof Layer, true | 'open'>;
@@ -114,7 +139,7 @@ const LABEL = { key: true, value: true } satisfies Record<keyof Label, true>;
  * The fields inside the record's object-valued fields, tied to their types by `satisfies`, so a column path is
  * checked segment by segment. 'open' marks where any key may follow: `extra` (fields Qualys adds) and raw shapes.
  */
-const NESTED: Partial<Record<string, Record<string, true | 'open'> | 'open'>> = {
+const NESTED: RecordShape<ImageRecord>['nested'] = {
   repo: REPO_TAG,
   repoDigests: REPO_DIGEST,
   vulnerabilityCounts: COUNTS,
@@ -127,12 +152,16 @@ const NESTED: Partial<Record<string, Record<string, true | 'open'> | 'open'>> = 
   baseImage: 'open',
 };
 
-/** Why a column path does not exist in the record, with a did-you-mean; undefined when it does. */
-function pathProblem(path: string): string | undefined {
+/** The image record: the default grain. */
+export const IMAGE_SHAPE: RecordShape<ImageRecord> = { noun: 'the record', fields: RECORD_KEYS, dateFields: DATE_FIELDS, nested: NESTED, known: KNOWN, defaults: DEFAULT_COLUMNS };
+
+/** Why a column path does not exist in the row, with a did-you-mean; undefined when it does. */
+function pathProblem(path: string, shape: RecordShape<unknown>): string | undefined {
   const [first = '', second, ...rest] = path.split('.');
-  if (!RECORD_KEYS.has(first)) return `"${path}": the record has no field "${first}"${didYouMean(first, [...RECORD_KEYS])}; a path starts with one of ${[...RECORD_KEYS].join(', ')}`;
+  const fields = [...shape.fields];
+  if (!shape.fields.has(first)) return `"${path}": ${shape.noun} has no field "${first}"${didYouMean(first, fields)}; a path starts with one of ${fields.join(', ')}`;
   if (second === undefined) return undefined;
-  const inner = NESTED[first];
+  const inner = shape.nested[first];
   if (inner === undefined) return `"${path}": ${first} is a single value, with no fields inside`;
   if (inner === 'open') return undefined;
   const kind = inner[second];
@@ -147,26 +176,31 @@ function pathProblem(path: string): string | undefined {
  * accepted, since new Qualys fields land there.
  */
 export function buildColumns(specs: readonly ColumnSpec[] | undefined, options: { joinWith: string }): Column[] {
-  const list = specs ?? DEFAULT_COLUMNS;
+  return buildColumnsFor(IMAGE_SHAPE, specs, options);
+}
+
+/** buildColumns for any kind of row (images, findings). */
+export function buildColumnsFor<R>(shape: RecordShape<R>, specs: readonly ColumnSpec[] | undefined, options: { joinWith: string }): Column<R>[] {
+  const list = specs ?? shape.defaults;
   const unknown: string[] = [];
-  const columns = list.map((spec): Column => {
+  const columns = list.map((spec): Column<R> => {
     const path = typeof spec === 'string' ? spec : spec.path;
     const header = typeof spec === 'string' ? undefined : spec.header;
     const first = path.split('.')[0] as string;
-    const problem = pathProblem(path);
+    const problem = pathProblem(path, shape as RecordShape<unknown>);
     if (problem !== undefined) unknown.push(problem);
-    const known = KNOWN[path];
+    const known = shape.known[path];
     const segments = path.split('.');
     const format = known?.format;
     return {
       key: path,
       header: header ?? known?.header ?? path,
-      type: known?.type ?? (DATE_FIELDS.has(first as ImageField) && segments.length === 1 ? 'date' : 'auto'),
+      type: known?.type ?? (shape.dateFields.has(first) && segments.length === 1 ? 'date' : 'auto'),
       value: format ? (r) => format(r, options.joinWith) : (r) => toCell(walk(r, segments), options.joinWith),
     };
   });
   if (unknown.length > 0) {
-    throw new ConfigError(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join('; ')}. A column is a dot path into the record (README "The record"); extra.* reaches fields Qualys added`);
+    throw new ConfigError(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join('; ')}. A column is a dot path into ${shape.noun} (README "The record"); extra.* reaches fields Qualys added`);
   }
   return columns;
 }
@@ -195,13 +229,4 @@ function toCell(value: unknown, join: string): CellValue {
 
 function joined(parts: readonly string[], join: string): string | null {
   return parts.length === 0 ? null : parts.join(join);
-}
-
-/** For a tabular sink's options schema: reports bad column paths as config errors at load time, with their line. */
-export function refineColumns(options: { columns?: ColumnSpec[] | undefined; joinWith: string }, ctx: z.RefinementCtx): void {
-  try {
-    buildColumns(options.columns, { joinWith: options.joinWith });
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', path: ['columns'], message: (error as Error).message });
-  }
 }

@@ -1,2 +1,15 @@
-export { buildColumns, columnSpecSchema, DEFAULT_COLUMNS, refineColumns, tabularOptionsShape, type CellValue, type Column, type ColumnSpec, type ColumnType } from './columns.js';
-export { checkTabularOutput } from './check.js';
+export {
+  buildColumns,
+  buildColumnsFor,
+  columnSpecSchema,
+  DEFAULT_COLUMNS,
+  IMAGE_SHAPE,
+  tabularOptionsShape,
+  type CellValue,
+  type Column,
+  type ColumnSpec,
+  type ColumnType,
+  type KnownColumn,
+  type RecordShape,
+} from './columns.js';
+export { checkTabularOutput, refineColumns, tabularColumns } from './tabular.js';

@@ -14,8 +14,10 @@ import type {
 import { KNOWN_IMAGE_FIELDS } from '../record-fields.js';
 import { isPlainObject, isUnreadableDate, toBool, toCount, toIsoDate, toNumber, toStr, toStringArray } from './values.js';
 
+// cvssInfo, cvss3Info and threatIntel are read but not consumed: they stay whole in `extra`.
 const KNOWN_FINDING_FIELDS: ReadonlySet<string> = new Set([
   'qid', 'severity', 'title', 'result', 'typeDetected', 'firstFound', 'lastFound', 'layerSha', 'software',
+  'cveids', 'patchAvailable', 'customerSeverity', 'qdsScore', 'published', 'isExempted',
 ]);
 const KNOWN_LAYER_FIELDS: ReadonlySet<string> = new Set(['id', 'sha', 'size', 'created', 'createdBy', 'comment', 'tags']);
 
@@ -254,6 +256,14 @@ function toFinding(v: Record<string, unknown>): VulnerabilityFinding {
     lastFound: r.date('lastFound'),
     layerSha: r.string('layerSha'),
     software: (r.objects('software') ?? []),
+    cveIds: r.strings('cveids'),
+    patchAvailable: r.bool('patchAvailable'),
+    customerSeverity: r.number('customerSeverity'),
+    qdsScore: r.number('qdsScore'),
+    cvss3BaseScore: isPlainObject(v['cvss3Info']) ? toNumber(v['cvss3Info']['baseScore']) : null,
+    published: r.date('published'),
+    isExempted: r.bool('isExempted'),
+    threatIntel: isPlainObject(v['threatIntel']) ? Object.entries(v['threatIntel']).filter(([, on]) => on === true).map(([flag]) => flag) : [],
     extra: r.extra,
   };
 }

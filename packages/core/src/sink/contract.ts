@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { SlaPolicy } from '../findings/sla.js';
 import type { Logger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
 
@@ -33,6 +34,8 @@ export interface RunContext {
   logger: Logger;
   /** Aborted when the run is interrupted; sinks stop waiting on I/O when it fires. */
   signal: AbortSignal;
+  /** Days to fix a finding by severity (source.sla), for the findings and packages grains. Default: DEFAULT_SLA. */
+  sla?: SlaPolicy;
 }
 
 /**

@@ -256,7 +256,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
 function blameThePagingForm(error: unknown, strategy: ResolvedStrategy): unknown {
   if (!(error instanceof FilterRejectedError)) return error;
   return new SourceInconsistentError(
-    `Qualys accepted the filter at the start but rejected a query the ${strategy} strategy sent later (${error.message.replace(/ Check source\.filter.*$/, '')}); ` +
+    `Qualys accepted the filter at the start but rejected a query the ${strategy} strategy sent later (${error.detail}); ` +
       `this server does not take that paging form. Run qcs-export doctor to see which, and use source.strategy: auto or bulk.`,
   );
 }

@@ -5,3 +5,4 @@ export { selfTestKeyset, type FormVerdict, type SelfTestResult } from './self-te
 export { ShaSet } from './sha-set.js';
 export { IMAGES_PATH, BULK_PATH, IMAGES_RESULT_CAP } from './crawl-context.js';
 export { diagnoseServer, type Diagnosis, type DiagnoseOptions } from './diagnose.js';
+export { enrichImages, type EnrichOptions, type EnrichStats, type FindingsEndpoint } from './enrich.js';

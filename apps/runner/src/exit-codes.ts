@@ -1,0 +1,40 @@
+import { isQcsError, type QcsErrorCode } from '@qcs-export/core';
+
+/** Process exit codes, documented in the README. */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  invalidConfig: 2,
+  recordsRejected: 3,
+  authFailed: 4,
+  emptyExport: 5,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The exit code of every error code; the README lists them all (a test keeps it complete). */
+export const exitCodeByErrorCode: Readonly<Record<QcsErrorCode, ExitCode>> = {
+  QCS_CONFIG_INVALID: ExitCode.invalidConfig,
+  QCS_USAGE: ExitCode.invalidConfig,
+  QCS_INSECURE_URL: ExitCode.invalidConfig,
+  QCS_FILTER_REJECTED: ExitCode.invalidConfig,
+  QCS_OUTPUT_UNWRITABLE: ExitCode.invalidConfig,
+  QCS_AUTH_FAILED: ExitCode.authFailed,
+  QCS_FORBIDDEN: ExitCode.authFailed,
+  QCS_RATE_LIMITED: ExitCode.failed,
+  QCS_HTTP_ERROR: ExitCode.failed,
+  QCS_NETWORK: ExitCode.failed,
+  QCS_TIMEOUT: ExitCode.failed,
+  QCS_PROTOCOL: ExitCode.failed,
+  QCS_SOURCE_INCONSISTENT: ExitCode.failed,
+  QCS_SOURCE_INCOMPLETE: ExitCode.failed,
+  QCS_EMPTY_EXPORT: ExitCode.emptyExport,
+  QCS_SINK_FAILED: ExitCode.failed,
+  QCS_RECORDS_REJECTED: ExitCode.recordsRejected,
+  QCS_ABORTED: ExitCode.interrupted,
+};
+
+/** The exit code for a failure: its code's, or 1 for anything that is not a QcsError (a bug: QCS_INTERNAL). */
+export function exitCodeOf(error: unknown): ExitCode {
+  return isQcsError(error) ? exitCodeByErrorCode[error.code] : ExitCode.failed;
+}

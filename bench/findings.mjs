@@ -1,0 +1,47 @@
+// Vulnerability findings (issue 11). Two questions:
+// 1. Rate: how much of the /images/** budget the enrichment calls use while they have work, with 100 ms of latency
+//    per call, and whether they cause 429s (a sliding window of 50 calls per 2 s, scaled down from 5,000 a minute).
+// 2. Throughput and memory: findings per second through the JSON Lines and CSV sinks, next to the same rows made and
+//    counted without a sink, and peak RSS at two export sizes (it must not grow with the number of findings).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fmt, runCase, startSimulatorProcess, table } from './lib.mjs';
+
+const small = Number(process.env.BENCH_FINDINGS_SMALL ?? 2000);
+const large = Number(process.env.BENCH_FINDINGS_LARGE ?? 20000);
+const dir = await mkdtemp(join(tmpdir(), 'qcs-bench-findings-'));
+try {
+  const rate = [['case', 'detail calls', 'calls/s while busy', 'allowed/s', 'use', '429s']];
+  const limit = 50;
+  const windowSec = 2;
+  for (const concurrency of [8, 32]) {
+    const sim = await startSimulatorProcess({ images: 1500, seed: 5, latencyMs: 100, rateLimit: { list: { limit: 120, windowSec: 60 }, images: { limit, windowSec } }, rateLimitMode: 'sliding' });
+    try {
+      const r = await runCase('export-findings.mjs', [sim.url, sim.username, sim.password, 'none', concurrency, dir]);
+      rate.push([`concurrency ${concurrency}, 100 ms latency`, fmt.n(r.calls), r.callsPerSecond.toFixed(2), (limit / windowSec).toFixed(2), `${((r.callsPerSecond / (limit / windowSec)) * 100).toFixed(1)}%`, r.status429]);
+    } finally {
+      await sim.stop();
+    }
+  }
+  table(rate);
+
+  console.log('');
+  const rows = [['images', 'sink', 'findings', 'wall', 'findings/s', 'peak RSS', 'vs no sink']];
+  for (const images of [small, large]) {
+    const sim = await startSimulatorProcess({ images, seed: 5 });
+    try {
+      let bare;
+      for (const sink of ['none', 'jsonl', 'csv']) {
+        const r = await runCase('export-findings.mjs', [sim.url, sim.username, sim.password, sink, 16, dir]);
+        if (sink === 'none') bare = r;
+        rows.push([fmt.n(images), sink === 'none' ? 'none (rows only)' : sink, fmt.n(r.records), fmt.s(r.seconds), fmt.n(r.perSecond), fmt.mb(r.maxRssMB), sink === 'none' ? '' : fmt.x(r.seconds / bare.seconds)]);
+      }
+    } finally {
+      await sim.stop();
+    }
+  }
+  table(rows);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+import type { RecordGrain } from '../findings/finding-record.js';
+import { shapeOf } from '../findings/grain.js';
+import { checkWritable } from '../sink/atomic-file.js';
+import type { RunContext } from '../sink/contract.js';
+import { resolveOutputPath } from '../sink/output-path.js';
+import { buildColumnsFor, type Column, type ColumnSpec } from './columns.js';
+
+interface TabularOptions {
+  columns?: ColumnSpec[] | undefined;
+  joinWith: string;
+  /** The grain; default "images". */
+  records?: RecordGrain | undefined;
+}
+
+/** The columns of a tabular sink, for the rows of its grain. */
+export function tabularColumns(options: TabularOptions): Column<any>[] {
+  return buildColumnsFor(shapeOf(options.records ?? 'images') as Parameters<typeof buildColumnsFor>[0], options.columns, { joinWith: options.joinWith });
+}
+
+/** For a tabular sink's options schema: reports bad column paths as config errors at load time, with their line. */
+export function refineColumns(options: TabularOptions, ctx: z.RefinementCtx): void {
+  try {
+    tabularColumns(options);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', path: ['columns'], message: (error as Error).message });
+  }
+}
+
+/** The pre-flight of a tabular file sink for `qcs-export validate`: its columns build and its file can be created. */
+export async function checkTabularOutput(options: TabularOptions & { path: string }, ctx: RunContext): Promise<void> {
+  tabularColumns(options);
+  await checkWritable(resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir }));
+}

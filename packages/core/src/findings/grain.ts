@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { IMAGE_SHAPE, type RecordShape } from '../columns/columns.js';
+import type { ImageRecord } from '../record.js';
+import type { RunContext } from '../sink/contract.js';
+import { FINDING_SHAPE, PACKAGE_SHAPE } from './finding-columns.js';
+import type { FindingRecord, RecordGrain } from './finding-record.js';
+import { findingRows } from './finding-rows.js';
+
+/** The `records` option of a sink that can write any grain. */
+export const recordsOption = z
+  .enum(['images', 'findings', 'packages'])
+  .default('images')
+  .meta({
+    description:
+      'What one row (or document) is: `images` (one per image), `findings` (one per image × vulnerability) or `packages` (one per image × vulnerability × affected package). `findings` and `packages` need `source.vulnerabilities`.',
+  });
+
+/** The rows a batch of images gives at a grain; every sink of a run measures ages and SLAs at the export's start. */
+export function rowsOf(batch: readonly ImageRecord[], grain: RecordGrain, ctx: Pick<RunContext, 'startedAt' | 'sla'>): ReadonlyArray<ImageRecord | FindingRecord> {
+  if (grain === 'images') return batch;
+  const options = { now: ctx.startedAt, ...(ctx.sla ? { sla: ctx.sla } : {}) };
+  return batch.flatMap((image) => findingRows(image, grain, options));
+}
+
+/** The column shape of a grain. */
+export function shapeOf(grain: RecordGrain): RecordShape<ImageRecord> | RecordShape<FindingRecord> {
+  return grain === 'images' ? IMAGE_SHAPE : grain === 'findings' ? FINDING_SHAPE : PACKAGE_SHAPE;
+}

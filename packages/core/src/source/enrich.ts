@@ -1,0 +1,108 @@
+import type { QualysGetter } from '../client/types.js';
+import { AbortedError, HttpError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { normalizeImage } from '../normalize/normalize-image.js';
+import type { ImageRecord } from '../record.js';
+
+/** Where an image's findings come from: the image details (one call, the Splunk add-on's choice) or `/vuln`. */
+export type FindingsEndpoint = 'details' | 'vuln';
+
+export interface EnrichOptions {
+  client: QualysGetter;
+  /** Default: "details". */
+  from?: FindingsEndpoint;
+  /**
+   * Calls in flight at once. The client's rate governor paces them to the `/images/**` budget (5,000 a minute, shared
+   * with every other tool of the subscription), so this bounds latency-bound throughput, not the rate. Default: 8.
+   */
+  concurrency?: number;
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+export interface EnrichStats {
+  /** Detail or /vuln calls made. */
+  calls: number;
+  /** Images whose counts say they have no vulnerability: no call needed. */
+  skippedClean: number;
+  /** Images gone between the list and their details (204 or 404): exported without findings, and reported. */
+  missing: number;
+  /** Findings read. */
+  findings: number;
+}
+
+/**
+ * Adds each image's findings to it, batch by batch, with a bounded number of calls in flight, and reads the next batch
+ * while the consumer writes this one. Memory holds at most two batches and their findings, whatever the export size.
+ * An image's severity counts are derived from its findings where the list gave none (the bulk strategy), so no
+ * output shows unknown counts as zero.
+ */
+export function enrichImages(batches: AsyncIterable<ImageRecord[]>, options: EnrichOptions): AsyncIterable<ImageRecord[]> & { readonly stats: EnrichStats } {
+  const stats: EnrichStats = { calls: 0, skippedClean: 0, missing: 0, findings: 0 };
+  const enrichOne = (image: ImageRecord) => enrich(image, options, stats);
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  return {
+    stats,
+    async *[Symbol.asyncIterator]() {
+      const source = batches[Symbol.asyncIterator]();
+      let ahead: Promise<IteratorResult<ImageRecord[]> & { enriched?: ImageRecord[] }> | undefined;
+      const fetchNext = () =>
+        source.next().then(async (next) => (next.done ? next : { ...next, enriched: await mapBounded(next.value, concurrency, enrichOne, options.signal) }));
+      try {
+        ahead = fetchNext();
+        for (;;) {
+          const next = await ahead;
+          if (next.done) return;
+          ahead = fetchNext();
+          yield next.enriched as ImageRecord[];
+        }
+      } finally {
+        // A consumer that stops early (a sink failed) must not leave a lookahead batch's calls unobserved.
+        await ahead?.catch(() => undefined);
+        await source.return?.();
+      }
+    },
+  };
+}
+
+async function enrich(image: ImageRecord, options: EnrichOptions, stats: EnrichStats): Promise<ImageRecord> {
+  if (image.vulnerabilityCounts?.total === 0) {
+    stats.skippedClean++;
+    return { ...image, vulnerabilities: [] };
+  }
+  const from = options.from ?? 'details';
+  const path = `/csapi/v1.3/images/${encodeURIComponent(image.sha)}${from === 'vuln' ? '/vuln' : ''}`;
+  stats.calls++;
+  let body: unknown;
+  try {
+    body = (await options.client.get(path, from === 'vuln' ? { type: 'DETAILS' } : {}, options.signal ? { signal: options.signal } : {})).body;
+  } catch (error) {
+    if (!(error instanceof HttpError && error.status === 404)) throw error;
+    body = null;
+  }
+  const raw = from === 'vuln' ? (body as { details?: unknown } | null)?.details : (body as { vulnerabilities?: unknown } | null)?.vulnerabilities;
+  if (body === null || !Array.isArray(raw)) {
+    stats.missing++;
+    (options.logger ?? silentLogger).warn(`image ${image.sha.slice(0, 12)} has no ${from === 'vuln' ? '/vuln' : 'details'} answer (removed since the list was read?); exported without findings`);
+    return image;
+  }
+  // The findings through the same normalizer as every record, so they follow the same rules (dates, counts, extra).
+  const parsed = normalizeImage({ sha: image.sha, vulnerabilities: raw }, 'images/details');
+  stats.findings += parsed.vulnerabilities?.length ?? 0;
+  return { ...image, vulnerabilities: parsed.vulnerabilities, vulnerabilityCounts: image.vulnerabilityCounts ?? parsed.vulnerabilityCounts };
+}
+
+/** `fn` over `items` with at most `limit` running at once, results in input order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      if (signal?.aborted) throw new AbortedError();
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

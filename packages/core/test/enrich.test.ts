@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { enrichImages, HttpError, normalizeImage, type ImageRecord, type Logger, type QualysGetter } from '../src/index.js';
+
+const image = (n: number, counts: Record<string, number> | null): ImageRecord =>
+  normalizeImage({ sha: n.toString(16).padStart(64, '0'), vulnerabilities: counts }, 'images');
+
+async function collect(batches: AsyncIterable<ImageRecord[]>): Promise<ImageRecord[][]> {
+  const out: ImageRecord[][] = [];
+  for await (const b of batches) out.push(b);
+  return out;
+}
+
+async function* of(...batches: ImageRecord[][]) {
+  yield* batches;
+}
+
+describe('enrichImages', () => {
+  it('fetches the details of each image that has vulnerabilities, keeps order, and skips clean images', async () => {
+    const asked: string[] = [];
+    const client: QualysGetter = {
+      get: async (path) => {
+        asked.push(path);
+        return { status: 200, headers: {}, body: { vulnerabilities: [{ qid: 1, severity: 5 }, { qid: 2, severity: 3 }] } as never };
+      },
+    };
+    const clean = image(2, { severity1Count: 0, severity2Count: 0, severity3Count: 0, severity4Count: 0, severity5Count: 0 });
+    const enriched = enrichImages(of([image(1, { severity5Count: 1, severity3Count: 1 }), clean], [image(3, null)]), { client });
+    const batches = await collect(enriched);
+    expect(batches.map((b) => b.map((i) => i.sha.slice(-1)))).toEqual([['1', '2'], ['3']]);
+    expect(asked).toEqual([`/csapi/v1.3/images/${'1'.padStart(64, '0')}`, `/csapi/v1.3/images/${'3'.padStart(64, '0')}`]);
+    expect(batches[0]?.[0]?.vulnerabilities?.map((f) => f.qid)).toEqual([1, 2]);
+    expect(batches[0]?.[1]?.vulnerabilities).toEqual([]);
+    // The list gave no counts for image 3: they come from its findings.
+    expect(batches[1]?.[0]?.vulnerabilityCounts).toMatchObject({ severity5Count: 1, severity3Count: 1, total: 2 });
+    expect(enriched.stats).toEqual({ calls: 2, skippedClean: 1, missing: 0, findings: 4 });
+  });
+
+  it('an image gone since the list (404, or 204 with no body) is exported without findings and reported, not fatal', async () => {
+    const warned: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, error() {}, warn: (m) => void warned.push(m) };
+    let call = 0;
+    const client: QualysGetter = {
+      get: async () => {
+        call++;
+        if (call === 1) throw new HttpError(404, 'GET … failed with HTTP 404');
+        return { status: 204, headers: {}, body: null };
+      },
+    };
+    const enriched = enrichImages(of([image(1, { severity5Count: 1 }), image(2, { severity4Count: 2 })]), { client, logger, concurrency: 1 });
+    const [batch] = await collect(enriched);
+    expect(batch?.map((i) => i.vulnerabilities)).toEqual([null, null]);
+    expect(enriched.stats.missing).toBe(2);
+    expect(warned).toHaveLength(2);
+    expect(warned[0]).toMatch(/exported without findings/);
+  });
+
+  it('another failure fails the run', async () => {
+    const client: QualysGetter = { get: async () => Promise.reject(new HttpError(500, 'GET … failed with HTTP 500')) };
+    await expect(collect(enrichImages(of([image(1, { severity5Count: 1 })]), { client }))).rejects.toThrow(/HTTP 500/);
+  });
+
+  it('keeps at most `concurrency` calls in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const client: QualysGetter = {
+      get: async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setImmediate(r));
+        inFlight--;
+        return { status: 200, headers: {}, body: { vulnerabilities: [] } as never };
+      },
+    };
+    const batch = Array.from({ length: 40 }, (_, i) => image(i + 1, { severity3Count: 1 }));
+    await collect(enrichImages(of(batch), { client, concurrency: 5 }));
+    expect(most).toBe(5);
+  });
+});

@@ -1,0 +1,74 @@
+import { createRandom } from '@qcs-export/test-fixtures';
+import type { RawImage } from './data.js';
+
+const PACKAGES = ['openssl', 'libc6', 'zlib', 'busybox', 'curl', 'libxml2', 'python3', 'glibc', 'ncurses', 'expat', 'libssl3', 'sqlite3'];
+const TITLES = ['Buffer overflow in', 'Denial of service in', 'Use-after-free in', 'Information disclosure in', 'Privilege escalation in'];
+const THREATS = ['activeAttacks', 'publicExploit', 'easyExploit', 'exploitKit', 'malware', 'highLateralMovement', 'denialOfService', 'zeroDay', 'noPatch'];
+const DAY = 86_400_000;
+
+/**
+ * The full findings of an image, as GET /csapi/v1.3/images/{sha}/vuln gives them: as many of each severity as the
+ * list's counts say, so the two never disagree. Deterministic per sha. First-found dates spread over two years
+ * before the last scan, so SLAs are both met and breached; some packages have a fix version and some do not.
+ */
+export function imageFindings(image: RawImage): Array<Record<string, unknown>> {
+  const r = createRandom(parseInt(image.sha.slice(8, 16), 16));
+  const counts = image.vulnerabilities ?? {};
+  const lastFound = Number(image.lastVmScanDate ?? image.updated);
+  const qids = new Set<number>();
+  const findings: Array<Record<string, unknown>> = [];
+  for (const severity of [5, 4, 3, 2, 1]) {
+    for (let n = 0; n < (counts[`severity${severity}Count`] ?? 0); n++) {
+      let qid = r.int(150_000, 380_000);
+      while (qids.has(qid)) qid = r.int(150_000, 380_000);
+      qids.add(qid);
+      const pkgCount = r.chance(0.1) ? 0 : r.int(1, 2);
+      const software = Array.from({ length: pkgCount }, () => {
+        const installed = `${r.int(1, 3)}.${r.int(0, 9)}.${r.int(0, 20)}`;
+        return { name: r.pick(PACKAGES), version: installed, fixVersion: r.chance(0.7) ? `${installed.split('.')[0]}.${r.int(0, 9)}.${r.int(21, 40)}` : null };
+      });
+      const firstFound = lastFound - r.int(0, 730) * DAY - r.int(0, DAY - 1);
+      const cves = Array.from({ length: r.int(0, 3) }, () => `CVE-${r.int(2015, 2026)}-${r.int(1000, 49999)}`);
+      const threats = THREATS.filter(() => r.chance(0.08));
+      findings.push({
+        qid,
+        title: `${r.pick(TITLES)} ${software[0]?.name ?? 'the kernel'}`,
+        severity,
+        customerSeverity: r.chance(0.9) ? severity : Math.max(1, severity - 1),
+        cveids: cves,
+        typeDetected: r.chance(0.85) ? 'CONFIRMED' : 'POTENTIAL',
+        patchAvailable: software.some((s) => s.fixVersion !== null) || r.chance(0.1),
+        firstFound: String(firstFound),
+        lastFound: String(lastFound),
+        published: firstFound - r.int(0, 365) * DAY,
+        qdsScore: r.int(severity * 15, severity * 20),
+        isExempted: r.chance(0.03),
+        cvss3Info: r.chance(0.2) ? null : { baseScore: String((severity * 2 - r.int(0, 10) / 10).toFixed(1)), temporalScore: String((severity * 1.8).toFixed(1)) },
+        // Qualys sends the flags as true or null, never false.
+        threatIntel: Object.fromEntries(THREATS.map((t) => [t, threats.includes(t) ? true : null])),
+        layerSha: r.hex(64),
+        software,
+        result: software.length === 0 ? null : `#table cols="3"\nPackage Installed_Version Required_Version\n${software.map((s) => `${s.name} ${s.version} ${s.fixVersion ?? '-'}`).join('\n')}`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** The fields GET /images/{sha} gives per finding (the /vuln extras, customer severity, CVSS and threat intel, are not in it). */
+export function detailsFinding(f: Record<string, unknown>): Record<string, unknown> {
+  const { customerSeverity: _c, cvss3Info: _v, threatIntel: _t, published: _p, ...rest } = f;
+  return rest;
+}
+
+/** The bulk shape keeps only qid, result, software and layerSha. */
+export function bulkFinding(f: Record<string, unknown>): Record<string, unknown> {
+  return { qid: f['qid'], result: f['result'], software: f['software'], layerSha: f['layerSha'] };
+}
+
+/** GET /csapi/v1.3/images/{sha}/vuln: `details[]` and a `vulnSummary` of confirmed and potential counts by severity. */
+export function vulnAnswer(image: RawImage): Record<string, unknown> {
+  const details = imageFindings(image);
+  const summary = (type: string) => Object.fromEntries([1, 2, 3, 4, 5].map((s) => [`sev${s}Count`, details.filter((d) => d['severity'] === s && d['typeDetected'] === type).length]));
+  return { details, vulnSummary: { confirmed: summary('CONFIRMED'), potential: summary('POTENTIAL'), patchAvailability: { patchable: details.filter((d) => d['patchAvailable'] === true).length } } };
+}
