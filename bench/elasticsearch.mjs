@@ -9,7 +9,11 @@ const startServer = () => startServerProcess('es-server.mjs', {});
 const rows = [['documents', 'case', 'docs/s', 'wall', 'peak RSS', 'written', 'vs bare']];
 const results = {};
 const small = Math.round(total / 4);
-for (const [key, kind, count] of [['sink', 'sink', total], ['helpers-bulk', 'helpers-bulk', total], ['sink-small', 'sink', small]]) {
+for (const [key, kind, count] of [
+  ['sink', 'sink', total],
+  ['helpers-bulk', 'helpers-bulk', total],
+  ['sink-small', 'sink', small],
+]) {
   const server = await startServer();
   try {
     results[key] = await runCase('elasticsearch.mjs', [kind, count, server.url]);
@@ -18,7 +22,10 @@ for (const [key, kind, count] of [['sink', 'sink', total], ['helpers-bulk', 'hel
   }
 }
 const bare = results['helpers-bulk'];
-for (const [kind, label] of [['sink', 'qcs-export Elasticsearch sink (_id = sha, template, refresh)'], ['helpers-bulk', 'bare client.helpers.bulk (same docs, concurrency 2, 5 MB)']]) {
+for (const [kind, label] of [
+  ['sink', 'qcs-export Elasticsearch sink (_id = sha, template, refresh)'],
+  ['helpers-bulk', 'bare client.helpers.bulk (same docs, concurrency 2, 5 MB)'],
+]) {
   const r = results[kind];
   rows.push([fmt.n(total), label, fmt.n(r.perSecond), fmt.s(r.seconds), fmt.mb(r.maxRssMB), fmt.n(r.written), fmt.x(r.seconds / bare.seconds)]);
 }

@@ -16,10 +16,23 @@ try {
   const limit = 50;
   const windowSec = 2;
   for (const concurrency of [8, 32]) {
-    const sim = await startSimulatorProcess({ images: 1500, seed: 5, latencyMs: 100, rateLimit: { list: { limit: 120, windowSec: 60 }, images: { limit, windowSec } }, rateLimitMode: 'sliding' });
+    const sim = await startSimulatorProcess({
+      images: 1500,
+      seed: 5,
+      latencyMs: 100,
+      rateLimit: { list: { limit: 120, windowSec: 60 }, images: { limit, windowSec } },
+      rateLimitMode: 'sliding',
+    });
     try {
       const r = await runCase('export-findings.mjs', [sim.url, sim.username, sim.password, 'none', concurrency, dir]);
-      rate.push([`concurrency ${concurrency}, 100 ms latency`, fmt.n(r.calls), r.callsPerSecond.toFixed(2), (limit / windowSec).toFixed(2), `${((r.callsPerSecond / (limit / windowSec)) * 100).toFixed(1)}%`, r.status429]);
+      rate.push([
+        `concurrency ${concurrency}, 100 ms latency`,
+        fmt.n(r.calls),
+        r.callsPerSecond.toFixed(2),
+        (limit / windowSec).toFixed(2),
+        `${((r.callsPerSecond / (limit / windowSec)) * 100).toFixed(1)}%`,
+        r.status429,
+      ]);
     } finally {
       await sim.stop();
     }
@@ -35,7 +48,15 @@ try {
       for (const sink of ['none', 'jsonl', 'csv']) {
         const r = await runCase('export-findings.mjs', [sim.url, sim.username, sim.password, sink, 16, dir]);
         if (sink === 'none') bare = r;
-        rows.push([fmt.n(images), sink === 'none' ? 'none (rows only)' : sink, fmt.n(r.records), fmt.s(r.seconds), fmt.n(r.perSecond), fmt.mb(r.maxRssMB), sink === 'none' ? '' : fmt.x(r.seconds / bare.seconds)]);
+        rows.push([
+          fmt.n(images),
+          sink === 'none' ? 'none (rows only)' : sink,
+          fmt.n(r.records),
+          fmt.s(r.seconds),
+          fmt.n(r.perSecond),
+          fmt.mb(r.maxRssMB),
+          sink === 'none' ? '' : fmt.x(r.seconds / bare.seconds),
+        ]);
       }
     } finally {
       await sim.stop();

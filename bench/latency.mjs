@@ -24,7 +24,14 @@ try {
     table([
       ['case', 'records', 'wall', 'requests', '429s', 'wall vs plain'],
       ['plain loop: fetch page, write it, fetch next', fmt.n(plain.records), fmt.s(plain.seconds), '-', '-', '1.00×'],
-      ...cases.map(([name, r]) => [`${name}${r.strategy ? ` → ${r.strategy}` : ''}`, fmt.n(r.records), fmt.s(r.seconds), r.requests, r.status429, fmt.x(r.seconds / plain.seconds)]),
+      ...cases.map(([name, r]) => [
+        `${name}${r.strategy ? ` → ${r.strategy}` : ''}`,
+        fmt.n(r.records),
+        fmt.s(r.seconds),
+        r.requests,
+        r.status429,
+        fmt.x(r.seconds / plain.seconds),
+      ]),
     ]);
     console.log(`\n${fmt.n(images)} images, ${latencyMs} ms simulated latency per API call, page size 1000 (bulk 250), Qualys' documented rate limits.`);
   } finally {

@@ -17,7 +17,14 @@ export async function startServerProcess(script, options) {
     });
     child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
-  return { ...info, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+  return {
+    ...info,
+    stop: () =>
+      new Promise((r) => {
+        child.once('exit', r);
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 /** The Qualys simulator in its own process. */

@@ -20,7 +20,16 @@ for (const [strategy, concurrency, pageSize] of [
     const r = await runCase('export-rate.mjs', [sim.url, sim.username, sim.password, strategy, concurrency, pageSize, limit, windowSec]);
     for (const [name, b] of Object.entries(r.buckets)) {
       if (b.calls < 20) continue;
-      rows.push([`${strategy}, concurrency ${concurrency}: /images${name === 'list' ? '/list' : '/**'}`, fmt.n(r.records), fmt.s(r.seconds), b.calls, fmt.s(b.span), (b.calls / b.span).toFixed(2), `${(b.use * 100).toFixed(1)}%`, r.status429]);
+      rows.push([
+        `${strategy}, concurrency ${concurrency}: /images${name === 'list' ? '/list' : '/**'}`,
+        fmt.n(r.records),
+        fmt.s(r.seconds),
+        b.calls,
+        fmt.s(b.span),
+        (b.calls / b.span).toFixed(2),
+        `${(b.use * 100).toFixed(1)}%`,
+        r.status429,
+      ]);
     }
   } finally {
     await sim.stop();

@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const suites = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['source-jsonl.mjs', 'latency.mjs', 'rate-budget.mjs', 'tabular.mjs', 'elasticsearch.mjs', 'findings.mjs'];
+const suites =
+  process.argv.slice(2).length > 0
+    ? process.argv.slice(2)
+    : ['source-jsonl.mjs', 'latency.mjs', 'rate-budget.mjs', 'tabular.mjs', 'elasticsearch.mjs', 'findings.mjs'];
 let failed = false;
 for (const suite of suites) {
   console.log(`\n== ${suite}`);

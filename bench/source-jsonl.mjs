@@ -14,12 +14,33 @@ try {
     try {
       const ours = await runCase('export-jsonl.mjs', [sim.url, sim.username, sim.password, join(dir, 'ours.jsonl'), 4, 2]);
       const bare = await runCase('bare-json.mjs', [images, 1, join(dir, 'bare.jsonl')]);
-      rows.push([fmt.n(images), 'qcs-export (HTTP, normalize, JSONL sink)', fmt.n(ours.perSecond), fmt.s(ours.seconds), fmt.mb(ours.maxRssMB), fmt.x(ours.seconds / bare.seconds)]);
+      rows.push([
+        fmt.n(images),
+        'qcs-export (HTTP, normalize, JSONL sink)',
+        fmt.n(ours.perSecond),
+        fmt.s(ours.seconds),
+        fmt.mb(ours.maxRssMB),
+        fmt.x(ours.seconds / bare.seconds),
+      ]);
       // The proof that memory is bounded: the same export with V8's old space capped at 64 MB. It completes only
       // if the live data never grows with the number of images; the default RSS above is mostly V8 heap slack.
       const capped = await runCase('export-jsonl.mjs', [sim.url, sim.username, sim.password, join(dir, 'capped.jsonl'), 4, 2], ['--max-old-space-size=64']);
-      rows.push([fmt.n(images), 'qcs-export, heap capped at 64 MB', fmt.n(capped.perSecond), fmt.s(capped.seconds), fmt.mb(capped.maxRssMB), fmt.x(capped.seconds / bare.seconds)]);
-      rows.push([fmt.n(images), 'bare JSON.parse + JSON.stringify (in memory)', fmt.n(bare.perSecond), fmt.s(bare.seconds), `${fmt.mb(bare.maxRssMB)} (holds all)`, '1.00×']);
+      rows.push([
+        fmt.n(images),
+        'qcs-export, heap capped at 64 MB',
+        fmt.n(capped.perSecond),
+        fmt.s(capped.seconds),
+        fmt.mb(capped.maxRssMB),
+        fmt.x(capped.seconds / bare.seconds),
+      ]);
+      rows.push([
+        fmt.n(images),
+        'bare JSON.parse + JSON.stringify (in memory)',
+        fmt.n(bare.perSecond),
+        fmt.s(bare.seconds),
+        `${fmt.mb(bare.maxRssMB)} (holds all)`,
+        '1.00×',
+      ]);
     } finally {
       await sim.stop();
     }

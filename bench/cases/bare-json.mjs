@@ -15,7 +15,7 @@ const file = createWriteStream(out);
 let records = 0;
 for (const body of bodies) {
   const { data } = JSON.parse(body);
-  if (!file.write(data.map((r) => JSON.stringify(r)).join('\n') + '\n')) await once(file, 'drain');
+  if (!file.write(`${data.map((r) => JSON.stringify(r)).join('\n')}\n`)) await once(file, 'drain');
   records += data.length;
 }
 file.end();

@@ -11,7 +11,15 @@ const [kind, countArg, url] = process.argv.slice(2);
 const total = Number(countArg);
 const pages = () => recordPages(total);
 const startedAt = new Date();
-const ctx = { startedAt, toolVersion: 'bench', sourceLabel: 'bench', filter: undefined, baseDir: process.cwd(), logger: silentLogger, signal: new AbortController().signal };
+const ctx = {
+  startedAt,
+  toolVersion: 'bench',
+  sourceLabel: 'bench',
+  filter: undefined,
+  baseDir: process.cwd(),
+  logger: silentLogger,
+  signal: new AbortController().signal,
+};
 const index = 'bench-images';
 
 const started = performance.now();

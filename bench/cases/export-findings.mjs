@@ -18,7 +18,15 @@ const timed = {
     return response;
   },
 };
-const ctx = { startedAt: new Date(), toolVersion: 'bench', sourceLabel: 'bench', filter: undefined, baseDir: outDir, logger: silentLogger, signal: new AbortController().signal };
+const ctx = {
+  startedAt: new Date(),
+  toolVersion: 'bench',
+  sourceLabel: 'bench',
+  filter: undefined,
+  baseDir: outDir,
+  logger: silentLogger,
+  signal: new AbortController().signal,
+};
 const plugin = sinkName === 'jsonl' ? jsonlSink : sinkName === 'csv' ? csvSink : undefined;
 const sink = plugin?.create(plugin.options.parse({ path: join(outDir, `findings.${sinkName}`), records: 'findings' }), ctx);
 const started = performance.now();

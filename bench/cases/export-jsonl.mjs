@@ -7,7 +7,15 @@ import { report } from '../lib.mjs';
 const [url, username, password, out, concurrency = '4', prefetchPages = '2', strategy = 'auto', pageSize = '1000'] = process.argv.slice(2);
 const started = performance.now();
 const client = new QualysClient({ baseUrl: url, auth: { kind: 'jwt', username, password } });
-const ctx = { startedAt: new Date(), toolVersion: 'bench', sourceLabel: url, filter: undefined, baseDir: process.cwd(), logger: silentLogger, signal: new AbortController().signal };
+const ctx = {
+  startedAt: new Date(),
+  toolVersion: 'bench',
+  sourceLabel: url,
+  filter: undefined,
+  baseDir: process.cwd(),
+  logger: silentLogger,
+  signal: new AbortController().signal,
+};
 const sink = jsonlSink.create(jsonlSink.options.parse({ path: out }), ctx);
 await sink.open();
 let records = 0;

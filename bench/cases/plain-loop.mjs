@@ -19,10 +19,13 @@ let records = 0;
 let low;
 let seenAtLow = [];
 for (;;) {
-  const filter = low === undefined ? undefined : `created>=${low}` + (seenAtLow.length ? ` and not uuid: [${seenAtLow.join(', ')}]` : '');
+  const filter = low === undefined ? undefined : `created>=${low}${seenAtLow.length ? ` and not uuid: [${seenAtLow.join(', ')}]` : ''}`;
   const qs = new URLSearchParams({ sort: 'created:asc', pageNumber: '1', pageSize: '1000', ...(filter ? { filter } : {}) });
   const res = await request(`${url}/csapi/v1.3/images?${qs}`, { headers: { authorization: `Bearer ${jwt}` } });
-  if (res.statusCode === 204) { await res.body.dump(); break; }
+  if (res.statusCode === 204) {
+    await res.body.dump();
+    break;
+  }
   const { data } = await res.body.json();
   const text = data.map((r) => JSON.stringify(r)).join('\n') + (data.length ? '\n' : '');
   if (!file.write(text)) await once(file, 'drain');

@@ -15,7 +15,15 @@ import { recordPages } from './record-pages.mjs';
 const [kind, rowsArg, out] = process.argv.slice(2);
 const total = Number(rowsArg);
 const pages = () => recordPages(total);
-const ctx = { startedAt: new Date(), toolVersion: 'bench', sourceLabel: 'bench', filter: undefined, baseDir: process.cwd(), logger: silentLogger, signal: new AbortController().signal };
+const ctx = {
+  startedAt: new Date(),
+  toolVersion: 'bench',
+  sourceLabel: 'bench',
+  filter: undefined,
+  baseDir: process.cwd(),
+  logger: silentLogger,
+  signal: new AbortController().signal,
+};
 const columns = buildColumns(undefined, { joinWith: '; ' });
 const cells = (record) => columns.map((c) => c.value(record));
 
@@ -42,7 +50,15 @@ async function bareExcel() {
   sheet.columns = columns.map((c) => ({ key: c.key, width: 20, style: c.type === 'date' ? { numFmt: 'yyyy-mm-dd hh:mm:ss' } : {} }));
   sheet.addRow(columns.map((c) => c.header)).commit();
   for (const page of pages())
-    for (const record of page) sheet.addRow(columns.map((c) => { const v = c.value(record); return c.type === 'date' && v ? new Date(v) : v; })).commit();
+    for (const record of page)
+      sheet
+        .addRow(
+          columns.map((c) => {
+            const v = c.value(record);
+            return c.type === 'date' && v ? new Date(v) : v;
+          }),
+        )
+        .commit();
   sheet.commit();
   await workbook.commit();
 }

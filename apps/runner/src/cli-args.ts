@@ -17,7 +17,12 @@ export function parseFlags(command: string, argv: string[], options: Options = {
     return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as Flags;
   } catch (error) {
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec((error as Error).message)?.[1];
-    const hint = unknown ? didYouMean(unknown, Object.keys(options ?? {}).map((o) => `--${o}`)) : '';
+    const hint = unknown
+      ? didYouMean(
+          unknown,
+          Object.keys(options ?? {}).map((o) => `--${o}`),
+        )
+      : '';
     throw new UsageError(`${(error as Error).message}${hint}; run qcs-export ${command} --help`);
   }
 }

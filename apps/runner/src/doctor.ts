@@ -17,11 +17,17 @@ export interface DoctorOutcome {
  * strategy can guarantee a complete export.
  */
 export async function runDoctor(config: Config, logger: Logger, signal: AbortSignal, redact?: (text: string) => string): Promise<DoctorOutcome> {
-  const prepared = await prepareSource(config.source, logger, redact);
+  const prepared = await prepareSource(config.source, logger, redact, config.credentialOrigins);
   // A client whose token the server cannot know, to record the body of a 401 for bug reports; it is never retried.
   const stranger = new QualysClient({ baseUrl: prepared.baseUrl, auth: { kind: 'token', token: 'qcs-export-doctor-invalid-token' }, retry: { maxRetries: 0 } });
   try {
-    const diagnosis = await diagnoseServer({ client: prepared.client, filter: config.source.filter, request: { signal }, unauthenticated: stranger, baseUrl: prepared.baseUrl });
+    const diagnosis = await diagnoseServer({
+      client: prepared.client,
+      filter: config.source.filter,
+      request: { signal },
+      unauthenticated: stranger,
+      baseUrl: prepared.baseUrl,
+    });
     const report = { tool: `qcs-export ${toolVersion}`, source: prepared.label, filter: config.source.filter, ...diagnosis };
     const problem = diagnosis.usable
       ? undefined
@@ -54,7 +60,9 @@ export function formatDiagnosis(d: NonNullable<DoctorOutcome['report']>): string
     `  raw Link header: ${d.bulk.link ?? '(none)'}`,
     `401 body for an invalid token: ${d.unauthorized ?? '(not tried)'}`,
     `auto would use: ${d.auto.strategy} (${d.auto.reason})`,
-    `${mark(d.usable)} ${d.usable ? 'usable: an export of this filter can be completed and checked' : 'NOT usable: no strategy can guarantee a complete export'} (${d.calls} API calls)`,
+    `${mark(d.usable)} ` +
+      (d.usable ? 'usable: an export of this filter can be completed and checked' : 'NOT usable: no strategy can guarantee a complete export') +
+      ` (${d.calls} API calls)`,
   ];
   return lines.join('\n');
 }

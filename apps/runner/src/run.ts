@@ -1,4 +1,20 @@
-import { AbortedError, EmptyExportError, enrichImages, imageSource, type EnrichStats, NetworkError, RecordsRejectedError, SinkError, TimeoutError, type Logger, type RunContext, type Sink, type SinkPlugin, type SinkSummary } from '@qcs-export/core';
+import {
+  AbortedError,
+  EmptyExportError,
+  enrichImages,
+  imageSource,
+  type EnrichStats,
+  NetworkError,
+  RecordsRejectedError,
+  SinkError,
+  TimeoutError,
+  type Logger,
+  type RunContext,
+  type Sink,
+  type SinkPlugin,
+  type SinkSummary,
+  type AnySinkPlugin,
+} from '@qcs-export/core';
 import type { Config } from './config/schema.js';
 import type { Progress } from './progress.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from './outputs.js';
@@ -35,7 +51,7 @@ export interface RunResult {
 }
 
 export interface RunDeps {
-  plugins: ReadonlyMap<string, SinkPlugin<any>>;
+  plugins: ReadonlyMap<string, AnySinkPlugin>;
   logger: Logger;
   /** Hides every secret the config names in text a server sent, before the client quotes and cuts it. */
   redact?: (text: string) => string;
@@ -58,7 +74,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
   checkDistinctOutputs(config.sinks, deps.plugins, baseCtx);
   await sweepOutputs(outputsOf(config.sinks, deps.plugins, baseCtx), logger);
   deps.progress?.phase('connecting to Qualys…');
-  const prepared = await prepareSource(config.source, logger, deps.redact);
+  const prepared = await prepareSource(config.source, logger, deps.redact, config.credentialOrigins);
   const ctx: RunContext = { ...baseCtx, sourceLabel: prepared.label };
   const sinks: Array<{ name: string; sink: Sink }> = config.sinks.map((s) => ({
     name: s.name,
@@ -76,7 +92,13 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     onPage: (info) => deps.progress?.update(info),
   });
   const enrichment = config.source.vulnerabilities
-    ? enrichImages(images, { client: prepared.client, from: config.source.vulnerabilities.from, concurrency: config.source.vulnerabilities.concurrency, signal, logger })
+    ? enrichImages(images, {
+        client: prepared.client,
+        from: config.source.vulnerabilities.from,
+        concurrency: config.source.vulnerabilities.concurrency,
+        signal,
+        logger,
+      })
     : undefined;
   const source = { stats: images.stats, batches: enrichment ?? images };
 
@@ -97,7 +119,9 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     if (source.stats.records === 0) {
       const what = config.source.filter ? `the filter ${config.source.filter}` : 'the subscription';
       if (config.run.failOnEmpty) {
-        throw new EmptyExportError(`Qualys holds no image for ${what}; nothing was written (run.failOnEmpty). Check source.filter, and the user's scope in Qualys.`);
+        throw new EmptyExportError(
+          `Qualys holds no image for ${what}; nothing was written (run.failOnEmpty). Check source.filter, and the user's scope in Qualys.`,
+        );
       }
       logger.warn(`Qualys holds no image for ${what}: every output is empty. Check source.filter; set run.failOnEmpty: true to make this a failure (exit 5).`);
     }
@@ -152,7 +176,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
  * An atomic sink's abort leaves its previous output as it was; an incremental one (an index, stdout) keeps what it
  * sent before the failure. Say so, so nobody takes a half-filled index for a finished export.
  */
-function warnAboutIncrementalSinks(config: Config, plugins: ReadonlyMap<string, SinkPlugin<any>>, logger: Logger): void {
+function warnAboutIncrementalSinks(config: Config, plugins: ReadonlyMap<string, AnySinkPlugin>, logger: Logger): void {
   for (const s of config.sinks) {
     if ((plugins.get(s.type) as SinkPlugin<unknown>).commit(s.options) !== 'incremental') continue;
     logger.warn(`sink "${s.name}" (${s.type}) writes as it goes: what it sent before the failure stays there; re-run the export to complete it`);

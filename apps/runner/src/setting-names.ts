@@ -15,6 +15,8 @@ const CONFIG_PATHS: Readonly<Record<QualysSetting, string>> = {
   concurrency: 'source.concurrency',
 };
 
-export function configSettingName(setting: QualysSetting): string {
-  return CONFIG_PATHS[setting];
+/** The config path of each setting, with the credentials named where this config reads them: "source.auth, from $MY_PASS". */
+export function settingNamesFor(credentialOrigins: readonly string[] = []): (setting: QualysSetting) => string {
+  const auth = credentialOrigins.length === 0 ? CONFIG_PATHS.auth : `${CONFIG_PATHS.auth}, from ${credentialOrigins.join(' and ')}`;
+  return (setting) => (setting === 'auth' ? auth : CONFIG_PATHS[setting]);
 }

@@ -1,7 +1,7 @@
-import { QualysClient, Redactor, type Logger, type QualysAuth } from '@qcs-export/core';
+import { QualysClient, type Redactor, type Logger, type QualysAuth } from '@qcs-export/core';
 import type { QualysSimulator } from '@qcs-export/qualys-simulator';
 import { isSimulatorSource, type SourceConfig } from './config/schema.js';
-import { configSettingName } from './setting-names.js';
+import { settingNamesFor } from './setting-names.js';
 import { toolVersion } from './version.js';
 
 export interface PreparedSource {
@@ -33,7 +33,13 @@ export function registerSecrets(source: SourceConfig, redactor: Redactor): void 
 }
 
 /** Connects to Qualys, or starts the embedded simulator on loopback and connects to that. */
-export async function prepareSource(source: SourceConfig, logger: Logger, redact?: (text: string) => string): Promise<PreparedSource> {
+export async function prepareSource(
+  source: SourceConfig,
+  logger: Logger,
+  redact?: (text: string) => string,
+  credentialOrigins: readonly string[] = [],
+): Promise<PreparedSource> {
+  const settingName = settingNamesFor(credentialOrigins);
   const userAgent = `qcs-export/${toolVersion}`;
   if (isSimulatorSource(source)) {
     const s = source.simulator;
@@ -45,7 +51,7 @@ export async function prepareSource(source: SourceConfig, logger: Logger, redact
       latencyMs: s.latencyMs,
       updatesDuringCrawl: s.updatesPerCall > 0 ? { everyRequests: 2, count: s.updatesPerCall } : false,
     });
-    const client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, logger, userAgent, redact, settingName: configSettingName });
+    const client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, logger, userAgent, redact, settingName });
     logger.info(`embedded Qualys simulator: ${s.images} images at ${sim.url}`);
     return {
       client,
@@ -64,7 +70,7 @@ export async function prepareSource(source: SourceConfig, logger: Logger, redact
     userAgent,
     redact,
     // Messages name the config's settings (source.filter), not the client's options (filter).
-    settingName: configSettingName,
+    settingName,
     connectTimeoutMs: source.timeouts?.connectMs,
     headersTimeoutMs: source.timeouts?.headersMs,
     bodyTimeoutMs: source.timeouts?.bodyMs,

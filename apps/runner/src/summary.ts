@@ -29,7 +29,10 @@ export function formatSummary(r: RunResult): string {
     lines.push('  severity counts: ABSENT for images read with the bulk API, which does not report them: their counts are empty (null), not 0');
   }
   for (const s of r.sinks) {
-    lines.push(`  ${s.type} → ${s.target}: ${n(s.records)} records${s.rejected ? `, ${n(s.rejected)} REJECTED` : ''}${s.bytes !== undefined ? `, ${n(s.bytes)} bytes` : ''}`);
+    lines.push(
+      `  ${s.type} → ${s.target}: ${n(s.records)} records` +
+        `${s.rejected ? `, ${n(s.rejected)} REJECTED` : ''}${s.bytes !== undefined ? `, ${n(s.bytes)} bytes` : ''}`,
+    );
     for (const [k, v] of Object.entries(s.details ?? {})) lines.push(`      ${k}: ${String(v)}`);
   }
   return lines.join('\n');

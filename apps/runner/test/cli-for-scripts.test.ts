@@ -38,8 +38,12 @@ describe('runs from cron and CI (issue 9, point 22)', () => {
     const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: a.jsonl\n'));
     const r = await cli(['run', '-c', file, '--log-format', 'json'], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(0);
-    const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    for (const line of lines) expect(line).toMatchObject({ '@timestamp': expect.stringMatching(/Z$/), 'log.level': expect.any(String), message: expect.any(String) });
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const line of lines)
+      expect(line).toMatchObject({ '@timestamp': expect.stringMatching(/Z$/), 'log.level': expect.any(String), message: expect.any(String) });
     expect(lines.at(-1)).toMatchObject({ message: 'run finished', summary: { records: 300 } });
     expect(r.stderr).not.toContain(PASSWORD);
   });
@@ -94,7 +98,11 @@ describe('a real qcs-export command (issue 9, point 21)', () => {
     await symlink(BIN, join(binDir, 'qcs-export'));
     await mkdir(join(h.dir, 'work'));
     await config('source:\n  simulator: { images: 120 }\nsinks:\n  - type: jsonl\n    path: work/out.jsonl\n');
-    const r = spawnSync('qcs-export', ['run', '-c', 'config.yaml', '--quiet'], { cwd: h.dir, env: { PATH: `${binDir}:${process.env['PATH']}` }, encoding: 'utf8' });
+    const r = spawnSync('qcs-export', ['run', '-c', 'config.yaml', '--quiet'], {
+      cwd: h.dir,
+      env: { PATH: `${binDir}:${process.env['PATH']}` },
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(shasOf(await readFile(join(h.dir, 'work/out.jsonl'), 'utf8'))).toHaveLength(120);
@@ -103,7 +111,8 @@ describe('a real qcs-export command (issue 9, point 21)', () => {
   // `pnpm qcs-export` runs the workspace's linked bin: no script banner on stdout, and the user's directory kept.
   // Every machine that runs these tests installed the workspace with pnpm, so it is on PATH.
   it('`pnpm qcs-export …` prints only what the command prints, from a subdirectory, with paths relative to it', () => {
-    const pnpm = (args: string[]) => spawnSync('pnpm', ['qcs-export', ...args], { cwd: EXAMPLES, encoding: 'utf8', env: { ...process.env, COREPACK_ENABLE_DOWNLOAD_PROMPT: '0' } });
+    const pnpm = (args: string[]) =>
+      spawnSync('pnpm', ['qcs-export', ...args], { cwd: EXAMPLES, encoding: 'utf8', env: { ...process.env, COREPACK_ENABLE_DOWNLOAD_PROMPT: '0' } });
     const version = pnpm(['--version']);
     expect(version.stdout).toBe(`${toolVersion}\n`);
     const validate = pnpm(['validate', '-c', 'demo.yaml']);

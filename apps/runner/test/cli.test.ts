@@ -44,7 +44,9 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
   it('a token the server refuses exits 4 and the token appears nowhere', async () => {
     const s = await simulator();
     const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2VjcmV0LXNpZ25hdHVyZQ';
-    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: o.jsonl\n').replace(/  auth:\n.*\n.*\n/, '  auth:\n    token: ${QUALYS_TOKEN}\n'));
+    const file = await config(
+      liveConfig(s.url, '  - type: jsonl\n    path: o.jsonl\n').replace(/ {2}auth:\n.*\n.*\n/, '  auth:\n    token: ${QUALYS_TOKEN}\n'),
+    );
     const r = await cli(['run', '--config', file], { QUALYS_TOKEN: token });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/token may have expired/);
@@ -71,7 +73,9 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
 
   it('a source failure mid-run exits 1 and removes every partial file', async () => {
     const s = await simulator({ images: 20_000, latencyMs: 15 });
-    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/a.jsonl\n  - type: jsonl\n    path: out/b.jsonl.gz\n', '  retries: 1\n  concurrency: 1\n'));
+    const file = await config(
+      liveConfig(s.url, '  - type: jsonl\n    path: out/a.jsonl\n  - type: jsonl\n    path: out/b.jsonl.gz\n', '  retries: 1\n  concurrency: 1\n'),
+    );
     const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD }, () => {
       const timer = setInterval(() => {
         if (s.stats.requests > 16) {
@@ -110,13 +114,20 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
   });
 
   it('the embedded simulator source needs no credentials, and every sink gets the same images', async () => {
-    const file = await config('source:\n  simulator: { images: 1500, updatesPerCall: 3 }\nsinks:\n  - type: jsonl\n    path: demo.jsonl\n  - type: csv\n    path: demo.csv\n    columns: [sha]\n  - type: excel\n    path: demo.xlsx\n    columns: [sha]\n    rowsPerSheet: 1000\n');
+    const file = await config(
+      'source:\n  simulator: { images: 1500, updatesPerCall: 3 }\nsinks:\n  - type: jsonl\n    path: demo.jsonl\n' +
+        '  - type: csv\n    path: demo.csv\n    columns: [sha]\n  - type: excel\n    path: demo.xlsx\n    columns: [sha]\n    rowsPerSheet: 1000\n',
+    );
     const r = await cli(['run', '--config', file]);
     expect(r.code).toBe(0);
     const shas = shasOf(await readFile(join(h.dir, 'demo.jsonl'), 'utf8'));
     expect(new Set(shas).size).toBe(1500);
     expect(shas).toHaveLength(1500);
-    const csvShas = (await readFile(join(h.dir, 'demo.csv'), 'utf8')).replace(/^\ufeff/, '').trim().split('\r\n').slice(1);
+    const csvShas = (await readFile(join(h.dir, 'demo.csv'), 'utf8'))
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n')
+      .slice(1);
     expect(csvShas).toEqual(shas);
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(join(h.dir, 'demo.xlsx'));
@@ -133,14 +144,22 @@ describe('qcs-export run into Elasticsearch (the built CLI against the simulator
     try {
       const s = await simulator({ images: 500 });
       es.inject({ kind: 'item-429', count: 7 });
-      const file = await config(liveConfig(s.url, `  - type: elasticsearch\n    node: ${es.url}\n    index: qualys-images\n    maxRetries: 0\n    deadLetterPath: out/rejected.ndjson\n`));
+      const file = await config(
+        liveConfig(
+          s.url,
+          `  - type: elasticsearch\n    node: ${es.url}\n    index: qualys-images\n    maxRetries: 0\n    deadLetterPath: out/rejected.ndjson\n`,
+        ),
+      );
       const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(/elasticsearch .*qualys-images: 493 records/);
       expect(r.stderr).toMatch(/493 records, 7 REJECTED/);
       expect(r.stderr).toMatch(/rejected\.ndjson/);
       expect(r.stderr).toMatch(/error \[QCS_RECORDS_REJECTED\]/);
-      const letters = (await readFile(join(h.dir, 'out/rejected.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: number; document: { sha: string } });
+      const letters = (await readFile(join(h.dir, 'out/rejected.ndjson'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { status: number; document: { sha: string } });
       expect(letters).toHaveLength(7);
       expect(letters.every((l) => l.status === 429)).toBe(true);
       const stored = new Set(es.documents('qualys-images').keys());
@@ -155,7 +174,9 @@ describe('qcs-export run into Elasticsearch (the built CLI against the simulator
     const es = await startElasticsearchTestServer({ auth: { apiKey: 'the-right-key' } });
     try {
       const s = await simulator({ images: 50 });
-      const sinks = `  - type: jsonl\n    path: out/x.jsonl\n  - type: elasticsearch\n    node: ${es.url}\n    index: qualys-images\n    auth:\n      apiKey: \${ES_API_KEY}\n`;
+      const sinks =
+        '  - type: jsonl\n    path: out/x.jsonl\n' +
+        `  - type: elasticsearch\n    node: ${es.url}\n    index: qualys-images\n    auth:\n      apiKey: \${ES_API_KEY}\n`;
       const file = await config(liveConfig(s.url, sinks));
       const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD, ES_API_KEY: 'wrong-key-s3cr3t' });
       expect(r.code).toBe(4);
@@ -187,7 +208,9 @@ describe('qcs-export validate, usage and config errors', () => {
   });
 
   it('http:// to a remote host, pageSize 5000 and an unknown sink type are all reported, exit 2', async () => {
-    const file = await config(liveConfig('http://gateway.qg1.apps.qualys.com', '  - type: csvv\n    path: x\n', '  pageSize: 5000\n').replace('  pageSize: 250\n', ''));
+    const file = await config(
+      liveConfig('http://gateway.qg1.apps.qualys.com', '  - type: csvv\n    path: x\n', '  pageSize: 5000\n').replace('  pageSize: 250\n', ''),
+    );
     const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: 'x' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/3 problems/);

@@ -29,13 +29,22 @@ describe('qcs-export run: a complete export, or a loud failure that writes nothi
     const r = await h.cli(['run', '--config', file, '--json'], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(summary).toMatchObject({ strategy: 'bulk', strategyReason: 'set in the config', expectedAtStart: 2000, countAtEnd: 2000, records: 2000, severityCounts: 'absent' });
+    expect(summary).toMatchObject({
+      strategy: 'bulk',
+      strategyReason: 'set in the config',
+      expectedAtStart: 2000,
+      countAtEnd: 2000,
+      records: 2000,
+      severityCounts: 'absent',
+    });
   });
 
   it('a shortfall the source cannot recover exits 1 with QCS_SOURCE_INCOMPLETE, the numbers, advice, and no output file', async () => {
     // Every bulk page is cut short while its Link points past the full page: records are skipped on every pass.
     const s = await h.simulator({ images: 3_000, faults: [{ kind: 'shortPage', count: 100_000, path: '/csapi/v1.3/images/list' }] });
-    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n  - type: csv\n    path: out/images.csv\n', '  strategy: bulk\n'));
+    const file = await h.config(
+      liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n  - type: csv\n    path: out/images.csv\n', '  strategy: bulk\n'),
+    );
     const r = await h.cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error \[QCS_SOURCE_INCOMPLETE\]: Qualys counts 3000 images for the filter, but only \d+ could be read/);
@@ -49,7 +58,9 @@ describe('qcs-export run: a complete export, or a loud failure that writes nothi
     const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n', '  strategy: images\n'));
     const r = await h.cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/QCS_SOURCE_INCONSISTENT.*Qualys accepted the filter at the start but rejected a query the images strategy sent later.*qcs-export doctor/);
+    expect(r.stderr).toMatch(
+      /QCS_SOURCE_INCONSISTENT.*Qualys accepted the filter at the start but rejected a query the images strategy sent later.*qcs-export doctor/,
+    );
     expect(r.stderr).not.toMatch(/Check source\.filter/);
     expect(await readdir(join(h.dir, 'out')).catch(() => [])).toEqual([]);
   });

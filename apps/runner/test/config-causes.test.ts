@@ -34,7 +34,9 @@ describe('config: one problem per cause', () => {
     const siem = readFileSync(fileURLToPath(new URL('../../../examples/siem.yaml', import.meta.url)), 'utf8');
     const msg = problems(siem, {}, 'siem.yaml');
     expect(msg).toContain('the config has 4 problems');
-    expect(msg).toContain('siem.yaml:14:11 sinks[0].node: ES_URL is not set: set ES_URL, e.g. https://es.example.com:9200; also used at sinks[1].node (line 21)');
+    expect(msg).toContain(
+      'siem.yaml:14:11 sinks[0].node: ES_URL is not set: set ES_URL, e.g. https://es.example.com:9200; also used at sinks[1].node (line 21)',
+    );
     expect(msg).toContain('siem.yaml:17:15 sinks[0].auth.apiKey: ES_API_KEY is not set: set ES_API_KEY; also used at sinks[1].auth.apiKey (line 25)');
     expect(msg).not.toMatch(/not a valid URL|is empty/);
   });

@@ -53,7 +53,10 @@ describe('config: plain messages', () => {
     expect(es).not.toContain('55554444');
     expect(es).not.toMatch(ZOD_WORDING);
     // Inside a union zod's own path stops at the branch ("username"); the value is still known to sit under auth.
-    const basic = problems(live('', '  - type: elasticsearch\n    node: https://es.example\n    index: images\n    auth: { username: 13572468, password: x }\n'), env);
+    const basic = problems(
+      live('', '  - type: elasticsearch\n    node: https://es.example\n    index: images\n    auth: { username: 13572468, password: x }\n'),
+      env,
+    );
     expect(basic).toContain('sinks[1].auth.username: expected text, got a number');
     expect(basic).not.toContain('13572468');
   });
@@ -61,7 +64,7 @@ describe('config: plain messages', () => {
 
 describe('config: an unknown key is reported at its own line', () => {
   it('in the source, in a sink and at the top level', () => {
-    const msg = problems(live('  filter: x\n  pagesize: 10\n', '    compress: yes\n') + 'extra: 1\n', env);
+    const msg = problems(`${live('  filter: x\n  pagesize: 10\n', '    compress: yes\n')}extra: 1\n`, env);
     expect(msg).toMatch(/cfg\.yaml:7:3 source: Unrecognized key: "pagesize"; did you mean "pageSize"\?/);
     expect(msg).toMatch(/cfg\.yaml:11:5 sinks\[0\]: Unrecognized key: "compress"/);
     expect(msg).toMatch(/cfg\.yaml:12:1 extra: unknown key "extra"/);

@@ -14,10 +14,16 @@ const simulator = (source: string, sink = '  - type: jsonl\n    path: out.jsonl\
 
 describe('config: an interpolated value takes the type the schema expects', () => {
   it('reads pageSize, images and booleans from ${VAR} and ${VAR:-default} as numbers and booleans', () => {
-    const c = parse(simulator('  simulator:\n    images: ${N:-10}\n    seed: ${SEED}\n  pageSize: ${PS:-100}\n', '  - type: csv\n    path: out.csv\n    bom: ${BOM:-false}\n    header: ${HEADER}\n'), {
-      SEED: '7',
-      HEADER: 'TRUE',
-    });
+    const c = parse(
+      simulator(
+        '  simulator:\n    images: ${N:-10}\n    seed: ${SEED}\n  pageSize: ${PS:-100}\n',
+        '  - type: csv\n    path: out.csv\n    bom: ${BOM:-false}\n    header: ${HEADER}\n',
+      ),
+      {
+        SEED: '7',
+        HEADER: 'TRUE',
+      },
+    );
     expect(c.source).toMatchObject({ simulator: { images: 10, seed: 7 }, pageSize: 100 });
     expect(c.sinks[0]?.options).toMatchObject({ bom: false, header: true });
   });
@@ -55,12 +61,16 @@ describe('config: an interpolated value takes the type the schema expects', () =
   });
 
   it('keeps the schema range check on a converted value', () => {
-    expect(problems(simulator('  simulator: {}\n  pageSize: ${PS}\n'), { PS: '5000' })).toMatch(/source\.pageSize: pageSize must be a whole number from 1 to 1000.* \(the value comes from PS\)/);
+    expect(problems(simulator('  simulator: {}\n  pageSize: ${PS}\n'), { PS: '5000' })).toMatch(
+      /source\.pageSize: pageSize must be a whole number from 1 to 1000.* \(the value comes from PS\)/,
+    );
   });
 
   it('still refuses a number or boolean written literally as a quoted string', () => {
     expect(problems(simulator('  simulator: {}\n  pageSize: "100"\n'))).toMatch(/source\.pageSize: pageSize must be a whole number/);
-    expect(problems(simulator('  simulator: {}\n', '  - type: csv\n    path: out.csv\n    bom: "false"\n'))).toMatch(/sinks\[0\]\.bom: expected true or false, got the text "false"/);
+    expect(problems(simulator('  simulator: {}\n', '  - type: csv\n    path: out.csv\n    bom: "false"\n'))).toMatch(
+      /sinks\[0\]\.bom: expected true or false, got the text "false"/,
+    );
   });
 });
 
@@ -68,12 +78,22 @@ describe('config: a value that cannot be converted is named, never shown when it
   it('does not show a value under an auth, password, token or apiKey key, nor one read from a secret file', () => {
     const schema = z.strictObject({ auth: z.strictObject({ port: z.number() }), retries: z.number().int(), token: z.boolean() });
     const value = { auth: { port: 'hunter2' }, retries: 'from-file-secret', token: 'tok-123' };
-    const problems = coerceInterpolated(schema, value, ['source'], [
-      { path: ['source', 'auth', 'port'], offset: 0, template: '${P}', value: 'hunter2', sources: [{ kind: 'env', name: 'P', used: 'env' }] },
-      { path: ['source', 'retries'], offset: 0, template: '${file:/run/x}', value: 'from-file-secret', sources: [{ kind: 'file', path: '/run/x' }] },
-      { path: ['source', 'token'], offset: 0, template: '${T:-tok-123}', value: 'tok-123', sources: [{ kind: 'env', name: 'T', used: 'default' }] },
-    ], () => false);
-    expect(problems.map((p) => p.message)).toEqual(['P is not a number', 'the secret file /run/x does not hold a whole number', 'T is not set and its default is not true or false']);
+    const problems = coerceInterpolated(
+      schema,
+      value,
+      ['source'],
+      [
+        { path: ['source', 'auth', 'port'], offset: 0, template: '${P}', value: 'hunter2', sources: [{ kind: 'env', name: 'P', used: 'env' }] },
+        { path: ['source', 'retries'], offset: 0, template: '${file:/run/x}', value: 'from-file-secret', sources: [{ kind: 'file', path: '/run/x' }] },
+        { path: ['source', 'token'], offset: 0, template: '${T:-tok-123}', value: 'tok-123', sources: [{ kind: 'env', name: 'T', used: 'default' }] },
+      ],
+      () => false,
+    );
+    expect(problems.map((p) => p.message)).toEqual([
+      'P is not a number',
+      'the secret file /run/x does not hold a whole number',
+      'T is not set and its default is not true or false',
+    ]);
   });
 
   it('names the secret file, not its content, for a number read from it', () => {

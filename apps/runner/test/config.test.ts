@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, sinkPlugins } from '../src/index.js';
 import { parse, problems } from './config-support.js';
 
-
 const live = (extra = '') => `source:
   baseUrl: https://gateway.qg1.apps.qualys.com
   auth:
@@ -27,7 +26,11 @@ sinks: [{ type: jsonl, path: "\${OUT}/a.jsonl" }]
 `,
       { U: 'alice', P: 'x&y=z', OUT: '/tmp/o' },
     );
-    expect(c.source).toMatchObject({ baseUrl: 'https://gateway.qg2.apps.qualys.com', auth: { username: 'alice', password: 'p-x&y=z-${LITERAL}' }, filter: "imagesInUse:'[now-7d ... now]'" });
+    expect(c.source).toMatchObject({
+      baseUrl: 'https://gateway.qg2.apps.qualys.com',
+      auth: { username: 'alice', password: 'p-x&y=z-${LITERAL}' },
+      filter: "imagesInUse:'[now-7d ... now]'",
+    });
     expect(c.sinks[0]?.options).toMatchObject({ path: '/tmp/o/a.jsonl' });
   });
 
@@ -56,7 +59,9 @@ describe('config: ${file:PATH} secrets', () => {
     try {
       writeFileSync(join(dir, 'qualys-password'), 's3cr3t with spaces\n');
       writeFileSync(join(dir, 'es-key'), 'aWQ6a2V5');
-      const text = live().replace('${QUALYS_PASSWORD}', '${file:qualys-password}') + `  - type: elasticsearch\n    node: https://es.example\n    index: images\n    auth: { apiKey: "\${file:${join(dir, 'es-key')}}" }\n`;
+      const text =
+        `${live().replace('${QUALYS_PASSWORD}', '${file:qualys-password}')}  - type: elasticsearch\n    node: https://es.example\n    index: images\n` +
+        `    auth: { apiKey: "\${file:${join(dir, 'es-key')}}" }\n`;
       const c = parseConfig(text, join(dir, 'cfg.yaml'), sinkPlugins, { QUALYS_USERNAME: 'u' });
       expect(c.source).toMatchObject({ auth: { password: 's3cr3t with spaces' } });
       expect(c.sinks[1]?.options).toMatchObject({ auth: { apiKey: 'aWQ6a2V5' } });
@@ -88,11 +93,13 @@ describe('config: validation errors give file:line:col and path', () => {
   });
 
   it('an unknown sink type lists the known ones', () => {
-    expect(problems(live().replace('type: jsonl', 'type: parquet'), env)).toMatch(/cfg\.yaml:7:\d+ sinks\[0\]\.type: unknown sink type "parquet"; known types: jsonl, csv/);
+    expect(problems(live().replace('type: jsonl', 'type: parquet'), env)).toMatch(
+      /cfg\.yaml:7:\d+ sinks\[0\]\.type: unknown sink type "parquet"; known types: jsonl, csv/,
+    );
   });
 
   it('unknown keys are errors, at every level', () => {
-    const msg = problems(live('  pagesize: 10\n').replace('path: out/x.jsonl', 'path: out/x.jsonl\n    compress: yes') + 'extra: 1\n', env);
+    const msg = problems(`${live('  pagesize: 10\n').replace('path: out/x.jsonl', 'path: out/x.jsonl\n    compress: yes')}extra: 1\n`, env);
     expect(msg).toMatch(/source: Unrecognized key: "pagesize"/);
     expect(msg).toMatch(/sinks\[0\]: Unrecognized key: "compress"/);
     expect(msg).toMatch(/extra: unknown key "extra"/);
@@ -103,13 +110,17 @@ describe('config: validation errors give file:line:col and path', () => {
   });
 
   it('refuses http:// to a non-loopback host, accepts it for 127.0.0.1', () => {
-    expect(problems(live().replace('https://gateway.qg1.apps.qualys.com', 'http://gateway.qg1.apps.qualys.com'), env)).toMatch(/source\.baseUrl: .*plain http:\/\/ to gateway\.qg1\.apps\.qualys\.com/);
+    expect(problems(live().replace('https://gateway.qg1.apps.qualys.com', 'http://gateway.qg1.apps.qualys.com'), env)).toMatch(
+      /source\.baseUrl: .*plain http:\/\/ to gateway\.qg1\.apps\.qualys\.com/,
+    );
     expect(() => parse(live().replace('https://gateway.qg1.apps.qualys.com', 'http://127.0.0.1:8089'), env)).not.toThrow();
   });
 
   it('accepts the token and basic auth forms and the embedded simulator', () => {
-    expect(parse(live().replace(/  auth:\n.*\n.*\n/, '  auth: { token: abc.def.ghi }\n'), env).source).toMatchObject({ auth: { token: 'abc.def.ghi' } });
-    expect(parse(live().replace(/  auth:\n.*\n.*\n/, '  auth: { basic: { username: a, password: b } }\n'), env).source).toMatchObject({ auth: { basic: { username: 'a' } } });
+    expect(parse(live().replace(/ {2}auth:\n.*\n.*\n/, '  auth: { token: abc.def.ghi }\n'), env).source).toMatchObject({ auth: { token: 'abc.def.ghi' } });
+    expect(parse(live().replace(/ {2}auth:\n.*\n.*\n/, '  auth: { basic: { username: a, password: b } }\n'), env).source).toMatchObject({
+      auth: { basic: { username: 'a' } },
+    });
     expect(parse('source: { simulator: { images: 10 } }\nsinks: [{ type: jsonl, path: "-" }]\n').source).toMatchObject({ simulator: { images: 10, seed: 1 } });
   });
 });

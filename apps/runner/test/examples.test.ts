@@ -7,7 +7,9 @@ import { sinkPlugins } from '../src/registry.js';
 
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const configs = [
-  ...readdirSync(examples).filter((f) => f.endsWith('.yaml')).map((f) => join(examples, f)),
+  ...readdirSync(examples)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(examples, f)),
   join(examples, 'elasticsearch', 'siem-demo.yaml'),
 ];
 

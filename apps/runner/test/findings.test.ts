@@ -25,11 +25,14 @@ describe('vulnerability findings (issue 11)', () => {
     const s = await simulator({ images: 300 });
     const vulnerable = s.images().filter((i) => imageFindings(i).length > 0);
     const expectedFindings = new Set(vulnerable.flatMap((i) => imageFindings(i).map((f) => `${i.sha}/${String(f['qid'])}`)));
-    const expectedPackages = vulnerable.flatMap((i) => imageFindings(i).flatMap((f) => Math.max(1, (f['software'] as unknown[]).length))).reduce((a, b) => a + b, 0);
+    const expectedPackages = vulnerable
+      .flatMap((i) => imageFindings(i).flatMap((f) => Math.max(1, (f['software'] as unknown[]).length)))
+      .reduce((a, b) => a + b, 0);
     const file = await config(
       liveConfig(
         s.url,
-        '  - type: jsonl\n    path: findings.jsonl\n    records: findings\n  - type: csv\n    path: findings.csv\n    records: findings\n  - type: csv\n    path: packages.csv\n    records: packages\n',
+        '  - type: jsonl\n    path: findings.jsonl\n    records: findings\n' +
+          '  - type: csv\n    path: findings.csv\n    records: findings\n  - type: csv\n    path: packages.csv\n    records: packages\n',
         '  vulnerabilities: { from: details }\n',
       ),
     );
@@ -49,7 +52,9 @@ describe('vulnerability findings (issue 11)', () => {
 
   it('SLA fields agree with an independent calculation from first-found, severity and the default policy', async () => {
     const s = await simulator({ images: 150 });
-    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: findings.jsonl\n    records: findings\n', '  vulnerabilities: { from: details }\n'));
+    const file = await config(
+      liveConfig(s.url, '  - type: jsonl\n    path: findings.jsonl\n    records: findings\n', '  vulnerabilities: { from: details }\n'),
+    );
     const before = Date.now();
     const r = await cli(['run', '-c', file, '-q'], { QUALYS_PASSWORD: PASSWORD });
     const after = Date.now();
@@ -79,8 +84,14 @@ describe('vulnerability findings (issue 11)', () => {
   });
 
   it('enrichment within a small rate budget causes no 429: the governor paces it', async () => {
-    const s = await simulator({ images: 120, rateLimit: { list: { limit: 120, windowSec: 60 }, images: { limit: 40, windowSec: 1 } }, rateLimitMode: 'sliding' });
-    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: findings.jsonl\n    records: findings\n', '  vulnerabilities: { from: details, concurrency: 32 }\n'));
+    const s = await simulator({
+      images: 120,
+      rateLimit: { list: { limit: 120, windowSec: 60 }, images: { limit: 40, windowSec: 1 } },
+      rateLimitMode: 'sliding',
+    });
+    const file = await config(
+      liveConfig(s.url, '  - type: jsonl\n    path: findings.jsonl\n    records: findings\n', '  vulnerabilities: { from: details, concurrency: 32 }\n'),
+    );
     const r = await cli(['run', '-c', file, '--json'], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(0);
     expect(s.stats.rateLimited).toBe(0);

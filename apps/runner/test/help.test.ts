@@ -5,7 +5,7 @@ import { useCliHarness } from './support.js';
 const h = useCliHarness();
 
 describe('every command has its own help, and a typo gets a did-you-mean (issue 9, point 20)', () => {
-  it.each(['run', 'validate', 'doctor', 'simulate', 'schema'])('%s --help prints that command\'s usage and exits 0', async (command) => {
+  it.each(['run', 'validate', 'doctor', 'simulate', 'schema'])("%s --help prints that command's usage and exits 0", async (command) => {
     for (const flag of ['--help', '-h']) {
       const r = await h.cli([command, flag]);
       expect(r.code, r.stderr).toBe(0);
@@ -63,10 +63,16 @@ describe('simulate serves data relative to today (issue 9, point 26)', () => {
     });
     while (!url) await new Promise((res) => setTimeout(res, 20));
     try {
-      const login = await fetch(`${url}/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=demo&password=demo-password' });
+      const login = await fetch(`${url}/auth`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'username=demo&password=demo-password',
+      });
       const token = await login.text();
       const filter = encodeURIComponent("imagesInUse:'[now-30d ... now]'");
-      const page = (await (await fetch(`${url}/csapi/v1.3/images?filter=${filter}&pageSize=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { count: number };
+      const page = (await (await fetch(`${url}/csapi/v1.3/images?filter=${filter}&pageSize=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        count: number;
+      };
       // about 6% of images were used in the last 30 days (19 of these 300); with dates anchored in the past, almost none
       expect(page.count).toBeGreaterThanOrEqual(10);
     } finally {

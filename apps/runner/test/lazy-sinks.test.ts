@@ -14,7 +14,8 @@ async function librariesLoadedBy(args: string[]): Promise<{ status: number | nul
   await writeFile(
     probe,
     `process.on('exit', () => {
-      const loaded = new Set(Object.keys(require.cache).map((f) => (/node_modules\\/(exceljs|@elastic\\/elasticsearch|csv-stringify)\\//.exec(f) ?? [])[1]).filter(Boolean));
+      const loaded = new Set(Object.keys(require.cache).map((f) => ` +
+      `(/node_modules\\/(exceljs|@elastic\\/elasticsearch|csv-stringify)\\//.exec(f) ?? [])[1]).filter(Boolean));
       require('fs').writeFileSync(${JSON.stringify(join(h.dir, 'loaded.json'))}, JSON.stringify([...loaded].sort()));
     });`,
   );
@@ -29,7 +30,9 @@ describe('sink libraries load only when a run uses them (issue 9, point 27)', ()
   });
 
   it('validate of a config naming every sink loads none of them: schemas and checks are light', async () => {
-    await h.config('source:\n  simulator: { images: 10 }\nsinks:\n  - type: jsonl\n    path: a.jsonl\n  - type: csv\n    path: a.csv\n  - type: excel\n    path: a.xlsx\n');
+    await h.config(
+      'source:\n  simulator: { images: 10 }\nsinks:\n  - type: jsonl\n    path: a.jsonl\n  - type: csv\n    path: a.csv\n  - type: excel\n    path: a.xlsx\n',
+    );
     expect(await librariesLoadedBy(['validate', '-c', 'config.yaml'])).toEqual({ status: 0, loaded: [] });
   });
 

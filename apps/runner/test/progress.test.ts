@@ -84,8 +84,12 @@ describe('progress off a terminal', () => {
 
 describe('progress text', () => {
   it('has no ETA without an expected total, and counts past a total that grew during the run', () => {
-    expect(lineFor({ info: { page: 2, records: 5, totalRecords: 10, expectedTotal: undefined }, elapsedMs: 1000 })).toBe('images 10 · 10/s · 1s elapsed · page 2');
-    expect(lineFor({ info: { page: 2, records: 5, totalRecords: 12, expectedTotal: 10 }, elapsedMs: 1000 })).toBe('images 12/12 100% · 12/s · 1s elapsed · page 2');
+    expect(lineFor({ info: { page: 2, records: 5, totalRecords: 10, expectedTotal: undefined }, elapsedMs: 1000 })).toBe(
+      'images 10 · 10/s · 1s elapsed · page 2',
+    );
+    expect(lineFor({ info: { page: 2, records: 5, totalRecords: 12, expectedTotal: 10 }, elapsedMs: 1000 })).toBe(
+      'images 12/12 100% · 12/s · 1s elapsed · page 2',
+    );
   });
 
   it('formats durations as a person reads them', () => {

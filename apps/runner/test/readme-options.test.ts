@@ -8,17 +8,26 @@ import { sinkPlugins } from '../src/registry.js';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
-type JsonSchema = { properties?: Record<string, JsonSchema>; required?: string[]; description?: string; default?: unknown; type?: unknown; [k: string]: unknown };
+type JsonSchema = {
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  description?: string;
+  default?: unknown;
+  type?: unknown;
+  [k: string]: unknown;
+};
 
 /** Every property of every object in a JSON Schema, as [dot path, its schema, whether its object requires it]. */
 function properties(node: unknown, path = ''): Array<[string, JsonSchema, boolean]> {
   if (Array.isArray(node)) return node.flatMap((n) => properties(n, path));
   if (!node || typeof node !== 'object') return [];
   const schema = node as JsonSchema;
-  const own = Object.entries(schema.properties ?? {}).flatMap(([key, child]): Array<[string, JsonSchema, boolean]> => [
-    [`${path}.${key}`, child, schema.required?.includes(key) ?? false],
-    ...properties(child, `${path}.${key}`),
-  ]);
+  const own = Object.entries(schema.properties ?? {}).flatMap(
+    ([key, child]): Array<[string, JsonSchema, boolean]> => [
+      [`${path}.${key}`, child, schema.required?.includes(key) ?? false],
+      ...properties(child, `${path}.${key}`),
+    ],
+  );
   // anyOf, allOf, items…: the same place in the config; default, const and enum hold values, not schemas.
   const nested = Object.entries(schema)
     .filter(([key]) => !['properties', 'default', 'const', 'enum'].includes(key))
@@ -70,7 +79,9 @@ describe('every option documents itself in its schema', () => {
   });
 
   it('the generator refuses an option without a description, so none goes undocumented', () => {
-    expect(() => optionRows(z.strictObject({ ok: z.string().meta({ description: 'Fine.' }), bare: z.number().optional() }))).toThrow('option bare has no description');
+    expect(() => optionRows(z.strictObject({ ok: z.string().meta({ description: 'Fine.' }), bare: z.number().optional() }))).toThrow(
+      'option bare has no description',
+    );
   });
 
   it('the generator shows defaults from .default(), meta default and defaultText, and (required) only where it holds', () => {
@@ -79,7 +90,10 @@ describe('every option documents itself in its schema', () => {
       b: z.string().default('; ').meta({ description: 'B.' }),
       c: z.number().optional().meta({ description: 'C.', default: 5 }),
       d: z.number().optional().meta({ description: 'D.', defaultText: 'computed' }),
-      e: z.strictObject({ f: z.string().meta({ description: 'F.' }) }).optional().meta({ description: 'E.' }),
+      e: z
+        .strictObject({ f: z.string().meta({ description: 'F.' }) })
+        .optional()
+        .meta({ description: 'E.' }),
     });
     expect(optionsTable(optionRows(schema))).toBe(
       [

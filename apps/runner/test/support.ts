@@ -73,4 +73,9 @@ ${extra}sinks:
 ${sinks}`;
 }
 
-export const shasOf = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { sha: string }).sha);
+export const shasOf = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { sha: string }).sha);

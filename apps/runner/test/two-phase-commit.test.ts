@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineSinkPlugin, SinkError, silentLogger, type Logger, type SinkCommit, type SinkPlugin } from '@qcs-export/core';
+import { defineSinkPlugin, SinkError, silentLogger, type Logger, type SinkCommit, type SinkPlugin, type AnySinkPlugin } from '@qcs-export/core';
 import { parseConfig } from '../src/config/load.js';
 import { sinkPlugins } from '../src/registry.js';
 import { runExport } from '../src/run.js';
@@ -43,7 +43,7 @@ describe('two-phase commit: no sink publishes unless every sink finished (issue 
     await rm(dir, { recursive: true, force: true });
   });
 
-  const config = (plugins: ReadonlyMap<string, SinkPlugin<any>>, extraSink: string) =>
+  const config = (plugins: ReadonlyMap<string, AnySinkPlugin>, extraSink: string) =>
     parseConfig(
       `source:\n  simulator: { images: 300 }\nsinks:\n  - type: jsonl\n    path: out/images.jsonl\n  - type: csv\n    path: out/images.csv\n${extraSink}`,
       join(dir, 'config.yaml'),
@@ -78,10 +78,14 @@ describe('two-phase commit: no sink publishes unless every sink finished (issue 
       const warned: string[] = [];
       const logger: Logger = { ...silentLogger, warn: (m) => void warned.push(m) };
       const plugins = new Map([...sinkPlugins, ['fails-at-end', failingAtEnd([], commit)]]);
-      await expect(runExport(config(plugins, '  - type: fails-at-end\n'), { plugins, logger, signal: new AbortController().signal, baseDir: dir })).rejects.toThrow(/no space left/);
+      await expect(
+        runExport(config(plugins, '  - type: fails-at-end\n'), { plugins, logger, signal: new AbortController().signal, baseDir: dir }),
+      ).rejects.toThrow(/no space left/);
       return warned.filter((w) => /writes as it goes/.test(w));
     };
-    expect(await warnings('incremental')).toEqual(['sink "fails-at-end" (fails-at-end) writes as it goes: what it sent before the failure stays there; re-run the export to complete it']);
+    expect(await warnings('incremental')).toEqual([
+      'sink "fails-at-end" (fails-at-end) writes as it goes: what it sent before the failure stays there; re-run the export to complete it',
+    ]);
     expect(await warnings('atomic')).toEqual([]);
   });
 });

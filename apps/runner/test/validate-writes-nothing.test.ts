@@ -14,7 +14,7 @@ describe('validate checks output paths without creating anything (issue 9, point
     expect(await readdir(h.dir)).toEqual(['config.yaml']);
   });
 
-  it('answers at once for a path under /proc (Node\'s recursive mkdir spins there), and run refuses it with exit 2', async () => {
+  it("answers at once for a path under /proc (Node's recursive mkdir spins there), and run refuses it with exit 2", async () => {
     const s = await h.simulator({ images: 5 });
     const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: /proc/nope/x.jsonl\n'));
     const validate = await h.cli(['validate', '--config', file], { QUALYS_PASSWORD: PASSWORD });

@@ -51,9 +51,7 @@ export class Redactor {
   redact(text: string): string {
     let out = text;
     for (const s of this.ordered) if (out.includes(s)) out = out.split(s).join('***');
-    return out
-      .replace(/(Bearer|Basic|ApiKey)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 ***')
-      .replace(/([?&](?:password|token|access_token)=)[^&\s]+/gi, '$1***');
+    return out.replace(/(Bearer|Basic|ApiKey)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 ***').replace(/([?&](?:password|token|access_token)=)[^&\s]+/gi, '$1***');
   }
 
   private register(form: string): void {
@@ -122,15 +120,16 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger 
   const timestamps = options.timestamps ?? !(stream as { isTTY?: boolean }).isTTY;
   const line =
     options.format === 'json'
-      ? (level: LogLevel, message: string, fields?: Record<string, unknown>) => safeJson({ '@timestamp': new Date(now()).toISOString(), 'log.level': level, message, ...fields })
+      ? (level: LogLevel, message: string, fields?: Record<string, unknown>) =>
+          safeJson({ '@timestamp': new Date(now()).toISOString(), 'log.level': level, message, ...fields })
       : (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
-          const extra = fields && Object.keys(fields).length > 0 ? ' ' + safeJson(fields) : '';
+          const extra = fields && Object.keys(fields).length > 0 ? ` ${safeJson(fields)}` : '';
           return `${timestamps ? `${new Date(now()).toISOString()} ` : ''}${level}: ${message}${extra}`;
         };
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (levelRank[level] < min) return;
     // Redacted as a whole line: the secrets are registered in their JSON-escaped forms too.
-    stream.write(redactor.redact(line(level, message, fields)) + '\n');
+    stream.write(`${redactor.redact(line(level, message, fields))}\n`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -48,7 +48,9 @@ describe('classifyResponse: one answer to a GET → what the client does next (i
       const reason = retryReason(classifyResponse(html, fresh, policy));
       expect(reason).toBeInstanceOf(ProtocolError);
       expect(reason).toMatchObject({ setting: 'baseUrl', hint: 'check that baseUrl points at the Qualys gateway' });
-      expect(reason.detail).toBe('GET /csapi/v1.3/images: the server did not return JSON (content-type text/html, body starts "<html>Gateway *** error</html>");');
+      expect(reason.detail).toBe(
+        'GET /csapi/v1.3/images: the server did not return JSON (content-type text/html, body starts "<html>Gateway *** error</html>");',
+      );
       expect(retryReason(classifyResponse(html, fresh, cli)).message).toMatch(/\); check that source\.baseUrl points at the Qualys gateway$/);
     });
   });
@@ -57,13 +59,22 @@ describe('classifyResponse: one answer to a GET → what the client does next (i
     it('400 fails as a FilterRejectedError quoting the server, with filter as the setting to change', () => {
       const error = failure(classifyResponse(answer(400, { message: 'Invalid filter: unknown token "x"' }), fresh, policy));
       expect(error).toBeInstanceOf(FilterRejectedError);
-      expect(error).toMatchObject({ code: 'QCS_FILTER_REJECTED', setting: 'filter', detail: 'Qualys rejected the request (400: Invalid filter: unknown token "x").' });
+      expect(error).toMatchObject({
+        code: 'QCS_FILTER_REJECTED',
+        setting: 'filter',
+        detail: 'Qualys rejected the request (400: Invalid filter: unknown token "x").',
+      });
       expect(error.message).toBe('Qualys rejected the request (400: Invalid filter: unknown token "x"). Check filter (QQL syntax) and pageSize.');
-      expect(failure(classifyResponse(answer(400, { message: 'bad' }), fresh, cli)).message).toBe('Qualys rejected the request (400: bad). Check source.filter (QQL syntax) and source.pageSize.');
+      expect(failure(classifyResponse(answer(400, { message: 'bad' }), fresh, cli)).message).toBe(
+        'Qualys rejected the request (400: bad). Check source.filter (QQL syntax) and source.pageSize.',
+      );
     });
 
     it('401 with a fixed token fails at once: there is nothing to renew', () => {
-      for (const state of [{ ...fresh, auth: 'token' as const }, { ...fresh, auth: 'token' as const, renewals: 5 }]) {
+      for (const state of [
+        { ...fresh, auth: 'token' as const },
+        { ...fresh, auth: 'token' as const, renewals: 5 },
+      ]) {
         const error = failure(classifyResponse(answer(401, { message: 'JWT expired' }), state, policy));
         expect(error).toBeInstanceOf(AuthError);
         expect(error.message).toBe('Qualys refused the credentials (401: JWT expired). The token may have expired; generate a new one and set it again.');
@@ -83,9 +94,13 @@ describe('classifyResponse: one answer to a GET → what the client does next (i
     });
 
     it('401 with a JWT after maxRenewals logins fails, counting the fresh tokens refused, this one included', () => {
-      const error = failure(classifyResponse(answer(401, { message: 'JWT expired' }), { ...fresh, renewals: 2, freshTokensRefused: 2, tokenWasFresh: true }, policy));
+      const error = failure(
+        classifyResponse(answer(401, { message: 'JWT expired' }), { ...fresh, renewals: 2, freshTokensRefused: 2, tokenWasFresh: true }, policy),
+      );
       expect(error).toBeInstanceOf(AuthError);
-      expect(error.message).toMatch(/^Qualys refused a freshly issued token 3 times for \/csapi\/v1\.3\/images \(401: JWT expired\), although each login succeeded\./);
+      expect(error.message).toMatch(
+        /^Qualys refused a freshly issued token 3 times for \/csapi\/v1\.3\/images \(401: JWT expired\), although each login succeeded\./,
+      );
       expect(error.message).toMatch(/lower pageSize or concurrency;/);
       expect(error.message).not.toMatch(/username\/password/);
       const old = failure(classifyResponse(answer(401), { ...fresh, renewals: 2, freshTokensRefused: 1, tokenWasFresh: false }, cli));
@@ -95,7 +110,10 @@ describe('classifyResponse: one answer to a GET → what the client does next (i
     it('403 fails as a ForbiddenError naming the path and the permission', () => {
       const error = failure(classifyResponse(answer(403, { errorCode: '403 FORBIDDEN', message: 'Request Forbidden' }), fresh, policy));
       expect(error).toBeInstanceOf(ForbiddenError);
-      expect(error.message).toBe('Qualys refused access to /csapi/v1.3/images (403: Request Forbidden). The user needs Container Security API permissions (e.g. CS.IMAGE.VIEW) and the images in its scope.');
+      expect(error.message).toBe(
+        'Qualys refused access to /csapi/v1.3/images (403: Request Forbidden). ' +
+          'The user needs Container Security API permissions (e.g. CS.IMAGE.VIEW) and the images in its scope.',
+      );
     });
 
     it('404 fails as an HttpError with its status', () => {
@@ -115,14 +133,18 @@ describe('classifyResponse: one answer to a GET → what the client does next (i
       expect(classifyResponse(answer(409, '', { 'retry-after': '1.5' }), fresh, policy)).toEqual({ kind: 'wait', ms: 1500 });
       expect(classifyResponse(answer(429, '', { 'x-ratelimit-towait-sec': '2', 'retry-after': '9' }), fresh, policy)).toEqual({ kind: 'wait', ms: 2000 });
       const now = Date.parse('2025-01-01T00:00:00Z');
-      expect(classifyResponse(answer(429, '', { 'retry-after': 'Wed, 01 Jan 2025 00:00:07 GMT' }), fresh, { ...policy, now })).toEqual({ kind: 'wait', ms: 7000 });
+      expect(classifyResponse(answer(429, '', { 'retry-after': 'Wed, 01 Jan 2025 00:00:07 GMT' }), fresh, { ...policy, now })).toEqual({
+        kind: 'wait',
+        ms: 7000,
+      });
     });
 
     it('fails as a RateLimitError when the server asks for longer than maxServerWaitMs', () => {
       const error = failure(classifyResponse(answer(429, '', { 'x-ratelimit-towait-sec': '301' }), fresh, policy));
       expect(error).toBeInstanceOf(RateLimitError);
       expect(error.message).toBe(
-        "Qualys asked to wait 301 s before the next call to /csapi/v1.3/images, longer than the 300 s allowed; another tool may be using the subscription's rate budget. Try again later.",
+        'Qualys asked to wait 301 s before the next call to /csapi/v1.3/images, longer than the 300 s allowed; ' +
+          "another tool may be using the subscription's rate budget. Try again later.",
       );
       expect(classifyResponse(answer(429, '', { 'x-ratelimit-towait-sec': '300' }), fresh, policy)).toEqual({ kind: 'wait', ms: 300_000 });
     });
@@ -133,7 +155,9 @@ describe('classifyResponse: one answer to a GET → what the client does next (i
         const error = failure(classifyResponse(answer(409, '', headers), { ...fresh, rateWaits: 20 }, cli));
         expect(error).toBeInstanceOf(RateLimitError);
         expect(error).toMatchObject({ setting: 'concurrency' });
-        expect(error.message).toBe('Qualys kept answering 409 (rate or concurrency limit) for /csapi/v1.3/images after 20 waits; try again later or lower source.concurrency.');
+        expect(error.message).toBe(
+          'Qualys kept answering 409 (rate or concurrency limit) for /csapi/v1.3/images after 20 waits; try again later or lower source.concurrency.',
+        );
       }
     });
   });

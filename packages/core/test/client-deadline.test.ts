@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AbortedError, AuthError, QualysClient, TimeoutError, type QualysClientOptions } from '../src/index.js';
@@ -56,7 +56,11 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 describe('QualysClient overall deadline per request', () => {
   it('a body that trickles in too slowly fails as a TimeoutError after every attempt, naming the limit and the option', async () => {
     const { url, seen } = await serve(trickle);
-    const error = await client(url, { requestTimeoutMs: 300, retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 1 } }).get('/x').catch((e: unknown) => e);
+    // Named as a config file names it: the client writes whatever settingName gives into its hints.
+    const settingName = (s: string) => (s === 'requestTimeoutMs' ? 'source.timeouts.requestMs' : s);
+    const error = await client(url, { requestTimeoutMs: 300, settingName, retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 1 } })
+      .get('/x')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as Error).message).toMatch(/sent the answer too slowly.*within 300 ms.*source\.timeouts\.requestMs/);
     expect(seen).toHaveLength(2);
@@ -145,13 +149,17 @@ describe('QualysClient when Qualys refuses tokens', () => {
 
   it('a login refused while renewing is the error that stands, and it differs from a refused fresh token', async () => {
     const refusedLogin = await refusingServer(1);
-    const loginError = (await client(refusedLogin.url, jwtAuth).get('/x').catch((e: unknown) => e)) as Error;
+    const loginError = (await client(refusedLogin.url, jwtAuth)
+      .get('/x')
+      .catch((e: unknown) => e)) as Error;
     expect(loginError).toBeInstanceOf(AuthError);
     expect(loginError.message).toMatch(/refused the username\/password \(401: Invalid credentials\)/);
     expect(refusedLogin.seen).toEqual(['/auth', '/x', '/auth']);
 
     const refusedTokens = await refusingServer(Number.POSITIVE_INFINITY);
-    const tokenError = (await client(refusedTokens.url, jwtAuth).get('/x').catch((e: unknown) => e)) as Error;
+    const tokenError = (await client(refusedTokens.url, jwtAuth)
+      .get('/x')
+      .catch((e: unknown) => e)) as Error;
     expect(tokenError).toBeInstanceOf(AuthError);
     expect(tokenError.message).not.toBe(loginError.message);
     for (const e of [loginError, tokenError]) expect(`${e.message}${e.stack}`).not.toContain('S3cr3t');

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
@@ -49,7 +49,13 @@ async function slidingWindowServer(limit: number, windowMs: number): Promise<{ u
 }
 
 function client(url: string, logger?: Logger): QualysClient {
-  const c = new QualysClient({ baseUrl: url, auth: { kind: 'token', token: 't.o.k' }, env: {}, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...(logger ? { logger } : {}) });
+  const c = new QualysClient({
+    baseUrl: url,
+    auth: { kind: 'token', token: 't.o.k' },
+    env: {},
+    retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    ...(logger ? { logger } : {}),
+  });
   clients.push(c);
   return c;
 }
@@ -146,9 +152,21 @@ describe('RateGovernor', () => {
     g.settle(await g.acquire('list'), oneAtATime);
     const order: string[] = [];
     const controller = new AbortController();
-    const a = g.acquire('list').then((s) => { order.push('a'); return s; });
-    const b = g.acquire('list', controller.signal).then(() => order.push('b'), (e: unknown) => { order.push('b aborted'); throw e; });
-    const c = g.acquire('list').then((s) => { order.push('c'); return s; });
+    const a = g.acquire('list').then((s) => {
+      order.push('a');
+      return s;
+    });
+    const b = g.acquire('list', controller.signal).then(
+      () => order.push('b'),
+      (e: unknown) => {
+        order.push('b aborted');
+        throw e;
+      },
+    );
+    const c = g.acquire('list').then((s) => {
+      order.push('c');
+      return s;
+    });
     controller.abort();
     await expect(b).rejects.toBeInstanceOf(AbortedError);
     expect(order).toEqual(['b aborted']);

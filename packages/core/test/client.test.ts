@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
@@ -75,7 +75,12 @@ function withLogin(api: (req: Seen, res: ServerResponse, n: number) => void, tok
 describe('QualysClient auth', () => {
   it('logs in with a form-encoded body (password URL-encoded) and sends the JWT as a bearer token', async () => {
     const token = jwt(Math.floor(Date.now() / 1000) + 3600);
-    const { url, seen } = await fixture(withLogin((_q, res) => json(res, 200, { data: [], count: 0 }), () => token));
+    const { url, seen } = await fixture(
+      withLogin(
+        (_q, res) => json(res, 200, { data: [], count: 0 }),
+        () => token,
+      ),
+    );
     const r = await client(url).get('/csapi/v1.3/images', { pageSize: 1 });
     expect(r.body).toEqual({ data: [], count: 0 });
     expect(seen[0]?.method).toBe('POST');
@@ -85,7 +90,12 @@ describe('QualysClient auth', () => {
   });
 
   it('renews the JWT before it expires', async () => {
-    const { url, seen } = await fixture(withLogin((_q, res) => json(res, 200, {}), () => jwt(Math.floor(Date.now() / 1000) + 2)));
+    const { url, seen } = await fixture(
+      withLogin(
+        (_q, res) => json(res, 200, {}),
+        () => jwt(Math.floor(Date.now() / 1000) + 2),
+      ),
+    );
     const c = client(url, { tokenRenewBeforeMs: 60_000 });
     await c.get('/x');
     await new Promise((r) => setTimeout(r, 1100));
@@ -103,14 +113,18 @@ describe('QualysClient auth', () => {
 
   it('a second 401 after renewal is an AuthError, and the password appears in no message', async () => {
     const { url } = await fixture(withLogin((_q, res) => json(res, 401, { message: 'JWT expired' })));
-    const error = await client(url).get('/x').catch((e: unknown) => e);
+    const error = await client(url)
+      .get('/x')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
     expect(String((error as Error).message) + String((error as Error).stack)).not.toContain('S3cr3t');
   });
 
   it('refused credentials at login are an AuthError telling what to check', async () => {
     const { url, seen } = await fixture((_q, res) => json(res, 401, { message: 'Invalid credentials' }));
-    await expect(client(url).get('/x')).rejects.toThrow(/refused the username\/password \(401: Invalid credentials\).*QUALYS_PASSWORD/);
+    // The hint names the credentials as the caller names them (settingName), here as a config's variables would.
+    const settingName = (s: string) => (s === 'auth' ? 'QUALYS_USERNAME/QUALYS_PASSWORD' : s);
+    await expect(client(url, { settingName }).get('/x')).rejects.toThrow(/refused the username\/password \(401: Invalid credentials\).*QUALYS_PASSWORD/);
     expect(seen).toHaveLength(1);
   });
 
@@ -167,7 +181,9 @@ describe('QualysClient retries and rate limits', () => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>Gateway error</html>');
     });
-    await expect(client(url, { ...token, retry: { ...fast, maxRetries: 2 } }).get('/x')).rejects.toThrow(/did not return JSON \(content-type text\/html, body starts "<html>Gateway error/);
+    await expect(client(url, { ...token, retry: { ...fast, maxRetries: 2 } }).get('/x')).rejects.toThrow(
+      /did not return JSON \(content-type text\/html, body starts "<html>Gateway error/,
+    );
     expect(seen).toHaveLength(3);
   });
 

@@ -5,11 +5,17 @@ const record = normalizeImage(
   {
     sha: 'a'.repeat(64),
     created: '1717026901000',
-    repo: [{ registry: 'docker.io', repository: 'nginx', tag: 'latest' }, { registry: null, repository: 'nginx', tag: null }],
+    repo: [
+      { registry: 'docker.io', repository: 'nginx', tag: 'latest' },
+      { registry: null, repository: 'nginx', tag: null },
+    ],
     repoDigests: [{ registry: 'docker.io', repository: 'nginx', digest: 'abc' }],
     vulnerabilities: { severity5Count: 2, severity1Count: 1 },
     scanTypes: ['SCA', 'DYNAMIC'],
-    label: [{ key: 'team', value: 'payments' }, { key: 'flag', value: null }],
+    label: [
+      { key: 'team', value: 'payments' },
+      { key: 'flag', value: null },
+    ],
     isDockerHubOfficial: false,
     sbomSummary: { packages: 12, formats: ['spdx', 'cyclonedx'] },
   },
@@ -66,6 +72,8 @@ describe('column model', () => {
     // all three at once, one message
     expect(problem(['vulnerabilityCounts.sev5', 'lastFoundOnHost.ip', 'compliance.failcount'])).toMatch(/^unknown columns .*sev5.*; .*ip.*; .*failcount/);
     // real paths, through arrays, and open shapes
-    expect(problem(['repo.tag', 'vulnerabilities.software.name', 'layers.extra.anything', 'extra.sbomSummary.packages', 'labels.value', 'baseImage.name'])).toBeUndefined();
+    expect(
+      problem(['repo.tag', 'vulnerabilities.software.name', 'layers.extra.anything', 'extra.sbomSummary.packages', 'labels.value', 'baseImage.name']),
+    ).toBeUndefined();
   });
 });

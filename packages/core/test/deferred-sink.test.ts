@@ -6,7 +6,10 @@ function recordingSink(calls: string[]): Sink {
     open: async () => void calls.push('open'),
     write: async (batch: readonly ImageRecord[]) => void calls.push(`write ${batch.length}`),
     prepare: async () => void calls.push('prepare'),
-    close: async () => (calls.push('close'), { type: 't', target: 'x', records: 1, rejected: 0 }),
+    close: async () => {
+      calls.push('close');
+      return { type: 't', target: 'x', records: 1, rejected: 0 };
+    },
     abort: async () => void calls.push('abort'),
   };
 }
@@ -15,7 +18,10 @@ describe('deferredSink', () => {
   it('loads the implementation at open(), once, and passes every later call through', async () => {
     const calls: string[] = [];
     let loads = 0;
-    const sink = deferredSink(async () => (loads++, recordingSink(calls)));
+    const sink = deferredSink(async () => {
+      loads++;
+      return recordingSink(calls);
+    });
     expect(loads).toBe(0);
     await sink.open();
     await sink.write([{} as ImageRecord]);
@@ -27,7 +33,10 @@ describe('deferredSink', () => {
 
   it('abort() before open() loads nothing', async () => {
     let loads = 0;
-    const sink = deferredSink(async () => (loads++, recordingSink([])));
+    const sink = deferredSink(async () => {
+      loads++;
+      return recordingSink([]);
+    });
     await sink.abort(new Error('stop'));
     expect(loads).toBe(0);
   });

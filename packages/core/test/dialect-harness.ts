@@ -39,7 +39,7 @@ export async function run(simOptions: SimulatorOptions, sourceOptions: Omit<Imag
   let matched = 0;
   const getter: QualysGetter = {
     get: (path, query = {}, options) => {
-      if (midCrawl && midCrawl.matches(path, query) && ++matched === midCrawl.nth) s.inject(midCrawl.fault);
+      if (midCrawl?.matches(path, query) && ++matched === midCrawl.nth) s.inject(midCrawl.fault);
       return real.get(path, query, options);
     },
   };
@@ -67,7 +67,6 @@ export async function run(simOptions: SimulatorOptions, sourceOptions: Omit<Imag
   return { ok: true, stats: source.stats };
 }
 
-
 export type Strategy = 'auto' | 'images' | 'bulk';
 const KEYSET: Strategy[] = ['auto', 'images'];
 const LINK: Strategy[] = ['auto', 'bulk'];
@@ -84,7 +83,11 @@ export const DIALECTS: Array<[string, SimulatorOptions, { autoCompletes: boolean
   ['ignores not uuid:[…]', { dialect: { ignoreNotUuid: true } }, { autoCompletes: true, strategies: KEYSET }],
   ['over-filters combined ranges', { dialect: { overFilterCombinedRanges: true } }, { autoCompletes: true, strategies: KEYSET }],
   ['ignores sort', { dialect: { ignoreSort: true } }, { autoCompletes: true, strategies: KEYSET }],
-  ['3,000 images on one updated value, unstable tie order', { ties: { field: 'updated', size: 3000 }, dialect: { unstableTieOrder: true } }, { autoCompletes: true, strategies: ALL }],
+  [
+    '3,000 images on one updated value, unstable tie order',
+    { ties: { field: 'updated', size: 3000 }, dialect: { unstableTieOrder: true } },
+    { autoCompletes: true, strategies: ALL },
+  ],
   ['3,000 images on one created value', { ties: { field: 'created', size: 3000 } }, { autoCompletes: true, strategies: KEYSET }],
   ['empty data past the cap', { capBehaviour: 'empty' }, { autoCompletes: true, strategies: KEYSET }],
   ['truncated data past the cap', { capBehaviour: 'truncate' }, { autoCompletes: true, strategies: KEYSET }],
@@ -94,7 +97,6 @@ export const DIALECTS: Array<[string, SimulatorOptions, { autoCompletes: boolean
   ['bulk answers carry a count', { dialect: { bulkCount: true } }, { autoCompletes: true, strategies: LINK }],
   ['no count on /images', { dialect: { count: 'absent' } }, { autoCompletes: false, strategies: ALL }],
 ];
-
 
 /** Runs one dialect with one strategy, with images changing during the crawl, and checks auto's expected outcome. */
 export async function checkDialect(strategy: Strategy, dialect: SimulatorOptions, expectation: { autoCompletes: boolean }): Promise<void> {

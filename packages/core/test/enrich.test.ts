@@ -20,7 +20,16 @@ describe('enrichImages', () => {
     const client: QualysGetter = {
       get: async (path) => {
         asked.push(path);
-        return { status: 200, headers: {}, body: { vulnerabilities: [{ qid: 1, severity: 5 }, { qid: 2, severity: 3 }] } as never };
+        return {
+          status: 200,
+          headers: {},
+          body: {
+            vulnerabilities: [
+              { qid: 1, severity: 5 },
+              { qid: 2, severity: 3 },
+            ],
+          } as never,
+        };
       },
     };
     const clean = image(2, { severity1Count: 0, severity2Count: 0, severity3Count: 0, severity4Count: 0, severity5Count: 0 });
@@ -73,5 +82,30 @@ describe('enrichImages', () => {
     const batch = Array.from({ length: 40 }, (_, i) => image(i + 1, { severity3Count: 1 }));
     await collect(enrichImages(of(batch), { client, concurrency: 5 }));
     expect(most).toBe(5);
+  });
+});
+
+describe('enrichImages memory', () => {
+  it('holds at most one batch ahead of the consumer, however many findings each image has', async () => {
+    let pulled = 0;
+    let consumed = 0;
+    let mostAhead = 0;
+    async function* source() {
+      for (let b = 0; b < 20; b++) {
+        pulled++;
+        mostAhead = Math.max(mostAhead, pulled - consumed);
+        yield Array.from({ length: 10 }, (_, i) => image(b * 10 + i + 1, { severity3Count: 500 }));
+      }
+    }
+    const many = Array.from({ length: 500 }, (_, q) => ({ qid: q + 1, severity: 3 }));
+    const client: QualysGetter = { get: async () => ({ status: 200, headers: {}, body: { vulnerabilities: many } as never }) };
+    for await (const batch of enrichImages(source(), { client })) {
+      expect(batch.every((i) => i.vulnerabilities?.length === 500)).toBe(true);
+      // The consumer is slow: the stage must not read further ahead meanwhile.
+      await new Promise((r) => setImmediate(r));
+      consumed++;
+    }
+    expect(consumed).toBe(20);
+    expect(mostAhead).toBeLessThanOrEqual(2);
   });
 });

@@ -11,7 +11,10 @@ function detailsImage(vulnerabilities: unknown[], extra: Record<string, unknown>
     {
       sha: 'a'.repeat(64),
       imageId: 'aaaaaaaaaaaa',
-      repo: [{ registry: 'docker.io', repository: 'library/nginx', tag: '1.25' }, { registry: 'docker.io', repository: 'library/nginx', tag: 'latest' }],
+      repo: [
+        { registry: 'docker.io', repository: 'library/nginx', tag: '1.25' },
+        { registry: 'docker.io', repository: 'library/nginx', tag: 'latest' },
+      ],
       associatedContainersCount: 3,
       vulnerabilities,
       ...extra,
@@ -34,8 +37,14 @@ const finding = (qid: number, severity: number, firstFoundDaysAgo: number, more:
 });
 
 describe('SLA fields (an independent calculation)', () => {
-  it('counts whole days; due is firstFound + the severity\'s days; breached once past it', () => {
-    expect(slaFields(5, daysBefore(29.9), NOW)).toEqual({ ageDays: 29, slaDays: 30, slaDueAt: new Date(Date.parse(daysBefore(29.9)) + 30 * 86_400_000).toISOString(), slaStatus: 'within', daysOverdue: 0 });
+  it("counts whole days; due is firstFound + the severity's days; breached once past it", () => {
+    expect(slaFields(5, daysBefore(29.9), NOW)).toEqual({
+      ageDays: 29,
+      slaDays: 30,
+      slaDueAt: new Date(Date.parse(daysBefore(29.9)) + 30 * 86_400_000).toISOString(),
+      slaStatus: 'within',
+      daysOverdue: 0,
+    });
     expect(slaFields(5, daysBefore(45), NOW)).toMatchObject({ ageDays: 45, slaDays: 30, slaStatus: 'breached', daysOverdue: 15 });
     expect(slaFields(3, daysBefore(45), NOW)).toMatchObject({ slaDays: 90, slaStatus: 'within', daysOverdue: 0 });
     expect(slaFields(1, daysBefore(200), NOW)).toMatchObject({ slaDays: 180, slaStatus: 'breached', daysOverdue: 20 });
@@ -86,7 +95,12 @@ describe('finding rows', () => {
 
   it('packages grain: one row per affected package, and one for a finding without packages', () => {
     const image = detailsImage([
-      finding(1, 4, 5, { software: [{ name: 'openssl', version: '3.0.1', fixVersion: '3.0.13' }, { name: 'libssl3', version: '3.0.1', fixVersion: null }] }),
+      finding(1, 4, 5, {
+        software: [
+          { name: 'openssl', version: '3.0.1', fixVersion: '3.0.13' },
+          { name: 'libssl3', version: '3.0.1', fixVersion: null },
+        ],
+      }),
       finding(2, 3, 5),
     ]);
     const rows = findingRows(image, 'packages', { now: NOW });
@@ -101,7 +115,13 @@ describe('finding rows', () => {
   it('fix available when Qualys says a patch exists or any package names a fix version; fix versions distinct', () => {
     const image = detailsImage([
       finding(1, 4, 5, { patchAvailable: true }),
-      finding(2, 4, 5, { software: [{ name: 'a', version: '1', fixVersion: '2' }, { name: 'b', version: '1', fixVersion: '2' }, { name: 'c', version: '1', fixVersion: '3' }] }),
+      finding(2, 4, 5, {
+        software: [
+          { name: 'a', version: '1', fixVersion: '2' },
+          { name: 'b', version: '1', fixVersion: '2' },
+          { name: 'c', version: '1', fixVersion: '3' },
+        ],
+      }),
     ]);
     const rows = findingRows(image, 'findings', { now: NOW });
     expect(rows.map((r) => [r.fixAvailable, r.fixedVersion])).toEqual([
@@ -127,7 +147,14 @@ describe('finding rows', () => {
       }),
     ]);
     const [row] = findingRows(image, 'findings', { now: NOW });
-    expect(row).toMatchObject({ customerSeverity: 4, qdsScore: 95, exempted: true, cvss3BaseScore: 9.8, threatIntel: ['activeAttacks', 'publicExploit'], published: '2023-11-14T22:13:20.000Z' });
+    expect(row).toMatchObject({
+      customerSeverity: 4,
+      qdsScore: 95,
+      exempted: true,
+      cvss3BaseScore: 9.8,
+      threatIntel: ['activeAttacks', 'publicExploit'],
+      published: '2023-11-14T22:13:20.000Z',
+    });
     // Nothing lost: the raw CVSS and threat-intelligence objects stay whole.
     expect(row?.extra).toMatchObject({ cvss3Info: { baseScore: '9.8', temporalScore: '9.1' }, threatIntel: { malwareNames: ['x'] } });
   });

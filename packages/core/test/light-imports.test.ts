@@ -10,9 +10,11 @@ const FULL = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 /** The CommonJS packages a module pulls into a fresh Node process (undici is CommonJS, so it shows here). */
 function packagesLoadedBy(file: string): string[] {
-  const script = `await import(${JSON.stringify(file)}); const { createRequire } = await import('node:module');
+  const script =
+    `await import(${JSON.stringify(file)}); const { createRequire } = await import('node:module');
     const cache = createRequire(import.meta.url).cache;
-    console.log(JSON.stringify([...new Set(Object.keys(cache).map((f) => (/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(f.replace(/.*\\/node_modules\\/\\.pnpm\\/[^/]+/, '')) ?? [])[1]).filter(Boolean))]));`;
+    console.log(JSON.stringify([...new Set(Object.keys(cache).map((f) => ` +
+    `(/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(f.replace(/.*\\/node_modules\\/\\.pnpm\\/[^/]+/, '')) ?? [])[1]).filter(Boolean))]));`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   expect(r.stderr).toBe('');
   return JSON.parse(r.stdout) as string[];

@@ -25,8 +25,17 @@ describe('console logger formats', () => {
     const { lines, stream } = sink(true);
     const redactor = new Redactor();
     redactor.add('pa"ss/word');
-    createConsoleLogger({ stream, now: () => at, format: 'json', redactor, level: 'debug' }).debug('login with pa"ss/word', { path: '/auth', echoed: 'pa"ss/word' });
+    createConsoleLogger({ stream, now: () => at, format: 'json', redactor, level: 'debug' }).debug('login with pa"ss/word', {
+      path: '/auth',
+      echoed: 'pa"ss/word',
+    });
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0] as string)).toEqual({ '@timestamp': '2026-11-29T18:00:00.000Z', 'log.level': 'debug', message: 'login with ***', path: '/auth', echoed: '***' });
+    expect(JSON.parse(lines[0] as string)).toEqual({
+      '@timestamp': '2026-11-29T18:00:00.000Z',
+      'log.level': 'debug',
+      message: 'login with ***',
+      path: '/auth',
+      echoed: '***',
+    });
   });
 });

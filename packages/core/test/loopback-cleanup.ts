@@ -11,7 +11,15 @@ export function useLoopbackCleanup(): { servers: Server[]; clients: QualysClient
   const clients: QualysClient[] = [];
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(servers.splice(0).map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
+    await Promise.all(
+      servers.splice(0).map(
+        (s) =>
+          new Promise((r) => {
+            s.closeAllConnections();
+            s.close(r);
+          }),
+      ),
+    );
   });
   return { servers, clients };
 }

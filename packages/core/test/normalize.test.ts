@@ -51,7 +51,13 @@ describe('normalizeImage: the documented samples', () => {
       isContinuouslyAssessed: null,
       instrumentedFrom: null,
       instrumentationState: null,
-      lastFoundOnHost: { sensorUuid: 'e5c501d1-169e-4001-83d1-ca60ba35ef7d', hostname: 'ip-10-**-8-**', ipAddress: '10.**.8.**', uuid: 'b7b5ad35-41fd-4262-9cbf-bc2601a6b5f5', lastUpdated: '2024-06-12T06:54:09.796Z' },
+      lastFoundOnHost: {
+        sensorUuid: 'e5c501d1-169e-4001-83d1-ca60ba35ef7d',
+        hostname: 'ip-10-**-8-**',
+        ipAddress: '10.**.8.**',
+        uuid: 'b7b5ad35-41fd-4262-9cbf-bc2601a6b5f5',
+        lastUpdated: '2024-06-12T06:54:09.796Z',
+      },
       compliance: { failCount: 2, passCount: 0, errorCount: 0 },
       registryUuid: [],
       baseImage: null,
@@ -73,7 +79,9 @@ describe('normalizeImage: the documented samples', () => {
 
   it('normalizes the v1.1 sample with repoDigests and author', () => {
     const r = normalizeImage(fixture('image-v1.1-repodigests.json'), 'images');
-    expect(r.repoDigests).toEqual([{ registry: 'k8s.gcr.io', repository: 'coredns', digest: '2c8d61c46f484d881db43b34d13ca47a269336e576c81cf007ca740fa9ec0800' }]);
+    expect(r.repoDigests).toEqual([
+      { registry: 'k8s.gcr.io', repository: 'coredns', digest: '2c8d61c46f484d881db43b34d13ca47a269336e576c81cf007ca740fa9ec0800' },
+    ]);
     expect(r.author).toBeNull();
     expect(r.updated).toBe('2020-05-12T12:13:27.540Z');
     expect(r.vulnerabilityCounts).toBeNull();
@@ -102,7 +110,10 @@ describe('normalizeImage: odd values', () => {
   const base = { sha: 'a'.repeat(64), uuid: 'u-1' };
 
   it('keeps a value it cannot read in extra instead of dropping it', () => {
-    const r = normalizeImage({ ...base, created: 'last tuesday', size: 'big', criticality: 'HIGH', isDockerHubOfficial: 'maybe', source: 'REGISTRY', baseImage: { sha: 'b' } }, 'images');
+    const r = normalizeImage(
+      { ...base, created: 'last tuesday', size: 'big', criticality: 'HIGH', isDockerHubOfficial: 'maybe', source: 'REGISTRY', baseImage: { sha: 'b' } },
+      'images',
+    );
     expect(r.created).toBeNull();
     expect(r.size).toBeNull();
     expect(r.criticality).toBeNull();
@@ -113,7 +124,10 @@ describe('normalizeImage: odd values', () => {
   });
 
   it('reads numeric strings as numbers, and null counts inside the counts object as 0', () => {
-    const r = normalizeImage({ ...base, criticality: '4', size: '1024', vulnerabilities: { severity1Count: null, severity2Count: '3', severity5Count: 1 } }, 'images');
+    const r = normalizeImage(
+      { ...base, criticality: '4', size: '1024', vulnerabilities: { severity1Count: null, severity2Count: '3', severity5Count: 1 } },
+      'images',
+    );
     expect(r.criticality).toBe(4);
     expect(r.size).toBe(1024);
     expect(r.vulnerabilityCounts).toEqual({ severity1Count: 0, severity2Count: 3, severity3Count: 0, severity4Count: 0, severity5Count: 1, total: 4 });
@@ -128,12 +142,46 @@ describe('normalizeImage: odd values', () => {
   });
 
   it('derives counts from a details-shape findings array only when every finding has a severity', () => {
-    const details = normalizeImage({ ...base, vulnerabilities: [{ qid: 1, severity: 5, lastFound: '1718652145295' }, { qid: 2, severity: 3 }, { qid: 3, severity: 5 }] }, 'images/details');
+    const details = normalizeImage(
+      {
+        ...base,
+        vulnerabilities: [
+          { qid: 1, severity: 5, lastFound: '1718652145295' },
+          { qid: 2, severity: 3 },
+          { qid: 3, severity: 5 },
+        ],
+      },
+      'images/details',
+    );
     expect(details.vulnerabilityCounts).toEqual({ severity1Count: 0, severity2Count: 0, severity3Count: 1, severity4Count: 0, severity5Count: 2, total: 3 });
     expect(details.vulnerabilities?.[0]).toMatchObject({ qid: 1, severity: 5, lastFound: '2024-06-17T19:22:25.295Z' });
-    const bulk = normalizeImage({ ...base, vulnerabilities: [{ qid: 9, result: '#table cols="3"\nPackage A B', software: [{ name: 'zlib' }], layerSha: 'x' }] }, 'images/list');
+    const bulk = normalizeImage(
+      { ...base, vulnerabilities: [{ qid: 9, result: '#table cols="3"\nPackage A B', software: [{ name: 'zlib' }], layerSha: 'x' }] },
+      'images/list',
+    );
     expect(bulk.vulnerabilityCounts).toBeNull();
-    expect(bulk.vulnerabilities).toEqual([{ qid: 9, severity: null, title: null, result: '#table cols="3"\nPackage A B', typeDetected: null, firstFound: null, lastFound: null, layerSha: 'x', software: [{ name: 'zlib' }], cveIds: [], patchAvailable: null, customerSeverity: null, qdsScore: null, cvss3BaseScore: null, published: null, isExempted: null, threatIntel: [], extra: {} }]);
+    expect(bulk.vulnerabilities).toEqual([
+      {
+        qid: 9,
+        severity: null,
+        title: null,
+        result: '#table cols="3"\nPackage A B',
+        typeDetected: null,
+        firstFound: null,
+        lastFound: null,
+        layerSha: 'x',
+        software: [{ name: 'zlib' }],
+        cveIds: [],
+        patchAvailable: null,
+        customerSeverity: null,
+        qdsScore: null,
+        cvss3BaseScore: null,
+        published: null,
+        isExempted: null,
+        threatIntel: [],
+        extra: {},
+      },
+    ]);
   });
 
   it('fills lastScanned from lastVmScanDate when the API sends no lastScanned, so every sink shows one value', () => {
@@ -154,8 +202,17 @@ describe('normalizeImage: odd values', () => {
   });
 
   it('reads layers with string sizes and epoch-string dates, and labels', () => {
-    const r = normalizeImage({ ...base, layers: [{ size: '130553983', created: '1717026901000', createdBy: 'ADD x', sha: 's', tags: null, layerNumber: 0 }], label: [{ key: 'k', value: 'v' }] }, 'images/list');
-    expect(r.layers).toEqual([{ id: null, sha: 's', size: 130553983, created: '2024-05-29T23:55:01.000Z', createdBy: 'ADD x', comment: null, tags: [], extra: { layerNumber: 0 } }]);
+    const r = normalizeImage(
+      {
+        ...base,
+        layers: [{ size: '130553983', created: '1717026901000', createdBy: 'ADD x', sha: 's', tags: null, layerNumber: 0 }],
+        label: [{ key: 'k', value: 'v' }],
+      },
+      'images/list',
+    );
+    expect(r.layers).toEqual([
+      { id: null, sha: 's', size: 130553983, created: '2024-05-29T23:55:01.000Z', createdBy: 'ADD x', comment: null, tags: [], extra: { layerNumber: 0 } },
+    ]);
     expect(r.labels).toEqual([{ key: 'k', value: 'v' }]);
   });
 
@@ -180,7 +237,12 @@ describe('normalizeImage: odd values', () => {
       { ...base, vulnerabilities: [{ qid: 1, severity: 2 }], repo: 'not-an-array', size: '77', created: 1717026901, source: null },
     ].map((raw) => normalizeImage(raw, 'images'));
     for (const key of Object.keys(odd[0] as ImageRecord)) {
-      const types = new Set(odd.map((r) => (r as unknown as Record<string, unknown>)[key]).filter((v) => v !== null).map((v) => (Array.isArray(v) ? 'array' : typeof v)));
+      const types = new Set(
+        odd
+          .map((r) => (r as unknown as Record<string, unknown>)[key])
+          .filter((v) => v !== null)
+          .map((v) => (Array.isArray(v) ? 'array' : typeof v)),
+      );
       expect(types.size, `key ${key} has types ${[...types].join(', ')}`).toBeLessThanOrEqual(1);
     }
   });

@@ -7,7 +7,11 @@ const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${
 describe('the record field list is kept in one place (record-fields.ts)', () => {
   it('the normalizer produces exactly the listed fields, in the listed order, for every endpoint shape', () => {
     const list = fixture('images-v1.3-list.json') as { data: unknown[] };
-    const shapes = [normalizeImage(list.data[0], 'images'), normalizeImage(fixture('image-v1.3-sca.json'), 'images/details'), normalizeImage(fixture('image-v1.1-repodigests.json'), 'images/details')];
+    const shapes = [
+      normalizeImage(list.data[0], 'images'),
+      normalizeImage(fixture('image-v1.3-sca.json'), 'images/details'),
+      normalizeImage(fixture('image-v1.1-repodigests.json'), 'images/details'),
+    ];
     for (const record of shapes) expect(Object.keys(record)).toEqual(IMAGE_FIELD_NAMES);
   });
 

@@ -167,7 +167,12 @@ function cliOutput(printed: string[]): { logger: Logger; show: (text: string) =>
   const redactor = new Redactor();
   if (scenario.auth === 'token') redactor.add(TOKEN);
   else redactor.add(PASSWORD);
-  const stream = new Writable({ write: (chunk, _enc, done) => { printed.push(String(chunk)); done(); } });
+  const stream = new Writable({
+    write: (chunk, _enc, done) => {
+      printed.push(String(chunk));
+      done();
+    },
+  });
   return { logger: createConsoleLogger({ level: 'debug', stream, redactor }), show: (text) => redactor.redact(text) };
 }
 

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -27,26 +27,35 @@ async function serverSaying(status: number, message: () => string): Promise<stri
 }
 
 function client(url: string, extra: Partial<ConstructorParameters<typeof QualysClient>[0]> = {}): QualysClient {
-  const c = new QualysClient({ baseUrl: url, auth: { kind: 'token', token: TOKEN }, env: {}, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 }, ...extra });
+  const c = new QualysClient({
+    baseUrl: url,
+    auth: { kind: 'token', token: TOKEN },
+    env: {},
+    retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    ...extra,
+  });
   clients.push(c);
   return c;
 }
 
 describe('QualysClient redact option', () => {
-  it('applies the caller\'s redaction before the 300-character cut, wherever the secret falls', async () => {
+  it("applies the caller's redaction before the 300-character cut, wherever the secret falls", async () => {
     const redactor = new Redactor();
     redactor.add(SINK_SECRET);
     let inside = 1;
     const url = await serverSaying(400, () => `${'-'.repeat(300 - inside)}${SINK_SECRET} end`);
     const c = client(url, { redact: (text) => redactor.redact(text) });
     for (; inside <= SINK_SECRET.length + 1; inside++) {
-      const error = await c.get('/x').then(() => undefined, (e: unknown) => e as Error);
+      const error = await c.get('/x').then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
       expect(error).toBeInstanceOf(FilterRejectedError);
       expect(String(error?.message), `${inside} characters inside the cut`).not.toContain(SINK_SECRET.slice(0, 4));
     }
   });
 
-  it('by default quotes the server text as sent, hiding only the client\'s own credentials', async () => {
+  it("by default quotes the server text as sent, hiding only the client's own credentials", async () => {
     const url = await serverSaying(400, () => `bad filter near ${SINK_SECRET}; you sent Bearer ${TOKEN} and ${TOKEN}`);
     await expect(client(url).get('/x')).rejects.toThrow(`(400: bad filter near ${SINK_SECRET}; you sent Bearer *** and ***)`);
   });
@@ -56,7 +65,12 @@ describe('QualysClient redact option', () => {
     const redactor = new Redactor();
     redactor.add(SINK_SECRET);
     const lines: string[] = [];
-    const stream = new Writable({ write: (chunk, _enc, done) => { lines.push(String(chunk)); done(); } });
+    const stream = new Writable({
+      write: (chunk, _enc, done) => {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const logger = createConsoleLogger({ level: 'debug', stream, redactor });
     // "GET /x failed with HTTP 500: " is 29 characters, so the message's 160th falls 131 into the server text.
     let inside = 1;

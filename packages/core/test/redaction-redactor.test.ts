@@ -16,16 +16,16 @@ function redactorWith(secret: string): Redactor {
 describe('Redactor: the forms a secret travels in', () => {
   const forms: Record<string, string> = {
     raw: SECRET,
-    'encodeURIComponent': encodeURIComponent(SECRET),
+    encodeURIComponent: encodeURIComponent(SECRET),
     'percent-encoding in lower-case hex': encodeURIComponent(SECRET).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
     'form encoding, "+" for spaces': encodeURIComponent(SECRET).replace(/%20/g, '+'),
     'URLSearchParams form body': new URLSearchParams({ password: SECRET }).toString().replace(/^password=/, ''),
     'JSON string escaping': JSON.stringify(SECRET).slice(1, -1),
     'JSON escaping with "\\/"': JSON.stringify(SECRET).slice(1, -1).replace(/\//g, '\\/'),
     'JSON escaping with non-ASCII as \\uXXXX': JSON.stringify(SECRET).slice(1, -1).replace('\u00e9', '\\u00e9'),
-    'base64': b64(SECRET),
+    base64: b64(SECRET),
     'base64 without padding': b64(SECRET).replace(/=+$/, ''),
-    'base64url': b64url(SECRET),
+    base64url: b64url(SECRET),
   };
 
   it.each(Object.entries(forms))('hides the %s form', (_name, form) => {

@@ -44,7 +44,10 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
     const source = imageSource({ client, pageSize: 1000, concurrency: 4, strategy: 'images' });
     const records: ImageRecord[] = [];
     for await (const batch of source) records.push(...batch);
-    expectExactlyOnce(records, sim.images().map((i) => i.sha));
+    expectExactlyOnce(
+      records,
+      sim.images().map((i) => i.sha),
+    );
     const updated = records.map((r) => Date.parse(r.updated as string));
     for (let i = 1; i < updated.length; i++) expect(updated[i]).toBeGreaterThanOrEqual(updated[i - 1] as number);
     expect(source.stats).toMatchObject({ strategy: 'images', expectedAtStart: 25_000, countAtEnd: 25_000, records: 25_000, duplicatesDropped: 0 });
@@ -61,7 +64,10 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
     const records = await collect({ client, pageSize: 500, concurrency: 3, strategy: 'images' });
     const updatedShas = new Set(records.filter((r) => r.updated !== null).map((r) => r.sha));
     expect(updatedShas.size).toBe(records.length);
-    expectExactlyOnce(records, sim.images().map((i) => i.sha));
+    expectExactlyOnce(
+      records,
+      sim.images().map((i) => i.sha),
+    );
     // the crawl really ran while images changed: the simulator counts the updates it applied
     expect(sim.stats.requests).toBeGreaterThan(50);
   });
@@ -70,14 +76,20 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
     const { sim, client } = await setup({ images: 6_000, seed: 3 });
     const sequential = await collect({ client, pageSize: 700, concurrency: 1, strategy: 'images' });
     const parallel = await collect({ client, pageSize: 700, concurrency: 4, strategy: 'images' });
-    expectExactlyOnce(sequential, sim.images().map((i) => i.sha));
+    expectExactlyOnce(
+      sequential,
+      sim.images().map((i) => i.sha),
+    );
     expect(parallel.map((r) => r.sha)).toEqual(sequential.map((r) => r.sha));
   });
 
   it('applies the user filter: delivers exactly the images the filter matches', async () => {
     const { sim, client } = await setup({ images: 4_000, seed: 9 });
     const records = await collect({ client, pageSize: 300, filter: 'riskScore>=50', strategy: 'images' });
-    const expected = sim.images().filter((i) => typeof i.riskScore === 'number' && i.riskScore >= 50).map((i) => i.sha);
+    const expected = sim
+      .images()
+      .filter((i) => typeof i.riskScore === 'number' && i.riskScore >= 50)
+      .map((i) => i.sha);
     expect(expected.length).toBeGreaterThan(100);
     expectExactlyOnce(records, expected);
   });
@@ -90,10 +102,15 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
     const source = imageSource({ client, strategy: 'bulk', pageSize: 250 });
     const records: ImageRecord[] = [];
     for await (const batch of source) records.push(...batch);
-    expectExactlyOnce(records, sim.images().map((i) => i.sha));
+    expectExactlyOnce(
+      records,
+      sim.images().map((i) => i.sha),
+    );
     expect(source.stats.duplicatesDropped).toBeGreaterThan(0);
     // the cursor is re-sent to the configured server, never followed to the host the Link header names
-    const later = dataRequests(sim).filter((r) => r.path.endsWith('/images/list')).slice(1);
+    const later = dataRequests(sim)
+      .filter((r) => r.path.endsWith('/images/list'))
+      .slice(1);
     expect(later.length).toBeGreaterThan(40);
     for (const r of later) expect(String(r.query['paginationQuery'] ?? '')).toMatch(/updated>=/);
   });
@@ -149,7 +166,9 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
       const onUnhandled = (reason: unknown) => unhandled.push(reason);
       process.on('unhandledRejection', onUnhandled);
       try {
-        const pages = imageSource({ client, strategy, pageSize: strategy === 'pages' ? 100 : 250, concurrency: 4, signal: controller.signal })[Symbol.asyncIterator]();
+        const pages = imageSource({ client, strategy, pageSize: strategy === 'pages' ? 100 : 250, concurrency: 4, signal: controller.signal })[
+          Symbol.asyncIterator
+        ]();
         await pages.next();
         // The consumer stops pulling (as the runner does while it opens the sinks): the source fills its hand-over
         // and waits, with the next pages on their way; then the run is aborted.

@@ -3,11 +3,19 @@ import { imageSource, SourceInconsistentError, type QualysGetter, type QualysRes
 
 function image(i: number, created: number) {
   const sha = i.toString(16).padStart(64, '0');
-  return { sha, uuid: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`, imageId: sha.slice(0, 12), created: String(created), updated: String(created) };
+  return {
+    sha,
+    uuid: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
+    imageId: sha.slice(0, 12),
+    created: String(created),
+    updated: String(created),
+  };
 }
 
 /** A getter that answers every request with one handler, recording the queries it saw. */
-function fakeGetter(handler: (query: Record<string, string | number | undefined>) => QualysResponse): QualysGetter & { seen: Array<Record<string, string | number | undefined>> } {
+function fakeGetter(
+  handler: (query: Record<string, string | number | undefined>) => QualysResponse,
+): QualysGetter & { seen: Array<Record<string, string | number | undefined>> } {
   const seen: Array<Record<string, string | number | undefined>> = [];
   return {
     seen,

@@ -4,7 +4,8 @@ import { nextPaginationQuery, ProtocolError } from '../src/index.js';
 describe('nextPaginationQuery (bulk cursor from the Link header)', () => {
   it('reads the cursor from the malformed header exactly as the Qualys docs print it', () => {
     const header =
-      '<http://qualysapi.qualys.com/csapi/v1.3/images/list?limit=2&paginationQuery=updated%3E%3D1593731505425+AND+not+uuid%3A+%5Bbc092a61-caee-3ff1-a693-d9062361ad3c%5D<;rel=next';
+      '<http://qualysapi.qualys.com/csapi/v1.3/images/list?limit=2' +
+      '&paginationQuery=updated%3E%3D1593731505425+AND+not+uuid%3A+%5Bbc092a61-caee-3ff1-a693-d9062361ad3c%5D<;rel=next';
     expect(nextPaginationQuery(header)).toBe('updated>=1593731505425 AND not uuid: [bc092a61-caee-3ff1-a693-d9062361ad3c]');
   });
 

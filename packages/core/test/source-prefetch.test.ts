@@ -48,14 +48,18 @@ describe('prefetch (bounded producer queue)', () => {
   it('stops a parked producer with AbortedError when the parent signal fires', async () => {
     const parent = new AbortController();
     let producerError: unknown;
-    const items = prefetch<number>(async (emit) => {
-      try {
-        for (let i = 0; ; i++) await emit(i);
-      } catch (e) {
-        producerError = e;
-        throw e;
-      }
-    }, 1, parent.signal);
+    const items = prefetch<number>(
+      async (emit) => {
+        try {
+          for (let i = 0; ; i++) await emit(i);
+        } catch (e) {
+          producerError = e;
+          throw e;
+        }
+      },
+      1,
+      parent.signal,
+    );
     const it = items[Symbol.asyncIterator]();
     await it.next();
     await tick();

@@ -24,7 +24,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 /** A partial update as Elasticsearch applies it: objects merge key by key, anything else (arrays too) is replaced. */
 function mergeDoc(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...target };
-  for (const [key, value] of Object.entries(patch)) out[key] = isObject(out[key]) && isObject(value) ? mergeDoc(out[key] as Record<string, unknown>, value) : value;
+  for (const [key, value] of Object.entries(patch))
+    out[key] = isObject(out[key]) && isObject(value) ? mergeDoc(out[key] as Record<string, unknown>, value) : value;
   return out;
 }
 
@@ -34,7 +35,12 @@ export function applyAction(store: Store, action: BulkAction, faults: ItemFaults
   const id = action.id ?? (action.op === 'index' || action.op === 'create' ? Store.newId() : null);
   const item = (result: ItemResult): BulkItem => ({ [action.op]: result });
   const fail = (state: IndexState | undefined, status: number, error: ErrorCause) =>
-    item({ _index: state?.backingIndex ?? action.index, _id: id, status, error: { ...error, index_uuid: state?.uuid ?? '_na_', shard: '0', index: state?.backingIndex ?? action.index } });
+    item({
+      _index: state?.backingIndex ?? action.index,
+      _id: id,
+      status,
+      error: { ...error, index_uuid: state?.uuid ?? '_na_', shard: '0', index: state?.backingIndex ?? action.index },
+    });
 
   const injected = faults.itemError(id ?? undefined);
   if (injected) {
@@ -54,15 +60,20 @@ export function applyAction(store: Store, action: BulkAction, faults: ItemFaults
   }
   const docId = id as string;
 
-  if (state.dataStream && action.op !== 'create') return fail(state, 400, { type: 'illegal_argument_exception', reason: 'only write ops with an op_type of create are allowed in data streams' });
+  if (state.dataStream && action.op !== 'create')
+    return fail(state, 400, { type: 'illegal_argument_exception', reason: 'only write ops with an op_type of create are allowed in data streams' });
   if (action.sourceError) return fail(state, 400, action.sourceError);
 
   const existing = state.docs.get(docId);
   if (action.ifSeqNo !== undefined || action.ifPrimaryTerm !== undefined) {
     const wanted = `required seqNo [${action.ifSeqNo}], primary term [${action.ifPrimaryTerm ?? 1}]`;
-    if (!existing) return fail(state, 409, { type: 'version_conflict_engine_exception', reason: `[${docId}]: version conflict, ${wanted} but no document was found` });
+    if (!existing)
+      return fail(state, 409, { type: 'version_conflict_engine_exception', reason: `[${docId}]: version conflict, ${wanted} but no document was found` });
     if (existing._seq_no !== action.ifSeqNo || (action.ifPrimaryTerm ?? 1) !== 1) {
-      return fail(state, 409, { type: 'version_conflict_engine_exception', reason: `[${docId}]: version conflict, ${wanted}. current document has seqNo [${existing._seq_no}] and primary term [1]` });
+      return fail(state, 409, {
+        type: 'version_conflict_engine_exception',
+        reason: `[${docId}]: version conflict, ${wanted}. current document has seqNo [${existing._seq_no}] and primary term [1]`,
+      });
     }
   }
   const written = (status: number, result: string, version: number, seqNo: number): BulkItem =>
@@ -76,21 +87,45 @@ export function applyAction(store: Store, action: BulkAction, faults: ItemFaults
     return written(existing ? 200 : 404, existing ? 'deleted' : 'not_found', version, state.seqNo++);
   }
   if (action.op === 'create' && existing) {
-    return fail(state, 409, { type: 'version_conflict_engine_exception', reason: `[${docId}]: version conflict, document already exists (current version [${existing._version}])` });
+    return fail(state, 409, {
+      type: 'version_conflict_engine_exception',
+      reason: `[${docId}]: version conflict, document already exists (current version [${existing._version}])`,
+    });
   }
 
   let source = action.source ?? {};
   if (action.op === 'update') {
-    const update = source as { doc?: Record<string, unknown>; doc_as_upsert?: boolean; upsert?: Record<string, unknown>; script?: unknown; detect_noop?: boolean };
-    if (update.script !== undefined) return fail(state, 400, { type: 'illegal_argument_exception', reason: 'the test server does not run scripts; send a partial doc instead' });
-    if (!existing && !update.doc_as_upsert && !update.upsert) return fail(state, 404, { type: 'document_missing_exception', reason: `[${docId}]: document missing` });
+    const update = source as {
+      doc?: Record<string, unknown>;
+      doc_as_upsert?: boolean;
+      upsert?: Record<string, unknown>;
+      script?: unknown;
+      detect_noop?: boolean;
+    };
+    if (update.script !== undefined)
+      return fail(state, 400, { type: 'illegal_argument_exception', reason: 'the test server does not run scripts; send a partial doc instead' });
+    if (!existing && !update.doc_as_upsert && !update.upsert)
+      return fail(state, 404, { type: 'document_missing_exception', reason: `[${docId}]: document missing` });
     source = existing ? mergeDoc(existing._source, update.doc ?? {}) : (update.upsert ?? update.doc ?? {});
     if (existing && update.detect_noop !== false && JSON.stringify(source) === JSON.stringify(existing._source)) {
-      return item({ _index: state.backingIndex, _id: docId, _version: existing._version, result: 'noop', _shards: { total: 0, successful: 0, failed: 0 }, _seq_no: existing._seq_no, _primary_term: 1, status: 200 });
+      return item({
+        _index: state.backingIndex,
+        _id: docId,
+        _version: existing._version,
+        result: 'noop',
+        _shards: { total: 0, successful: 0, failed: 0 },
+        _seq_no: existing._seq_no,
+        _primary_term: 1,
+        status: 200,
+      });
     }
   }
   if (state.dataStream && source['@timestamp'] === undefined) {
-    return fail(state, 400, { type: 'document_parsing_exception', reason: '[1:1] failed to parse: data stream timestamp field [@timestamp] is missing', caused_by: { type: 'illegal_argument_exception', reason: 'data stream timestamp field [@timestamp] is missing' } });
+    return fail(state, 400, {
+      type: 'document_parsing_exception',
+      reason: '[1:1] failed to parse: data stream timestamp field [@timestamp] is missing',
+      caused_by: { type: 'illegal_argument_exception', reason: 'data stream timestamp field [@timestamp] is missing' },
+    });
   }
   const error = checkDocument(state.mappings, source, docId);
   if (error) return fail(state, 400, error);

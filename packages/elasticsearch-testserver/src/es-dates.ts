@@ -35,7 +35,19 @@ const isEpoch = (value: unknown) => (typeof value === 'number' && Number.isFinit
 
 /** Turns a java.time pattern such as `yyyy/MM/dd HH:mm:ss` into a regular expression, or undefined for letters it does not know. */
 function patternToRegExp(pattern: string): RegExp | undefined {
-  const tokens: Record<string, string> = { yyyy: '\\d{4}', uuuu: '\\d{4}', MM: '\\d{2}', dd: '\\d{2}', HH: '\\d{2}', mm: '\\d{2}', ss: '\\d{2}', SSS: '\\d{3}', Z: '[+-]\\d{4}', XXX: '(?:Z|[+-]\\d{2}:\\d{2})', X: '(?:Z|[+-]\\d{2}(?:\\d{2})?)' };
+  const tokens: Record<string, string> = {
+    yyyy: '\\d{4}',
+    uuuu: '\\d{4}',
+    MM: '\\d{2}',
+    dd: '\\d{2}',
+    HH: '\\d{2}',
+    mm: '\\d{2}',
+    ss: '\\d{2}',
+    SSS: '\\d{3}',
+    Z: '[+-]\\d{4}',
+    XXX: '(?:Z|[+-]\\d{2}:\\d{2})',
+    X: '(?:Z|[+-]\\d{2}(?:\\d{2})?)',
+  };
   let out = '';
   for (let i = 0; i < pattern.length; ) {
     const quoted = /^'([^']*)'/.exec(pattern.slice(i));
@@ -85,7 +97,10 @@ const formatsOf = new Map<string, string[]>();
 /** Whether a date field with this `format` accepts the value. A format this server cannot read accepts anything rather than refuse good data. */
 export function parsesAsDate(value: unknown, format = DEFAULT_DATE_FORMAT): boolean {
   let formats = formatsOf.get(format);
-  if (!formats) formatsOf.set(format, (formats = format.split('||').map((f) => f.trim())));
+  if (!formats) {
+    formats = format.split('||').map((f) => f.trim());
+    formatsOf.set(format, formats);
+  }
   for (const f of formats) if (parsesWith(f, value) !== false) return true;
   return false;
 }

@@ -42,4 +42,10 @@ export class PlainEsError extends EsError {
   }
 }
 
-export const indexNotFound = (index: string) => new EsError(404, 'index_not_found_exception', `no such index [${index}]`, { 'resource.type': 'index_or_alias', 'resource.id': index, index_uuid: '_na_', index });
+export const indexNotFound = (index: string) =>
+  new EsError(404, 'index_not_found_exception', `no such index [${index}]`, {
+    'resource.type': 'index_or_alias',
+    'resource.id': index,
+    index_uuid: '_na_',
+    index,
+  });

@@ -26,7 +26,11 @@ const REQUEST_ERRORS: Record<number, [type: string, reason: string]> = {
   408: ['timeout_exception', 'request timed out'],
   413: ['request_entity_too_large', 'the request is larger than http.max_content_length'],
   // a busy node: this request would fit its indexing-pressure budget, but others hold most of it (a retry may pass)
-  429: ['es_rejected_execution_exception', 'rejected execution of coordinating operation [coordinating_and_primary_bytes=107000000, replica_bytes=0, all_bytes=107000000, coordinating_operation_bytes=524288, max_coordinating_and_primary_bytes=107374182] (injected)'],
+  429: [
+    'es_rejected_execution_exception',
+    'rejected execution of coordinating operation [coordinating_and_primary_bytes=107000000, replica_bytes=0, all_bytes=107000000, ' +
+      'coordinating_operation_bytes=524288, max_coordinating_and_primary_bytes=107374182] (injected)',
+  ],
   500: ['exception', 'internal server error (injected)'],
   502: ['exception', 'bad gateway (injected)'],
   503: ['unavailable_shards_exception', '[index][0] primary shard is not active Timeout: [1m] (injected)'],
@@ -69,10 +73,16 @@ export class Faults implements ItemFaults {
    */
   sizeRejection(bytes: number): { status: number; type: string; reason: string } | undefined {
     if (this.maxContentLength !== undefined && bytes > this.maxContentLength) {
-      return { status: 413, type: 'request_entity_too_large', reason: `the request of ${bytes} bytes is larger than http.max_content_length [${this.maxContentLength}b]` };
+      return {
+        status: 413,
+        type: 'request_entity_too_large',
+        reason: `the request of ${bytes} bytes is larger than http.max_content_length [${this.maxContentLength}b]`,
+      };
     }
     if (this.indexingPressureLimit !== undefined && bytes > this.indexingPressureLimit) {
-      const reason = `rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=${bytes}, max_coordinating_and_primary_bytes=${this.indexingPressureLimit}]`;
+      const reason =
+        'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, ' +
+        `coordinating_operation_bytes=${bytes}, max_coordinating_and_primary_bytes=${this.indexingPressureLimit}]`;
       return { status: 429, type: 'es_rejected_execution_exception', reason };
     }
     return undefined;
@@ -97,7 +107,13 @@ export class Faults implements ItemFaults {
   itemError(id: string | undefined): ItemError | undefined {
     if (this.item429 > 0) {
       this.item429 -= 1;
-      return { status: 429, type: 'es_rejected_execution_exception', reason: 'rejected execution of primary operation [coordinating_and_primary_bytes=107000000, replica_bytes=0, all_bytes=107000000, primary_operation_bytes=4096, max_coordinating_and_primary_bytes=107374182] (injected)' };
+      return {
+        status: 429,
+        type: 'es_rejected_execution_exception',
+        reason:
+          'rejected execution of primary operation [coordinating_and_primary_bytes=107000000, replica_bytes=0, all_bytes=107000000, ' +
+          'primary_operation_bytes=4096, max_coordinating_and_primary_bytes=107374182] (injected)',
+      };
     }
     return id === undefined ? undefined : this.rejects.get(id);
   }

@@ -41,7 +41,10 @@ export function negotiate(req: IncomingMessage, hasBody: boolean): string | unde
   const contentType = req.headers['content-type'];
   const acceptVersion = compatibleWith(accept);
   const contentVersion = hasBody ? compatibleWith(contentType) : undefined;
-  for (const [header, version, value] of [['Accept', acceptVersion, accept], ['Content-Type', contentVersion, contentType]] as const) {
+  for (const [header, version, value] of [
+    ['Accept', acceptVersion, accept],
+    ['Content-Type', contentVersion, contentType],
+  ] as const) {
     if (version !== undefined && version !== '7' && version !== '8') {
       throw new EsError(400, 'media_type_header_exception', `Invalid media-type value on headers [${header}]`, {
         caused_by: { type: 'status_exception', reason: `${header} version must be either version 8 or 7, but found ${version}. ${header}=${value}` },
@@ -50,7 +53,12 @@ export function negotiate(req: IncomingMessage, hasBody: boolean): string | unde
   }
   if (acceptVersion !== undefined && contentVersion !== undefined && acceptVersion !== contentVersion) {
     throw new EsError(400, 'media_type_header_exception', 'Invalid media-type value on headers [Accept, Content-Type]', {
-      caused_by: { type: 'status_exception', reason: `A compatible version is required on both Content-Type and Accept headers if either one has requested a compatible version and the compatible versions must match. Accept=${accept}, Content-Type=${contentType}` },
+      caused_by: {
+        type: 'status_exception',
+        reason:
+          'A compatible version is required on both Content-Type and Accept headers if either one has requested a compatible version ' +
+          `and the compatible versions must match. Accept=${accept}, Content-Type=${contentType}`,
+      },
     });
   }
   if (hasBody) {

@@ -3,7 +3,8 @@ import { KNOWN_TYPES } from './es-field-types.js';
 import type { FieldMapping } from './es-mappings.js';
 
 const DYNAMIC_VALUES = new Set<unknown>([true, false, 'true', 'false', 'strict', 'runtime']);
-const invalid = (reason: string) => new EsError(400, 'mapper_parsing_exception', `Failed to parse mapping: ${reason}`, { caused_by: { type: 'mapper_parsing_exception', reason } });
+const invalid = (reason: string) =>
+  new EsError(400, 'mapper_parsing_exception', `Failed to parse mapping: ${reason}`, { caused_by: { type: 'mapper_parsing_exception', reason } });
 
 /**
  * Refuses mappings a real cluster refuses when a template or an index is created (an unknown type, a missing

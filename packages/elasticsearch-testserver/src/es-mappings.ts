@@ -50,7 +50,10 @@ function expandDots(obj: Record<string, unknown>): Record<string, unknown> {
   for (const [key, value] of Object.entries(obj)) {
     const parts = key.split('.');
     let node = out;
-    for (const part of parts.slice(0, -1)) node = (isObject(node[part]) ? node[part] : (node[part] = {})) as Record<string, unknown>;
+    for (const part of parts.slice(0, -1)) {
+      if (!isObject(node[part])) node[part] = {};
+      node = node[part] as Record<string, unknown>;
+    }
     const last = parts.at(-1) as string;
     node[last] = isObject(node[last]) && isObject(value) ? { ...node[last], ...value } : value;
   }
@@ -67,12 +70,16 @@ function checkObject(check: Check, mapping: FieldMapping, obj: Record<string, un
     if (!field) {
       if (value === null) continue;
       if (dynamic === 'strict') {
-        return { type: 'strict_dynamic_mapping_exception', reason: `[1:1] mapping set to strict, dynamic introduction of [${key}] within [${prefix || '_doc'}] is not allowed` };
+        return {
+          type: 'strict_dynamic_mapping_exception',
+          reason: `[1:1] mapping set to strict, dynamic introduction of [${key}] within [${prefix || '_doc'}] is not allowed`,
+        };
       }
       if (dynamic === false || dynamic === 'false' || dynamic === 'runtime') continue;
       const added = dynamicMapping(check.root, value);
       if (!added) continue;
-      const properties = (mapping.properties ??= {});
+      mapping.properties ??= {};
+      const properties = mapping.properties;
       properties[key] = added;
       check.undo.push(() => delete properties[key]);
       field = added;
@@ -93,7 +100,11 @@ function checkValue(check: Check, field: FieldMapping, value: unknown, path: str
     return undefined;
   }
   if (isObjectField(field)) {
-    if (!isObject(value)) return { type: 'document_parsing_exception', reason: `[1:1] object mapping for [${path}] tried to parse field [${path}] as object, but found a concrete value` };
+    if (!isObject(value))
+      return {
+        type: 'document_parsing_exception',
+        reason: `[1:1] object mapping for [${path}] tried to parse field [${path}] as object, but found a concrete value`,
+      };
     return checkObject(check, field, value, path, dynamic);
   }
   const failed = (cause: ErrorCause): ErrorCause => ({
@@ -117,7 +128,8 @@ function dynamicMapping(root: FieldMapping, value: unknown): FieldMapping | unde
   if (typeof sample === 'string') {
     const date = root.date_detection === false ? undefined : detectDate(sample);
     if (date) return date;
-    if (root.numeric_detection === true && sample.trim() !== '' && Number.isFinite(Number(sample))) return { type: Number.isInteger(Number(sample)) ? 'long' : 'float' };
+    if (root.numeric_detection === true && sample.trim() !== '' && Number.isFinite(Number(sample)))
+      return { type: Number.isInteger(Number(sample)) ? 'long' : 'float' };
     return { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
   }
   if (isObject(sample)) return { properties: {} };

@@ -52,5 +52,8 @@ export function matches(query: Query | undefined, doc: StoredDoc): boolean {
       return all('must') && all('filter') && !asArray(body['must_not']).some((q) => matches(q as Query, doc)) && shouldMatched >= needed;
     }
   }
-  throw new EsError(400, 'parsing_exception', `unknown query [${kind}] (the test server supports match_all, match_none, ids, term, terms, exists and bool)`, { line: 1, col: 1 });
+  throw new EsError(400, 'parsing_exception', `unknown query [${kind}] (the test server supports match_all, match_none, ids, term, terms, exists and bool)`, {
+    line: 1,
+    col: 1,
+  });
 }

@@ -56,7 +56,10 @@ function match(pattern: string, segments: string[]): Record<string, string> | un
 
 /** Finds the handler for a path and method; a known path with the wrong method gets 405, as from a node. */
 export function resolveRoute(routes: Route[], method: string, pathname: string): { handler: Handler; params: Record<string, string> } {
-  const segments = pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  const segments = pathname
+    .split('/')
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
   for (const route of routes) {
     const params = match(route.path, segments);
     if (!params) continue;

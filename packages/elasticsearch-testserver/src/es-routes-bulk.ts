@@ -24,7 +24,12 @@ const bulk: Handler = (ctx: Context, req: EsRequest) => {
   const items =
     pipeline !== null && pipeline !== '_none' && !ctx.store.pipelines.has(pipeline)
       ? actions.map((action) => ({
-          [action.op]: { _index: action.index, _id: action.id, status: 400, error: { type: 'illegal_argument_exception', reason: `pipeline with id [${pipeline}] does not exist` } },
+          [action.op]: {
+            _index: action.index,
+            _id: action.id,
+            status: 400,
+            error: { type: 'illegal_argument_exception', reason: `pipeline with id [${pipeline}] does not exist` },
+          },
         }))
       : actions.map((action) => applyAction(ctx.store, action, ctx.faults));
   const refresh = req.query.get('refresh');

@@ -102,7 +102,8 @@ export const clusterRoutes: Route[] = [
         const name = req.params['name'] as string;
         validateIndexName(name);
         if (ctx.store.resolve(name).length > 0) throw new EsError(400, 'resource_already_exists_exception', `data_stream [${name}] already exists`);
-        if (ctx.store.templateFor(name)?.[1].data_stream === undefined) throw new EsError(400, 'illegal_argument_exception', `no matching index template found for data stream [${name}]`);
+        if (ctx.store.templateFor(name)?.[1].data_stream === undefined)
+          throw new EsError(400, 'illegal_argument_exception', `no matching index template found for data stream [${name}]`);
         ctx.store.create(name);
         return ok({ acknowledged: true });
       },

@@ -14,7 +14,11 @@ const MAX_RESULT_WINDOW = 10_000;
 type SearchBody = { query?: Record<string, unknown>; size?: number; from?: number; track_total_hits?: boolean | number; _source?: boolean };
 
 function hitsOf(ctx: Context, req: EsRequest, body: SearchBody) {
-  return targets(ctx, req).flatMap((t) => [...t.docs.values()].filter((d) => matches(body.query, d)).map((d) => ({ _index: t.backingIndex, _id: d._id, _score: 1, ...(body._source === false ? {} : { _source: d._source }) })));
+  return targets(ctx, req).flatMap((t) =>
+    [...t.docs.values()]
+      .filter((d) => matches(body.query, d))
+      .map((d) => ({ _index: t.backingIndex, _id: d._id, _score: 1, ...(body._source === false ? {} : { _source: d._source }) })),
+  );
 }
 
 function count(ctx: Context, req: EsRequest): Reply {
@@ -26,7 +30,13 @@ function search(ctx: Context, req: EsRequest): Reply {
   const from = Number(body.from ?? req.query.get('from') ?? 0);
   const size = Number(body.size ?? req.query.get('size') ?? 10);
   if (from + size > MAX_RESULT_WINDOW) {
-    throw new EsError(400, 'illegal_argument_exception', `Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${from + size}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`);
+    throw new EsError(
+      400,
+      'illegal_argument_exception',
+      `Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${from + size}]. ` +
+        'See the scroll api for a more efficient way to request large data sets. ' +
+        'This limit can be set by changing the [index.max_result_window] index level setting.',
+    );
   }
   const hits = hitsOf(ctx, req, body);
   // Totals are exact only up to track_total_hits (10,000 by default), as on a cluster.
@@ -34,7 +44,12 @@ function search(ctx: Context, req: EsRequest): Reply {
   const limit = track === true ? Infinity : track === false ? -1 : track;
   const total = limit < 0 ? undefined : hits.length > limit ? { value: limit, relation: 'gte' } : { value: hits.length, relation: 'eq' };
   const page = hits.slice(from, from + size);
-  return ok({ took: 1, timed_out: false, _shards: { ...SHARDS, skipped: 0 }, hits: { ...(total ? { total } : {}), max_score: page.length > 0 ? 1 : null, hits: page } });
+  return ok({
+    took: 1,
+    timed_out: false,
+    _shards: { ...SHARDS, skipped: 0 },
+    hits: { ...(total ? { total } : {}), max_score: page.length > 0 ? 1 : null, hits: page },
+  });
 }
 
 function getDoc(ctx: Context, req: EsRequest): Reply {
@@ -51,10 +66,19 @@ function getDoc(ctx: Context, req: EsRequest): Reply {
 function write(op: Op) {
   return (ctx: Context, req: EsRequest): Reply => {
     const source = op === 'delete' ? undefined : req.json();
-    if (op === 'update' && source?.['doc'] === undefined && source?.['script'] === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: script or doc is missing;');
+    if (op === 'update' && source?.['doc'] === undefined && source?.['script'] === undefined)
+      throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: script or doc is missing;');
     const opType = req.query.get('op_type');
     const number = (name: string) => (req.query.has(name) ? Number(req.query.get(name)) : undefined);
-    const action: BulkAction = { op: op === 'index' && opType === 'create' ? 'create' : op, index: req.params['index'] as string, id: req.params['id'], source, sourceError: undefined, ifSeqNo: number('if_seq_no'), ifPrimaryTerm: number('if_primary_term') };
+    const action: BulkAction = {
+      op: op === 'index' && opType === 'create' ? 'create' : op,
+      index: req.params['index'] as string,
+      id: req.params['id'],
+      source,
+      sourceError: undefined,
+      ifSeqNo: number('if_seq_no'),
+      ifPrimaryTerm: number('if_primary_term'),
+    };
     const item = applyAction(ctx.store, action, NO_FAULTS);
     const result = Object.values(item)[0];
     if (!result) throw new Error('an action produced no item');

@@ -18,10 +18,19 @@ function createIndex(ctx: Context, req: EsRequest) {
   const name = req.params['index'] as string;
   const body = req.json<{ mappings?: FieldMapping; settings?: unknown; aliases?: unknown }>();
   const existing = ctx.store.resolve(name)[0];
-  if (existing) throw new EsError(400, 'resource_already_exists_exception', `index [${existing.backingIndex}/${existing.uuid}] already exists`, { index_uuid: existing.uuid, index: existing.backingIndex });
+  if (existing)
+    throw new EsError(400, 'resource_already_exists_exception', `index [${existing.backingIndex}/${existing.uuid}] already exists`, {
+      index_uuid: existing.uuid,
+      index: existing.backingIndex,
+    });
   const template = ctx.store.templateFor(name);
   if (template?.[1].data_stream !== undefined) {
-    throw new EsError(400, 'illegal_argument_exception', `cannot create index with name [${name}], because it matches with template [${template[0]}] that creates data streams only, use create data stream api instead`);
+    throw new EsError(
+      400,
+      'illegal_argument_exception',
+      `cannot create index with name [${name}], because it matches with template [${template[0]}] that creates data streams only, ` +
+        'use create data stream api instead',
+    );
   }
   validateMappings(body.mappings);
   ctx.store.create(name, body.mappings);
@@ -32,7 +41,17 @@ function describeIndex(state: IndexState) {
   return {
     aliases: {},
     mappings: state.mappings,
-    settings: { index: { number_of_shards: '1', number_of_replicas: '1', uuid: state.uuid, provided_name: state.backingIndex, creation_date: String(state.creationDate), version: { created: '8521000' }, ...(state.dataStream ? { hidden: 'true' } : {}) } },
+    settings: {
+      index: {
+        number_of_shards: '1',
+        number_of_replicas: '1',
+        uuid: state.uuid,
+        provided_name: state.backingIndex,
+        creation_date: String(state.creationDate),
+        version: { created: '8521000' },
+        ...(state.dataStream ? { hidden: 'true' } : {}),
+      },
+    },
     ...(state.dataStream ? { data_stream: state.name } : {}),
   };
 }
@@ -40,7 +59,8 @@ function describeIndex(state: IndexState) {
 function deleteIndex(ctx: Context, req: EsRequest) {
   const expression = req.params['index'] as string;
   // action.destructive_requires_name is true by default in 8.x: a wildcard delete is refused.
-  if (expression.includes('*') || expression === '_all') throw new EsError(400, 'illegal_argument_exception', `Wildcard expressions or all indices are not allowed`);
+  if (expression.includes('*') || expression === '_all')
+    throw new EsError(400, 'illegal_argument_exception', `Wildcard expressions or all indices are not allowed`);
   for (const t of targets(ctx, req)) ctx.store.indices.delete(t.name);
   return ok({ acknowledged: true });
 }
@@ -51,7 +71,7 @@ function putMapping(ctx: Context, req: EsRequest) {
   const states = targets(ctx, req);
   // Checked against every index before any changes, so a conflict leaves all of them as they were.
   const merged = states.map((state) => mergeMappings(state.mappings, body));
-  states.forEach((state, i) => (state.mappings = merged[i] as FieldMapping));
+  for (const [i, state] of states.entries()) state.mappings = merged[i] as FieldMapping;
   return ok({ acknowledged: true });
 }
 

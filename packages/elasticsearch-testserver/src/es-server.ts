@@ -56,7 +56,12 @@ export interface EsTestServer {
  * _count, _search), with faults on request. It keeps every document so a test can compare it with the source.
  */
 export async function startElasticsearchTestServer(options: EsTestServerOptions = {}): Promise<EsTestServer> {
-  const ctx: Context = { store: new Store(), stats: { bulkRequests: 0, bulkItems: 0, maxConcurrentBulk: 0, refreshes: 0 }, faults: new Faults(), version: options.version ?? '8.19.2' };
+  const ctx: Context = {
+    store: new Store(),
+    stats: { bulkRequests: 0, bulkItems: 0, maxConcurrentBulk: 0, refreshes: 0 },
+    faults: new Faults(),
+    version: options.version ?? '8.19.2',
+  };
   const requests: EsTestServer['requests'] = [];
   const allowed = allowedAuthorizations(options.auth);
   const sockets = new Set<Socket>();
@@ -79,7 +84,8 @@ export async function startElasticsearchTestServer(options: EsTestServerOptions 
         if (options.latencyMs) await sleep(options.latencyMs);
         const text = decodeBody(req, wire);
         compatible = negotiate(req, text.length > 0);
-        if (allowed.length > 0 && !allowed.includes(String(req.headers.authorization ?? ''))) throw unauthenticated(res, req.headers.authorization, url.pathname);
+        if (allowed.length > 0 && !allowed.includes(String(req.headers.authorization ?? '')))
+          throw unauthenticated(res, req.headers.authorization, url.pathname);
         const { handler, params } = resolveRoute(ROUTES, method, url.pathname);
         const request: EsRequest = { method: method as Method, params, query: url.searchParams, text, json: () => parseJsonBody(text) };
         const reply = await handler(ctx, request);
@@ -142,7 +148,9 @@ const CHALLENGES = ['Basic realm="security", charset="UTF-8"', 'Bearer realm="se
 
 function unauthenticated(res: ServerResponse, authorization: string | undefined, path: string): EsError {
   res.setHeader('www-authenticate', CHALLENGES);
-  const reason = authorization ? `unable to authenticate with provided credentials and anonymous access is not allowed for this request` : `missing authentication credentials for REST request [${path}]`;
+  const reason = authorization
+    ? `unable to authenticate with provided credentials and anonymous access is not allowed for this request`
+    : `missing authentication credentials for REST request [${path}]`;
   return new EsError(401, 'security_exception', reason, { header: { 'WWW-Authenticate': CHALLENGES } });
 }
 

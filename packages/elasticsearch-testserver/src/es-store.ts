@@ -37,9 +37,26 @@ export interface IndexTemplate {
   [key: string]: unknown;
 }
 
-const TEMPLATE_KEYS = new Set(['index_patterns', 'template', 'composed_of', 'priority', 'version', '_meta', 'data_stream', 'allow_auto_create', 'ignore_missing_component_templates', 'deprecated']);
+const TEMPLATE_KEYS = new Set([
+  'index_patterns',
+  'template',
+  'composed_of',
+  'priority',
+  'version',
+  '_meta',
+  'data_stream',
+  'allow_auto_create',
+  'ignore_missing_component_templates',
+  'deprecated',
+]);
 
-export const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+export const glob = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 const patternsOf = (t: IndexTemplate) => (Array.isArray(t.index_patterns) ? t.index_patterns : [t.index_patterns]);
 
 /**
@@ -93,16 +110,29 @@ export class Store {
     if (createOnly && this.templates.has(name)) throw new EsError(400, 'illegal_argument_exception', `index template [${name}] already exists`);
     const unknown = Object.keys(body).find((k) => !TEMPLATE_KEYS.has(k));
     if (unknown) throw new EsError(400, 'x_content_parse_exception', `[1:2] [index_template] unknown field [${unknown}]`);
-    if (body.index_patterns === undefined || patternsOf(body).length === 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index patterns are missing;');
+    if (body.index_patterns === undefined || patternsOf(body).length === 0)
+      throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index patterns are missing;');
     // This server has no component templates, so any named one is missing, as on a cluster that lacks it.
-    if (body.composed_of?.length) throw new EsError(400, 'invalid_index_template_exception', `index_template [${name}] invalid, cause [index template [${name}] specifies component templates ${JSON.stringify(body.composed_of)} that do not exist]`);
+    if (body.composed_of?.length)
+      throw new EsError(
+        400,
+        'invalid_index_template_exception',
+        `index_template [${name}] invalid, ` +
+          `cause [index template [${name}] specifies component templates ${JSON.stringify(body.composed_of)} that do not exist]`,
+      );
     validateMappings(body.template?.mappings);
     const priority = body.priority ?? 0;
     for (const [other, existing] of this.templates) {
       if (other === name || (existing.priority ?? 0) !== priority) continue;
       const overlap = patternsOf(body).filter((p) => patternsOf(existing).some((q) => patternsOverlap(p, q)));
       if (overlap.length > 0) {
-        throw new EsError(400, 'illegal_argument_exception', `index template [${name}] has index patterns ${JSON.stringify(patternsOf(body))} matching patterns from existing templates [${other}] with patterns (${other} => ${JSON.stringify(patternsOf(existing))}) that have the same priority [${priority}], multiple index templates may not match during index creation, please use a different priority`);
+        throw new EsError(
+          400,
+          'illegal_argument_exception',
+          `index template [${name}] has index patterns ${JSON.stringify(patternsOf(body))} matching patterns from existing templates [${other}] ` +
+            `with patterns (${other} => ${JSON.stringify(patternsOf(existing))}) that have the same priority [${priority}], ` +
+            'multiple index templates may not match during index creation, please use a different priority',
+        );
       }
     }
     this.templates.set(name, body);

@@ -23,11 +23,16 @@ describe('authentication', () => {
 
   it('with auth.apiKey: refuses a client without it (401 security_exception, www-authenticate) and accepts one with it', async () => {
     server = await startElasticsearchTestServer({ auth: { apiKey: 'aWQ6a2V5' } });
-    const err = await client().info().catch((e: unknown) => e);
+    const err = await client()
+      .info()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(errors.ResponseError);
     const response = err as errors.ResponseError;
     expect(response.statusCode).toBe(401);
-    expect(response.body).toMatchObject({ error: { type: 'security_exception', reason: expect.stringMatching(/missing authentication credentials/) }, status: 401 });
+    expect(response.body).toMatchObject({
+      error: { type: 'security_exception', reason: expect.stringMatching(/missing authentication credentials/) },
+      status: 401,
+    });
     expect(String(response.meta.headers?.['www-authenticate'])).toMatch(/ApiKey/);
     await expect(client({ apiKey: 'd3Jvbmc=' }).info()).rejects.toMatchObject({ statusCode: 401 });
     expect((await client({ apiKey: 'aWQ6a2V5' }).info()).cluster_name).toBe('qcs-export-test');

@@ -6,7 +6,14 @@ describe('_bulk: per-item semantics', () => {
 
   it('creates the index from the matching template, then count, search by ids and get return the documents', async () => {
     await t.client.indices.putIndexTemplate(imagesTemplate);
-    const r = await t.client.bulk({ operations: [{ index: { _index: 'images-1', _id: 'a' } }, { sha: 'a', created: '2024-01-02T03:04:05.000Z', total: 3 }, { index: { _index: 'images-1', _id: 'b' } }, { sha: 'b', created: null, total: 0 }] });
+    const r = await t.client.bulk({
+      operations: [
+        { index: { _index: 'images-1', _id: 'a' } },
+        { sha: 'a', created: '2024-01-02T03:04:05.000Z', total: 3 },
+        { index: { _index: 'images-1', _id: 'b' } },
+        { sha: 'b', created: null, total: 0 },
+      ],
+    });
     expect(r.errors).toBe(false);
     expect(itemsOf(r)).toMatchObject([
       { _index: 'images-1', _id: 'a', status: 201, result: 'created', _version: 1, _seq_no: 0 },
@@ -29,17 +36,39 @@ describe('_bulk: per-item semantics', () => {
   });
 
   it('answers create on an existing _id with a 409 item and keeps the first document', async () => {
-    const r = await t.client.bulk({ operations: [{ create: { _index: 'x', _id: '1' } }, { v: 1 }, { create: { _index: 'x', _id: '1' } }, { v: 2 }, { index: { _index: 'x', _id: '2', op_type: 'create' } }, { v: 3 }] });
+    const r = await t.client.bulk({
+      operations: [
+        { create: { _index: 'x', _id: '1' } },
+        { v: 1 },
+        { create: { _index: 'x', _id: '1' } },
+        { v: 2 },
+        { index: { _index: 'x', _id: '2', op_type: 'create' } },
+        { v: 3 },
+      ],
+    });
     expect(r.errors).toBe(true);
     expect(itemsOf(r).map((i) => i.status)).toEqual([201, 409, 201]);
-    expect(itemsOf(r)[1]?.error).toMatchObject({ type: 'version_conflict_engine_exception', reason: '[1]: version conflict, document already exists (current version [1])', index: 'x', shard: '0' });
+    expect(itemsOf(r)[1]?.error).toMatchObject({
+      type: 'version_conflict_engine_exception',
+      reason: '[1]: version conflict, document already exists (current version [1])',
+      index: 'x',
+      shard: '0',
+    });
     expect(Object.keys(r.items[2] ?? {})).toEqual(['create']);
     expect(t.server.documents('x').get('1')?._source).toEqual({ v: 1 });
   });
 
   it('deletes (200 deleted, then 404 not_found), continues the version after a delete, and never creates an index for a delete', async () => {
     await t.client.bulk({ operations: [{ index: { _index: 'x', _id: '1' } }, { v: 1 }] });
-    const r = await t.client.bulk({ operations: [{ delete: { _index: 'x', _id: '1' } }, { delete: { _index: 'x', _id: '1' } }, { delete: { _index: 'nowhere', _id: '1' } }, { index: { _index: 'x', _id: '1' } }, { v: 2 }] });
+    const r = await t.client.bulk({
+      operations: [
+        { delete: { _index: 'x', _id: '1' } },
+        { delete: { _index: 'x', _id: '1' } },
+        { delete: { _index: 'nowhere', _id: '1' } },
+        { index: { _index: 'x', _id: '1' } },
+        { v: 2 },
+      ],
+    });
     expect(itemsOf(r)).toMatchObject([
       { status: 200, result: 'deleted', _version: 2 },
       { status: 404, result: 'not_found', _version: 3 },
@@ -53,10 +82,14 @@ describe('_bulk: per-item semantics', () => {
     await t.client.bulk({ operations: [{ index: { _index: 'u', _id: '1' } }, { a: 1, o: { x: 1, y: 2 }, l: [1, 2] }] });
     const r = await t.client.bulk({
       operations: [
-        { update: { _index: 'u', _id: '1' } }, { doc: { o: { y: 3 }, l: [9] } },
-        { update: { _index: 'u', _id: '1' } }, { doc: { a: 1 } },
-        { update: { _index: 'u', _id: '2' } }, { doc: { b: 1 }, doc_as_upsert: true },
-        { update: { _index: 'u', _id: '3' } }, { doc: { b: 1 } },
+        { update: { _index: 'u', _id: '1' } },
+        { doc: { o: { y: 3 }, l: [9] } },
+        { update: { _index: 'u', _id: '1' } },
+        { doc: { a: 1 } },
+        { update: { _index: 'u', _id: '2' } },
+        { doc: { b: 1 }, doc_as_upsert: true },
+        { update: { _index: 'u', _id: '3' } },
+        { doc: { b: 1 } },
       ],
     });
     expect(itemsOf(r)).toMatchObject([
@@ -81,13 +114,26 @@ describe('_bulk: per-item semantics', () => {
 
   it('refuses optimistic concurrency with a stale if_seq_no (409) and accepts the current one', async () => {
     await t.client.bulk({ operations: [{ index: { _index: 'o', _id: '1' } }, { v: 1 }, { index: { _index: 'o', _id: '2' } }, { v: 1 }] });
-    const r = await t.client.bulk({ operations: [{ index: { _index: 'o', _id: '2', if_seq_no: 0, if_primary_term: 1 } }, { v: 2 }, { index: { _index: 'o', _id: '2', if_seq_no: 1, if_primary_term: 1 } }, { v: 3 }] });
-    expect(itemsOf(r).map((i) => [i.status, i.error?.type])).toEqual([[409, 'version_conflict_engine_exception'], [200, undefined]]);
+    const r = await t.client.bulk({
+      operations: [
+        { index: { _index: 'o', _id: '2', if_seq_no: 0, if_primary_term: 1 } },
+        { v: 2 },
+        { index: { _index: 'o', _id: '2', if_seq_no: 1, if_primary_term: 1 } },
+        { v: 3 },
+      ],
+    });
+    expect(itemsOf(r).map((i) => [i.status, i.error?.type])).toEqual([
+      [409, 'version_conflict_engine_exception'],
+      [200, undefined],
+    ]);
   });
 
   it('fails an item whose index name Elasticsearch refuses (uppercase) without creating anything', async () => {
     const r = await t.client.bulk({ operations: [{ index: { _index: 'Images' } }, { v: 1 }] });
-    expect(itemsOf(r)[0]).toMatchObject({ status: 400, error: { type: 'invalid_index_name_exception', reason: 'Invalid index name [Images], must be lowercase' } });
+    expect(itemsOf(r)[0]).toMatchObject({
+      status: 400,
+      error: { type: 'invalid_index_name_exception', reason: 'Invalid index name [Images], must be lowercase' },
+    });
     expect(t.server.indices()).toEqual([]);
   });
 
@@ -109,13 +155,24 @@ describe('_bulk: whole-request errors, as the REST layer answers them', () => {
   const errorOf = async (res: Response) => ({ status: res.status, ...((await res.json()) as { error: { type: string; reason: string } }).error });
 
   it('refuses a body that does not end with a newline (400 illegal_argument_exception)', async () => {
-    expect(await errorOf(await rawBulk(t.server, '{"index":{"_index":"a"}}\n{"x":1}'))).toMatchObject({ status: 400, type: 'illegal_argument_exception', reason: 'The bulk request must be terminated by a newline [\\n]' });
-    expect(await errorOf(await rawBulk(t.server, '{"delete":{"_index":"a","_id":"1"}}'))).toMatchObject({ status: 400, reason: 'The bulk request must be terminated by a newline [\\n]' });
+    expect(await errorOf(await rawBulk(t.server, '{"index":{"_index":"a"}}\n{"x":1}'))).toMatchObject({
+      status: 400,
+      type: 'illegal_argument_exception',
+      reason: 'The bulk request must be terminated by a newline [\\n]',
+    });
+    expect(await errorOf(await rawBulk(t.server, '{"delete":{"_index":"a","_id":"1"}}'))).toMatchObject({
+      status: 400,
+      reason: 'The bulk request must be terminated by a newline [\\n]',
+    });
     expect(t.server.indices()).toEqual([]);
   });
 
   it('refuses a malformed action line with 400 x_content_parse_exception', async () => {
-    expect(await errorOf(await rawBulk(t.server, '{"index":{"_index": a"}}\n{"x":1}\n'))).toMatchObject({ status: 400, type: 'x_content_parse_exception', reason: expect.stringMatching(/^\[1:\d+\]/) });
+    expect(await errorOf(await rawBulk(t.server, '{"index":{"_index": a"}}\n{"x":1}\n'))).toMatchObject({
+      status: 400,
+      type: 'x_content_parse_exception',
+      reason: expect.stringMatching(/^\[1:\d+\]/),
+    });
     expect(t.server.indices()).toEqual([]);
   });
 
@@ -125,19 +182,33 @@ describe('_bulk: whole-request errors, as the REST layer answers them', () => {
     const body = (await res.json()) as { errors: boolean; items: unknown[] };
     expect(body.errors).toBe(true);
     expect(itemsOf(body)).toMatchObject([
-      { _id: '1', status: 400, error: { type: 'document_parsing_exception', reason: expect.stringMatching(/failed to parse/), caused_by: { type: 'x_content_parse_exception' } } },
+      {
+        _id: '1',
+        status: 400,
+        error: { type: 'document_parsing_exception', reason: expect.stringMatching(/failed to parse/), caused_by: { type: 'x_content_parse_exception' } },
+      },
       { _id: '2', status: 201 },
     ]);
     expect([...t.server.documents('a').keys()]).toEqual(['2']);
   });
 
   it('refuses an action without an index (400 action_request_validation_exception)', async () => {
-    expect(await errorOf(await rawBulk(t.server, ndjson([{ index: {} }, { x: 1 }, { delete: { _index: 'a' } }])))).toMatchObject({ status: 400, type: 'action_request_validation_exception', reason: 'Validation Failed: 1: index is missing;2: id is missing;' });
+    expect(await errorOf(await rawBulk(t.server, ndjson([{ index: {} }, { x: 1 }, { delete: { _index: 'a' } }])))).toMatchObject({
+      status: 400,
+      type: 'action_request_validation_exception',
+      reason: 'Validation Failed: 1: index is missing;2: id is missing;',
+    });
   });
 
   it('refuses unknown actions, unknown metadata (a 7.x _type) and an empty body', async () => {
-    expect(await errorOf(await rawBulk(t.server, ndjson([{ upsert: { _index: 'a' } }, { x: 1 }])))).toMatchObject({ status: 400, reason: expect.stringMatching(/expected one of \[create, delete, index, update\] but found \[upsert\]/) });
-    expect(await errorOf(await rawBulk(t.server, ndjson([{ index: { _index: 'a', _type: '_doc' } }, { x: 1 }])))).toMatchObject({ status: 400, reason: 'Action/metadata line [1] contains an unknown parameter [_type]' });
+    expect(await errorOf(await rawBulk(t.server, ndjson([{ upsert: { _index: 'a' } }, { x: 1 }])))).toMatchObject({
+      status: 400,
+      reason: expect.stringMatching(/expected one of \[create, delete, index, update\] but found \[upsert\]/),
+    });
+    expect(await errorOf(await rawBulk(t.server, ndjson([{ index: { _index: 'a', _type: '_doc' } }, { x: 1 }])))).toMatchObject({
+      status: 400,
+      reason: 'Action/metadata line [1] contains an unknown parameter [_type]',
+    });
     expect(await errorOf(await rawBulk(t.server, '\n'))).toMatchObject({ status: 400, reason: 'Validation Failed: 1: no requests added;' });
     expect(await errorOf(await rawBulk(t.server, ''))).toMatchObject({ status: 400, type: 'parse_exception' });
     expect(t.server.stats.bulkRequests).toBe(0);

@@ -21,7 +21,11 @@ describe('faults', () => {
     t.server.inject({ kind: 'item-reject', id: 'other', status: 400, type: 'mapper_parsing_exception', reason: 'bad' });
     for (let round = 0; round < 2; round++) {
       const r = await t.client.bulk({ operations: ops('f', ['poison', 'other', 'fine']) });
-      expect(itemsOf(r).map((i) => [i.status, i.error?.type])).toEqual([[400, 'document_parsing_exception'], [400, 'mapper_parsing_exception'], [round === 0 ? 201 : 200, undefined]]);
+      expect(itemsOf(r).map((i) => [i.status, i.error?.type])).toEqual([
+        [400, 'document_parsing_exception'],
+        [400, 'mapper_parsing_exception'],
+        [round === 0 ? 201 : 200, undefined],
+      ]);
     }
     expect([...t.server.documents('f').keys()]).toEqual(['fine']);
     t.server.clearFaults();
@@ -50,21 +54,56 @@ describe('faults', () => {
 
   it('request-too-large: every bulk body over maxBytes gets 413, smaller ones pass, and the log says which was answered what', async () => {
     t.server.inject({ kind: 'request-too-large', maxBytes: 200 });
-    const big = ops('f', Array.from({ length: 10 }, (_, i) => `big-${i}`));
-    for (let round = 0; round < 2; round++) await expect(t.client.bulk({ operations: big })).rejects.toMatchObject({ statusCode: 413, body: { error: { type: 'request_entity_too_large' } } });
+    const big = ops(
+      'f',
+      Array.from({ length: 10 }, (_, i) => `big-${i}`),
+    );
+    for (let round = 0; round < 2; round++)
+      await expect(t.client.bulk({ operations: big })).rejects.toMatchObject({ statusCode: 413, body: { error: { type: 'request_entity_too_large' } } });
     expect((await t.client.bulk({ operations: ops('f', ['small']) })).errors).toBe(false);
-    expect(t.server.requests.filter((r) => r.path.endsWith('/_bulk')).map((r) => [r.status, r.bodyBytes > 200])).toEqual([[413, true], [413, true], [200, false]]);
+    expect(t.server.requests.filter((r) => r.path.endsWith('/_bulk')).map((r) => [r.status, r.bodyBytes > 200])).toEqual([
+      [413, true],
+      [413, true],
+      [200, false],
+    ]);
     expect([...t.server.documents('f').keys()]).toEqual(['small']);
   });
 
   it('indexing-pressure: every bulk body over maxBytes gets 429 es_rejected_execution_exception, worded as a coordinating node does', async () => {
     t.server.inject({ kind: 'indexing-pressure', maxBytes: 200 });
-    const err = (await t.client.bulk({ operations: ops('f', Array.from({ length: 10 }, (_, i) => `big-${i}`)) }).catch((e: unknown) => e)) as errors.ResponseError;
+    const err = (await t.client
+      .bulk({
+        operations: ops(
+          'f',
+          Array.from({ length: 10 }, (_, i) => `big-${i}`),
+        ),
+      })
+      .catch((e: unknown) => e)) as errors.ResponseError;
     expect(err.statusCode).toBe(429);
-    expect(err.body).toMatchObject({ status: 429, error: { type: 'es_rejected_execution_exception', reason: expect.stringMatching(/^rejected execution of coordinating operation \[coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=\d+, max_coordinating_and_primary_bytes=200\]$/) } });
+    expect(err.body).toMatchObject({
+      status: 429,
+      error: {
+        type: 'es_rejected_execution_exception',
+        reason: expect.stringMatching(
+          new RegExp(
+            /^rejected execution of coordinating operation \[coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, /.source +
+              /coordinating_operation_bytes=\d+, max_coordinating_and_primary_bytes=200\]$/.source,
+          ),
+        ),
+      },
+    });
     expect((await t.client.bulk({ operations: ops('f', ['small']) })).errors).toBe(false);
     t.server.clearFaults();
-    expect((await t.client.bulk({ operations: ops('f', Array.from({ length: 10 }, (_, i) => `big-${i}`)) })).errors).toBe(false);
+    expect(
+      (
+        await t.client.bulk({
+          operations: ops(
+            'f',
+            Array.from({ length: 10 }, (_, i) => `big-${i}`),
+          ),
+        })
+      ).errors,
+    ).toBe(false);
   });
 
   it('clearFaults removes pending request faults too', async () => {

@@ -35,7 +35,15 @@ describe('protocol: what the official client needs to accept the server as Elast
     expect(plain.headers.get('x-elastic-product')).toBe('Elasticsearch');
     expect(plain.headers.get('content-type')).toBe('application/json');
     expect(await plain.json()).toEqual({
-      error: { root_cause: [expect.objectContaining({ type: 'index_not_found_exception', reason: 'no such index [missing]' })], type: 'index_not_found_exception', reason: 'no such index [missing]', 'resource.type': 'index_or_alias', 'resource.id': 'missing', index_uuid: '_na_', index: 'missing' },
+      error: {
+        root_cause: [expect.objectContaining({ type: 'index_not_found_exception', reason: 'no such index [missing]' })],
+        type: 'index_not_found_exception',
+        reason: 'no such index [missing]',
+        'resource.type': 'index_or_alias',
+        'resource.id': 'missing',
+        index_uuid: '_na_',
+        index: 'missing',
+      },
       status: 404,
     });
   });
@@ -58,7 +66,10 @@ describe('protocol: what the official client needs to accept the server as Elast
   it('answers an unknown endpoint with an Elasticsearch-shaped 400, and a wrong method with 405', async () => {
     const unknown = await fetch(`${t.server.url}/_nope/x`);
     expect(unknown.status).toBe(400);
-    expect(((await unknown.json()) as { error: { type: string; reason: string } }).error).toMatchObject({ type: 'illegal_argument_exception', reason: 'no handler found for uri [/_nope/x] and method [GET]' });
+    expect(((await unknown.json()) as { error: { type: string; reason: string } }).error).toMatchObject({
+      type: 'illegal_argument_exception',
+      reason: 'no handler found for uri [/_nope/x] and method [GET]',
+    });
     const wrongMethod = await fetch(`${t.server.url}/_bulk`);
     expect(wrongMethod.status).toBe(405);
   });
@@ -66,7 +77,10 @@ describe('protocol: what the official client needs to accept the server as Elast
   it('accepts gzip request bodies (client compression) and logs the bytes as sent', async () => {
     const gz = new Client({ node: t.server.url, compression: true, maxRetries: 0 });
     try {
-      const docs = Array.from({ length: 50 }, (_, i) => [{ index: { _index: 'gz', _id: String(i) } }, { text: 'the same words again and again '.repeat(5) }]).flat();
+      const docs = Array.from({ length: 50 }, (_, i) => [
+        { index: { _index: 'gz', _id: String(i) } },
+        { text: 'the same words again and again '.repeat(5) },
+      ]).flat();
       const r = await gz.bulk({ operations: docs });
       expect(r.errors).toBe(false);
       expect(t.server.documents('gz').size).toBe(50);
@@ -76,7 +90,11 @@ describe('protocol: what the official client needs to accept the server as Elast
     } finally {
       await gz.close();
     }
-    const broken = await fetch(`${t.server.url}/_bulk`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' }, body: gzipSync('x').subarray(0, 5) });
+    const broken = await fetch(`${t.server.url}/_bulk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+      body: gzipSync('x').subarray(0, 5),
+    });
     expect(broken.status).toBe(400);
     expect(t.server.requests.at(-1)).toMatchObject({ method: 'POST', path: '/_bulk', bodyBytes: 5 });
   });
@@ -85,7 +103,11 @@ describe('protocol: what the official client needs to accept the server as Elast
     await t.client.indices.refresh({ index: '_all', ignore_unavailable: true });
     expect(t.server.requests.at(-1)).toMatchObject({ method: 'GET', path: '/_all/_refresh?ignore_unavailable=true', bodyBytes: 0 });
     await t.client.bulk({ operations: [{ index: { _index: 'r' } }, { v: 1 }] });
-    expect(t.server.requests.at(-1)).toMatchObject({ method: 'POST', path: '/_bulk', bodyBytes: Buffer.byteLength(ndjson([{ index: { _index: 'r' } }, { v: 1 }])) });
+    expect(t.server.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/_bulk',
+      bodyBytes: Buffer.byteLength(ndjson([{ index: { _index: 'r' } }, { v: 1 }])),
+    });
     expect(Object.keys(t.server.requests.at(-1)?.headers ?? {}).every((k) => k === k.toLowerCase())).toBe(true);
   });
 });

@@ -36,7 +36,15 @@ describe('reading back: _count, _search, _doc, index APIs', () => {
   });
 
   it('gets a document with its version and sequence number, and found: false with 404 for a missing one', async () => {
-    expect(await t.client.get({ index: 'img', id: 's1' })).toMatchObject({ _index: 'img', _id: 's1', _version: 1, _seq_no: 1, _primary_term: 1, found: true, _source: { sha: 's1' } });
+    expect(await t.client.get({ index: 'img', id: 's1' })).toMatchObject({
+      _index: 'img',
+      _id: 's1',
+      _version: 1,
+      _seq_no: 1,
+      _primary_term: 1,
+      found: true,
+      _source: { sha: 's1' },
+    });
     const missing = await t.client.get({ index: 'img', id: 'zz' }).catch((e: unknown) => e);
     expect((missing as errors.ResponseError).statusCode).toBe(404);
     expect((missing as errors.ResponseError).body).toEqual({ _index: 'img', _id: 'zz', found: false });
@@ -45,7 +53,10 @@ describe('reading back: _count, _search, _doc, index APIs', () => {
 
   it('writes single documents through index, create and delete, with bulk item semantics', async () => {
     expect(await t.client.index({ index: 'img', id: 's1', document: { sha: 's1', v: 2 } })).toMatchObject({ result: 'updated', _version: 2 });
-    await expect(t.client.create({ index: 'img', id: 's1', document: {} })).rejects.toMatchObject({ statusCode: 409, body: { error: { type: 'version_conflict_engine_exception' } } });
+    await expect(t.client.create({ index: 'img', id: 's1', document: {} })).rejects.toMatchObject({
+      statusCode: 409,
+      body: { error: { type: 'version_conflict_engine_exception' } },
+    });
     expect(await t.client.delete({ index: 'img', id: 's2' })).toMatchObject({ result: 'deleted' });
     expect((await t.client.count({ index: 'img' })).count).toBe(14);
   });

@@ -3,7 +3,12 @@ import { useServer } from './support.js';
 
 describe('_index_template/_simulate_index: what a new index of a name would get', () => {
   const t = useServer();
-  const mine = { name: 'mine', index_patterns: ['images-a'], priority: 300, template: { mappings: { dynamic: false, properties: { sha: { type: 'keyword' } } } } };
+  const mine = {
+    name: 'mine',
+    index_patterns: ['images-a'],
+    priority: 300,
+    template: { mappings: { dynamic: false, properties: { sha: { type: 'keyword' } } } },
+  };
   const catchAll = { name: 'siem-catchall', index_patterns: ['images-*'], priority: 500, template: { mappings: { properties: { sha: { type: 'text' } } } } };
 
   it('answers with the winning template’s mappings and lists the templates it overlaps, the one it beat included', async () => {
@@ -36,7 +41,13 @@ describe('_index_template/_simulate_index: what a new index of a name would get'
   });
 
   it('simulates a data stream’s backing index with its timestamp mapped as a date', async () => {
-    await t.client.indices.putIndexTemplate({ name: 'ds', index_patterns: ['history*'], data_stream: {}, priority: 200, template: { mappings: { properties: { sha: { type: 'keyword' } } } } });
+    await t.client.indices.putIndexTemplate({
+      name: 'ds',
+      index_patterns: ['history*'],
+      data_stream: {},
+      priority: 200,
+      template: { mappings: { properties: { sha: { type: 'keyword' } } } },
+    });
     const simulated = await t.client.indices.simulateIndexTemplate({ name: 'history' });
     expect(simulated.template.mappings?.properties).toEqual({ sha: { type: 'keyword' }, '@timestamp': { type: 'date' } });
   });

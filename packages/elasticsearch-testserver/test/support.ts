@@ -16,7 +16,7 @@ export function useServer(options: EsTestServerOptions = {}, clientOptions: Part
   return ctx;
 }
 
-export const ndjson = (lines: unknown[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+export const ndjson = (lines: unknown[]) => `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
 
 /** A bulk request sent by hand, for bodies the client would never produce. */
 export function rawBulk(server: EsTestServer, body: string, path = '/_bulk') {
@@ -39,5 +39,9 @@ export const itemsOf = (response: { items: unknown[] }): Item[] => response.item
 export const imagesTemplate = {
   name: 'images',
   index_patterns: ['images*'],
-  template: { mappings: { properties: { sha: { type: 'keyword' }, created: { type: 'date' }, total: { type: 'integer' }, repo: { properties: { name: { type: 'keyword' } } } } } },
+  template: {
+    mappings: {
+      properties: { sha: { type: 'keyword' }, created: { type: 'date' }, total: { type: 'integer' }, repo: { properties: { name: { type: 'keyword' } } } },
+    },
+  },
 };

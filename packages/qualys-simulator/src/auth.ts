@@ -22,7 +22,14 @@ export class Auth {
   issueJwt(): string {
     const iat = Date.now();
     const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const claims = { sub: this.credentials.username, iat: Math.floor(iat / 1000), iatMs: iat, exp: Math.floor((iat + this.ttlMs) / 1000), expMs: iat + this.ttlMs, modulesAllowed: ['CS', 'VM'] };
+    const claims = {
+      sub: this.credentials.username,
+      iat: Math.floor(iat / 1000),
+      iatMs: iat,
+      exp: Math.floor((iat + this.ttlMs) / 1000),
+      expMs: iat + this.ttlMs,
+      modulesAllowed: ['CS', 'VM'],
+    };
     const head = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc(claims)}`;
     return `${head}.${createHmac('sha256', this.secret).update(head).digest('base64url')}`;
   }
@@ -52,7 +59,8 @@ export class Auth {
     const password = form.get('password');
     if (method !== 'POST') send(res, 405, { message: 'use POST' });
     else if (!username || !password) send(res, 400, { errorCode: '400 BAD_REQUEST', message: 'username and password are required' });
-    else if (username !== this.credentials.username || password !== this.credentials.password) send(res, 401, errorBody(401, 'UNAUTHORIZED', 'Invalid username or password'));
+    else if (username !== this.credentials.username || password !== this.credentials.password)
+      send(res, 401, errorBody(401, 'UNAUTHORIZED', 'Invalid username or password'));
     else {
       res.writeHead(201, { 'content-type': 'text/plain' });
       res.end(this.issueJwt());

@@ -52,13 +52,25 @@ export interface GenerateOptions {
 }
 
 const REGISTRIES = ['docker.io', 'quay.io', 'gcr.io', 'ghcr.io', '123456789012.dkr.ecr.us-east-1.amazonaws.com', 'registry.example.com'];
-const REPOSITORIES = ['nginx', 'redis', 'postgres', 'library/alpine', 'team/api', 'team/worker', 'platform/gateway', 'known', 'coredns', 'grafana/grafana', 'bitnami/kafka', 'app/frontend'];
+const REPOSITORIES = [
+  'nginx',
+  'redis',
+  'postgres',
+  'library/alpine',
+  'team/api',
+  'team/worker',
+  'platform/gateway',
+  'known',
+  'coredns',
+  'grafana/grafana',
+  'bitnami/kafka',
+  'app/frontend',
+];
 const TAGS = ['latest', '1.25.3', '7.2', '16-alpine', '3.19', 'v2.4.1', 'main', '0.9.2', '1.6.6', 'sha-3f2a1c'];
 const SOURCES = ['GENERAL', 'REGISTRY', 'CICD', 'CONTINUOUS_ASSESSMENT'];
 const SCAN_TYPES = [['DYNAMIC'], ['SCA', 'DYNAMIC'], ['STATIC'], ['SCA']];
 const QDS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const DAY = 86_400_000;
-
 
 function uuidFrom(r: Random): string {
   const h = r.hex(32);
@@ -78,7 +90,8 @@ export function generateImages(count: number, seed: number, options: GenerateOpt
   for (let i = 0; i < count; i++) {
     let created: number;
     if (i < zeroGroup) created = 0;
-    else if (i % 50 === 1 && sharedCreated > 0) created = sharedCreated; // small tie groups
+    else if (i % 50 === 1 && sharedCreated > 0)
+      created = sharedCreated; // small tie groups
     else {
       created = now - r.int(1, 6 * 365) * DAY - r.int(0, DAY - 1);
       sharedCreated = created;

@@ -35,7 +35,12 @@ export function toDetails(image: RawImage, shape: 'details' | 'bulk' = 'details'
   return {
     ...rest,
     author: null,
-    label: r.chance(0.5) ? null : [{ key: 'maintainer', value: 'platform-team@example.com' }, { key: 'org.opencontainers.image.version', value: `${r.int(1, 9)}.${r.int(0, 9)}` }],
+    label: r.chance(0.5)
+      ? null
+      : [
+          { key: 'maintainer', value: 'platform-team@example.com' },
+          { key: 'org.opencontainers.image.version', value: `${r.int(1, 9)}.${r.int(0, 9)}` },
+        ],
     operatingSystem: r.pick(OS),
     customerUuid: '5f1c5e3a-0000-4000-8000-000000000001',
     dockerVersion: `${r.int(19, 27)}.0.${r.int(0, 9)}`,

@@ -45,7 +45,9 @@ export class FaultQueue {
 
   /** The next fault for this request; page faults are only handed to data-page requests. */
   take(path: string, dataPage: boolean): QueuedFault | undefined {
-    const i = this.queue.findIndex(({ fault }) => (fault.path ? path.startsWith(fault.path) : path.startsWith('/csapi')) && (dataPage || !PAGE_KINDS.has(fault.kind)));
+    const i = this.queue.findIndex(
+      ({ fault }) => (fault.path ? path.startsWith(fault.path) : path.startsWith('/csapi')) && (dataPage || !PAGE_KINDS.has(fault.kind)),
+    );
     if (i < 0) return undefined;
     const q = this.queue[i] as { fault: QueuedFault; left: number };
     if (--q.left <= 0) this.queue.splice(i, 1);

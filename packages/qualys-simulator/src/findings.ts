@@ -43,12 +43,17 @@ export function imageFindings(image: RawImage): Array<Record<string, unknown>> {
         published: firstFound - r.int(0, 365) * DAY,
         qdsScore: r.int(severity * 15, severity * 20),
         isExempted: r.chance(0.03),
-        cvss3Info: r.chance(0.2) ? null : { baseScore: String((severity * 2 - r.int(0, 10) / 10).toFixed(1)), temporalScore: String((severity * 1.8).toFixed(1)) },
+        cvss3Info: r.chance(0.2)
+          ? null
+          : { baseScore: String((severity * 2 - r.int(0, 10) / 10).toFixed(1)), temporalScore: String((severity * 1.8).toFixed(1)) },
         // Qualys sends the flags as true or null, never false.
         threatIntel: Object.fromEntries(THREATS.map((t) => [t, threats.includes(t) ? true : null])),
         layerSha: r.hex(64),
         software,
-        result: software.length === 0 ? null : `#table cols="3"\nPackage Installed_Version Required_Version\n${software.map((s) => `${s.name} ${s.version} ${s.fixVersion ?? '-'}`).join('\n')}`,
+        result:
+          software.length === 0
+            ? null
+            : `#table cols="3"\nPackage Installed_Version Required_Version\n${software.map((s) => `${s.name} ${s.version} ${s.fixVersion ?? '-'}`).join('\n')}`,
       });
     }
   }
@@ -69,6 +74,14 @@ export function bulkFinding(f: Record<string, unknown>): Record<string, unknown>
 /** GET /csapi/v1.3/images/{sha}/vuln: `details[]` and a `vulnSummary` of confirmed and potential counts by severity. */
 export function vulnAnswer(image: RawImage): Record<string, unknown> {
   const details = imageFindings(image);
-  const summary = (type: string) => Object.fromEntries([1, 2, 3, 4, 5].map((s) => [`sev${s}Count`, details.filter((d) => d['severity'] === s && d['typeDetected'] === type).length]));
-  return { details, vulnSummary: { confirmed: summary('CONFIRMED'), potential: summary('POTENTIAL'), patchAvailability: { patchable: details.filter((d) => d['patchAvailable'] === true).length } } };
+  const summary = (type: string) =>
+    Object.fromEntries([1, 2, 3, 4, 5].map((s) => [`sev${s}Count`, details.filter((d) => d['severity'] === s && d['typeDetected'] === type).length]));
+  return {
+    details,
+    vulnSummary: {
+      confirmed: summary('CONFIRMED'),
+      potential: summary('POTENTIAL'),
+      patchAvailability: { patchable: details.filter((d) => d['patchAvailable'] === true).length },
+    },
+  };
 }

@@ -91,8 +91,10 @@ export function combineFilters(...filters: Array<ParsedFilter | undefined>): Par
 /** Keeps the tighter of each bound, as an AND of both ranges would. */
 function mergeBound(bounds: Map<string, Bounds>, field: string, bound: Bounds): void {
   const b = bounds.get(field) ?? {};
-  if (bound.min !== undefined && (b.min === undefined || bound.min > b.min || (bound.min === b.min && !bound.minInclusive))) Object.assign(b, { min: bound.min, minInclusive: bound.minInclusive });
-  if (bound.max !== undefined && (b.max === undefined || bound.max < b.max || (bound.max === b.max && !bound.maxInclusive))) Object.assign(b, { max: bound.max, maxInclusive: bound.maxInclusive });
+  if (bound.min !== undefined && (b.min === undefined || bound.min > b.min || (bound.min === b.min && !bound.minInclusive)))
+    Object.assign(b, { min: bound.min, minInclusive: bound.minInclusive });
+  if (bound.max !== undefined && (b.max === undefined || bound.max < b.max || (bound.max === b.max && !bound.maxInclusive)))
+    Object.assign(b, { max: bound.max, maxInclusive: bound.maxInclusive });
   bounds.set(field, b);
 }
 
@@ -249,7 +251,10 @@ class Parser {
         return rangeTerm(field, { min: lo, minInclusive: inclusive, max: hi, maxInclusive: inclusive });
       }
       if (c === '(') this.fail('a list uses [ ], a range (a ... b)');
-      const values = body.split(',').map((s) => unquote(s.trim())).filter((s) => s !== '');
+      const values = body
+        .split(',')
+        .map((s) => unquote(s.trim()))
+        .filter((s) => s !== '');
       return this.equalsAny(field, values, false);
     }
     if (c === '"' || c === '`') {

@@ -50,7 +50,10 @@ export class RateLimiter {
 
   private fixed(name: BucketName, { limit, windowSec }: RateLimitBucket, now: number): RateDecision {
     let w = this.windows.get(name);
-    if (!w || now - w.start >= windowSec * 1000) this.windows.set(name, (w = { start: now, used: 0 }));
+    if (!w || now - w.start >= windowSec * 1000) {
+      w = { start: now, used: 0 };
+      this.windows.set(name, w);
+    }
     const base = { 'x-ratelimit-limit': String(limit), 'x-ratelimit-window-sec': String(windowSec) };
     if (w.used >= limit) {
       const waitSec = Math.max(0.001, (w.start + windowSec * 1000 - now) / 1000);

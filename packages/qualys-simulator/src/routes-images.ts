@@ -23,7 +23,10 @@ export function listImages(ctx: Context, q: Record<string, string>, reply: PageR
   let limit = pageSize;
   if (offset + pageSize > maxWindow) {
     const cap = options.capBehaviour ?? 'error';
-    if (cap === 'error') throw new BadRequest(`The maximum number of image records that can be provided by this API is ${maxWindow}. Use the Bulk API (/csapi/v1.3/images/list) to fetch more.`);
+    if (cap === 'error')
+      throw new BadRequest(
+        `The maximum number of image records that can be provided by this API is ${maxWindow}. Use the Bulk API (/csapi/v1.3/images/list) to fetch more.`,
+      );
     limit = cap === 'empty' ? 0 : Math.max(0, maxWindow - offset);
   }
   const tieSeed = dialect.unstableTieOrder ? ctx.dataRequests : undefined;

@@ -41,15 +41,31 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Qu
   const host = options.host ?? '127.0.0.1';
   const seed = options.seed ?? 1;
   const auth = new Auth(options.credentials ?? { username: 'demo', password: 'demo-password' }, (options.tokenTtlSec ?? 14_400) * 1000);
-  const store = new ImageStore(generateImages(options.images ?? 1000, seed, { hostileValues: options.hostileValues === true, now: options.now, ties: options.ties }));
-  const stats: SimulatorStats = { requests: 0, byPath: {}, status: {}, rateLimited: 0, allowedByBucket: { list: 0, images: 0 }, logins: 0, updates: 0, adds: 0, removes: 0 };
+  const store = new ImageStore(
+    generateImages(options.images ?? 1000, seed, { hostileValues: options.hostileValues === true, now: options.now, ties: options.ties }),
+  );
+  const stats: SimulatorStats = {
+    requests: 0,
+    byPath: {},
+    status: {},
+    rateLimited: 0,
+    allowedByBucket: { list: 0, images: 0 },
+    logins: 0,
+    updates: 0,
+    adds: 0,
+    removes: 0,
+  };
   const ctx: Context = {
     options,
     dialect: options.dialect ?? {},
     store,
     auth,
     faults: new FaultQueue(() => auth.expireTokens()),
-    limiter: new RateLimiter(options.rateLimit === undefined ? QUALYS_RATE_LIMITS : options.rateLimit, options.rateLimitMode ?? 'fixed', options.rateLimitHeaders ?? 'both'),
+    limiter: new RateLimiter(
+      options.rateLimit === undefined ? QUALYS_RATE_LIMITS : options.rateLimit,
+      options.rateLimitMode ?? 'fixed',
+      options.rateLimitHeaders ?? 'both',
+    ),
     mutations: new Mutations(store, createRandom(seed ^ 0x5eed), stats),
     stats,
     log: [],
@@ -85,7 +101,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Qu
     addImages: (count) => ctx.mutations.add(count),
     removeImages: (count) => ctx.mutations.remove(count),
     inject: (fault) => ctx.faults.inject(fault),
-    setLatency: (ms) => void (ctx.latencyMs = ms),
+    setLatency: (ms) => {
+      ctx.latencyMs = ms;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -21,7 +21,9 @@ describe('auth', () => {
     const expired = await get(s, '/csapi/v1.3/images', {}, jwt);
     expect(expired.status).toBe(401);
     expect(expired.body?.message).toBe('JWT expired');
-    const basic = await fetch(`${s.url}/csapi/v1.3/images`, { headers: { authorization: `Basic ${Buffer.from(`${s.credentials.username}:${s.credentials.password}`).toString('base64')}` } });
+    const basic = await fetch(`${s.url}/csapi/v1.3/images`, {
+      headers: { authorization: `Basic ${Buffer.from(`${s.credentials.username}:${s.credentials.password}`).toString('base64')}` },
+    });
     expect(basic.status).toBe(200);
     expect((await get(s, '/csapi/v1.3/images')).status).toBe(200);
     expect((await fetch(`${s.url}/csapi/v1.3/images`)).status).toBe(401);

@@ -15,7 +15,24 @@ describe('data set', () => {
   it('has the v1.3 list sample fields with their quirky types, ties and a created "0" group', () => {
     const images = generateImages(2000, 1);
     const i = images[10] as Record<string, unknown>;
-    for (const key of ['created', 'updated', 'sha', 'repo', 'repoDigests', 'uuid', 'size', 'vulnerabilities', 'imageId', 'lastFoundOnHost', 'riskScoreCalculatedDate', 'qdsSeverity', 'compliance', 'lastComplianceScanDate', 'scanTypes', 'criticalityUpdated']) {
+    for (const key of [
+      'created',
+      'updated',
+      'sha',
+      'repo',
+      'repoDigests',
+      'uuid',
+      'size',
+      'vulnerabilities',
+      'imageId',
+      'lastFoundOnHost',
+      'riskScoreCalculatedDate',
+      'qdsSeverity',
+      'compliance',
+      'lastComplianceScanDate',
+      'scanTypes',
+      'criticalityUpdated',
+    ]) {
       expect(i, key).toHaveProperty(key);
     }
     expect(typeof i['created']).toBe('string');

@@ -65,7 +65,11 @@ describe('dialect.epochSeconds', () => {
   it('leaves the bulk cursor in ms: a filtered crawl gets exactly the matching images', async () => {
     const s = await start({ dialect: { epochSeconds: true } });
     const sec = Math.floor(byUpdated(s.images(), 100).ms / 1000);
-    const expected = s.images().filter((i) => Number(i.updated) >= sec * 1000).map((i) => i.sha).sort();
+    const expected = s
+      .images()
+      .filter((i) => Number(i.updated) >= sec * 1000)
+      .map((i) => i.sha)
+      .sort();
     const { shas } = await crawl(s, 50, { filter: `updated>=${sec}` });
     expect([...shas].sort()).toEqual(expected);
   });
@@ -112,7 +116,10 @@ describe('dialect.overFilterCombinedRanges', () => {
 describe('dialect.ignoreSort', () => {
   it('returns /images in uuid order whatever the sort', async () => {
     const s = await start({ dialect: { ignoreSort: true } });
-    const uuids = s.images().map((i) => i.uuid).sort();
+    const uuids = s
+      .images()
+      .map((i) => i.uuid)
+      .sort();
     for (const sort of ['created:desc', 'updated:asc', 'riskScore:desc']) {
       const pages = [1, 2].map((pageNumber) => get(s, IMAGES, { sort, pageSize: 100, pageNumber }));
       const got = (await Promise.all(pages)).flatMap((p) => (p.body?.data ?? []).map((d) => String(d['uuid'])));

@@ -14,7 +14,11 @@ describe('QQL subset', () => {
     expect(count('(qdsSeverity:HIGH or qdsSeverity:`CRITICAL`) and vulnerabilities.severity:5')).toBe(
       images.filter((i) => (i.qdsSeverity === 'HIGH' || i.qdsSeverity === 'CRITICAL') && (i.vulnerabilities?.['severity5Count'] ?? 0) > 0).length,
     );
-    expect(count("imagesInUse:'[now-7d ... now]'")).toBe(images.filter((i) => i.lastUsedDate !== null && Number(i.lastUsedDate) >= Date.UTC(2026, 10, 1) - 7 * 86_400_000 && Number(i.lastUsedDate) <= Date.UTC(2026, 10, 1)).length);
+    expect(count("imagesInUse:'[now-7d ... now]'")).toBe(
+      images.filter(
+        (i) => i.lastUsedDate !== null && Number(i.lastUsedDate) >= Date.UTC(2026, 10, 1) - 7 * 86_400_000 && Number(i.lastUsedDate) <= Date.UTC(2026, 10, 1),
+      ).length,
+    );
     expect(count('updated>=1593731505425 AND not uuid: [x]')).toBe(400);
   });
 

@@ -26,7 +26,10 @@ describe('rate limits', () => {
     for (const a of answers) for (const h of RATE_HEADERS) expect(a.headers.get(h), h).not.toBeNull();
     const header = (i: number, h: string) => answers[i]?.headers.get(h);
     expect([header(0, 'x-ratelimit-limit'), header(0, 'x-ratelimit-window-sec')]).toEqual(['20', '2']);
-    expect(answers.map((_, i) => header(i, 'x-ratelimit-remaining'))).toEqual([...Array.from({ length: 20 }, (_, i) => String(19 - i)), ...Array<string>(5).fill('0')]);
+    expect(answers.map((_, i) => header(i, 'x-ratelimit-remaining'))).toEqual([
+      ...Array.from({ length: 20 }, (_, i) => String(19 - i)),
+      ...Array<string>(5).fill('0'),
+    ]);
     // allowed with budget left: no wait; from the 20th on the wait is until the oldest leaves the 2 s window
     expect(answers.slice(0, 19).every((a) => a.headers.get('x-ratelimit-towait-sec') === '0')).toBe(true);
     for (const a of answers.slice(19)) {

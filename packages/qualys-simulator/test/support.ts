@@ -49,7 +49,11 @@ export function cursorOf(link: string | null): string | undefined {
 }
 
 /** Follows the bulk API's Link cursor to the end, as an exporter would. */
-export async function crawl(s: QualysSimulator, limit: number, extra: Record<string, string> = {}): Promise<{ shas: string[]; links: string[]; pages: number }> {
+export async function crawl(
+  s: QualysSimulator,
+  limit: number,
+  extra: Record<string, string> = {},
+): Promise<{ shas: string[]; links: string[]; pages: number }> {
   const shas: string[] = [];
   const links: string[] = [];
   let cursor: string | undefined;

@@ -6,7 +6,7 @@ import {
   LifecycleSink,
   resolveOutputPath,
   SinkError,
-  type Column,
+  type AnyColumn,
   type ImageRecord,
   type RunContext,
   type Sink,
@@ -21,7 +21,7 @@ class CsvSink extends LifecycleSink {
   private file: AtomicFileWriter | undefined;
   private records = 0;
   private readonly path: string;
-  private readonly columns: Column<any>[];
+  private readonly columns: AnyColumn[];
   private readonly format: StringifyOptions;
 
   constructor(

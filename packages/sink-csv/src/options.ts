@@ -23,7 +23,8 @@ export const csvOptions = z
       .default(true)
       .meta({
         description:
-          "A text value that starts with `=`, `+`, `-`, `@`, tab or CR gets a `'` prefix, so no cell can become a formula (image names, tags and labels come from whoever pushed the image). This changes values that really start with `-`; numbers are never touched.",
+          "A text value that starts with `=`, `+`, `-`, `@`, tab or CR gets a `'` prefix, so no cell can become a formula " +
+          '(image names, tags and labels come from whoever pushed the image). This changes values that really start with `-`; numbers are never touched.',
       }),
     fileMode: z
       .number()

@@ -36,7 +36,10 @@ const recordWith = (base: ImageRecord, v: string): ImageRecord => ({
     { registry: 'docker.io', repository: v, tag: 'v1' },
     { registry: 'ghcr.io', repository: 'org/x', tag: v },
   ],
-  labels: [{ key: 'note', value: v }, { key: 'env', value: 'prod' }],
+  labels: [
+    { key: 'note', value: v },
+    { key: 'env', value: 'prod' },
+  ],
   scanErrorMessage: v,
 });
 
@@ -77,23 +80,26 @@ describe('csv sink: values with line breaks, quotes and delimiters stay in one r
     return readFile(join(dir, 'out.csv'), 'utf8');
   }
 
-  it.each(SETTINGS)('$name: csv-parse (default options) and a strict RFC 4180 reader both read one row per image', async ({ options, delimiter, recordDelimiter }) => {
-    const records = makeTestRecords(VALUES.length).map((r, i) => recordWith(r, VALUES[i] as string));
-    const expected = [HEADER, ...records.map((r, i) => expectedRow(r, VALUES[i] as string))];
-    const text = await write({ ...options, columns: COLUMNS }, records);
+  it.each(SETTINGS)(
+    '$name: csv-parse (default options) and a strict RFC 4180 reader both read one row per image',
+    async ({ options, delimiter, recordDelimiter }) => {
+      const records = makeTestRecords(VALUES.length).map((r, i) => recordWith(r, VALUES[i] as string));
+      const expected = [HEADER, ...records.map((r, i) => expectedRow(r, VALUES[i] as string))];
+      const text = await write({ ...options, columns: COLUMNS }, records);
 
-    // The BOM is on by default; neither reader is told about it, so it is taken off here, once.
-    expect(text.startsWith('\ufeff')).toBe(true);
-    const body = text.slice(1);
+      // The BOM is on by default; neither reader is told about it, so it is taken off here, once.
+      expect(text.startsWith('\ufeff')).toBe(true);
+      const body = text.slice(1);
 
-    const lenient = parse(body, delimiter === ',' ? {} : { delimiter }) as string[][];
-    expect(lenient).toHaveLength(records.length + 1);
-    expect(lenient).toEqual(expected);
+      const lenient = parse(body, delimiter === ',' ? {} : { delimiter }) as string[][];
+      expect(lenient).toHaveLength(records.length + 1);
+      expect(lenient).toEqual(expected);
 
-    const strict = parseRfc4180(body, { delimiter, recordDelimiter });
-    expect(strict).toHaveLength(records.length + 1);
-    expect(strict).toEqual(expected);
-  });
+      const strict = parseRfc4180(body, { delimiter, recordDelimiter });
+      expect(strict).toHaveLength(records.length + 1);
+      expect(strict).toEqual(expected);
+    },
+  );
 
   it('quotes a bare LF under CRLF records and a bare CR under LF records', async () => {
     const [base] = makeTestRecords(1);

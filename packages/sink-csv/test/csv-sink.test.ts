@@ -27,8 +27,14 @@ runSinkContract({
   // Written independently of the sink's code: what a spreadsheet reading the file should see in each cell.
   expected: (r) => ({
     sha: r.sha,
-    repo: r.repo.map((t) => `${t.registry}/${t.repository}:${t.tag}`).map(csvText).join('; '),
-    labels: r.labels.map((l) => `${l.key}=${l.value}`).map(csvText).join('; '),
+    repo: r.repo
+      .map((t) => `${t.registry}/${t.repository}:${t.tag}`)
+      .map(csvText)
+      .join('; '),
+    labels: r.labels
+      .map((l) => `${l.key}=${l.value}`)
+      .map(csvText)
+      .join('; '),
     scanErrorMessage: formulaSafe(csvText(r.scanErrorMessage ?? '')),
     severity5: r.vulnerabilityCounts === null ? '' : String(r.vulnerabilityCounts.severity5Count),
   }),
@@ -70,9 +76,30 @@ describe('csv sink', () => {
     const { text } = await write({}, [r]);
     const [header, row] = parseCsv(text);
     expect(header).toEqual([
-      'Image SHA', 'Image ID', 'Repositories', 'Digests', 'Created', 'Updated', 'Last Scanned', 'Size (bytes)',
-      'Severity 1', 'Severity 2', 'Severity 3', 'Severity 4', 'Severity 5', 'Vulnerabilities (total)', 'Risk Score',
-      'QDS Severity', 'Scan Status', 'Scan Types', 'Last Host', 'Last Host IP', 'Compliance Pass', 'Compliance Fail', 'Containers', 'Hosts',
+      'Image SHA',
+      'Image ID',
+      'Repositories',
+      'Digests',
+      'Created',
+      'Updated',
+      'Last Scanned',
+      'Size (bytes)',
+      'Severity 1',
+      'Severity 2',
+      'Severity 3',
+      'Severity 4',
+      'Severity 5',
+      'Vulnerabilities (total)',
+      'Risk Score',
+      'QDS Severity',
+      'Scan Status',
+      'Scan Types',
+      'Last Host',
+      'Last Host IP',
+      'Compliance Pass',
+      'Compliance Fail',
+      'Containers',
+      'Hosts',
     ]);
     const cell = (name: string) => row?.[(header ?? []).indexOf(name)];
     expect(cell('Image SHA')).toBe(r.sha);
@@ -111,7 +138,7 @@ describe('csv sink', () => {
       const clean = v.replace(/\u0000/g, '');
       return /^[=+\-@\t\r]/.test(clean) ? `'${clean}` : clean;
     };
-    HOSTILE_VALUES.forEach((v, i) => expect(message(i), JSON.stringify(v).slice(0, 40)).toBe(expected(v)));
+    for (const [i, v] of HOSTILE_VALUES.entries()) expect(message(i), JSON.stringify(v).slice(0, 40)).toBe(expected(v));
     expect(message(0)).toBe(`'=HYPERLINK("http://evil.example","click")`);
     expect(message(8)).toBe('nulbyte');
     expect(message(5)).toBe('line one\r\nline two\nline three');
@@ -128,7 +155,10 @@ describe('csv sink', () => {
 
   it('takes user columns as dot paths with optional headers, through arrays and into extra', async () => {
     const records = makeTestRecords(8);
-    const { text } = await write({ columns: ['sha', { path: 'riskScore', header: 'Risk' }, 'repo.tag', 'extra.sbomSummary.packages', 'labels'], joinWith: ' | ' }, records);
+    const { text } = await write(
+      { columns: ['sha', { path: 'riskScore', header: 'Risk' }, 'repo.tag', 'extra.sbomSummary.packages', 'labels'], joinWith: ' | ' },
+      records,
+    );
     const [header, first] = parseCsv(text);
     expect(header).toEqual(['Image SHA', 'Risk', 'repo.tag', 'extra.sbomSummary.packages', 'Labels']);
     const r = records[0] as ImageRecord;

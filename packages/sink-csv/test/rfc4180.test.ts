@@ -5,16 +5,28 @@ import { parseRfc4180, Rfc4180Error } from './rfc4180.js';
 // would let the bug through again.
 describe('strict RFC 4180 reader', () => {
   it('reads plain, quoted and empty fields, with or without a final CRLF', () => {
-    expect(parseRfc4180('a,b\r\nc,d\r\n')).toEqual([['a', 'b'], ['c', 'd']]);
-    expect(parseRfc4180('a,b\r\nc,d')).toEqual([['a', 'b'], ['c', 'd']]);
-    expect(parseRfc4180(',\r\n,')).toEqual([['', ''], ['', '']]);
+    expect(parseRfc4180('a,b\r\nc,d\r\n')).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    expect(parseRfc4180('a,b\r\nc,d')).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    expect(parseRfc4180(',\r\n,')).toEqual([
+      ['', ''],
+      ['', ''],
+    ]);
     expect(parseRfc4180('"x ""y"", z","l1\nl2\rl3\r\nl4"\r\n')).toEqual([['x "y", z', 'l1\nl2\rl3\r\nl4']]);
     expect(parseRfc4180('""\r\n')).toEqual([['']]);
     expect(parseRfc4180('')).toEqual([]);
   });
 
   it('takes another delimiter and LF records when told to', () => {
-    expect(parseRfc4180('a;"b;c"\n"d\r\ne";f\n', { delimiter: ';', recordDelimiter: '\n' })).toEqual([['a', 'b;c'], ['d\r\ne', 'f']]);
+    expect(parseRfc4180('a;"b;c"\n"d\r\ne";f\n', { delimiter: ';', recordDelimiter: '\n' })).toEqual([
+      ['a', 'b;c'],
+      ['d\r\ne', 'f'],
+    ]);
   });
 
   it.each([

@@ -47,7 +47,10 @@ export class BatchLimit {
   lowerTo(bytes: number, why: string): void {
     if (bytes >= this.bytes) return;
     this.bytes = bytes;
-    this.logger.warn(`elasticsearch: ${why}; sending at most ${bytes} bytes per bulk request for the rest of the run (flushBytes is ${this.options.flushBytes}: lowering it avoids the refused requests)`);
+    this.logger.warn(
+      `elasticsearch: ${why}; sending at most ${bytes} bytes per bulk request for the rest of the run ` +
+        `(flushBytes is ${this.options.flushBytes}: lowering it avoids the refused requests)`,
+    );
   }
 }
 

@@ -51,7 +51,18 @@ const backoffMs = (retry: number, baseMs: number): number => backoffDelay(retry,
  * Per-document 429s are retried with backoff in the same slot; other rejections go to the dead-letter file.
  */
 export class BulkWriter {
-  readonly stats: BulkStats = { written: 0, created: 0, updated: 0, duplicates: 0, rejected: 0, itemRetries: 0, requestRetries: 0, requests: 0, bytes: 0, bytesNotAccepted: 0 };
+  readonly stats: BulkStats = {
+    written: 0,
+    created: 0,
+    updated: 0,
+    duplicates: 0,
+    rejected: 0,
+    itemRetries: 0,
+    requestRetries: 0,
+    requests: 0,
+    bytes: 0,
+    bytesNotAccepted: 0,
+  };
   private readonly limit: BatchLimit;
   private buffer: BulkEntry[] = [];
   private bufferBytes = 0;
@@ -132,7 +143,14 @@ export class BulkWriter {
       } else if (result.status === 429 && itemAttempt < this.options.maxRetries) {
         retry.push(entry);
       } else {
-        letters.push(this.letter(entry, result.status, result.error?.type ?? 'unknown', result.status === 429 ? `still rejected with 429 after ${itemAttempt} retries: ${result.error?.reason ?? ''}` : (result.error?.reason ?? '')));
+        letters.push(
+          this.letter(
+            entry,
+            result.status,
+            result.error?.type ?? 'unknown',
+            result.status === 429 ? `still rejected with 429 after ${itemAttempt} retries: ${result.error?.reason ?? ''}` : (result.error?.reason ?? ''),
+          ),
+        );
       }
     });
     await this.reject(letters);
@@ -164,7 +182,13 @@ export class BulkWriter {
         this.stats.bytesNotAccepted += bytes;
         if (statusOf(error) === 413) return this.split(entries, bytes, error, 'larger than the cluster accepts (http.max_content_length)');
         const pressure = indexingPressureOf(error);
-        if (pressure && pressure.requestBytes > pressure.limitBytes) return this.split(entries, bytes, error, `larger than the node's indexing-pressure budget (indexing_pressure.memory.limit, ${pressure.limitBytes} bytes)`);
+        if (pressure && pressure.requestBytes > pressure.limitBytes)
+          return this.split(
+            entries,
+            bytes,
+            error,
+            `larger than the node's indexing-pressure budget (indexing_pressure.memory.limit, ${pressure.limitBytes} bytes)`,
+          );
         if (!isTransient(error) || attempt >= this.options.maxRetries) {
           if (statusOf(error) === 429 && entries.length > 1) return this.split(entries, bytes, error, `still answered 429 after ${attempt} retries`);
           throw explain(error, this.options, `a bulk request of ${entries.length} documents${attempt > 0 ? ` (after ${attempt} retries)` : ''}`);
@@ -206,7 +230,9 @@ export class BulkWriter {
     try {
       await this.deadLetters.add(letters);
     } catch (error) {
-      throw new SinkError(`${letters.length} documents were rejected by Elasticsearch and could not be written to ${this.deadLetters.path}: ${(error as Error).message}`);
+      throw new SinkError(
+        `${letters.length} documents were rejected by Elasticsearch and could not be written to ${this.deadLetters.path}: ${(error as Error).message}`,
+      );
     }
   }
 }

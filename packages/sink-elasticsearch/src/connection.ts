@@ -6,7 +6,10 @@ import type { ElasticsearchSinkOptions } from './options.js';
 export const nodesOf = (options: ElasticsearchSinkOptions): string[] => (Array.isArray(options.node) ? options.node : [options.node]);
 
 /** The cluster's origin(s) for messages: never a path, query or credential. */
-export const describeNodes = (options: ElasticsearchSinkOptions): string => nodesOf(options).map((n) => new URL(n).origin).join(', ');
+export const describeNodes = (options: ElasticsearchSinkOptions): string =>
+  nodesOf(options)
+    .map((n) => new URL(n).origin)
+    .join(', ');
 
 /**
  * A client that never retries on its own: the sink retries bulk requests itself, with backoff, and knows which
@@ -18,13 +21,18 @@ export async function createClient(options: ElasticsearchSinkOptions, userAgent:
     try {
       tls.ca = await readFile(options.tls.caFile);
     } catch (error) {
-      throw new ConfigError(`tls.caFile ${options.tls.caFile} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; name a PEM file with the cluster's CA`);
+      throw new ConfigError(
+        `tls.caFile ${options.tls.caFile} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; ` +
+          "name a PEM file with the cluster's CA",
+      );
     }
   }
   const auth = options.auth;
   return new Client({
     nodes: nodesOf(options),
-    ...(auth ? { auth: 'apiKey' in auth ? { apiKey: auth.apiKey } : 'bearer' in auth ? { bearer: auth.bearer } : { username: auth.username, password: auth.password } } : {}),
+    ...(auth
+      ? { auth: 'apiKey' in auth ? { apiKey: auth.apiKey } : 'bearer' in auth ? { bearer: auth.bearer } : { username: auth.username, password: auth.password } }
+      : {}),
     ...(options.tls?.caFingerprint ? { caFingerprint: options.tls.caFingerprint } : {}),
     tls,
     maxRetries: 0,
@@ -80,11 +88,19 @@ export function reasonOf(error: unknown): string {
 export function explain(error: unknown, options: ElasticsearchSinkOptions, doing: string): QcsError {
   const where = describeNodes(options);
   const status = statusOf(error);
-  if (status === 401) return new AuthError(`Elasticsearch at ${where} refused the credentials while ${doing} (401); check auth (an API key, username/password or bearer token)`);
-  if (status === 403) return new ForbiddenError(`Elasticsearch at ${where} denied ${doing} (403: ${reasonOf(error)}); the user needs manage_index_templates on the cluster and create_index, write and view_index_metadata on ${options.index}`);
+  if (status === 401)
+    return new AuthError(`Elasticsearch at ${where} refused the credentials while ${doing} (401); check auth (an API key, username/password or bearer token)`);
+  if (status === 403)
+    return new ForbiddenError(
+      `Elasticsearch at ${where} denied ${doing} (403: ${reasonOf(error)}); ` +
+        `the user needs manage_index_templates on the cluster and create_index, write and view_index_metadata on ${options.index}`,
+    );
   if (error instanceof errors.ProductNotSupportedError) return new SinkError(`${where} did not answer as Elasticsearch while ${doing}; check node`);
   if (error instanceof errors.ConnectionError || error instanceof errors.NoLivingConnectionsError) {
-    return new NetworkError(`cannot reach Elasticsearch at ${where} while ${doing}: ${(error as Error).message};`, { setting: 'node', hint: 'check node and that the cluster is up' });
+    return new NetworkError(`cannot reach Elasticsearch at ${where} while ${doing}: ${(error as Error).message};`, {
+      setting: 'node',
+      hint: 'check node and that the cluster is up',
+    });
   }
   if (error instanceof errors.TimeoutError) {
     return new TimeoutError(`Elasticsearch at ${where} did not answer within ${options.requestTimeoutMs} ms while ${doing};`, {
@@ -106,9 +122,14 @@ export async function verifyCluster(client: Client, options: ElasticsearchSinkOp
   // A mistyped pipeline would have the cluster reject every document into the dead-letter file: check it first.
   if (options.pipeline !== undefined && options.pipeline !== '_none') {
     const pipeline = options.pipeline;
-    const found = await client.ingest.getPipeline({ id: pipeline }, { ignore: [404], meta: true }).catch((error: unknown) => Promise.reject(explain(error, options, `looking up the ingest pipeline ${pipeline}`)));
+    const found = await client.ingest
+      .getPipeline({ id: pipeline }, { ignore: [404], meta: true })
+      .catch((error: unknown) => Promise.reject(explain(error, options, `looking up the ingest pipeline ${pipeline}`)));
     if (found.statusCode === 404 || !(pipeline in (found.body as Record<string, unknown>))) {
-      throw new SinkError(`the ingest pipeline "${pipeline}" does not exist on the cluster, so every document would be rejected; create it, or correct or remove the sink's pipeline option`);
+      throw new SinkError(
+        `the ingest pipeline "${pipeline}" does not exist on the cluster, so every document would be rejected; ` +
+          "create it, or correct or remove the sink's pipeline option",
+      );
     }
   }
 }

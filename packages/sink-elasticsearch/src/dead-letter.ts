@@ -26,7 +26,7 @@ export class DeadLetterFile {
     this.opening ??= AtomicFileWriter.open(this.path, { mode: 0o600 });
     this.file = await this.opening;
     this.count += letters.length;
-    await this.file.write(letters.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    await this.file.write(`${letters.map((l) => JSON.stringify(l)).join('\n')}\n`);
   }
 
   /** Syncs the file, if anything was rejected, without making it visible (the first phase of the run's commit). */

@@ -30,7 +30,11 @@ export function ecsFinding(row: FindingRecord, timestamp: string): Record<string
     },
     package: single
       ? { name: single.name, version: single.version, fixed_version: single.fixVersion }
-      : { name: row.packages.map((p) => p.name), version: row.packages.map((p) => p.version), fixed_version: row.packages.map((p) => p.fixVersion).filter((v) => v !== null) },
+      : {
+          name: row.packages.map((p) => p.name),
+          version: row.packages.map((p) => p.version),
+          fixed_version: row.packages.map((p) => p.fixVersion).filter((v) => v !== null),
+        },
     container: { image: { name: names, tag: tags, hash: { all: [`sha256:${row.sha}`] } } },
     resource: { id: row.sha, name: row.repositories[0] ?? row.sha, type: 'container_image' },
     qualys_cs: {

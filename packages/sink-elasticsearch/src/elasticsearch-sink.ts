@@ -47,7 +47,9 @@ class ElasticsearchSink extends LifecycleSink {
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     const { writer } = this.opened();
     if (this.options.records === 'images') for (const record of batch) await writer.add(this.entry(record.sha, { '@timestamp': this.timestamp, ...record }));
-    else for (const row of rowsOf(batch, this.options.records, this.ctx) as FindingRecord[]) await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp)));
+    else
+      for (const row of rowsOf(batch, this.options.records, this.ctx) as FindingRecord[])
+        await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp)));
   }
 
   /**
@@ -59,7 +61,10 @@ class ElasticsearchSink extends LifecycleSink {
     const { writer, client } = this.opened();
     try {
       await writer.drain();
-      if (this.options.refresh) await client.indices.refresh({ index: this.options.index }).catch((error: unknown) => Promise.reject(explain(error, this.options, `refreshing ${this.options.index}`)));
+      if (this.options.refresh)
+        await client.indices
+          .refresh({ index: this.options.index })
+          .catch((error: unknown) => Promise.reject(explain(error, this.options, `refreshing ${this.options.index}`)));
       await this.deadLetters.finish();
     } catch (error) {
       // Documents the cluster refused before the failure are still worth keeping, to replay them.

@@ -42,7 +42,14 @@ export const IMAGE_PROPERTIES = {
   author: searchable,
   dockerVersion: keyword,
   customerUuid: keyword,
-  vulnerabilityCounts: object({ severity1Count: integer, severity2Count: integer, severity3Count: integer, severity4Count: integer, severity5Count: integer, total: integer }),
+  vulnerabilityCounts: object({
+    severity1Count: integer,
+    severity2Count: integer,
+    severity3Count: integer,
+    severity4Count: integer,
+    severity5Count: integer,
+    total: integer,
+  }),
   vulnerabilities: object({
     qid: long,
     severity: integer,

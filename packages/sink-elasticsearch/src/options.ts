@@ -23,41 +23,59 @@ const secret = (what: string) => z.string().min(1, `${what} is empty; set it fro
 export const elasticsearchOptions = z
   .strictObject({
     // Descriptions and defaults live in .meta(): `qcs-export schema` and the README's option table are made from them.
-    node: z.union([url, z.array(url).min(1)]).meta({ description: 'The cluster URL, or a list of node URLs. `https://`; plain `http://` only to a loopback host.' }),
+    node: z
+      .union([url, z.array(url).min(1)])
+      .meta({ description: 'The cluster URL, or a list of node URLs. `https://`; plain `http://` only to a loopback host.' }),
     index: indexName.meta({ description: 'The index, or the data stream with `dataStream: true`. Lowercase, as Elasticsearch requires.' }),
     auth: z
       .union([
         z.strictObject({ apiKey: secret('apiKey').meta({ description: 'The encoded API key, e.g. `${ES_API_KEY}`.' }) }).meta({ description: 'An API key.' }),
         z
-          .strictObject({ username: z.string().min(1).meta({ description: 'The user name, with `password`.' }), password: secret('password').meta({ description: 'Its password.' }) })
+          .strictObject({
+            username: z.string().min(1).meta({ description: 'The user name, with `password`.' }),
+            password: secret('password').meta({ description: 'Its password.' }),
+          })
           .meta({ description: 'A user name and password (HTTP Basic).' }),
         z.strictObject({ bearer: secret('bearer').meta({ description: 'A bearer token.' }) }).meta({ description: 'A bearer token.' }),
       ])
       .optional()
       .meta({
-        description: 'Credentials: `{ apiKey }`, `{ username, password }` or `{ bearer }`. Read them from the environment or a `${file:…}`; they never appear in logs or messages.',
+        description:
+          'Credentials: `{ apiKey }`, `{ username, password }` or `{ bearer }`. ' +
+          'Read them from the environment or a `${file:…}`; they never appear in logs or messages.',
         defaultText: 'none',
       }),
     tls: z
       .strictObject({
-        caFile: z.string().min(1).optional().meta({ description: 'A CA certificate file (PEM) to trust, e.g. `ca.pem` for a private CA.', defaultText: 'none' }),
-        caFingerprint: z.string().min(1).optional().meta({ description: 'The SHA-256 fingerprint of the CA to trust, e.g. `"AA:BB:…"`.', defaultText: 'none' }),
+        caFile: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({ description: 'A CA certificate file (PEM) to trust, e.g. `ca.pem` for a private CA.', defaultText: 'none' }),
+        caFingerprint: z.string().min(1).optional().meta({
+          description: 'The SHA-256 fingerprint of the CA to trust, e.g. `"AA:BB:…"`.',
+          defaultText: 'none',
+        }),
       })
       .optional()
       .meta({ description: 'Which CA to trust: `caFile` and/or `caFingerprint`.', defaultText: 'the system CAs' }),
     records: recordsOption,
-    dataStream: z
+    dataStream: z.boolean().default(false).meta({
+      description: 'Append to a data stream (`op_type: create`, `@timestamp` = export time) to keep history over time, instead of one document per image.',
+    }),
+    manageTemplate: z
       .boolean()
-      .default(false)
-      .meta({ description: 'Append to a data stream (`op_type: create`, `@timestamp` = export time) to keep history over time, instead of one document per image.' }),
-    manageTemplate: z.boolean().default(true).meta({ description: 'Install the index template on open. With `false`, a template named `templateName` must already exist.' }),
+      .default(true)
+      .meta({ description: 'Install the index template on open. With `false`, a template named `templateName` must already exist.' }),
     templateName: z.string().min(1).optional().meta({ description: 'Name of the index template.', defaultText: '`qcs-export-<index>`' }),
     pipeline: z
       .string()
       .min(1)
       .optional()
       .meta({
-        description: 'An ingest pipeline to run on every document. It must exist: the sink checks at open (and `validate` checks), since a mistyped name would have the cluster reject every document.',
+        description:
+          'An ingest pipeline to run on every document. It must exist: the sink checks at open (and `validate` checks), ' +
+          'since a mistyped name would have the cluster reject every document.',
         defaultText: 'none',
       }),
     refresh: z.boolean().default(true).meta({ description: 'Refresh the index at the end, so a search right after the run sees every document.' }),
@@ -76,13 +94,15 @@ export const elasticsearchOptions = z
       .min(0)
       .max(50)
       .default(8)
-      .meta({ description: 'Retries of a document answered 429, and of a whole request answered 429/502/503/504 or cut off. Backoff is exponential with jitter, from 0.5 s up to 30 s.' }),
+      .meta({
+        description:
+          'Retries of a document answered 429, and of a whole request answered 429/502/503/504 or cut off. ' +
+          'Backoff is exponential with jitter, from 0.5 s up to 30 s.',
+      }),
     requestTimeoutMs: z.number().int().min(100).max(600_000).default(60_000).meta({ description: 'Timeout of one request, in ms.' }),
-    deadLetterPath: z
-      .string()
-      .min(1)
-      .default('elasticsearch-rejected-{index}-{datetime}.ndjson')
-      .meta({ description: 'Where rejected documents go, as NDJSON; `{index}`, `{date}`, `{time}` and `{datetime}` expand. Created only when a document is rejected.' }),
+    deadLetterPath: z.string().min(1).default('elasticsearch-rejected-{index}-{datetime}.ndjson').meta({
+      description: 'Where rejected documents go, as NDJSON; `{index}`, `{date}`, `{time}` and `{datetime}` expand. Created only when a document is rejected.',
+    }),
   })
   .describe('Elasticsearch: one document per image (_id = sha), or a data stream for history');
 

@@ -13,7 +13,12 @@ export const elasticsearchSink = defineSinkPlugin({
   options: elasticsearchOptions,
   commit: () => 'incremental',
   create: (options, ctx) => deferredSink(async () => (await import('./elasticsearch-sink.js')).createElasticsearchSink(options, ctx)),
-  secrets: (options) => (options.auth ? Object.entries(options.auth).filter(([k]) => k !== 'username').map(([, v]) => v) : []),
+  secrets: (options) =>
+    options.auth
+      ? Object.entries(options.auth)
+          .filter(([k]) => k !== 'username')
+          .map(([, v]) => v)
+      : [],
   outputs: (options, ctx) => [deadLetterPathOf(options, ctx)],
   async check(options, ctx) {
     const [{ createClient, verifyCluster }, { checkTemplatePrecedence }] = await Promise.all([import('./connection.js'), import('./template.js')]);

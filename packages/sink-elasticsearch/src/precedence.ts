@@ -31,7 +31,11 @@ export function patternMatches(pattern: string, name: string): boolean {
 export async function listTemplates(client: Client, options: ElasticsearchSinkOptions): Promise<TemplateRank[]> {
   try {
     const { index_templates: templates } = await client.indices.getIndexTemplate();
-    return templates.map(({ name, index_template: t }) => ({ name, priority: t.priority ?? 0, patterns: Array.isArray(t.index_patterns) ? t.index_patterns : [t.index_patterns] }));
+    return templates.map(({ name, index_template: t }) => ({
+      name,
+      priority: t.priority ?? 0,
+      patterns: Array.isArray(t.index_patterns) ? t.index_patterns : [t.index_patterns],
+    }));
   } catch (error) {
     throw explain(error, options, 'listing the index templates');
   }
@@ -54,12 +58,23 @@ export function notOurs(templates: readonly TemplateRank[], options: Elasticsear
   const winner = winnerFor(templates, index);
   if (winner?.name === oursName) return undefined;
   const ours = templates.find((t) => t.name === oursName);
-  const oursText = ours ? `${oursName} (priority ${ours.priority}${ours.patterns.some((p) => patternMatches(p, index)) ? '' : `, index_patterns ${JSON.stringify(ours.patterns)}, which do not match it`})` : oursName;
-  if (!winner) return new SinkError(`no index template matches ${index}: ${oursText}; add ${index} to its index_patterns, or set templateName to a template that matches it`);
+  const oursText = ours
+    ? `${oursName} (priority ${ours.priority}` +
+      `${ours.patterns.some((p) => patternMatches(p, index)) ? '' : `, index_patterns ${JSON.stringify(ours.patterns)}, which do not match it`})`
+    : oursName;
+  if (!winner)
+    return new SinkError(
+      `no index template matches ${index}: ${oursText}; add ${index} to its index_patterns, or set templateName to a template that matches it`,
+    );
   const remedy = options.manageTemplate
-    ? `change the index_patterns of "${winner.name}" so they do not match ${index}, lower its priority below ${ours?.priority ?? TEMPLATE_PRIORITY}, or delete it; or export to an index it does not match; or install a copy of the export's template (GET _index_template/${oursName}) with a priority above ${winner.priority} and set templateName to it with manageTemplate: false`
-    : `raise the priority of ${oursName} above ${winner.priority}, or change the index_patterns of "${winner.name}" so they do not match ${index}, or delete it`;
+    ? `change the index_patterns of "${winner.name}" so they do not match ${index}, lower its priority below ${ours?.priority ?? TEMPLATE_PRIORITY}, ` +
+      "or delete it; or export to an index it does not match; or install a copy of the export's template " +
+      `(GET _index_template/${oursName}) with a priority above ${winner.priority} and set templateName to it with manageTemplate: false`
+    : `raise the priority of ${oursName} above ${winner.priority}, ` +
+      `or change the index_patterns of "${winner.name}" so they do not match ${index}, or delete it`;
   return new SinkError(
-    `index template "${winner.name}" (priority ${winner.priority}, index_patterns ${JSON.stringify(winner.patterns)}) is the one Elasticsearch applies to ${index}, not ${oursText}, so ${index} would be mapped by it and not as the export needs (sha a keyword, dates as dates); ${remedy}`,
+    `index template "${winner.name}" (priority ${winner.priority}, index_patterns ${JSON.stringify(winner.patterns)}) ` +
+      `is the one Elasticsearch applies to ${index}, not ${oursText}, ` +
+      `so ${index} would be mapped by it and not as the export needs (sha a keyword, dates as dates); ${remedy}`,
   );
 }

@@ -18,7 +18,10 @@ export async function prepareTarget(client: Client, options: ElasticsearchSinkOp
   const name = templateNameOf(options);
   if (options.manageTemplate) {
     await call(options, `installing index template ${name}`, () =>
-      client.indices.putIndexTemplate({ name, ...indexTemplate(options.index, { dataStream: options.dataStream, toolVersion, records: options.records }) } as never),
+      client.indices.putIndexTemplate({
+        name,
+        ...indexTemplate(options.index, { dataStream: options.dataStream, toolVersion, records: options.records }),
+      } as never),
     );
   } else {
     const exists = await call(options, `checking index template ${name}`, () => client.indices.existsIndexTemplate({ name }));
@@ -30,21 +33,36 @@ export async function prepareTarget(client: Client, options: ElasticsearchSinkOp
     await requireOurTemplate(client, options, name);
     // Created now, not by the first document, so an export with no images still leaves a searchable, mapped target.
     if (options.dataStream) await call(options, `creating data stream ${options.index}`, () => client.indices.createDataStream({ name: options.index }));
-    else await call(options, `creating index ${options.index}`, () => client.indices.create({ index: options.index }).catch((e: unknown) => (statusOf(e) === 400 && /already_exists/.test(String((e as { message?: string }).message)) ? undefined : Promise.reject(e))));
+    else
+      await call(options, `creating index ${options.index}`, () =>
+        client.indices
+          .create({ index: options.index })
+          .catch((e: unknown) => (statusOf(e) === 400 && /already_exists/.test(String((e as { message?: string }).message)) ? undefined : Promise.reject(e))),
+      );
     // Read back what the cluster did: a template put, or the same index created by someone else, in between shows here.
     const wrong = await wrongInForce(client, options);
-    if (wrong.length > 0) throw new SinkError(`${options.index} was created with another mapping (${wrong.join('; ')}), although ${name} was the template to apply when the export checked; an index template or another client changed it meanwhile: delete ${options.index} and run again`);
+    if (wrong.length > 0)
+      throw new SinkError(
+        `${options.index} was created with another mapping (${wrong.join('; ')}), although ${name} was the template to apply when the export checked; ` +
+          `an index template or another client changed it meanwhile: delete ${options.index} and run again`,
+      );
     return;
   }
   if (options.dataStream) {
-    const stream = await call(options, `checking data stream ${options.index}`, () => client.indices.getDataStream({ name: options.index }).catch((e: unknown) => (statusOf(e) === 404 ? undefined : Promise.reject(e))));
-    if (!stream?.data_streams?.length) throw new SinkError(`${options.index} is a regular index, not a data stream; choose another index for dataStream: true, or set dataStream: false`);
+    const stream = await call(options, `checking data stream ${options.index}`, () =>
+      client.indices.getDataStream({ name: options.index }).catch((e: unknown) => (statusOf(e) === 404 ? undefined : Promise.reject(e))),
+    );
+    if (!stream?.data_streams?.length)
+      throw new SinkError(`${options.index} is a regular index, not a data stream; choose another index for dataStream: true, or set dataStream: false`);
     // Each rollover creates the next backing index from whichever template wins then.
     await requireOurTemplate(client, options, name);
   }
   const wrong = await wrongInForce(client, options);
   if (wrong.length > 0) {
-    throw new SinkError(`${options.dataStream ? 'data stream' : 'index'} ${options.index} exists with another mapping (${wrong.join('; ')}), probably created before the template; delete or reindex it, or choose another index`);
+    throw new SinkError(
+      `${options.dataStream ? 'data stream' : 'index'} ${options.index} exists with another mapping (${wrong.join('; ')}), ` +
+        'probably created before the template; delete or reindex it, or choose another index',
+    );
   }
 }
 
@@ -73,10 +91,15 @@ export async function checkTemplatePrecedence(client: Client, options: Elasticse
 async function requireOurTemplate(client: Client, options: ElasticsearchSinkOptions, name: string): Promise<void> {
   const outranked = notOurs(await listTemplates(client, options), options, name);
   if (outranked) throw outranked;
-  const simulated = await call(options, `simulating the index template of ${options.index}`, () => client.indices.simulateIndexTemplate({ name: options.index }));
+  const simulated = await call(options, `simulating the index template of ${options.index}`, () =>
+    client.indices.simulateIndexTemplate({ name: options.index }),
+  );
   const wrong = wrongFields(simulated.template?.mappings, options);
   if (wrong.length > 0) {
-    throw new SinkError(`index template ${name} would give ${options.index} another mapping (${wrong.join('; ')}); fix it, or the component templates it is composed of${options.manageTemplate ? '' : ', or set manageTemplate: true to have the export install its own'}`);
+    throw new SinkError(
+      `index template ${name} would give ${options.index} another mapping (${wrong.join('; ')}); fix it, or the component templates it is composed of` +
+        `${options.manageTemplate ? '' : ', or set manageTemplate: true to have the export install its own'}`,
+    );
   }
 }
 
@@ -108,7 +131,8 @@ function typeAt(mappings: unknown, path: string): string | undefined {
   return node?.type;
 }
 
-const missingTemplate = (name: string) => new SinkError(`index template ${name} does not exist and manageTemplate is false; install it, set templateName to yours, or set manageTemplate: true`);
+const missingTemplate = (name: string) =>
+  new SinkError(`index template ${name} does not exist and manageTemplate is false; install it, set templateName to yours, or set manageTemplate: true`);
 
 async function call<T>(options: ElasticsearchSinkOptions, doing: string, request: () => Promise<T>): Promise<T> {
   try {

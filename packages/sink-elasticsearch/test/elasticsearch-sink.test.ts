@@ -24,7 +24,11 @@ async function openConnectionsAfterClose(): Promise<string[]> {
 }
 
 const sinkFor = (dir: string, options: Record<string, unknown>, ctx = {}): Sink =>
-  createElasticsearchSink(elasticsearchSink.options.parse({ node: server.url, ...options }) as ElasticsearchSinkOptions, makeRunContext({ baseDir: dir, ...ctx }), { backoffBaseMs: 5 });
+  createElasticsearchSink(
+    elasticsearchSink.options.parse({ node: server.url, ...options }) as ElasticsearchSinkOptions,
+    makeRunContext({ baseDir: dir, ...ctx }),
+    { backoffBaseMs: 5 },
+  );
 
 runSinkContract({
   name: 'elasticsearch',
@@ -121,7 +125,10 @@ describe('elasticsearch sink', () => {
   it('keeps no more than `concurrency` bulk requests in flight, and write() waits for a free slot', async () => {
     const slow = await startElasticsearchTestServer({ latencyMs: 40 });
     try {
-      const sink = createElasticsearchSink(elasticsearchSink.options.parse({ node: slow.url, index: 'slow', flushDocs: 10, concurrency: 2 }) as ElasticsearchSinkOptions, makeRunContext({ baseDir: dir }));
+      const sink = createElasticsearchSink(
+        elasticsearchSink.options.parse({ node: slow.url, index: 'slow', flushDocs: 10, concurrency: 2 }) as ElasticsearchSinkOptions,
+        makeRunContext({ baseDir: dir }),
+      );
       await sink.open();
       const started = Date.now();
       await sink.write(makeTestRecords(100));
@@ -164,15 +171,29 @@ describe('elasticsearch sink', () => {
   it('sends rejected documents to a dead-letter NDJSON file with status, type and reason, and counts them', async () => {
     const records = makeTestRecords(40, { seed: 2 });
     const bad = [records[3], records[17]] as ImageRecord[];
-    for (const r of bad) server.inject({ kind: 'item-reject', id: r.sha, status: 400, type: 'document_parsing_exception', reason: `failed to parse field [created] in document with id '${r.sha}'` });
+    for (const r of bad)
+      server.inject({
+        kind: 'item-reject',
+        id: r.sha,
+        status: 400,
+        type: 'document_parsing_exception',
+        reason: `failed to parse field [created] in document with id '${r.sha}'`,
+      });
     const summary = await run({ index: 'images-dl' }, records);
     expect(summary).toMatchObject({ records: 38, rejected: 2 });
     const file = summary.details?.['deadLetters'] as string;
     expect(file).toBe(join(dir, 'elasticsearch-rejected-images-dl-20261122T103000Z.ndjson'));
-    const letters = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const letters = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(letters.map((l) => l._id).sort()).toEqual(bad.map((r) => r.sha).sort());
     for (const l of letters) {
-      expect(l).toMatchObject({ index: 'images-dl', status: 400, error: { type: 'document_parsing_exception', reason: expect.stringMatching(/failed to parse field \[created\]/) } });
+      expect(l).toMatchObject({
+        index: 'images-dl',
+        status: 400,
+        error: { type: 'document_parsing_exception', reason: expect.stringMatching(/failed to parse field \[created\]/) },
+      });
       expect(l.document.sha).toBe(l._id);
       expect(l.document['@timestamp']).toBe('2026-11-22T10:30:00.000Z');
     }
@@ -183,7 +204,10 @@ describe('elasticsearch sink', () => {
     server.inject({ kind: 'item-429', count: 1000 });
     const summary = await run({ index: 'images-429-forever', maxRetries: 2 }, makeTestRecords(3));
     expect(summary).toMatchObject({ records: 0, rejected: 3 });
-    const letters = (await readFile(summary.details?.['deadLetters'] as string, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const letters = (await readFile(summary.details?.['deadLetters'] as string, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(letters[0]).toMatchObject({ status: 429, error: { type: 'es_rejected_execution_exception', reason: expect.stringMatching(/after 2 retries/) } });
   });
 
@@ -204,7 +228,11 @@ describe('elasticsearch sink', () => {
 
   it('refuses an existing index that was mapped without the template, before sending anything', async () => {
     // An index someone created before the template, by writing to it: dynamic mapping made the date a string.
-    const res = await fetch(`${server.url}/images-wrong/_bulk`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: '{"index":{"_id":"x"}}\n{"sha":"x","created":"yesterday-ish"}\n' });
+    const res = await fetch(`${server.url}/images-wrong/_bulk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: '{"index":{"_id":"x"}}\n{"sha":"x","created":"yesterday-ish"}\n',
+    });
     expect(res.status).toBe(200);
     const sink = sinkFor(dir, { index: 'images-wrong' });
     await expect(sink.open()).rejects.toThrow(/index images-wrong exists with another mapping \(.*created is (text|keyword) \(want date\)/);
@@ -220,7 +248,9 @@ describe('elasticsearch sink', () => {
     server.setDown(true);
     const sink = sinkFor(dir, { index: 'images-down', requestTimeoutMs: 2000 });
     const started = Date.now();
-    await expect(sink.open()).rejects.toThrow(/cannot reach Elasticsearch at http:\/\/127\.0\.0\.1:\d+ while connecting: .*check node and that the cluster is up/);
+    await expect(sink.open()).rejects.toThrow(
+      /cannot reach Elasticsearch at http:\/\/127\.0\.0\.1:\d+ while connecting: .*check node and that the cluster is up/,
+    );
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
@@ -228,7 +258,10 @@ describe('elasticsearch sink', () => {
     server.setDown(true);
     const error = await sinkFor(dir, { index: 'images-down-code', requestTimeoutMs: 2000 })
       .open()
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(NetworkError);
     expect(error).toMatchObject({ code: 'QCS_NETWORK', setting: 'node', hint: 'check node and that the cluster is up' });
   });
@@ -249,16 +282,27 @@ describe('elasticsearch sink', () => {
   it('says the credentials were refused (exit code 4) and never prints them', async () => {
     const secured = await startElasticsearchTestServer({ auth: { apiKey: 'right-key' } });
     try {
-      const sink = createElasticsearchSink(elasticsearchSink.options.parse({ node: secured.url, index: 'x', auth: { apiKey: 'wrong-key-123' } }) as ElasticsearchSinkOptions, makeRunContext({ baseDir: dir }));
-      const error = await sink.open().then(() => undefined, (e: unknown) => e as Error & { code: string; exitCode: number });
+      const sink = createElasticsearchSink(
+        elasticsearchSink.options.parse({ node: secured.url, index: 'x', auth: { apiKey: 'wrong-key-123' } }) as ElasticsearchSinkOptions,
+        makeRunContext({ baseDir: dir }),
+      );
+      const error = await sink.open().then(
+        () => undefined,
+        (e: unknown) => e as Error & { code: string; exitCode: number },
+      );
       expect(error?.code).toBe('QCS_AUTH_FAILED');
       expect(error?.message).toMatch(/refused the credentials while connecting \(401\)/);
       expect(JSON.stringify(error) + String(error?.message) + String(error?.stack)).not.toContain('wrong-key-123');
-      const ok = createElasticsearchSink(elasticsearchSink.options.parse({ node: secured.url, index: 'x', auth: { apiKey: 'right-key' } }) as ElasticsearchSinkOptions, makeRunContext({ baseDir: dir }));
+      const ok = createElasticsearchSink(
+        elasticsearchSink.options.parse({ node: secured.url, index: 'x', auth: { apiKey: 'right-key' } }) as ElasticsearchSinkOptions,
+        makeRunContext({ baseDir: dir }),
+      );
       await ok.open();
       await ok.write(makeTestRecords(3));
       expect((await ok.close()).records).toBe(3);
-      expect(secured.requests.every((r) => r.headers['authorization'] === 'ApiKey right-key' || r.headers['authorization'] === 'ApiKey wrong-key-123')).toBe(true);
+      expect(secured.requests.every((r) => r.headers['authorization'] === 'ApiKey right-key' || r.headers['authorization'] === 'ApiKey wrong-key-123')).toBe(
+        true,
+      );
     } finally {
       await secured.close();
     }

@@ -28,7 +28,16 @@ function images(count: number): ImageRecord[] {
         repo: [{ registry: 'docker.io', repository: `team/app-${i}`, tag: 'v1' }],
         associatedContainersCount: i % 2,
         vulnerabilities: [
-          { qid: 100 + i, severity: 5, cveids: ['CVE-2024-0001'], firstFound: String(STARTED.getTime() - 45 * DAY), software: [{ name: 'openssl', version: '3.0.1', fixVersion: '3.0.13' }, { name: 'libssl3', version: '3.0.1', fixVersion: null }] },
+          {
+            qid: 100 + i,
+            severity: 5,
+            cveids: ['CVE-2024-0001'],
+            firstFound: String(STARTED.getTime() - 45 * DAY),
+            software: [
+              { name: 'openssl', version: '3.0.1', fixVersion: '3.0.13' },
+              { name: 'libssl3', version: '3.0.1', fixVersion: null },
+            ],
+          },
           { qid: 200 + i, severity: 2, firstFound: String(STARTED.getTime() - 10 * DAY), software: [], cvss3Info: { baseScore: '5.3' } },
         ],
       },
@@ -47,7 +56,10 @@ describe('elasticsearch findings index (issue 11)', () => {
   });
 
   async function run(options: Record<string, unknown>, records: readonly ImageRecord[]) {
-    const sink = createElasticsearchSink(elasticsearchSink.options.parse({ node: server.url, ...options }) as ElasticsearchSinkOptions, makeRunContext({ baseDir: dir, startedAt: STARTED }));
+    const sink = createElasticsearchSink(
+      elasticsearchSink.options.parse({ node: server.url, ...options }) as ElasticsearchSinkOptions,
+      makeRunContext({ baseDir: dir, startedAt: STARTED }),
+    );
     await sink.open();
     await sink.write(records);
     return sink.close();
@@ -70,7 +82,10 @@ describe('elasticsearch findings index (issue 11)', () => {
       qualys_cs: { qid: 100, sla_days: 30, sla_status: 'breached', days_overdue: 15, age_days: 45, fix_available: true, image_in_use: false },
     });
     const low = docs.get(createHash('sha256').update(`${sha}\u0000200`).digest('hex'))?._source;
-    expect(low).toMatchObject({ vulnerability: { severity: 'LOW', classification: 'CVSS', score: { base: 5.3, version: '3' } }, qualys_cs: { sla_status: 'within', days_overdue: 0 } });
+    expect(low).toMatchObject({
+      vulnerability: { severity: 'LOW', classification: 'CVSS', score: { base: 5.3, version: '3' } },
+      qualys_cs: { sla_status: 'within', days_overdue: 0 },
+    });
   });
 
   it('the packages grain gives one document per affected package, one for a finding without any', async () => {
@@ -96,6 +111,8 @@ describe('elasticsearch findings index (issue 11)', () => {
 
   it('an existing images index is refused for findings: its mapping is the wrong one', async () => {
     await run({ index: 'cs-mixed' }, images(1));
-    await expect(run({ index: 'cs-mixed', records: 'findings' }, images(1))).rejects.toThrow(/cs-mixed exists with another mapping \(vulnerability\.id is not mapped/);
+    await expect(run({ index: 'cs-mixed', records: 'findings' }, images(1))).rejects.toThrow(
+      /cs-mixed exists with another mapping \(vulnerability\.id is not mapped/,
+    );
   });
 });

@@ -25,7 +25,26 @@ function mappingAt(path: string): { type?: string; enabled?: boolean } | undefin
 describe('elasticsearch mapping', () => {
   it('maps every field of the record explicitly, so no known field depends on dynamic mapping', () => {
     const records = makeTestRecords(200, { hostile: true });
-    const doc = records.map((r) => ({ '@timestamp': '2026-01-01T00:00:00.000Z', ...r, vulnerabilities: [{ qid: 1, severity: 5, title: 't', result: 'r', typeDetected: 'C', firstFound: null, lastFound: null, layerSha: null, software: [{ name: 'x' }], extra: { a: 1 } }], layers: [{ id: 'i', sha: 's', size: 1, created: null, createdBy: 'c', comment: null, tags: ['t'], extra: {} }], lastFoundOnHost: { sensorUuid: 'a', hostname: 'h', ipAddress: '10.0.0.1', uuid: 'u', lastUpdated: '2026-01-01T00:00:00.000Z' } }));
+    const doc = records.map((r) => ({
+      '@timestamp': '2026-01-01T00:00:00.000Z',
+      ...r,
+      vulnerabilities: [
+        {
+          qid: 1,
+          severity: 5,
+          title: 't',
+          result: 'r',
+          typeDetected: 'C',
+          firstFound: null,
+          lastFound: null,
+          layerSha: null,
+          software: [{ name: 'x' }],
+          extra: { a: 1 },
+        },
+      ],
+      layers: [{ id: 'i', sha: 's', size: 1, created: null, createdBy: 'c', comment: null, tags: ['t'], extra: {} }],
+      lastFoundOnHost: { sensorUuid: 'a', hostname: 'h', ipAddress: '10.0.0.1', uuid: 'u', lastUpdated: '2026-01-01T00:00:00.000Z' },
+    }));
     const paths = new Set(doc.flatMap((d) => [...leafPaths(d)]));
     expect(paths.size).toBeGreaterThan(50);
     const unmapped = [...paths].filter((p) => !mappingAt(p));
@@ -46,14 +65,21 @@ describe('elasticsearch mapping', () => {
   });
 
   it('builds a data stream template only when asked, matching exactly the configured name', () => {
-    expect(imageTemplate('qualys-images', { dataStream: false, toolVersion: '1' })).toMatchObject({ index_patterns: ['qualys-images'], template: { mappings: { dynamic: false } } });
+    expect(imageTemplate('qualys-images', { dataStream: false, toolVersion: '1' })).toMatchObject({
+      index_patterns: ['qualys-images'],
+      template: { mappings: { dynamic: false } },
+    });
     expect(imageTemplate('qualys-images', { dataStream: false, toolVersion: '1' })).not.toHaveProperty('data_stream');
     expect(imageTemplate('qualys-history', { dataStream: true, toolVersion: '1' })).toHaveProperty('data_stream', {});
   });
 });
 
 describe('elasticsearch options', () => {
-  const problems = (o: Record<string, unknown>) => elasticsearchOptions.safeParse(o).error?.issues.map((i) => i.message).join('; ');
+  const problems = (o: Record<string, unknown>) =>
+    elasticsearchOptions
+      .safeParse(o)
+      .error?.issues.map((i) => i.message)
+      .join('; ');
   it('accepts https and loopback http nodes, and refuses plain http elsewhere or credentials in the URL', () => {
     expect(problems({ node: 'https://es.example:9200', index: 'qualys-images' })).toBeUndefined();
     expect(problems({ node: ['http://127.0.0.1:9200', 'http://localhost:9201'], index: 'qualys-images' })).toBeUndefined();

@@ -16,7 +16,9 @@ afterAll(async () => {
 });
 
 const sinkFor = (dir: string, options: Record<string, unknown>) =>
-  createElasticsearchSink(elasticsearchSink.options.parse({ node: server.url, ...options }) as ElasticsearchSinkOptions, makeRunContext({ baseDir: dir }), { backoffBaseMs: 5 });
+  createElasticsearchSink(elasticsearchSink.options.parse({ node: server.url, ...options }) as ElasticsearchSinkOptions, makeRunContext({ baseDir: dir }), {
+    backoffBaseMs: 5,
+  });
 
 describe('the ingest pipeline is checked at open (issue 9, point 18)', () => {
   it('a pipeline the cluster lacks fails open with a clear message, before any document is sent or dead-lettered', async () => {
@@ -31,7 +33,12 @@ describe('the ingest pipeline is checked at open (issue 9, point 18)', () => {
       expect(server.stats.bulkRequests).toBe(before);
       expect(await readdir(dir)).toEqual([]);
       // and validate's check says the same
-      await expect(elasticsearchSink.check?.(elasticsearchSink.options.parse({ node: server.url, index: 'x', pipeline: 'enrich-imagse' }), makeRunContext({ baseDir: dir }))).rejects.toThrow(/does not exist/);
+      await expect(
+        elasticsearchSink.check?.(
+          elasticsearchSink.options.parse({ node: server.url, index: 'x', pipeline: 'enrich-imagse' }),
+          makeRunContext({ baseDir: dir }),
+        ),
+      ).rejects.toThrow(/does not exist/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -40,7 +47,11 @@ describe('the ingest pipeline is checked at open (issue 9, point 18)', () => {
   it('a pipeline the cluster has is used, and every document arrives', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'qcs-es-pipeline-'));
     try {
-      const put = await fetch(`${server.url}/_ingest/pipeline/enrich-images`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ processors: [] }) });
+      const put = await fetch(`${server.url}/_ingest/pipeline/enrich-images`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ processors: [] }),
+      });
       expect(put.status).toBe(200);
       const sink = sinkFor(dir, { index: 'pipeline-present', pipeline: 'enrich-images' });
       await sink.open();

@@ -10,7 +10,9 @@ import { elasticsearchSink } from '../src/index.js';
 // ELASTICSEARCH_URL=http://127.0.0.1:9200 pnpm test). ELASTICSEARCH_API_KEY is used when set.
 const url = process.env['ELASTICSEARCH_URL'];
 const apiKey = process.env['ELASTICSEARCH_API_KEY'];
-const title = url ? `elasticsearch sink against the real cluster at ${new URL(url).origin}` : 'elasticsearch sink against a real cluster (skipped: set ELASTICSEARCH_URL to run it)';
+const title = url
+  ? `elasticsearch sink against the real cluster at ${new URL(url).origin}`
+  : 'elasticsearch sink against a real cluster (skipped: set ELASTICSEARCH_URL to run it)';
 
 describe.skipIf(!url)(title, () => {
   const auth = apiKey ? { apiKey } : undefined;
@@ -19,7 +21,10 @@ describe.skipIf(!url)(title, () => {
   async function exportTo(options: Record<string, unknown>, records = makeTestRecords(300, { hostile: true, seed: 21 }), startedAt?: Date) {
     const dir = await mkdtemp(join(tmpdir(), 'qcs-es-real-'));
     try {
-      const sink = elasticsearchSink.create(elasticsearchSink.options.parse({ node: url, ...(auth ? { auth } : {}), ...options }), makeRunContext({ baseDir: dir, ...(startedAt ? { startedAt } : {}) }));
+      const sink = elasticsearchSink.create(
+        elasticsearchSink.options.parse({ node: url, ...(auth ? { auth } : {}), ...options }),
+        makeRunContext({ baseDir: dir, ...(startedAt ? { startedAt } : {}) }),
+      );
       await sink.open();
       for (let i = 0; i < records.length; i += 100) await sink.write(records.slice(i, i + 100));
       return { summary: await sink.close(), records };
@@ -82,7 +87,8 @@ if (url) {
       const index = `qcs-export-contract-${Date.now()}-${++n}`;
       const auth = apiKey ? { apiKey } : undefined;
       const es = new Client({ node: url, ...(auth ? { auth } : {}) });
-      const make = () => elasticsearchSink.create(elasticsearchSink.options.parse({ node: url, index, ...(auth ? { auth } : {}) }), makeRunContext({ baseDir: dir }));
+      const make = () =>
+        elasticsearchSink.create(elasticsearchSink.options.parse({ node: url, index, ...(auth ? { auth } : {}) }), makeRunContext({ baseDir: dir }));
       return {
         sink: make(),
         another: make,

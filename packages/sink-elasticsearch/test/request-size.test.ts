@@ -37,7 +37,9 @@ describe('request size: bytes counted as accepted, and a too-large request split
 
   async function run(options: Record<string, unknown>, records: readonly ImageRecord[], logger?: Logger) {
     const ctx = makeRunContext({ baseDir: dir, ...(logger ? { logger } : {}) });
-    const sink = createElasticsearchSink(elasticsearchSink.options.parse({ node: server.url, ...options }) as ElasticsearchSinkOptions, ctx, { backoffBaseMs: 5 });
+    const sink = createElasticsearchSink(elasticsearchSink.options.parse({ node: server.url, ...options }) as ElasticsearchSinkOptions, ctx, {
+      backoffBaseMs: 5,
+    });
     await sink.open();
     for (let i = 0; i < records.length; i += 100) await sink.write(records.slice(i, i + 100));
     return sink.close();
@@ -45,7 +47,10 @@ describe('request size: bytes counted as accepted, and a too-large request split
 
   /** The test server's own record of the bulk requests to an index: size on the wire and the status answered. */
   const bulksTo = (index: string) => server.requests.filter((r) => r.path.startsWith(`/${index}/_bulk`));
-  const acceptedBytes = (index: string) => bulksTo(index).filter((r) => (r.status ?? 0) >= 200 && (r.status ?? 0) < 300).reduce((sum, r) => sum + r.bodyBytes, 0);
+  const acceptedBytes = (index: string) =>
+    bulksTo(index)
+      .filter((r) => (r.status ?? 0) >= 200 && (r.status ?? 0) < 300)
+      .reduce((sum, r) => sum + r.bodyBytes, 0);
   const storedOnce = (index: string, records: readonly ImageRecord[]) => {
     const docs = server.documents(index);
     expect(docs.size).toBe(records.length);
@@ -86,20 +91,23 @@ describe('request size: bytes counted as accepted, and a too-large request split
     for (const r of bulks) expect(r.bodyBytes).toBeLessThanOrEqual(50_000);
   });
 
-  it('a request over the node’s indexing-pressure budget (429 for ever) is split like a 413 at once, and every document is indexed exactly once', async () => {
-    server.inject({ kind: 'indexing-pressure', maxBytes: 40_000 });
-    const records = makeTestRecords(400, { seed: 33 });
-    const { logger, lines } = capture();
-    const summary = await run({ index: 'size-pressure', flushBytes: 64_000, concurrency: 2 }, records, logger);
-    expect(summary).toMatchObject({ records: 400, rejected: 0 });
-    storedOnce('size-pressure', records);
-    const bulks = bulksTo('size-pressure');
-    expect(bulks.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(1);
-    // split at once: no request was retried as it was, since no wait makes it fit
-    expect(summary.details).not.toHaveProperty('retried');
-    expect(lines.some((l) => /indexing-pressure budget \(indexing_pressure\.memory\.limit, 40000 bytes\); sending at most \d+ bytes/.test(l))).toBe(true);
-    expect(summary.bytes).toBe(acceptedBytes('size-pressure'));
-  });
+  it(
+    'a request over the node’s indexing-pressure budget (429 for ever) is split like a 413 at once, ' + 'and every document is indexed exactly once',
+    async () => {
+      server.inject({ kind: 'indexing-pressure', maxBytes: 40_000 });
+      const records = makeTestRecords(400, { seed: 33 });
+      const { logger, lines } = capture();
+      const summary = await run({ index: 'size-pressure', flushBytes: 64_000, concurrency: 2 }, records, logger);
+      expect(summary).toMatchObject({ records: 400, rejected: 0 });
+      storedOnce('size-pressure', records);
+      const bulks = bulksTo('size-pressure');
+      expect(bulks.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(1);
+      // split at once: no request was retried as it was, since no wait makes it fit
+      expect(summary.details).not.toHaveProperty('retried');
+      expect(lines.some((l) => /indexing-pressure budget \(indexing_pressure\.memory\.limit, 40000 bytes\); sending at most \d+ bytes/.test(l))).toBe(true);
+      expect(summary.bytes).toBe(acceptedBytes('size-pressure'));
+    },
+  );
 
   it('a multi-document request still answered 429 after its retries is split instead of failing the run; one document alone still fails it', async () => {
     server.inject({ kind: 'request-status', status: 429, count: 3 });
@@ -110,30 +118,69 @@ describe('request size: bytes counted as accepted, and a too-large request split
     expect(bulksTo('size-busy').map((r) => r.status)).toEqual([429, 429, 429, 200, 200]);
 
     server.inject({ kind: 'request-status', status: 429, count: 3 });
-    await expect(run({ index: 'size-busy-one', maxRetries: 2 }, makeTestRecords(1, { seed: 35 }))).rejects.toThrow(/failed a bulk request of 1 documents \(after 2 retries\) with 429: es_rejected_execution_exception/);
+    await expect(run({ index: 'size-busy-one', maxRetries: 2 }, makeTestRecords(1, { seed: 35 }))).rejects.toThrow(
+      /failed a bulk request of 1 documents \(after 2 retries\) with 429: es_rejected_execution_exception/,
+    );
   });
 
   it('a document alone over the indexing-pressure budget goes to the dead-letter file, as one over http.max_content_length does', async () => {
     server.inject({ kind: 'indexing-pressure', maxBytes: 500 });
     const summary = await run({ index: 'size-pressure-doc', maxRetries: 2 }, makeTestRecords(3, { seed: 36 }));
     expect(summary).toMatchObject({ records: 0, rejected: 3 });
-    const letters = (await readFile(summary.details?.['deadLetters'] as string, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const letters = (await readFile(summary.details?.['deadLetters'] as string, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(letters).toHaveLength(3);
-    expect(letters[0]).toMatchObject({ status: 429, error: { type: 'es_rejected_execution_exception', reason: expect.stringMatching(/^the document alone is larger than the node's indexing-pressure budget/) } });
+    expect(letters[0]).toMatchObject({
+      status: 429,
+      error: {
+        type: 'es_rejected_execution_exception',
+        reason: expect.stringMatching(/^the document alone is larger than the node's indexing-pressure budget/),
+      },
+    });
   });
 });
 
 describe('indexingPressureOf', () => {
   const rejection = (reason: string, statusCode = 429) =>
-    new errors.ResponseError({ body: { error: { type: 'es_rejected_execution_exception', reason }, status: statusCode }, statusCode, headers: {}, warnings: null, meta: {} as never });
+    new errors.ResponseError({
+      body: { error: { type: 'es_rejected_execution_exception', reason }, status: statusCode },
+      statusCode,
+      headers: {},
+      warnings: null,
+      meta: {} as never,
+    });
 
   it('reads the request size and the budget from both wordings Elasticsearch 8 uses', () => {
-    expect(indexingPressureOf(rejection('rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=120, max_coordinating_and_primary_bytes=100]'))).toEqual({ requestBytes: 120, limitBytes: 100 });
-    expect(indexingPressureOf(rejection('rejected execution of coordinating operation [coordinating_and_primary_bytes=5, replica_bytes=0, all_bytes=5, coordinating_operation_bytes=20, max_coordinating_bytes=100]'))).toEqual({ requestBytes: 20, limitBytes: 100 });
+    expect(
+      indexingPressureOf(
+        rejection(
+          'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, ' +
+            'coordinating_operation_bytes=120, max_coordinating_and_primary_bytes=100]',
+        ),
+      ),
+    ).toEqual({ requestBytes: 120, limitBytes: 100 });
+    expect(
+      indexingPressureOf(
+        rejection(
+          'rejected execution of coordinating operation [coordinating_and_primary_bytes=5, replica_bytes=0, all_bytes=5, ' +
+            'coordinating_operation_bytes=20, max_coordinating_bytes=100]',
+        ),
+      ),
+    ).toEqual({ requestBytes: 20, limitBytes: 100 });
   });
 
   it('is undefined for other 429s (a full write queue) and for other statuses', () => {
-    expect(indexingPressureOf(rejection('rejected execution of org.elasticsearch.common.util.concurrent.TimedRunnable@1 on EsThreadPoolExecutor[name = n/write, queue capacity = 10000]'))).toBeUndefined();
-    expect(indexingPressureOf(rejection('rejected execution of coordinating operation [coordinating_operation_bytes=120, max_coordinating_bytes=100]', 503))).toBeUndefined();
+    expect(
+      indexingPressureOf(
+        rejection(
+          'rejected execution of org.elasticsearch.common.util.concurrent.TimedRunnable@1 on EsThreadPoolExecutor[name = n/write, queue capacity = 10000]',
+        ),
+      ),
+    ).toBeUndefined();
+    expect(
+      indexingPressureOf(rejection('rejected execution of coordinating operation [coordinating_operation_bytes=120, max_coordinating_bytes=100]', 503)),
+    ).toBeUndefined();
   });
 });

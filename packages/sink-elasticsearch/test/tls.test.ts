@@ -22,7 +22,10 @@ describe('elasticsearch sink over https', () => {
   });
 
   const exportWith = async (tls: Record<string, string> | undefined, index: string) => {
-    const sink = elasticsearchSink.create(elasticsearchSink.options.parse({ node: server.url, index, ...(tls ? { tls } : {}), requestTimeoutMs: 3000 }), makeRunContext({ baseDir: dir }));
+    const sink = elasticsearchSink.create(
+      elasticsearchSink.options.parse({ node: server.url, index, ...(tls ? { tls } : {}), requestTimeoutMs: 3000 }),
+      makeRunContext({ baseDir: dir }),
+    );
     await sink.open();
     await sink.write(makeTestRecords(10));
     return sink.close();
@@ -38,7 +41,9 @@ describe('elasticsearch sink over https', () => {
   });
 
   it('refuses a certificate it cannot verify, before sending any document', async () => {
-    await expect(exportWith(undefined, 'tls-none')).rejects.toThrow(/cannot reach Elasticsearch at https:\/\/127\.0\.0\.1:\d+ while connecting: .*(self[- ]signed|certificate)/i);
+    await expect(exportWith(undefined, 'tls-none')).rejects.toThrow(
+      /cannot reach Elasticsearch at https:\/\/127\.0\.0\.1:\d+ while connecting: .*(self[- ]signed|certificate)/i,
+    );
     await expect(exportWith({ caFile, caFingerprint: fingerprint.replace('3F', '00') }, 'tls-wrong-pin')).rejects.toThrow(/fingerprint|certificate/i);
     expect(server.indices()).not.toContain('tls-none');
     expect(server.indices()).not.toContain('tls-wrong-pin');

@@ -8,13 +8,15 @@ export type ExcelCell = string | number | boolean | Date | null;
 
 // XML 1.0 cannot carry C0 controls other than tab, LF and CR, lone surrogates, or U+FFFE/U+FFFF; one of them in
 // a sheet makes the whole workbook unreadable, so they are dropped.
-const NOT_XML_SOURCE = '[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffe\\uffff]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
+const NOT_XML_SOURCE =
+  '[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffe\\uffff]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
 const HAS_NOT_XML = new RegExp(NOT_XML_SOURCE);
 const ALL_NOT_XML = new RegExp(NOT_XML_SOURCE, 'g');
 // Excel's calendar starts at 1900-01-01; an earlier date would show as ####, so it stays text.
 const EXCEL_EPOCH_MS = Date.UTC(1900, 0, 1);
 
-export const truncationMarker = (originalLength: number) => ` … [cut: ${originalLength.toLocaleString('en-US')} characters, Excel holds ${EXCEL_MAX_CELL_CHARS.toLocaleString('en-US')}]`;
+export const truncationMarker = (originalLength: number) =>
+  ` … [cut: ${originalLength.toLocaleString('en-US')} characters, Excel holds ${EXCEL_MAX_CELL_CHARS.toLocaleString('en-US')}]`;
 
 /**
  * Text Excel can hold: invalid XML characters removed, line breaks as LF (XML parsers turn a raw CR into LF anyway,

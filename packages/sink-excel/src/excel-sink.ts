@@ -122,7 +122,10 @@ class ExcelSink extends LifecycleSink {
   }
 }
 
-/** The Excel sink's implementation, loaded by the plugin (plugin.ts) when a run opens it; tests and the benchmark pass internal knobs and read its backpressure probe. */
+/**
+ * The Excel sink's implementation, loaded by the plugin (plugin.ts) when a run opens it; tests and the benchmark pass internal knobs and read its
+ * backpressure probe.
+ */
 export function createExcelSink(options: ExcelSinkOptions, ctx: RunContext, internals: ExcelSinkInternals = {}): Sink & { backpressure: ZipBackpressure } {
   return new ExcelSink(options, ctx, internals);
 }

@@ -124,7 +124,15 @@ export class ImagesSheets {
         const letter = columnLetters(i + 1);
         sheet.addConditionalFormatting({
           ref: `${letter}2:${letter}${lastRow}`,
-          rules: [{ type: 'cellIs', operator: 'greaterThan', formulae: [0], priority: ++priority, style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: fill } } } }],
+          rules: [
+            {
+              type: 'cellIs',
+              operator: 'greaterThan',
+              formulae: [0],
+              priority: ++priority,
+              style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: fill } } },
+            },
+          ],
         });
       });
     }

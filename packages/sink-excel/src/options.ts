@@ -31,7 +31,11 @@ export const excelOptions = z
       .min(1)
       .max(EXCEL_MAX_DATA_ROWS, `rowsPerSheet is at most ${EXCEL_MAX_DATA_ROWS}, Excel's row limit less the header`)
       .default(EXCEL_MAX_DATA_ROWS)
-      .meta({ description: "Data rows per sheet before the next one starts, with the same header. The default is also the maximum: Excel's limit (1,048,576 rows, less the header)." }),
+      .meta({
+        description:
+          'Data rows per sheet before the next one starts, with the same header. ' +
+          "The default is also the maximum: Excel's limit (1,048,576 rows, less the header).",
+      }),
     summary: z.boolean().default(true).meta({ description: 'Add the Summary sheet: run details, totals by severity, the ten riskiest images.' }),
     fileMode: z
       .number()

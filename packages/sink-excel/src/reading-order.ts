@@ -6,10 +6,17 @@ import { DEFAULT_COLUMNS } from '@qcs-export/core/sink';
  */
 const READ_FIRST = [
   'repo',
-  'vulnerabilityCounts.severity5Count', 'vulnerabilityCounts.severity4Count', 'vulnerabilityCounts.severity3Count',
-  'vulnerabilityCounts.severity2Count', 'vulnerabilityCounts.severity1Count', 'vulnerabilityCounts.total',
-  'riskScore', 'qdsSeverity',
-  'lastScanned', 'created', 'updated',
+  'vulnerabilityCounts.severity5Count',
+  'vulnerabilityCounts.severity4Count',
+  'vulnerabilityCounts.severity3Count',
+  'vulnerabilityCounts.severity2Count',
+  'vulnerabilityCounts.severity1Count',
+  'vulnerabilityCounts.total',
+  'riskScore',
+  'qdsSeverity',
+  'lastScanned',
+  'created',
+  'updated',
 ];
 
 /** The long hex identifiers: needed to look an image up, never read, and wide enough to push the rest off the screen. */

@@ -82,7 +82,16 @@ export function writeSummarySheet(workbook: StreamingWorkbook, ctx: RunContext, 
   tableHeader(['Repositories', 'Risk Score', 'QDS Severity', 'Severity 5', 'Severity 4', 'Vulnerabilities', 'Last Scanned', 'Image SHA']);
   for (const image of totals.riskiest()) {
     add(
-      [text(image.repositories), image.riskScore, text(image.qdsSeverity), image.severity5, image.severity4, image.total, toExcelCell(image.lastScanned, 'date').cell, image.sha],
+      [
+        text(image.repositories),
+        image.riskScore,
+        text(image.qdsSeverity),
+        image.severity5,
+        image.severity4,
+        image.total,
+        toExcelCell(image.lastScanned, 'date').cell,
+        image.sha,
+      ],
       (cell, column) => {
         // Several tags wrap within A rather than being cut off by the risk score beside them.
         cell.alignment = column === 1 ? { wrapText: true, vertical: 'top' } : { vertical: 'top' };

@@ -60,12 +60,46 @@ runSinkContract({
 
 // The default set in reading order: what a person reads first, the long hex identifiers last.
 const HEADERS = [
-  'Repositories', 'Severity 5', 'Severity 4', 'Severity 3', 'Severity 2', 'Severity 1', 'Vulnerabilities (total)',
-  'Risk Score', 'QDS Severity', 'Last Scanned', 'Created', 'Updated', 'Size (bytes)', 'Scan Status', 'Scan Types',
-  'Last Host', 'Last Host IP', 'Compliance Pass', 'Compliance Fail', 'Containers', 'Hosts', 'Image SHA', 'Image ID', 'Digests',
+  'Repositories',
+  'Severity 5',
+  'Severity 4',
+  'Severity 3',
+  'Severity 2',
+  'Severity 1',
+  'Vulnerabilities (total)',
+  'Risk Score',
+  'QDS Severity',
+  'Last Scanned',
+  'Created',
+  'Updated',
+  'Size (bytes)',
+  'Scan Status',
+  'Scan Types',
+  'Last Host',
+  'Last Host IP',
+  'Compliance Pass',
+  'Compliance Fail',
+  'Containers',
+  'Hosts',
+  'Image SHA',
+  'Image ID',
+  'Digests',
 ];
 const DATE_HEADERS = new Set(['Created', 'Updated', 'Last Scanned']);
-const NUMBER_HEADERS = new Set(['Size (bytes)', 'Severity 1', 'Severity 2', 'Severity 3', 'Severity 4', 'Severity 5', 'Vulnerabilities (total)', 'Risk Score', 'Compliance Pass', 'Compliance Fail', 'Containers', 'Hosts']);
+const NUMBER_HEADERS = new Set([
+  'Size (bytes)',
+  'Severity 1',
+  'Severity 2',
+  'Severity 3',
+  'Severity 4',
+  'Severity 5',
+  'Vulnerabilities (total)',
+  'Risk Score',
+  'Compliance Pass',
+  'Compliance Fail',
+  'Containers',
+  'Hosts',
+]);
 /** 1-based column of a default header. */
 const col = (header: string) => HEADERS.indexOf(header) + 1;
 
@@ -73,7 +107,9 @@ const col = (header: string) => HEADERS.indexOf(header) + 1;
 function expectedText(value: string): string | RegExp {
   // eslint-disable-next-line no-control-regex
   const clean = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/\r\n?/g, '\n');
-  return clean.length > 32_767 ? new RegExp(`^${clean.slice(0, 100)}A* … \\[cut: ${clean.length.toLocaleString('en-US')} characters, Excel holds 32,767\\]$`) : clean;
+  return clean.length > 32_767
+    ? new RegExp(`^${clean.slice(0, 100)}A* … \\[cut: ${clean.length.toLocaleString('en-US')} characters, Excel holds 32,767\\]$`)
+    : clean;
 }
 
 describe('excel sink', () => {
@@ -82,7 +118,11 @@ describe('excel sink', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function write(options: Record<string, unknown>, records: readonly ImageRecord[], ctx = {}): Promise<{ workbook: ExcelJS.Workbook; path: string; summary: Awaited<ReturnType<ReturnType<typeof excelSink.create>['close']>> }> {
+  async function write(
+    options: Record<string, unknown>,
+    records: readonly ImageRecord[],
+    ctx = {},
+  ): Promise<{ workbook: ExcelJS.Workbook; path: string; summary: Awaited<ReturnType<ReturnType<typeof excelSink.create>['close']>> }> {
     dir = await mkdtemp(join(tmpdir(), 'qcs-xlsx-'));
     const sink = excelSink.create(excelSink.options.parse({ path: 'out.xlsx', ...options }), makeRunContext({ baseDir: dir, ...ctx }));
     await sink.open();
@@ -100,23 +140,28 @@ describe('excel sink', () => {
     expect(header).toEqual(HEADERS);
     expect(rows).toHaveLength(records.length);
     const columns = buildColumns(excelDefaultColumns(), { joinWith: '; ' });
-    records.forEach((record, r) => {
-      columns.forEach((column, c) => {
+    for (const [r, record] of records.entries()) {
+      for (const [c, column] of columns.entries()) {
         const got = rows[r]?.[c];
         const want = column.value(record);
         const where = `row ${r + 2} ${column.header}`;
-        if (want === null) return expect(got, where).toBeNull();
+        if (want === null) {
+          expect(got, where).toBeNull();
+          continue;
+        }
         if (DATE_HEADERS.has(column.header)) {
           expect(got, where).toBeInstanceOf(Date);
-          return expect((got as Date).toISOString(), where).toBe(want);
+          expect((got as Date).toISOString(), where).toBe(want);
+          continue;
         }
         if (NUMBER_HEADERS.has(column.header)) {
           expect(typeof got, where).toBe('number');
-          return expect(got, where).toBe(want);
+          expect(got, where).toBe(want);
+          continue;
         }
         expect(got, where).toBe(want);
-      });
-    });
+      }
+    }
   });
 
   it('puts the default columns in reading order without losing one, and keeps chosen columns in their order', async () => {
@@ -149,7 +194,9 @@ describe('excel sink', () => {
 
   it('colours non-zero severity 3, 4 and 5 counts over exactly the data rows', async () => {
     const { workbook } = await write({}, makeTestRecords(9));
-    const sheet = dataSheets(workbook)[0] as ExcelJS.Worksheet & { conditionalFormattings: Array<{ ref: string; rules: Array<{ type: string; operator: string; formulae: unknown[] }> }> };
+    const sheet = dataSheets(workbook)[0] as ExcelJS.Worksheet & {
+      conditionalFormattings: Array<{ ref: string; rules: Array<{ type: string; operator: string; formulae: unknown[] }> }>;
+    };
     const refs = sheet.conditionalFormattings.map((cf) => cf.ref).sort();
     // Severity 5, 4 and 3 are columns B, C and D in the default reading order.
     expect(refs).toEqual(['B2:B10', 'C2:C10', 'D2:D10']);
@@ -158,7 +205,7 @@ describe('excel sink', () => {
 
   it('never turns a value into a formula, and keeps hostile text as text: unicode, quotes, newlines, controls, 40k characters', async () => {
     const records = makeTestRecords(HOSTILE_VALUES.length * 2, { hostile: true });
-    const extraHostile = ['lone \ud800 surrogate and \u0007bell', 'emoji at the cut '.padEnd(32_760, 'x') + '🐳🐳🐳🐳🐳🐳'];
+    const extraHostile = ['lone \ud800 surrogate and \u0007bell', `${'emoji at the cut '.padEnd(32_760, 'x')}🐳🐳🐳🐳🐳🐳`];
     const more = extraHostile.map((v, i) => ({ ...(records[0] as ImageRecord), sha: `${'e'.repeat(63)}${i}`, scanErrorMessage: v }));
     const { workbook, summary } = await write({ columns: ['sha', 'scanErrorMessage', 'labels', 'riskScore'] }, [...records, ...more]);
     const sheet = dataSheets(workbook)[0] as ExcelJS.Worksheet;
@@ -228,7 +275,11 @@ describe('excel sink', () => {
 
   it('summarises the run, the totals by severity and the ten riskiest images, computed from the records', async () => {
     const records = makeTestRecords(120, { seed: 7 });
-    const { workbook } = await write({}, records, { sourceLabel: 'https://qualysapi.qg2.apps.qualys.com', filter: 'vulnerabilities.severity:5', toolVersion: '1.2.3' });
+    const { workbook } = await write({}, records, {
+      sourceLabel: 'https://qualysapi.qg2.apps.qualys.com',
+      filter: 'vulnerabilities.severity:5',
+      toolVersion: '1.2.3',
+    });
     expect(workbook.worksheets.map((s) => s.name)).toEqual(['Images', 'Summary']);
     const info = summaryRows(workbook);
     expect(info.get('Exported at')).toEqual(new Date(Date.UTC(2026, 10, 22, 10, 30, 0)));
@@ -248,12 +299,14 @@ describe('excel sink', () => {
     expect(info.get('Total')).toBe(counted.reduce((n, r) => n + (r.vulnerabilityCounts?.total ?? 0), 0));
     expect(info.get('Images without severity counts')).toBe(records.length - counted.length);
 
-    const ranked = [...records].sort((a, b) =>
-      (b.riskScore ?? -1) - (a.riskScore ?? -1) ||
-      (b.vulnerabilityCounts?.severity5Count ?? -1) - (a.vulnerabilityCounts?.severity5Count ?? -1) ||
-      (b.vulnerabilityCounts?.severity4Count ?? -1) - (a.vulnerabilityCounts?.severity4Count ?? -1) ||
-      (b.vulnerabilityCounts?.total ?? -1) - (a.vulnerabilityCounts?.total ?? -1) ||
-      a.sha.localeCompare(b.sha));
+    const ranked = [...records].sort(
+      (a, b) =>
+        (b.riskScore ?? -1) - (a.riskScore ?? -1) ||
+        (b.vulnerabilityCounts?.severity5Count ?? -1) - (a.vulnerabilityCounts?.severity5Count ?? -1) ||
+        (b.vulnerabilityCounts?.severity4Count ?? -1) - (a.vulnerabilityCounts?.severity4Count ?? -1) ||
+        (b.vulnerabilityCounts?.total ?? -1) - (a.vulnerabilityCounts?.total ?? -1) ||
+        a.sha.localeCompare(b.sha),
+    );
     // The rows' order is the rank: repositories first, the sha last (there is no Rank column any more).
     const top = info.after('Repositories');
     expect(top.map((r) => r[7])).toEqual(ranked.slice(0, 10).map((r) => r.sha));
@@ -283,13 +336,13 @@ describe('excel sink', () => {
     const csvRows = parse(await readFile(csvPath, 'utf8'), { bom: true }) as string[][];
     const xlsxRows = sheetValues(dataSheets(workbook)[0] as ExcelJS.Worksheet);
     expect(xlsxRows).toHaveLength(csvRows.length);
-    csvRows.forEach((row, r) =>
-      row.forEach((text, c) => {
+    for (const [r, row] of csvRows.entries()) {
+      for (const [c, text] of row.entries()) {
         const cell = xlsxRows[r]?.[c];
         const asText = cell === null ? '' : cell instanceof Date ? cell.toISOString() : String(cell);
         expect(asText, `row ${r + 1} column ${c + 1}`).toBe(text.replace(/\r\n?/g, '\n'));
-      }),
-    );
+      }
+    }
   });
 
   it('keeps the zip queue under its limit while rows stream in, where exceljs alone lets it grow', async () => {
@@ -313,7 +366,11 @@ describe('excel sink', () => {
   });
 
   it('rejects options that would make a file Excel cannot open, saying what to fix', () => {
-    const problems = (o: Record<string, unknown>) => excelSink.options.safeParse(o).error?.issues.map((i) => i.message).join('; ');
+    const problems = (o: Record<string, unknown>) =>
+      excelSink.options
+        .safeParse(o)
+        .error?.issues.map((i) => i.message)
+        .join('; ');
     expect(problems({ path: 'out.xls' })).toMatch(/must end in \.xlsx/);
     expect(problems({ path: 'a.xlsx', sheetName: 'a/b' })).toMatch(/may not contain/);
     expect(problems({ path: 'a.xlsx', sheetName: 'summary' })).toMatch(/taken by the summary sheet/);

@@ -18,7 +18,11 @@ describe('excel sink: printing and document properties', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function write(options: Record<string, unknown>, records: readonly ImageRecord[], ctx: Partial<RunContext> = {}): Promise<{ parts: XlsxParts; workbook: ExcelJS.Workbook }> {
+  async function write(
+    options: Record<string, unknown>,
+    records: readonly ImageRecord[],
+    ctx: Partial<RunContext> = {},
+  ): Promise<{ parts: XlsxParts; workbook: ExcelJS.Workbook }> {
     dir = await mkdtemp(join(tmpdir(), 'qcs-xlsx-print-'));
     const sink = excelSink.create(excelSink.options.parse({ path: 'out.xlsx', ...options }), makeRunContext({ baseDir: dir, ...ctx }));
     await sink.open();
@@ -42,7 +46,10 @@ describe('excel sink: printing and document properties', () => {
       expect(findOne(headerFooter, 'oddFooter').text, name).toBe(FOOTER);
       // Sheet-local, as Excel requires of print titles: localSheetId is the sheet's place in workbook.xml.
       const own = titles.filter((t) => t.attributes.localSheetId === String(index));
-      expect(own.map((t) => t.text), name).toEqual([`'${name}'!$1:$1`]);
+      expect(
+        own.map((t) => t.text),
+        name,
+      ).toEqual([`'${name}'!$1:$1`]);
       expect(parts.sheetNames[index]).toBe(name);
     }
     // One title row per data sheet, none for the one-page Summary.
@@ -74,7 +81,9 @@ describe('excel sink: printing and document properties', () => {
     const { parts, workbook } = await write({}, records);
     const xml = await parts.sheet('Summary');
     // <col min max width>: exceljs joins neighbours of one width into one element, so each is spread back out.
-    const widths = findAll(xml, 'col').flatMap((c) => Array.from({ length: Number(c.attributes.max) - Number(c.attributes.min) + 1 }, () => Number(c.attributes.width)));
+    const widths = findAll(xml, 'col').flatMap((c) =>
+      Array.from({ length: Number(c.attributes.max) - Number(c.attributes.min) + 1 }, () => Number(c.attributes.width)),
+    );
     expect(widths).toEqual([42, 24, 16, 12, 12, 16, 24, 66]);
     expect(findOne(findOne(xml, 'sheetPr'), 'pageSetUpPr').attributes).toEqual({ fitToPage: '1' });
     expect(findOne(xml, 'pageSetup').attributes).toMatchObject({ orientation: 'landscape', fitToWidth: '1', fitToHeight: '1' });
@@ -84,7 +93,9 @@ describe('excel sink: printing and document properties', () => {
     const summary = workbook.getWorksheet('Summary') as ExcelJS.Worksheet;
     const rowOf = (label: string) => {
       let found: ExcelJS.Row | undefined;
-      summary.eachRow((row) => void (row.getCell(1).value === label ? (found = row) : undefined));
+      summary.eachRow((row) => {
+        if (row.getCell(1).value === label) found = row;
+      });
       if (!found) throw new Error(`no Summary row "${label}"`);
       return found;
     };
@@ -99,7 +110,16 @@ describe('excel sink: printing and document properties', () => {
     expect(rowOf('Exported at').getCell(2).numFmt).toBe('yyyy-mm-dd hh:mm:ss "UTC"');
 
     const header = rowOf('Repositories');
-    expect(sheetValues(summary)[header.number - 1]?.slice(0, 8)).toEqual(['Repositories', 'Risk Score', 'QDS Severity', 'Severity 5', 'Severity 4', 'Vulnerabilities', 'Last Scanned', 'Image SHA']);
+    expect(sheetValues(summary)[header.number - 1]?.slice(0, 8)).toEqual([
+      'Repositories',
+      'Risk Score',
+      'QDS Severity',
+      'Severity 5',
+      'Severity 4',
+      'Vulnerabilities',
+      'Last Scanned',
+      'Image SHA',
+    ]);
     const risky = Array.from({ length: 10 }, (_, i) => summary.getRow(header.number + 1 + i));
     // Empty cells carry no style, so only cells with a value are checked; the data has both kinds in each column.
     const filled = (column: number) => risky.map((row) => row.getCell(column)).filter((cell) => cell.value !== null);
@@ -122,7 +142,10 @@ describe('excel sink: printing and document properties', () => {
     expect(text('dc:title')).toBe('Qualys Container Security images');
     expect(text('dc:subject')).toBe('Image inventory exported 2026-11-22 10:30:00 UTC from https://qualysapi.qg2.apps.qualys.com');
     // The bell character XML cannot carry is gone; &, < and > survive as text.
-    expect(text('dc:description')).toBe("Exported 2026-11-22 10:30:00 UTC from https://qualysapi.qg2.apps.qualys.com by qcs-export 1.2.3. Filter (QQL): vulnerabilities.severity:5 and repo:'a&b<c>'");
+    expect(text('dc:description')).toBe(
+      'Exported 2026-11-22 10:30:00 UTC from https://qualysapi.qg2.apps.qualys.com by qcs-export 1.2.3. ' +
+        "Filter (QQL): vulnerabilities.severity:5 and repo:'a&b<c>'",
+    );
     expect(text('dcterms:created')).toBe('2026-11-22T10:30:00Z');
 
     const app = await parts.part('docProps/app.xml');
@@ -137,7 +160,9 @@ describe('excel sink: printing and document properties', () => {
 
   it('says "none" for the filter when the export had none', async () => {
     const { parts } = await write({ summary: false }, makeTestRecords(2));
-    expect(findOne(await parts.part('docProps/core.xml'), 'dc:description').text).toBe('Exported 2026-11-22 10:30:00 UTC from test by qcs-export 0.0.0-test. Filter (QQL): (none: all images)');
+    expect(findOne(await parts.part('docProps/core.xml'), 'dc:description').text).toBe(
+      'Exported 2026-11-22 10:30:00 UTC from test by qcs-export 0.0.0-test. Filter (QQL): (none: all images)',
+    );
     expect(findAll(findOne(await parts.part('docProps/app.xml'), 'TitlesOfParts'), 'vt:lpstr').map((e) => e.text)).toEqual(['Images']);
   });
 });

@@ -1,4 +1,14 @@
-import { AtomicFileWriter, checkWritable, defineSinkPlugin, LifecycleSink, resolveOutputPath, rowsOf, type ImageRecord, type RunContext, type SinkSummary } from '@qcs-export/core/sink';
+import {
+  AtomicFileWriter,
+  checkWritable,
+  defineSinkPlugin,
+  LifecycleSink,
+  resolveOutputPath,
+  rowsOf,
+  type ImageRecord,
+  type RunContext,
+  type SinkSummary,
+} from '@qcs-export/core/sink';
 import { jsonlOptions, type JsonlSinkOptions } from './options.js';
 import { StreamWriter } from './stdout-writer.js';
 
@@ -38,7 +48,7 @@ class JsonlSink extends LifecycleSink {
     const records = rowsOf(batch, this.options.records, this.ctx);
     if (records.length === 0) return;
     let text = '';
-    for (const record of records) text += JSON.stringify(record) + '\n';
+    for (const record of records) text += `${JSON.stringify(record)}\n`;
     await (this.file ?? (this.stream as StreamWriter)).write(text);
     this.records += records.length;
   }

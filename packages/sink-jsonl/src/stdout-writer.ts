@@ -7,7 +7,10 @@ import { SinkError } from '@qcs-export/core/sink';
 export class StreamWriter {
   private failure: Error | undefined;
   private readonly onError = (e: NodeJS.ErrnoException) => {
-    this.failure ??= new SinkError(e.code === 'EPIPE' ? 'stdout was closed by the reader before the export finished' : `writing to stdout failed: ${e.message}`, { cause: e });
+    this.failure ??= new SinkError(
+      e.code === 'EPIPE' ? 'stdout was closed by the reader before the export finished' : `writing to stdout failed: ${e.message}`,
+      { cause: e },
+    );
   };
 
   constructor(private readonly stream: NodeJS.WritableStream) {

@@ -9,7 +9,10 @@ import { makeRunContext, makeTestRecords, runSinkContract, type SinkContractHarn
 import { createJsonlPlugin, jsonlSink } from '../src/index.js';
 
 function parseLines(text: string): Array<{ sha: string } & Record<string, unknown>> {
-  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { sha: string });
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { sha: string });
 }
 
 function fileHarness(name: string, file: string): SinkContractHarness {
@@ -121,6 +124,8 @@ describe('jsonl sink', () => {
   });
 
   it('check() refuses a path under a regular file (not a directory)', async () => {
-    await expect(jsonlSink.check?.(jsonlSink.options.parse({ path: '/etc/hostname/x.jsonl' }), makeRunContext())).rejects.toMatchObject({ code: 'QCS_OUTPUT_UNWRITABLE' });
+    await expect(jsonlSink.check?.(jsonlSink.options.parse({ path: '/etc/hostname/x.jsonl' }), makeRunContext())).rejects.toMatchObject({
+      code: 'QCS_OUTPUT_UNWRITABLE',
+    });
   });
 });

@@ -58,7 +58,13 @@ export const contractCases: Record<string, (h: SinkContractHarness) => Promise<v
       for (const b of batches(records, 250)) await sink.write(b);
       const summary = await sink.close();
       const back = await readBack();
-      expect(inWrittenOrder(h, back.map((r) => r.sha), records)).toEqual(records.map((r) => r.sha));
+      expect(
+        inWrittenOrder(
+          h,
+          back.map((r) => r.sha),
+          records,
+        ),
+      ).toEqual(records.map((r) => r.sha));
       expect(summary.records).toBe(records.length);
       expect(summary.rejected).toBe(0);
       expect(summary.type).toMatch(/\S/);
@@ -151,7 +157,10 @@ function inWrittenOrder(h: SinkContractHarness, back: string[], records: readonl
 /** Declares the contract suite for one sink. Call it at the top level of a sink's test file. */
 export function runSinkContract(harness: SinkContractHarness): void {
   describe(`Sink contract: ${harness.name}`, () => {
-    const cases = harness.commit === 'incremental' ? { ...Object.fromEntries(Object.entries(contractCases).filter(([n]) => !ATOMIC_ONLY.has(n))), ...indexContractCases } : contractCases;
+    const cases =
+      harness.commit === 'incremental'
+        ? { ...Object.fromEntries(Object.entries(contractCases).filter(([n]) => !ATOMIC_ONLY.has(n))), ...indexContractCases }
+        : contractCases;
     for (const [name, run] of Object.entries(cases)) it(name, () => run(harness), 60_000);
   });
 }

@@ -11,21 +11,28 @@ export function makeTestRecords(count: number, options: { seed?: number; hostile
     const sha = `${i.toString(16).padStart(8, '0')}${hex(56)}`;
     const hostile = options.hostile ? HOSTILE_VALUES[i % HOSTILE_VALUES.length] : undefined;
     const created = Date.UTC(2022, 0, 1) + int(1000) * day;
-    const counts = i % 11 === 5 ? null : { severity1Count: int(5), severity2Count: int(9), severity3Count: int(40), severity4Count: int(12), severity5Count: int(4), total: 0 };
+    const counts =
+      i % 11 === 5
+        ? null
+        : { severity1Count: int(5), severity2Count: int(9), severity3Count: int(40), severity4Count: int(12), severity5Count: int(4), total: 0 };
     if (counts) counts.total = counts.severity1Count + counts.severity2Count + counts.severity3Count + counts.severity4Count + counts.severity5Count;
     const tags = i % 13 === 0 ? 0 : 1 + int(2);
-    let scanned: string;
+    // As normalization gives it: lastScanned falls back to lastVmScanDate, so both hold one date.
+    const scanned = new Date(created + int(150) * day).toISOString();
     return {
       sha,
       imageId: sha.slice(0, 12),
       uuid: `${hex(8)}-${hex(4)}-4${hex(3)}-8${hex(3)}-${hex(12)}`,
-      repo: Array.from({ length: tags }, (_, t) => ({ registry: 'docker.io', repository: hostile ?? `team/app-${i % 17}`, tag: t === 0 ? 'latest' : `v${t}.${i % 10}` })),
+      repo: Array.from({ length: tags }, (_, t) => ({
+        registry: 'docker.io',
+        repository: hostile ?? `team/app-${i % 17}`,
+        tag: t === 0 ? 'latest' : `v${t}.${i % 10}`,
+      })),
       repoDigests: tags === 0 ? [] : [{ registry: 'docker.io', repository: `team/app-${i % 17}`, digest: hex(64) }],
       created: new Date(created).toISOString(),
       updated: new Date(created + int(100) * day).toISOString(),
       lastUsedDate: i % 4 === 0 ? null : new Date(created + int(200) * day).toISOString(),
-      // as normalization gives it: lastScanned falls back to lastVmScanDate (drawn here, in the same order as before)
-      lastScanned: (scanned = new Date(created + int(150) * day).toISOString()),
+      lastScanned: scanned,
       lastVmScanDate: scanned,
       lastComplianceScanDate: null,
       lastAssessed: null,
@@ -43,7 +50,7 @@ export function makeTestRecords(count: number, options: { seed?: number; hostile
       vulnerabilities: null,
       riskScore: counts ? int(100) : null,
       maxQdsScore: counts ? int(100) : null,
-      qdsSeverity: counts ? (['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const)[int(3)] ?? null : null,
+      qdsSeverity: counts ? ((['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const)[int(3)] ?? null) : null,
       criticality: i % 5 === 0 ? null : 1 + int(4),
       associatedContainersCount: int(30),
       associatedHostsCount: int(8),
@@ -58,7 +65,16 @@ export function makeTestRecords(count: number, options: { seed?: number; hostile
       isContinuouslyAssessed: i % 3 === 0 ? true : null,
       instrumentedFrom: null,
       instrumentationState: null,
-      lastFoundOnHost: i % 6 === 0 ? null : { sensorUuid: hex(8), hostname: `ip-10-0-${i % 255}-1`, ipAddress: `10.0.${i % 255}.1`, uuid: hex(8), lastUpdated: new Date(created + 3 * day).toISOString() },
+      lastFoundOnHost:
+        i % 6 === 0
+          ? null
+          : {
+              sensorUuid: hex(8),
+              hostname: `ip-10-0-${i % 255}-1`,
+              ipAddress: `10.0.${i % 255}.1`,
+              uuid: hex(8),
+              lastUpdated: new Date(created + 3 * day).toISOString(),
+            },
       compliance: { failCount: int(3), passCount: int(20), errorCount: 0 },
       registryUuid: [],
       baseImage: null,

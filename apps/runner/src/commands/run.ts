@@ -42,7 +42,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const result = await runExport(config, { plugins: sinkPlugins, logger, redact: (text) => redactor.redact(text), signal: controller.signal, progress });
   const rejected = rejectedError(result);
   if (json) {
-    const outcome: RunResult & { exitCode: number; error?: { code: string; message: string } } = { exitCode: rejected ? exitCodeOf(rejected) : ExitCode.ok, ...result };
+    const outcome: RunResult & { exitCode: number; error?: { code: string; message: string } } = {
+      exitCode: rejected ? exitCodeOf(rejected) : ExitCode.ok,
+      ...result,
+    };
     if (rejected) outcome.error = { code: rejected.code, message: rejected.message };
     process.stdout.write(`${redactor.redact(JSON.stringify(outcome, null, 2))}\n`);
   } else if (settings.format === 'json') logger.info('run finished', { summary: result });

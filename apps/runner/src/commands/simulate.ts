@@ -15,12 +15,14 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   if (port > 65_535) throw new UsageError(`--port must be from 0 to 65535, got ${port}`);
   const { describeSimulator, startSimulator } = await import('@qcs-export/qualys-simulator');
   // Dates relative to today, so relative filters in the shipped examples (imagesInUse:'[now-30d ... now]') match.
-  const sim = await startSimulator({ port, images: int('images', 2000), seed: int('seed', 1), latencyMs: int('latency', 0), now: Date.now() }).catch((error: unknown) => {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on 127.0.0.1 is in use; choose another with --port N (0 picks a free one)`);
-    if (code === 'EACCES') throw new UsageError(`port ${port} needs privileges this user lacks; choose a port above 1023 with --port N`);
-    throw error;
-  });
+  const sim = await startSimulator({ port, images: int('images', 2000), seed: int('seed', 1), latencyMs: int('latency', 0), now: Date.now() }).catch(
+    (error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on 127.0.0.1 is in use; choose another with --port N (0 picks a free one)`);
+      if (code === 'EACCES') throw new UsageError(`port ${port} needs privileges this user lacks; choose a port above 1023 with --port N`);
+      throw error;
+    },
+  );
   process.stdout.write(`${describeSimulator(sim)}\nCtrl-C stops it.\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -17,7 +17,10 @@ export async function validateCommand(argv: string[]): Promise<number> {
   await sweepOutputs(outputsOf(config.sinks, sinkPlugins, ctx), ctx.logger, { dryRun: true });
   for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);
   if (values['connect'] === true) await checkQualysConnection(config, ctx.logger);
-  process.stdout.write(`config OK: ${config.file}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')})\n`);
+  process.stdout.write(
+    `config OK: ${config.file}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ` +
+      `${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')})\n`,
+  );
   return ExitCode.ok;
 }
 
@@ -25,10 +28,12 @@ export async function validateCommand(argv: string[]): Promise<number> {
 async function checkQualysConnection(config: Awaited<ReturnType<typeof loadConfig>>, logger: Logger): Promise<void> {
   if (isSimulatorSource(config.source)) return;
   const origin = new URL(config.source.baseUrl).origin;
-  const prepared = await prepareSource(config.source, logger, (text) => redactor.redact(text));
+  const prepared = await prepareSource(config.source, logger, (text) => redactor.redact(text), config.credentialOrigins);
   try {
     const count = await countNow({ client: prepared.client, filter: config.source.filter, request: {} });
-    process.stdout.write(`✓ Qualys ${origin}: logged in; ${count === undefined ? 'no count sent' : `${count.toLocaleString('en-US')} images match the filter`}\n`);
+    process.stdout.write(
+      `✓ Qualys ${origin}: logged in; ${count === undefined ? 'no count sent' : `${count.toLocaleString('en-US')} images match the filter`}\n`,
+    );
   } catch (error) {
     process.stdout.write(`✗ Qualys ${origin}: ${redactor.redact((error as Error).message)}\n`);
     throw error;

@@ -11,7 +11,10 @@ export function onePerCause(issues: readonly InterpolationIssue[], lineOf: (offs
   const merged: InterpolationIssue[] = [];
   for (const [first, ...others] of byCause.values()) {
     if (!first) continue;
-    const places = uniquePlaces(others.filter((o) => formatPath(o.path) !== formatPath(first.path)), lineOf);
+    const places = uniquePlaces(
+      others.filter((o) => formatPath(o.path) !== formatPath(first.path)),
+      lineOf,
+    );
     merged.push(places.length === 0 ? first : { ...first, message: `${first.message}; also used at ${places.join(', ')}` });
   }
   return merged;

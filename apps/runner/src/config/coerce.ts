@@ -16,7 +16,13 @@ export interface CoercionProblem {
  * that type, or reports why it cannot be. Values written literally are left alone: a quoted "100" stays text,
  * as the user wrote it. `skip` says which paths are already reported (a missing variable).
  */
-export function coerceInterpolated(schema: z.core.$ZodType, value: unknown, base: KeyPath, values: readonly InterpolatedValue[], skip: (path: KeyPath) => boolean): CoercionProblem[] {
+export function coerceInterpolated(
+  schema: z.core.$ZodType,
+  value: unknown,
+  base: KeyPath,
+  values: readonly InterpolatedValue[],
+  skip: (path: KeyPath) => boolean,
+): CoercionProblem[] {
   const problems: CoercionProblem[] = [];
   for (const v of values) {
     if (v.path.length <= base.length || !isUnder(v.path, base) || skip(v.path)) continue;
@@ -48,10 +54,15 @@ function notConvertible(v: InterpolatedValue, expected: Expected): string {
   const [only] = v.sources;
   if (only && v.sources.length === 1 && /^\$\{[^}]*\}$/.test(v.template)) {
     if (only.kind === 'file') return `the secret file ${only.path} does not hold ${type}`;
-    if (only.used === 'default') return secret ? `${only.name} is not set and its default is not ${type}` : `${only.name} is not set and its default ${JSON.stringify(v.value)} is not ${type}`;
+    if (only.used === 'default')
+      return secret
+        ? `${only.name} is not set and its default is not ${type}`
+        : `${only.name} is not set and its default ${JSON.stringify(v.value)} is not ${type}`;
     return secret ? `${only.name} is not ${type}` : `${only.name} is ${JSON.stringify(v.value)}, not ${type}`;
   }
-  return secret ? `the value built from ${sourceNames(v.sources)} is not ${type}` : `${JSON.stringify(v.template)} gives ${JSON.stringify(v.value)}, not ${type}`;
+  return secret
+    ? `the value built from ${sourceNames(v.sources)} is not ${type}`
+    : `${JSON.stringify(v.template)} gives ${JSON.stringify(v.value)}, not ${type}`;
 }
 
 /** "PS", "the default of PS", "the secret file /run/x", joined with "and". */

@@ -66,25 +66,28 @@ export function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, baseD
         issues.push({ path, offset, message, cause });
         return '';
       };
-      node.value = template.replace(PATTERN, (match: string, file: string | undefined, name: string | undefined, op: string | undefined, arg: string | undefined) => {
-        if (match === '$${') return '${';
-        if (file !== undefined) {
-          const full = resolve(baseDir, file.trim());
-          sources.push({ kind: 'file', path: full });
-          return readSecretFile(full, (message) => problem(message, `file:${full}`));
-        }
-        const value = env[name as string];
-        if (value !== undefined && value !== '') {
-          sources.push({ kind: 'env', name: name as string, used: 'env' });
-          return value;
-        }
-        if (op === ':-') {
-          sources.push({ kind: 'env', name: name as string, used: 'default' });
-          return arg ?? '';
-        }
-        sources.push({ kind: 'env', name: name as string, used: 'missing' });
-        return problem(op === ':?' && arg ? `${name} is not set: ${arg}` : `${name} is not set; export it, or write \${${name}:-default}`, `env:${name}`);
-      });
+      node.value = template.replace(
+        PATTERN,
+        (match: string, file: string | undefined, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+          if (match === '$${') return '${';
+          if (file !== undefined) {
+            const full = resolve(baseDir, file.trim());
+            sources.push({ kind: 'file', path: full });
+            return readSecretFile(full, (message) => problem(message, `file:${full}`));
+          }
+          const value = env[name as string];
+          if (value !== undefined && value !== '') {
+            sources.push({ kind: 'env', name: name as string, used: 'env' });
+            return value;
+          }
+          if (op === ':-') {
+            sources.push({ kind: 'env', name: name as string, used: 'default' });
+            return arg ?? '';
+          }
+          sources.push({ kind: 'env', name: name as string, used: 'missing' });
+          return problem(op === ':?' && arg ? `${name} is not set: ${arg}` : `${name} is not set; export it, or write \${${name}:-default}`, `env:${name}`);
+        },
+      );
       if (sources.length === 0) return;
       const value: InterpolatedValue = { path, offset, template, value: node.value as string, sources };
       values.push(value);

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { SinkPlugin } from '@qcs-export/core';
+import type { AnySinkPlugin } from '@qcs-export/core';
 import { formatDefault } from './option-docs.js';
 import { liveSourceSchema, runSchema, simulatorSourceSchema } from './schema.js';
 
 /** A JSON Schema of the config, from the same zod schemas the loader validates with (for editor completion). */
-export function configJsonSchema(plugins: ReadonlyMap<string, SinkPlugin<any>>): unknown {
+export function configJsonSchema(plugins: ReadonlyMap<string, AnySinkPlugin>): unknown {
   const sinks = [...plugins.values()].map((p) =>
     z.intersection(
       z.object({
@@ -16,7 +16,9 @@ export function configJsonSchema(plugins: ReadonlyMap<string, SinkPlugin<any>>):
   );
   const schema = z.strictObject({
     // The editor sees every auth form in one source; validation checks the form the user wrote (authKindOf).
-    source: z.union([liveSourceSchema('any'), simulatorSourceSchema]).meta({ description: 'Where the images come from: a Qualys subscription, or the embedded simulator.' }),
+    source: z
+      .union([liveSourceSchema('any'), simulatorSourceSchema])
+      .meta({ description: 'Where the images come from: a Qualys subscription, or the embedded simulator.' }),
     sinks: z
       .array(sinks.length === 1 ? (sinks[0] as z.ZodType) : z.union(sinks as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]))
       .min(1)

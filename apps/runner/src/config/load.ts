@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigError, type SinkPlugin } from '@qcs-export/core';
+import { ConfigError, type AnySinkPlugin } from '@qcs-export/core';
 import { onePerCause } from './causes.js';
 import { interpolateDocument } from './interpolate.js';
 import { maskTemplates, unmask, unmaskDocument } from './mask.js';
@@ -14,7 +14,7 @@ import { validateSection, type Problem, type SectionContext } from './validate.j
  * Reads, interpolates and validates a config file. Every problem is reported at once, each as
  * `file:line:col path: message`, in one ConfigError (exit code 2).
  */
-export async function loadConfig(file: string, plugins: ReadonlyMap<string, SinkPlugin<any>>, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+export async function loadConfig(file: string, plugins: ReadonlyMap<string, AnySinkPlugin>, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -24,7 +24,7 @@ export async function loadConfig(file: string, plugins: ReadonlyMap<string, Sink
   return parseConfig(text, file, plugins, env);
 }
 
-export function parseConfig(text: string, file: string, plugins: ReadonlyMap<string, SinkPlugin<any>>, env: NodeJS.ProcessEnv = process.env): Config {
+export function parseConfig(text: string, file: string, plugins: ReadonlyMap<string, AnySinkPlugin>, env: NodeJS.ProcessEnv = process.env): Config {
   const lines = new LineCounter();
   const masked = maskTemplates(text);
   const doc = parseDocument(masked.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -34,7 +34,9 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
     return `${file}:${line}:${col}`;
   };
   if (doc.errors.length > 0) {
-    throw new ConfigError(['the config is not valid YAML:', ...doc.errors.slice(0, 5).map((e) => `  ${where(e.pos[0])}: ${unmask(e.message.split('\n')[0] ?? '')}`)].join('\n'));
+    throw new ConfigError(
+      ['the config is not valid YAML:', ...doc.errors.slice(0, 5).map((e) => `  ${where(e.pos[0])}: ${unmask(e.message.split('\n')[0] ?? '')}`)].join('\n'),
+    );
   }
   if (masked.masked) unmaskDocument(doc);
   const interpolation = interpolateDocument(doc, env, dirname(resolve(file)));
@@ -47,13 +49,15 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
   }
   const top = raw as Record<string, unknown>;
   for (const key of Object.keys(top)) {
-    if (!['source', 'sinks', 'run'].includes(key)) problems.push({ path: [key], message: `unknown key "${key}"; the config has source, sinks and run`, offset: keyOffset(doc, [], key) });
+    if (!['source', 'sinks', 'run'].includes(key))
+      problems.push({ path: [key], message: `unknown key "${key}"; the config has source, sinks and run`, offset: keyOffset(doc, [], key) });
   }
 
   let source: SourceConfig | undefined;
   const rawSource = top['source'];
   if (rawSource === undefined) problems.push({ path: ['source'], message: 'source is required: a Qualys gateway (baseUrl, auth) or simulator: {}' });
-  else if (rawSource && typeof rawSource === 'object' && 'simulator' in rawSource) source = validateSection(simulatorSourceSchema, rawSource, ['source'], ctx, problems);
+  else if (rawSource && typeof rawSource === 'object' && 'simulator' in rawSource)
+    source = validateSection(simulatorSourceSchema, rawSource, ['source'], ctx, problems);
   else source = validateSection(liveSourceSchema(authKindOf((rawSource as { auth?: unknown } | null)?.auth)), rawSource, ['source'], ctx, problems);
 
   const sinks: SinkConfig[] = [];
@@ -61,22 +65,32 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
   if (!Array.isArray(rawSinks) || rawSinks.length === 0) {
     problems.push({ path: ['sinks'], message: `sinks must be a list with at least one sink; known types: ${[...plugins.keys()].join(', ')}` });
   } else {
-    rawSinks.forEach((entry: unknown, i) => {
-      if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return void problems.push({ path: ['sinks', i], message: 'each sink is a mapping with a "type"' });
+    for (const [i, entry] of (rawSinks as unknown[]).entries()) {
+      if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+        problems.push({ path: ['sinks', i], message: 'each sink is a mapping with a "type"' });
+        continue;
+      }
       const { type, name, ...rest } = entry as Record<string, unknown>;
       const plugin = typeof type === 'string' ? plugins.get(type) : undefined;
       // A type read from a missing variable is already reported; "unknown sink type """ would repeat it.
-      if (!plugin && ctx.reported.some((r) => samePath(r, ['sinks', i, 'type']))) return;
+      if (!plugin && ctx.reported.some((r) => samePath(r, ['sinks', i, 'type']))) continue;
       if (!plugin) {
-        return void problems.push({ path: ['sinks', i, 'type'], message: `${type === undefined ? 'type is missing' : `unknown sink type "${String(type)}"`}; known types: ${[...plugins.keys()].join(', ')}` });
+        problems.push({
+          path: ['sinks', i, 'type'],
+          message: `${type === undefined ? 'type is missing' : `unknown sink type "${String(type)}"`}; known types: ${[...plugins.keys()].join(', ')}`,
+        });
+        continue;
       }
       const options = validateSection(plugin.options, rest, ['sinks', i], ctx, problems);
       const grain = (options as { records?: string } | undefined)?.records;
       if (source && (grain === 'findings' || grain === 'packages') && !source.vulnerabilities) {
-        problems.push({ path: ['sinks', i, 'records'], message: `records: ${grain} needs the vulnerabilities of each image; add source.vulnerabilities (e.g. vulnerabilities: { from: details })` });
+        problems.push({
+          path: ['sinks', i, 'records'],
+          message: `records: ${grain} needs the vulnerabilities of each image; add source.vulnerabilities (e.g. vulnerabilities: { from: details })`,
+        });
       }
       if (options !== undefined) sinks.push({ type: plugin.type, name: typeof name === 'string' ? name : plugin.type, options });
-    });
+    }
   }
   const run = validateSection(runSchema, top['run'], ['run'], ctx, problems);
 
@@ -86,5 +100,12 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
     const text = placed.map((p) => `  ${where(p.offset)} ${formatPath(p.path)}: ${p.message}`);
     throw new ConfigError([`the config has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, ...text].join('\n'));
   }
-  return { source, sinks, run, file };
+  const credentialOrigins = [
+    ...new Set(
+      interpolation.values
+        .filter((v) => v.path[0] === 'source' && v.path[1] === 'auth')
+        .flatMap((v) => v.sources.map((s) => (s.kind === 'file' ? `file ${s.path}` : `$${s.name}`))),
+    ),
+  ];
+  return { source, sinks, run, file, credentialOrigins };
 }

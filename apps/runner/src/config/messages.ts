@@ -39,7 +39,9 @@ export function plainMessage(issue: z.core.$ZodIssue, ctx: IssueContext): string
     case 'invalid_value': {
       // An option list reads best with the wrong word quoted alone: `must be one of auto, pages; got "fast"`.
       const wrong = typeof issue.input === 'string' && !ctx.secret ? show(issue.input) : got;
-      return `must be ${issue.values.length === 1 ? show(issue.values[0]) : `one of ${issue.values.map((v) => (typeof v === 'string' ? v : show(v))).join(', ')}`}; got ${wrong}`;
+      const expected =
+        issue.values.length === 1 ? show(issue.values[0]) : `one of ${issue.values.map((v) => (typeof v === 'string' ? v : show(v))).join(', ')}`;
+      return `must be ${expected}; got ${wrong}`;
     }
     case 'invalid_union':
       return unionMessage(issue.errors, ctx.forms, got);
@@ -61,13 +63,22 @@ export function plainMessage(issue: z.core.$ZodIssue, ctx: IssueContext): string
 /** A quoted "100" or "true" is text in YAML; the fix is to drop the quotes (${VAR} values are converted). */
 function quotedHint(expected: string, input: unknown): string {
   if (typeof input !== 'string') return '';
-  const looksRight = expected === 'boolean' ? /^(true|false)$/i.test(input.trim()) : ['number', 'int'].includes(expected) && convert(input, 'number') !== undefined;
+  const looksRight =
+    expected === 'boolean' ? /^(true|false)$/i.test(input.trim()) : ['number', 'int'].includes(expected) && convert(input, 'number') !== undefined;
   return looksRight ? '; write it without quotes' : '';
 }
 
 function typeName(expected: string, integer: boolean): string {
   if (expected === 'int' || (expected === 'number' && integer)) return 'a whole number';
-  const names: Record<string, string> = { string: 'text', number: 'a number', boolean: 'true or false', array: 'a list', object: 'a mapping', tuple: 'a list', record: 'a mapping' };
+  const names: Record<string, string> = {
+    string: 'text',
+    number: 'a number',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'a mapping',
+    tuple: 'a list',
+    record: 'a mapping',
+  };
   return names[expected] ?? `a ${expected}`;
 }
 
@@ -111,7 +122,9 @@ function fileModeMessage(input: number): string {
 
 function unionMessage(errors: readonly (readonly z.core.$ZodIssue[])[], forms: string[] | undefined, got: string): string {
   // Every branch refused the value's type (text where a mapping belongs): say so once.
-  const expected = new Set(errors.map((branch) => (branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0 ? branch[0].expected : undefined)));
+  const expected = new Set(
+    errors.map((branch) => (branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0 ? branch[0].expected : undefined)),
+  );
   const [only] = expected;
   if (expected.size === 1 && only !== undefined) return `expected ${typeName(only, false)}, got ${got}`;
   return forms ? `must be one of these forms: ${forms.slice(0, -1).join(', ')} or ${forms[forms.length - 1]}` : 'does not match any accepted form';

@@ -44,7 +44,12 @@ function unwrap(schema: z.core.$ZodType): Unwrapped {
     const def = defOf(current);
     if (def.type === 'optional') found.optional = true;
     if ((def.type === 'default' || def.type === 'prefault') && found.schemaDefault === undefined) found.schemaDefault = { value: def.defaultValue };
-    current = def.type === 'optional' || def.type === 'nullable' || def.type === 'default' || def.type === 'prefault' || def.type === 'readonly' ? def.innerType : def.type === 'pipe' ? def.in : undefined;
+    current =
+      def.type === 'optional' || def.type === 'nullable' || def.type === 'default' || def.type === 'prefault' || def.type === 'readonly'
+        ? def.innerType
+        : def.type === 'pipe'
+          ? def.in
+          : undefined;
   }
   return found;
 }

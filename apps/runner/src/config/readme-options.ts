@@ -1,4 +1,4 @@
-import type { SinkPlugin } from '@qcs-export/core';
+import type { AnySinkPlugin } from '@qcs-export/core';
 import { optionRows, optionsTable } from './option-docs.js';
 import { liveSourceSchema, runSchema, simulatorSourceSchema } from './schema.js';
 
@@ -7,7 +7,7 @@ import { liveSourceSchema, runSchema, simulatorSourceSchema } from './schema.js'
  * source, the simulator, each sink by its type, and run. They are generated from the schemas (`pnpm docs:options`)
  * so the README and `qcs-export schema` cannot disagree.
  */
-export function readmeOptionTables(plugins: ReadonlyMap<string, SinkPlugin<any>>): Map<string, string> {
+export function readmeOptionTables(plugins: ReadonlyMap<string, AnySinkPlugin>): Map<string, string> {
   const tables = new Map<string, string>();
   tables.set('source', optionsTable(optionRows(liveSourceSchema('any'))));
   // The filter, strategy and paging keys are the live source's, documented in its table.

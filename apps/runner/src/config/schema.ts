@@ -5,13 +5,21 @@ import { assertSecureUrl, CLIENT_DEFAULTS, DEFAULT_SLA, PAGE_SIZE_LIMITS, QcsErr
 const authSchemas = {
   jwt: z
     .strictObject({
-      username: z.string().min(1, 'username is empty').meta({ description: 'Qualys username for the JWT login (`POST /auth`). The token is renewed 5 minutes before it expires, and once on a 401.' }),
-      password: z.string().min(1, 'password is empty; set it from the environment, e.g. ${QUALYS_PASSWORD}').meta({ description: 'Its password; read it from the environment, e.g. `${QUALYS_PASSWORD}`.' }),
+      username: z
+        .string()
+        .min(1, 'username is empty')
+        .meta({ description: 'Qualys username for the JWT login (`POST /auth`). The token is renewed 5 minutes before it expires, and once on a 401.' }),
+      password: z
+        .string()
+        .min(1, 'password is empty; set it from the environment, e.g. ${QUALYS_PASSWORD}')
+        .meta({ description: 'Its password; read it from the environment, e.g. `${QUALYS_PASSWORD}`.' }),
     })
     .meta({ description: 'JWT login with a Qualys username and password.' }),
   token: z
     .strictObject({
-      token: z.string().min(1, 'token is empty; set it from the environment, e.g. ${QUALYS_TOKEN}').meta({ description: 'A ready bearer token instead of a login (e.g. generated in the Qualys UI); read it from the environment, e.g. `${QUALYS_TOKEN}`.' }),
+      token: z.string().min(1, 'token is empty; set it from the environment, e.g. ${QUALYS_TOKEN}').meta({
+        description: 'A ready bearer token instead of a login (e.g. generated in the Qualys UI); read it from the environment, e.g. `${QUALYS_TOKEN}`.',
+      }),
     })
     .meta({ description: 'A ready bearer token instead of a login.' }),
   basic: z
@@ -41,27 +49,36 @@ export function authKindOf(raw: unknown): AuthKind {
   return 'jwt';
 }
 
-const baseUrl = z.string({ error: 'baseUrl is required: the Qualys gateway, e.g. https://gateway.qg1.apps.qualys.com' }).superRefine((value, ctx) => {
-  try {
-    assertSecureUrl(value, 'source.baseUrl');
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: error instanceof QcsError ? error.message : String(error) });
-  }
-}).meta({ description: "The platform's gateway, e.g. `https://gateway.qg1.apps.qualys.com` (qg2, qg3, …, `.eu`, `.in`, …). `http://` is refused unless the host is loopback." });
+const baseUrl = z
+  .string({ error: 'baseUrl is required: the Qualys gateway, e.g. https://gateway.qg1.apps.qualys.com' })
+  .superRefine((value, ctx) => {
+    try {
+      assertSecureUrl(value, 'source.baseUrl');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: error instanceof QcsError ? error.message : String(error) });
+    }
+  })
+  .meta({
+    description:
+      "The platform's gateway, e.g. `https://gateway.qg1.apps.qualys.com` (qg2, qg3, …, `.eu`, `.in`, …). " +
+      '`http://` is refused unless the host is loopback.',
+  });
 
 const { images: imagesPages, bulk: bulkPages } = PAGE_SIZE_LIMITS;
-const pageSizeMessage = `pageSize must be a whole number from 1 to ${imagesPages.max} (auto, pages and images strategies) or 1 to ${bulkPages.max} (bulk strategy)`;
+const pageSizeMessage =
+  `pageSize must be a whole number from 1 to ${imagesPages.max} (auto, pages and images strategies) ` + `or 1 to ${bulkPages.max} (bulk strategy)`;
 const common = {
-  filter: z
-    .string()
-    .optional()
-    .meta({ description: "A QQL filter, e.g. `\"imagesInUse:'[now-7d ... now]'\"`. A filter the server rejects exits 2 with the server's message.", defaultText: 'every image' }),
+  filter: z.string().optional().meta({
+    description: "A QQL filter, e.g. `\"imagesInUse:'[now-7d ... now]'\"`. A filter the server rejects exits 2 with the server's message.",
+    defaultText: 'every image',
+  }),
   strategy: z
     .enum(['auto', 'pages', 'images', 'bulk'])
     .default('auto')
     .meta({
       description:
-        'How to page: `auto`, `pages`, `images` or `bulk`. `auto` uses page numbers up to the 10,000 cap, and past it a keyset on `/images` if a self-test proves this server supports it, else the bulk cursor. `pages`, `images` (keyset on `updated`) and `bulk` force one.',
+        'How to page: `auto`, `pages`, `images` or `bulk`. `auto` uses page numbers up to the 10,000 cap, and past it a keyset on `/images` ' +
+        'if a self-test proves this server supports it, else the bulk cursor. `pages`, `images` (keyset on `updated`) and `bulk` force one.',
     }),
   pageSize: z
     .number({ error: pageSizeMessage })
@@ -70,17 +87,16 @@ const common = {
     .max(imagesPages.max, pageSizeMessage)
     .optional()
     .meta({
-      description: `Records per request: 1..${imagesPages.max} for \`/images\` (\`auto\`, \`pages\`, \`images\`), 1..${bulkPages.max} for \`bulk\` (\`auto\` uses at most ${bulkPages.max} when it falls back to bulk).`,
+      description:
+        `Records per request: 1..${imagesPages.max} for \`/images\` (\`auto\`, \`pages\`, \`images\`), 1..${bulkPages.max} for \`bulk\` ` +
+        `(\`auto\` uses at most ${bulkPages.max} when it falls back to bulk).`,
       defaultText: `\`${imagesPages.default}\`, or \`${bulkPages.default}\` for bulk`,
     }),
   prefetch: z.number().int().min(1).max(16).default(2).meta({ description: 'Pages fetched ahead of the sinks, per window.' }),
-  concurrency: z
-    .number()
-    .int()
-    .min(1)
-    .max(16)
-    .default(4)
-    .meta({ description: "Requests in flight: keyset windows crawled at once, or page numbers fetched ahead. The rate governor keeps any value within the subscription's budget." }),
+  concurrency: z.number().int().min(1).max(16).default(4).meta({
+    description:
+      "Requests in flight: keyset windows crawled at once, or page numbers fetched ahead. The rate governor keeps any value within the subscription's budget.",
+  }),
   vulnerabilities: z
     .strictObject({
       from: z
@@ -88,22 +104,29 @@ const common = {
         .default('details')
         .meta({
           description:
-            '`details`: `GET /images/{sha}` (title, severity, CVEs, packages, first and last found). `vuln`: `GET /images/{sha}/vuln`, which adds CVSS, customer severity and threat intelligence. One call per image either way, on the `/images/**` budget; images whose counts are all zero need none.',
+            '`details`: `GET /images/{sha}` (title, severity, CVEs, packages, first and last found). ' +
+            '`vuln`: `GET /images/{sha}/vuln`, which adds CVSS, customer severity and threat intelligence. ' +
+            'One call per image either way, on the `/images/**` budget; images whose counts are all zero need none.',
         }),
-      concurrency: z
-        .number()
-        .int()
-        .min(1)
-        .max(64)
-        .default(8)
-        .meta({ description: "Enrichment calls in flight. The rate governor paces them to the subscription's budget, so this only bounds how much latency is hidden." }),
+      concurrency: z.number().int().min(1).max(64).default(8).meta({
+        description: "Enrichment calls in flight. The rate governor paces them to the subscription's budget, so this only bounds how much latency is hidden.",
+      }),
     })
     .optional()
-    .meta({ description: 'Fetch each image\'s vulnerabilities, for sinks with `records: findings` or `packages`.', defaultText: 'no enrichment' }),
+    .meta({ description: "Fetch each image's vulnerabilities, for sinks with `records: findings` or `packages`.", defaultText: 'no enrichment' }),
   sla: z
     .strictObject(
       Object.fromEntries(
-        ([5, 4, 3, 2, 1] as const).map((s) => [String(s), z.number().int().min(0).max(3650).default(DEFAULT_SLA[s]).meta({ description: `Days to fix a severity ${s} finding.` })]),
+        ([5, 4, 3, 2, 1] as const).map((s) => [
+          String(s),
+          z
+            .number()
+            .int()
+            .min(0)
+            .max(3650)
+            .default(DEFAULT_SLA[s])
+            .meta({ description: `Days to fix a severity ${s} finding.` }),
+        ]),
       ) as Record<'1' | '2' | '3' | '4' | '5', z.ZodDefault<z.ZodNumber>>,
     )
     .default({ 1: DEFAULT_SLA[1], 2: DEFAULT_SLA[2], 3: DEFAULT_SLA[3], 4: DEFAULT_SLA[4], 5: DEFAULT_SLA[5] })
@@ -127,14 +150,22 @@ export function liveSourceSchema(kind: AuthKind | 'any') {
       timeouts: z
         .strictObject({
           connectMs: z.number().int().min(100).optional().meta({ description: 'Time to connect, in ms.', default: CLIENT_DEFAULTS.connectTimeoutMs }),
-          headersMs: z.number().int().min(100).optional().meta({ description: 'Time from sending a request to its response headers, in ms.', default: CLIENT_DEFAULTS.headersTimeoutMs }),
-          bodyMs: z.number().int().min(100).optional().meta({ description: 'Longest silence while a body arrives, in ms.', default: CLIENT_DEFAULTS.bodyTimeoutMs }),
-          requestMs: z
+          headersMs: z
             .number()
             .int()
             .min(100)
             .optional()
-            .meta({ description: 'Deadline of one attempt, headers and body, in ms: a body that trickles in slowly fails here and is retried.', default: CLIENT_DEFAULTS.requestTimeoutMs }),
+            .meta({ description: 'Time from sending a request to its response headers, in ms.', default: CLIENT_DEFAULTS.headersTimeoutMs }),
+          bodyMs: z
+            .number()
+            .int()
+            .min(100)
+            .optional()
+            .meta({ description: 'Longest silence while a body arrives, in ms.', default: CLIENT_DEFAULTS.bodyTimeoutMs }),
+          requestMs: z.number().int().min(100).optional().meta({
+            description: 'Deadline of one attempt, headers and body, in ms: a body that trickles in slowly fails here and is retried.',
+            default: CLIENT_DEFAULTS.requestTimeoutMs,
+          }),
         })
         .optional()
         .meta({ description: 'Time limits of one request, in milliseconds.' }),
@@ -145,7 +176,9 @@ export function liveSourceSchema(kind: AuthKind | 'any') {
         .max(20)
         .optional()
         .meta({
-          description: 'Retries of a call after 5xx, connection errors, timeouts or a garbled body, with capped exponential backoff and jitter. 429/409 waits have a separate budget of 20 per call.',
+          description:
+            'Retries of a call after 5xx, connection errors, timeouts or a garbled body, with capped exponential backoff and jitter. ' +
+            '429/409 waits have a separate budget of 20 per call.',
           default: CLIENT_DEFAULTS.maxRetries,
         }),
     })
@@ -160,7 +193,12 @@ export const simulatorSourceSchema = z
         images: z.number().int().min(0).max(5_000_000).default(2000).meta({ description: 'Images in the simulated subscription, 0..5,000,000.' }),
         seed: z.number().int().default(1).meta({ description: 'Seed of the deterministic data set.' }),
         latencyMs: z.number().int().min(0).default(0).meta({ description: 'Latency added to every API call, in ms.' }),
-        updatesPerCall: z.number().int().min(0).default(0).meta({ description: 'Rescan this many images after every second API call, to show exactly-once under change.' }),
+        updatesPerCall: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .meta({ description: 'Rescan this many images after every second API call, to show exactly-once under change.' }),
       })
       .meta({ description: 'Export from the embedded Qualys simulator on 127.0.0.1 instead of a subscription; replaces `baseUrl` and `auth`.' }),
     ...common,
@@ -175,7 +213,11 @@ export const runSchema = z
     failOnEmpty: z
       .boolean()
       .default(false)
-      .meta({ description: 'When the filter matches no image: `false` writes empty outputs and warns; `true` fails with exit code 5 (`QCS_EMPTY_EXPORT`) and writes or replaces nothing.' }),
+      .meta({
+        description:
+          'When the filter matches no image: `false` writes empty outputs and warns; ' +
+          '`true` fails with exit code 5 (`QCS_EMPTY_EXPORT`) and writes or replaces nothing.',
+      }),
   })
   .default({ logLevel: 'info', failOnEmpty: false })
   .meta({ description: 'How the run behaves: logging, and what an export that finds no image does.' });
@@ -197,6 +239,11 @@ export interface Config {
   run: z.output<typeof runSchema>;
   /** The config file, for messages. */
   file: string;
+  /**
+   * Where the credentials were read from (`$QUALYS_PASSWORD`, `file /run/secrets/pw`), so a refused login says what
+   * to check in this config's terms. Empty when they are written in the file.
+   */
+  credentialOrigins?: string[];
 }
 
 export function isSimulatorSource(source: SourceConfig): source is SimulatorSource {

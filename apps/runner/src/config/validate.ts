@@ -26,7 +26,13 @@ export interface SectionContext {
  * Validates one section (the source, one sink, run) at `base`: converts interpolated values to the types the
  * schema wants, then reports each remaining issue once, in plain words, at the key it is about.
  */
-export function validateSection<S extends z.ZodType>(schema: S, value: unknown, base: KeyPath, ctx: SectionContext, problems: Problem[]): z.output<S> | undefined {
+export function validateSection<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  base: KeyPath,
+  ctx: SectionContext,
+  problems: Problem[],
+): z.output<S> | undefined {
   const covered = (path: KeyPath, done: readonly KeyPath[]) => done.some((r) => isUnder(path, r));
   const conversions = coerceInterpolated(schema, value, base, ctx.values, (p) => covered(p, ctx.reported));
   problems.push(...conversions);
@@ -44,11 +50,15 @@ export function validateSection<S extends z.ZodType>(schema: S, value: unknown, 
     const rel = path.slice(base.length);
     if (issue.code === 'unrecognized_keys') {
       const known = keysAt(schema, rel);
-      for (const key of issue.keys) problems.push({ path, message: `Unrecognized key: "${key}"${didYouMean(key, known)}`, offset: keyOffset(ctx.doc, path, key) });
+      for (const key of issue.keys)
+        problems.push({ path, message: `Unrecognized key: "${key}"${didYouMean(key, known)}`, offset: keyOffset(ctx.doc, path, key) });
       continue;
     }
     const secret = isSecretPath(path) || fromSecretFile(path);
-    const message = issue.message === DEFAULT_MESSAGE ? plainMessage(issue, { path, secret, integer: expectedTypeAt(schema, rel) === 'integer', forms: formsOf(schema, rel) }) : issue.message;
+    const message =
+      issue.message === DEFAULT_MESSAGE
+        ? plainMessage(issue, { path, secret, integer: expectedTypeAt(schema, rel) === 'integer', forms: formsOf(schema, rel) })
+        : issue.message;
     problems.push({ path, message: message + provenance(path, ctx.values) });
   }
   return undefined;

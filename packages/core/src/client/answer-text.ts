@@ -29,6 +29,10 @@ export function serverMessage(res: RawResponse, redact: Redact): string {
  * with a newline; the first pass catches a secret that itself holds a control character (a tab in a password).
  */
 export function printable(text: string, max: number, redact: Redact): string {
-  const flat = redact(redact(text).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim());
+  const flat = redact(
+    redact(text)
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .trim(),
+  );
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }

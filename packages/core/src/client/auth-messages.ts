@@ -3,12 +3,10 @@ import { serverMessage, type RawResponse, type Redact } from './answer-text.js';
 import type { QualysAuth, QualysSetting } from './types.js';
 
 /** The login (POST /auth) itself was refused: the username or password is wrong, or the user may not use the API. */
-export function loginRefused(res: RawResponse, redact: Redact): AuthError {
-  // The one hint that still names the CLI's variables itself rather than through settingName: a core test
-  // (client.test.ts) asserts this wording on a client built without settingName.
+export function loginRefused(res: RawResponse, redact: Redact, name: (setting: QualysSetting) => string): AuthError {
   return new AuthError(`Qualys refused the username/password (${res.status}${said(res, redact)}).`, {
     setting: 'auth',
-    hint: 'Check QUALYS_USERNAME/QUALYS_PASSWORD, and that the user has API access and the Container Security module.',
+    hint: `Check the username and password (${name('auth')}), and that the user has API access and the Container Security module.`,
   });
 }
 

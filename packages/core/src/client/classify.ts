@@ -89,7 +89,9 @@ export function classifyResponse(res: RawResponse, call: CallState, policy: Clas
       return {
         kind: 'fail',
         error: new RateLimitError(
-          `Qualys asked to wait ${Math.ceil(asked / 1000)} s before the next call to ${policy.path}, longer than the ${Math.round(policy.maxServerWaitMs / 1000)} s allowed; another tool may be using the subscription's rate budget. Try again later.`,
+          `Qualys asked to wait ${Math.ceil(asked / 1000)} s before the next call to ${policy.path}, ` +
+            `longer than the ${Math.round(policy.maxServerWaitMs / 1000)} s allowed; ` +
+            "another tool may be using the subscription's rate budget. Try again later.",
         ),
       };
     }
@@ -113,7 +115,8 @@ export function classifyResponse(res: RawResponse, call: CallState, policy: Clas
       return {
         kind: 'retry',
         reason: new ProtocolError(
-          `${policy.what}: the server did not return JSON (content-type ${res.headers['content-type'] ?? 'none'}, body starts "${printable(res.text, 100, policy.redact)}");`,
+          `${policy.what}: the server did not return JSON (content-type ${res.headers['content-type'] ?? 'none'}, ` +
+            `body starts "${printable(res.text, 100, policy.redact)}");`,
           { setting: 'baseUrl', hint: `check that ${policy.settingName('baseUrl')} points at the Qualys gateway` },
         ),
       };
@@ -127,10 +130,16 @@ export function statusError(what: string, res: RawResponse, redact: Redact, name
   const message = serverMessage(res, redact);
   const said = message ? `: ${message}` : '';
   if (res.status === 400) {
-    return new FilterRejectedError(`Qualys rejected the request (400${said}).`, { setting: 'filter', hint: `Check ${name('filter')} (QQL syntax) and ${name('pageSize')}.` });
+    return new FilterRejectedError(`Qualys rejected the request (400${said}).`, {
+      setting: 'filter',
+      hint: `Check ${name('filter')} (QQL syntax) and ${name('pageSize')}.`,
+    });
   }
   if (res.status === 403) {
-    return new ForbiddenError(`Qualys refused access to ${what.replace(/^\w+ /, '')} (403${said}). The user needs Container Security API permissions (e.g. CS.IMAGE.VIEW) and the images in its scope.`);
+    return new ForbiddenError(
+      `Qualys refused access to ${what.replace(/^\w+ /, '')} (403${said}). ` +
+        'The user needs Container Security API permissions (e.g. CS.IMAGE.VIEW) and the images in its scope.',
+    );
   }
   return new HttpError(res.status, `${what} failed with HTTP ${res.status}${said}`);
 }

@@ -121,7 +121,13 @@ export class QualysClient implements QualysGetter {
         usedJwtIssuedAt = this.credentials.currentJwtIssuedAt();
         this.governor.markSent(slot);
         sent = true;
-        answer = await this.send(what, bucket, url, { method: 'GET', headers: { accept: 'application/json', authorization, 'user-agent': this.userAgent } }, signal);
+        answer = await this.send(
+          what,
+          bucket,
+          url,
+          { method: 'GET', headers: { accept: 'application/json', authorization, 'user-agent': this.userAgent } },
+          signal,
+        );
       } finally {
         // Whatever happened: the first call of a bucket holds the others back until it is settled or released.
         if (sent) this.governor.settle(slot, answer);
@@ -174,11 +180,17 @@ export class QualysClient implements QualysGetter {
     const body = new URLSearchParams({ username, password, token: 'true', permissions: 'true' }).toString();
     const url = this.url('/auth', {});
     return this.withRetries('POST /auth', signal, async () => {
-      const res = await this.send('POST /auth', 'auth', url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/plain, application/json', 'user-agent': this.userAgent },
-        body,
-      }, signal);
+      const res = await this.send(
+        'POST /auth',
+        'auth',
+        url,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/plain, application/json', 'user-agent': this.userAgent },
+          body,
+        },
+        signal,
+      );
       if (TRANSIENT_STATUS.has(res.status)) throw new Retryable(statusError('POST /auth', res, this.redact, this.settingName));
       if (res.status === 200 || res.status === 201) {
         const token = res.text.trim();
@@ -192,7 +204,7 @@ export class QualysClient implements QualysGetter {
         this.ownSecrets.add(token);
         return token;
       }
-      if (res.status === 401 || res.status === 403 || res.status === 400) throw loginRefused(res, this.redact);
+      if (res.status === 401 || res.status === 403 || res.status === 400) throw loginRefused(res, this.redact, this.settingName);
       throw statusError('POST /auth', res, this.redact, this.settingName);
     });
   }

@@ -50,20 +50,27 @@ export async function exchange(ctx: ExchangeContext, what: string, url: URL, ini
 
 function tooSlow(what: string, ctx: ExchangeContext, cause: unknown): TimeoutError {
   const limit = ctx.deadlineMs >= 1000 ? `${ctx.deadlineMs / 1000} s` : `${ctx.deadlineMs} ms`;
-  // The one hint here that still names the CLI's config path itself rather than through ctx.settingName: a core
-  // test (client-deadline.test.ts) asserts this wording on a client built without settingName.
-  return new TimeoutError(`${what}: ${ctx.host} sent the answer too slowly: it was not complete within ${limit}, the limit for one request (headers and body).`, {
-    cause,
-    setting: 'requestTimeoutMs',
-    hint: `The server or the network may be overloaded; if answers this large legitimately take longer, raise source.timeouts.requestMs in the config (now ${ctx.deadlineMs}).`,
-  });
+  return new TimeoutError(
+    `${what}: ${ctx.host} sent the answer too slowly: it was not complete within ${limit}, the limit for one request (headers and body).`,
+    {
+      cause,
+      setting: 'requestTimeoutMs',
+      hint:
+        'The server or the network may be overloaded; if answers this large legitimately take longer, ' +
+        `raise ${ctx.settingName('requestTimeoutMs')} (now ${ctx.deadlineMs}).`,
+    },
+  );
 }
 
 function transportError(what: string, ctx: ExchangeContext, error: unknown): Error {
   const code = (error as { code?: string }).code ?? '';
   const reason = error instanceof Error ? error.message : String(error);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
-    return new TimeoutError(`${what}: ${ctx.host} did not answer in time (${code});`, { cause: error, setting: 'timeouts', hint: `the server may be overloaded, or raise ${ctx.settingName('timeouts')}` });
+    return new TimeoutError(`${what}: ${ctx.host} did not answer in time (${code});`, {
+      cause: error,
+      setting: 'timeouts',
+      hint: `the server may be overloaded, or raise ${ctx.settingName('timeouts')}`,
+    });
   }
   return new NetworkError(`${what}: connection to ${ctx.host} failed (${code || reason});`, {
     cause: error,

@@ -262,7 +262,18 @@ export class RateGovernor {
     let b = this.buckets.get(name);
     if (b === undefined) {
       const budget = DEFAULT_BUDGETS[name] ?? UNLIMITED;
-      b = { name, ...budget, learned: false, probe: undefined, sends: [], blockedUntil: 0, shared: [], waiters: [], timer: undefined, lastWaitAt: Number.NEGATIVE_INFINITY };
+      b = {
+        name,
+        ...budget,
+        learned: false,
+        probe: undefined,
+        sends: [],
+        blockedUntil: 0,
+        shared: [],
+        waiters: [],
+        timer: undefined,
+        lastWaitAt: Number.NEGATIVE_INFINITY,
+      };
       this.buckets.set(name, b);
     }
     return b;

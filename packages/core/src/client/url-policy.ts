@@ -28,7 +28,9 @@ export function assertSecureUrl(url: string, what: string): URL {
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:') {
     if (isLoopbackHost(parsed.hostname)) return parsed;
-    throw new InsecureUrlError(`${what} uses plain http:// to ${parsed.hostname}, which would send credentials unencrypted; use https:// (http is allowed only for loopback hosts)`);
+    throw new InsecureUrlError(
+      `${what} uses plain http:// to ${parsed.hostname}, which would send credentials unencrypted; use https:// (http is allowed only for loopback hosts)`,
+    );
   }
   throw new ConfigError(`${what} must be an https:// URL, got ${parsed.protocol}//`);
 }

@@ -9,6 +9,10 @@ export type ColumnType = 'string' | 'number' | 'date' | 'boolean' | 'auto';
 /** One cell. Dates are ISO-8601 UTC strings in a 'date' column; null is an empty cell. */
 export type CellValue = string | number | boolean | null;
 
+/** A column of any row type: a sink that writes the grain its options name holds its columns as these. */
+// biome-ignore lint/suspicious/noExplicitAny: the row type is the grain's, chosen at run time
+export type AnyColumn = Column<any>;
+
 export interface Column<R = ImageRecord> {
   /** The dot path or name the column was made from. */
   key: string;
@@ -42,7 +46,8 @@ export const tabularOptionsShape = {
 };
 
 const repoTag = (r: RepoTag) => `${r.registry ? `${r.registry}/` : ''}${r.repository ?? ''}${r.tag ? `:${r.tag}` : ''}`;
-const repoDigest = (d: RepoDigest) => `${d.registry ? `${d.registry}/` : ''}${d.repository ?? ''}@${d.digest && !d.digest.includes(':') ? `sha256:${d.digest}` : (d.digest ?? '')}`;
+const repoDigest = (d: RepoDigest) =>
+  `${d.registry ? `${d.registry}/` : ''}${d.repository ?? ''}@${d.digest && !d.digest.includes(':') ? `sha256:${d.digest}` : (d.digest ?? '')}`;
 
 export interface KnownColumn<R> {
   header: string;
@@ -78,7 +83,15 @@ const KNOWN: Record<string, KnownColumn<ImageRecord>> = {
   uuid: { header: 'Qualys UUID', type: 'string' },
   repo: { header: 'Repositories', type: 'string', format: (r, j) => joined(r.repo.map(repoTag), j) },
   repoDigests: { header: 'Digests', type: 'string', format: (r, j) => joined(r.repoDigests.map(repoDigest), j) },
-  labels: { header: 'Labels', type: 'string', format: (r, j) => joined(r.labels.map((l) => (l.value === null ? l.key : `${l.key}=${l.value}`)), j) },
+  labels: {
+    header: 'Labels',
+    type: 'string',
+    format: (r, j) =>
+      joined(
+        r.labels.map((l) => (l.value === null ? l.key : `${l.key}=${l.value}`)),
+        j,
+      ),
+  },
   created: date('Created'),
   updated: date('Updated'),
   lastScanned: date('Last Scanned'),
@@ -112,11 +125,30 @@ const KNOWN: Record<string, KnownColumn<ImageRecord>> = {
 
 /** The compliance report's columns, in order, when a sink names none. */
 export const DEFAULT_COLUMNS: readonly string[] = [
-  'sha', 'imageId', 'repo', 'repoDigests', 'created', 'updated', 'lastScanned', 'size',
-  'vulnerabilityCounts.severity1Count', 'vulnerabilityCounts.severity2Count', 'vulnerabilityCounts.severity3Count',
-  'vulnerabilityCounts.severity4Count', 'vulnerabilityCounts.severity5Count', 'vulnerabilityCounts.total',
-  'riskScore', 'qdsSeverity', 'scanStatus', 'scanTypes', 'lastFoundOnHost.hostname', 'lastFoundOnHost.ipAddress',
-  'compliance.passCount', 'compliance.failCount', 'associatedContainersCount', 'associatedHostsCount',
+  'sha',
+  'imageId',
+  'repo',
+  'repoDigests',
+  'created',
+  'updated',
+  'lastScanned',
+  'size',
+  'vulnerabilityCounts.severity1Count',
+  'vulnerabilityCounts.severity2Count',
+  'vulnerabilityCounts.severity3Count',
+  'vulnerabilityCounts.severity4Count',
+  'vulnerabilityCounts.severity5Count',
+  'vulnerabilityCounts.total',
+  'riskScore',
+  'qdsSeverity',
+  'scanStatus',
+  'scanTypes',
+  'lastFoundOnHost.hostname',
+  'lastFoundOnHost.ipAddress',
+  'compliance.passCount',
+  'compliance.failCount',
+  'associatedContainersCount',
+  'associatedHostsCount',
 ];
 
 /** Fields a path may start with: the record's own keys, `extra` for pass-through fields. */
@@ -124,15 +156,36 @@ const RECORD_KEYS: ReadonlySet<string> = new Set(IMAGE_FIELD_NAMES);
 
 const REPO_TAG = { registry: true, repository: true, tag: true } satisfies Record<keyof RepoTag, true>;
 const REPO_DIGEST = { registry: true, repository: true, digest: true } satisfies Record<keyof RepoDigest, true>;
-const COUNTS = { severity1Count: true, severity2Count: true, severity3Count: true, severity4Count: true, severity5Count: true, total: true } satisfies Record<keyof VulnerabilityCounts, true>;
+const COUNTS = { severity1Count: true, severity2Count: true, severity3Count: true, severity4Count: true, severity5Count: true, total: true } satisfies Record<
+  keyof VulnerabilityCounts,
+  true
+>;
 const FINDING = {
-  qid: true, severity: true, title: true, result: true, typeDetected: true, firstFound: true, lastFound: true, layerSha: true, software: 'open',
-  cveIds: true, patchAvailable: true, customerSeverity: true, qdsScore: true, cvss3BaseScore: true, published: true, isExempted: true, threatIntel: true,
+  qid: true,
+  severity: true,
+  title: true,
+  result: true,
+  typeDetected: true,
+  firstFound: true,
+  lastFound: true,
+  layerSha: true,
+  software: 'open',
+  cveIds: true,
+  patchAvailable: true,
+  customerSeverity: true,
+  qdsScore: true,
+  cvss3BaseScore: true,
+  published: true,
+  isExempted: true,
+  threatIntel: true,
   extra: 'open',
 } satisfies Record<keyof VulnerabilityFinding, true | 'open'>;
 const HOST = { sensorUuid: true, hostname: true, ipAddress: true, uuid: true, lastUpdated: true } satisfies Record<keyof HostRef, true>;
 const COMPLIANCE = { failCount: true, passCount: true, errorCount: true } satisfies Record<keyof ComplianceCounts, true>;
-const LAYER = { id: true, sha: true, size: true, created: true, createdBy: true, comment: true, tags: true, extra: 'open' } satisfies Record<keyof Layer, true | 'open'>;
+const LAYER = { id: true, sha: true, size: true, created: true, createdBy: true, comment: true, tags: true, extra: 'open' } satisfies Record<
+  keyof Layer,
+  true | 'open'
+>;
 const LABEL = { key: true, value: true } satisfies Record<keyof Label, true>;
 
 /**
@@ -153,19 +206,28 @@ const NESTED: RecordShape<ImageRecord>['nested'] = {
 };
 
 /** The image record: the default grain. */
-export const IMAGE_SHAPE: RecordShape<ImageRecord> = { noun: 'the record', fields: RECORD_KEYS, dateFields: DATE_FIELDS, nested: NESTED, known: KNOWN, defaults: DEFAULT_COLUMNS };
+export const IMAGE_SHAPE: RecordShape<ImageRecord> = {
+  noun: 'the record',
+  fields: RECORD_KEYS,
+  dateFields: DATE_FIELDS,
+  nested: NESTED,
+  known: KNOWN,
+  defaults: DEFAULT_COLUMNS,
+};
 
 /** Why a column path does not exist in the row, with a did-you-mean; undefined when it does. */
 function pathProblem(path: string, shape: RecordShape<unknown>): string | undefined {
   const [first = '', second, ...rest] = path.split('.');
   const fields = [...shape.fields];
-  if (!shape.fields.has(first)) return `"${path}": ${shape.noun} has no field "${first}"${didYouMean(first, fields)}; a path starts with one of ${fields.join(', ')}`;
+  if (!shape.fields.has(first))
+    return `"${path}": ${shape.noun} has no field "${first}"${didYouMean(first, fields)}; a path starts with one of ${fields.join(', ')}`;
   if (second === undefined) return undefined;
   const inner = shape.nested[first];
   if (inner === undefined) return `"${path}": ${first} is a single value, with no fields inside`;
   if (inner === 'open') return undefined;
   const kind = inner[second];
-  if (kind === undefined) return `"${path}": ${first} has no field "${second}"${didYouMean(second, Object.keys(inner))}; it has ${Object.keys(inner).join(', ')}`;
+  if (kind === undefined)
+    return `"${path}": ${first} has no field "${second}"${didYouMean(second, Object.keys(inner))}; it has ${Object.keys(inner).join(', ')}`;
   if (rest.length > 0 && kind !== 'open') return `"${path}": ${first}.${second} is a single value, with no fields inside`;
   return undefined;
 }
@@ -200,7 +262,10 @@ export function buildColumnsFor<R>(shape: RecordShape<R>, specs: readonly Column
     };
   });
   if (unknown.length > 0) {
-    throw new ConfigError(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join('; ')}. A column is a dot path into ${shape.noun} (README "The record"); extra.* reaches fields Qualys added`);
+    throw new ConfigError(
+      `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join('; ')}. ` +
+        `A column is a dot path into ${shape.noun} (README "The record"); extra.* reaches fields Qualys added`,
+    );
   }
   return columns;
 }
@@ -210,7 +275,7 @@ function walk(value: unknown, segments: readonly string[], from = 0): unknown {
   let current = value;
   for (let i = from; i < segments.length; i++) {
     if (current === null || current === undefined) return null;
-    if (Array.isArray(current)) return current.map((item) => walk(item, segments, i)).flat();
+    if (Array.isArray(current)) return current.flatMap((item) => walk(item, segments, i));
     if (typeof current !== 'object') return null;
     current = (current as Record<string, unknown>)[segments[i] as string];
   }

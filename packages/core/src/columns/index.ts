@@ -5,6 +5,7 @@ export {
   DEFAULT_COLUMNS,
   IMAGE_SHAPE,
   tabularOptionsShape,
+  type AnyColumn,
   type CellValue,
   type Column,
   type ColumnSpec,

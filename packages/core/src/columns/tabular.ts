@@ -4,7 +4,7 @@ import { shapeOf } from '../findings/grain.js';
 import { checkWritable } from '../sink/atomic-file.js';
 import type { RunContext } from '../sink/contract.js';
 import { resolveOutputPath } from '../sink/output-path.js';
-import { buildColumnsFor, type Column, type ColumnSpec } from './columns.js';
+import { type AnyColumn, buildColumnsFor, type ColumnSpec } from './columns.js';
 
 interface TabularOptions {
   columns?: ColumnSpec[] | undefined;
@@ -14,7 +14,7 @@ interface TabularOptions {
 }
 
 /** The columns of a tabular sink, for the rows of its grain. */
-export function tabularColumns(options: TabularOptions): Column<any>[] {
+export function tabularColumns(options: TabularOptions): AnyColumn[] {
   return buildColumnsFor(shapeOf(options.records ?? 'images') as Parameters<typeof buildColumnsFor>[0], options.columns, { joinWith: options.joinWith });
 }
 

@@ -3,12 +3,38 @@ import type { AffectedPackage, FindingRecord } from './finding-record.js';
 
 /** Every field of FindingRecord and its kind, held to the type by `satisfies`. */
 const FINDING_FIELDS = {
-  findingKey: 'string', sha: 'string', imageId: 'string', repositories: 'strings', imageInUse: 'boolean', imageLastScanned: 'date',
-  qid: 'number', title: 'string', severity: 'number', severityLabel: 'string', customerSeverity: 'number', cveIds: 'strings',
-  typeDetected: 'string', qdsScore: 'number', cvss3BaseScore: 'number', published: 'date', firstFound: 'date', lastFound: 'date',
-  layerSha: 'string', exempted: 'boolean', threatIntel: 'strings', patchAvailable: 'boolean',
-  packages: 'objects', packageName: 'string', packageVersion: 'string',
-  ageDays: 'number', slaDays: 'number', slaDueAt: 'date', slaStatus: 'string', daysOverdue: 'number', fixAvailable: 'boolean', fixedVersion: 'string',
+  findingKey: 'string',
+  sha: 'string',
+  imageId: 'string',
+  repositories: 'strings',
+  imageInUse: 'boolean',
+  imageLastScanned: 'date',
+  qid: 'number',
+  title: 'string',
+  severity: 'number',
+  severityLabel: 'string',
+  customerSeverity: 'number',
+  cveIds: 'strings',
+  typeDetected: 'string',
+  qdsScore: 'number',
+  cvss3BaseScore: 'number',
+  published: 'date',
+  firstFound: 'date',
+  lastFound: 'date',
+  layerSha: 'string',
+  exempted: 'boolean',
+  threatIntel: 'strings',
+  patchAvailable: 'boolean',
+  packages: 'objects',
+  packageName: 'string',
+  packageVersion: 'string',
+  ageDays: 'number',
+  slaDays: 'number',
+  slaDueAt: 'date',
+  slaStatus: 'string',
+  daysOverdue: 'number',
+  fixAvailable: 'boolean',
+  fixedVersion: 'string',
   extra: 'open',
 } as const satisfies Record<keyof FindingRecord, string>;
 
@@ -43,7 +69,8 @@ const KNOWN: Record<string, KnownColumn<FindingRecord>> = {
   packages: {
     header: 'Packages',
     type: 'string',
-    format: (r, join) => (r.packages.length === 0 ? null : r.packages.map((p) => `${p.name ?? '?'} ${p.version ?? '?'}${p.fixVersion ? ` → ${p.fixVersion}` : ''}`).join(join)),
+    format: (r, join) =>
+      r.packages.length === 0 ? null : r.packages.map((p) => `${p.name ?? '?'} ${p.version ?? '?'}${p.fixVersion ? ` → ${p.fixVersion}` : ''}`).join(join),
   },
   packageName: text('Package'),
   packageVersion: text('Installed Version'),
@@ -58,15 +85,37 @@ const KNOWN: Record<string, KnownColumn<FindingRecord>> = {
 
 /** The audit's columns: which image, which vulnerability, since when, the SLA, and whether a fix exists. */
 const FINDING_DEFAULTS = [
-  'repositories', 'sha', 'qid', 'title', 'severity', 'severityLabel', 'cveIds', 'typeDetected', 'firstFound', 'lastFound',
-  'ageDays', 'slaDays', 'slaDueAt', 'slaStatus', 'daysOverdue', 'fixAvailable', 'fixedVersion', 'packages', 'imageInUse', 'findingKey',
+  'repositories',
+  'sha',
+  'qid',
+  'title',
+  'severity',
+  'severityLabel',
+  'cveIds',
+  'typeDetected',
+  'firstFound',
+  'lastFound',
+  'ageDays',
+  'slaDays',
+  'slaDueAt',
+  'slaStatus',
+  'daysOverdue',
+  'fixAvailable',
+  'fixedVersion',
+  'packages',
+  'imageInUse',
+  'findingKey',
 ];
 const PACKAGE_DEFAULTS = FINDING_DEFAULTS.flatMap((c) => (c === 'packages' ? ['packageName', 'packageVersion'] : [c]));
 
 const base = {
   noun: 'a finding',
   fields: new Set(Object.keys(FINDING_FIELDS)),
-  dateFields: new Set(Object.entries(FINDING_FIELDS).filter(([, kind]) => kind === 'date').map(([k]) => k)),
+  dateFields: new Set(
+    Object.entries(FINDING_FIELDS)
+      .filter(([, kind]) => kind === 'date')
+      .map(([k]) => k),
+  ),
   nested: { packages: PACKAGE, extra: 'open' as const },
   known: KNOWN,
 };

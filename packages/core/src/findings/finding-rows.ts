@@ -35,7 +35,15 @@ export function findingRows(image: ImageRecord, grain: 'findings' | 'packages', 
       seen.add(key);
       rows.push(
         pkg
-          ? { ...base, findingKey: key, packages: [pkg], packageName: pkg.name, packageVersion: pkg.version, fixAvailable: base.patchAvailable === true || pkg.fixVersion !== null, fixedVersion: pkg.fixVersion }
+          ? {
+              ...base,
+              findingKey: key,
+              packages: [pkg],
+              packageName: pkg.name,
+              packageVersion: pkg.version,
+              fixAvailable: base.patchAvailable === true || pkg.fixVersion !== null,
+              fixedVersion: pkg.fixVersion,
+            }
           : base,
       );
     }

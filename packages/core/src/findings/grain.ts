@@ -12,11 +12,16 @@ export const recordsOption = z
   .default('images')
   .meta({
     description:
-      'What one row (or document) is: `images` (one per image), `findings` (one per image × vulnerability) or `packages` (one per image × vulnerability × affected package). `findings` and `packages` need `source.vulnerabilities`.',
+      'What one row (or document) is: `images` (one per image), `findings` (one per image × vulnerability) ' +
+      'or `packages` (one per image × vulnerability × affected package). `findings` and `packages` need `source.vulnerabilities`.',
   });
 
 /** The rows a batch of images gives at a grain; every sink of a run measures ages and SLAs at the export's start. */
-export function rowsOf(batch: readonly ImageRecord[], grain: RecordGrain, ctx: Pick<RunContext, 'startedAt' | 'sla'>): ReadonlyArray<ImageRecord | FindingRecord> {
+export function rowsOf(
+  batch: readonly ImageRecord[],
+  grain: RecordGrain,
+  ctx: Pick<RunContext, 'startedAt' | 'sla'>,
+): ReadonlyArray<ImageRecord | FindingRecord> {
   if (grain === 'images') return batch;
   const options = { now: ctx.startedAt, ...(ctx.sla ? { sla: ctx.sla } : {}) };
   return batch.flatMap((image) => findingRows(image, grain, options));

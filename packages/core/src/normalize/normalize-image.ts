@@ -16,8 +16,21 @@ import { isPlainObject, isUnreadableDate, toBool, toCount, toIsoDate, toNumber, 
 
 // cvssInfo, cvss3Info and threatIntel are read but not consumed: they stay whole in `extra`.
 const KNOWN_FINDING_FIELDS: ReadonlySet<string> = new Set([
-  'qid', 'severity', 'title', 'result', 'typeDetected', 'firstFound', 'lastFound', 'layerSha', 'software',
-  'cveids', 'patchAvailable', 'customerSeverity', 'qdsScore', 'published', 'isExempted',
+  'qid',
+  'severity',
+  'title',
+  'result',
+  'typeDetected',
+  'firstFound',
+  'lastFound',
+  'layerSha',
+  'software',
+  'cveids',
+  'patchAvailable',
+  'customerSeverity',
+  'qdsScore',
+  'published',
+  'isExempted',
 ]);
 const KNOWN_LAYER_FIELDS: ReadonlySet<string> = new Set(['id', 'sha', 'size', 'created', 'createdBy', 'comment', 'tags']);
 
@@ -27,7 +40,10 @@ const KNOWN_LAYER_FIELDS: ReadonlySet<string> = new Set(['id', 'sha', 'size', 'c
  */
 class FieldReader {
   readonly extra: Record<string, unknown> = {};
-  constructor(private readonly raw: Record<string, unknown>, known: ReadonlySet<string>) {
+  constructor(
+    private readonly raw: Record<string, unknown>,
+    known: ReadonlySet<string>,
+  ) {
     for (const key of Object.keys(raw)) if (!known.has(key)) this.extra[key] = raw[key];
   }
   private keep(key: string, value: unknown): null {
@@ -255,7 +271,7 @@ function toFinding(v: Record<string, unknown>): VulnerabilityFinding {
     firstFound: r.date('firstFound'),
     lastFound: r.date('lastFound'),
     layerSha: r.string('layerSha'),
-    software: (r.objects('software') ?? []),
+    software: r.objects('software') ?? [],
     cveIds: r.strings('cveids'),
     patchAvailable: r.bool('patchAvailable'),
     customerSeverity: r.number('customerSeverity'),
@@ -263,7 +279,11 @@ function toFinding(v: Record<string, unknown>): VulnerabilityFinding {
     cvss3BaseScore: isPlainObject(v['cvss3Info']) ? toNumber(v['cvss3Info']['baseScore']) : null,
     published: r.date('published'),
     isExempted: r.bool('isExempted'),
-    threatIntel: isPlainObject(v['threatIntel']) ? Object.entries(v['threatIntel']).filter(([, on]) => on === true).map(([flag]) => flag) : [],
+    threatIntel: isPlainObject(v['threatIntel'])
+      ? Object.entries(v['threatIntel'])
+          .filter(([, on]) => on === true)
+          .map(([flag]) => flag)
+      : [],
     extra: r.extra,
   };
 }

@@ -178,7 +178,8 @@ export class AtomicFileWriter {
  * Node's recursive mkdir can spin for ever on some paths, /proc among them, so it is not used).
  */
 export async function checkWritable(path: string, options: { create?: boolean } = {}): Promise<void> {
-  const unwritable = (why: string, cause?: unknown) => new OutputUnwritableError(`cannot write ${path}: ${why}; choose a path in a writable directory`, { cause });
+  const unwritable = (why: string, cause?: unknown) =>
+    new OutputUnwritableError(`cannot write ${path}: ${why}; choose a path in a writable directory`, { cause });
   const missing: string[] = [];
   let dir = dirname(path);
   let found: Stats | undefined;

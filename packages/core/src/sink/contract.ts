@@ -90,6 +90,13 @@ export interface SinkPlugin<O = unknown> {
   outputs?(options: O, ctx: RunContext): string[];
 }
 
+/**
+ * A plugin of any options type, as a registry holds them: each plugin checks its own options with its schema, so the
+ * map cannot name one type for all.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the options type differs per plugin; each validates its own
+export type AnySinkPlugin = SinkPlugin<any>;
+
 /** Where a sink is in its life: open() once, write() while open, prepare() once, then exactly one of close() or abort(). */
 export type SinkState = 'new' | 'open' | 'prepared' | 'closed' | 'aborted';
 

@@ -56,7 +56,8 @@ export async function crawlBulk(ctx: CrawlContext, start?: string): Promise<Bulk
         throw new SourceIncompleteError(
           0,
           ctx.ledger.delivered,
-          `the bulk API sent ${emptyInARow} empty pages in a row, each with a Link to another page; stopping instead of following it for ever. Re-run the export.`,
+          `the bulk API sent ${emptyInARow} empty pages in a row, each with a Link to another page; ` +
+            'stopping instead of following it for ever. Re-run the export.',
         );
       }
       ctx.logger.warn(`the bulk API sent an empty page with a Link onwards; following it (${emptyInARow})`);
@@ -64,7 +65,9 @@ export async function crawlBulk(ctx: CrawlContext, start?: string): Promise<Bulk
     } else {
       emptyInARow = 0;
       if (next === cursor) {
-        throw new SourceInconsistentError(`the bulk API returned the same cursor twice while sending records (${next.slice(0, 120)}); stopping instead of looping.`);
+        throw new SourceInconsistentError(
+          `the bulk API returned the same cursor twice while sending records (${next.slice(0, 120)}); stopping instead of looping.`,
+        );
       }
     }
     // The next page depends only on the Link header, so it is asked for before this page is normalized and handed on.

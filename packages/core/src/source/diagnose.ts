@@ -96,11 +96,20 @@ export async function diagnoseServer(options: DiagnoseOptions): Promise<Diagnosi
     const host = link ? /<\s*(\w+:\/\/[^/?#<>]+)/.exec(link)?.[1] : undefined;
     const ownHost = new URL(options.baseUrl).host;
     const cursor = nextPaginationQuery(link);
-    const form = link === undefined ? 'no Link header' : link.trim().toLowerCase() === 'null' ? 'Link: null' : /<;\s*rel=next/i.test(link) ? 'the documented malformed form ("<;rel=next")' : 'a well-formed Link';
+    const form =
+      link === undefined
+        ? 'no Link header'
+        : link.trim().toLowerCase() === 'null'
+          ? 'Link: null'
+          : /<;\s*rel=next/i.test(link)
+            ? 'the documented malformed form ("<;rel=next")'
+            : 'a well-formed Link';
     bulk = {
       ok: true,
       link,
-      detail: `${page.data.length} records; ${form}${host ? `, naming ${host}${host.endsWith(ownHost) ? '' : ` (not ${ownHost}: only its paginationQuery is used)`}` : ''}` +
+      detail:
+        `${page.data.length} records; ${form}` +
+        `${host ? `, naming ${host}${host.endsWith(ownHost) ? '' : ` (not ${ownHost}: only its paginationQuery is used)`}` : ''}` +
         `${cursor ? `; cursor ${cursor.slice(0, 80)}` : ''}; count ${page.count ?? 'absent'}`,
     };
   } catch (error) {

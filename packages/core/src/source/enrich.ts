@@ -83,7 +83,9 @@ async function enrich(image: ImageRecord, options: EnrichOptions, stats: EnrichS
   const raw = from === 'vuln' ? (body as { details?: unknown } | null)?.details : (body as { vulnerabilities?: unknown } | null)?.vulnerabilities;
   if (body === null || !Array.isArray(raw)) {
     stats.missing++;
-    (options.logger ?? silentLogger).warn(`image ${image.sha.slice(0, 12)} has no ${from === 'vuln' ? '/vuln' : 'details'} answer (removed since the list was read?); exported without findings`);
+    (options.logger ?? silentLogger).warn(
+      `image ${image.sha.slice(0, 12)} has no ${from === 'vuln' ? '/vuln' : 'details'} answer (removed since the list was read?); exported without findings`,
+    );
     return image;
   }
   // The findings through the same normalizer as every record, so they follow the same rules (dates, counts, extra).

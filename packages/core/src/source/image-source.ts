@@ -105,10 +105,14 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
       // what was delivered, so the switch cannot deliver an image twice.
       const recoverable = error instanceof SourceIncompleteError || error instanceof SourceInconsistentError;
       if (strategy !== 'auto' || chosen.strategy === 'bulk' || !recoverable) throw error;
-      logger.warn(`${chosen.strategy} strategy could not finish (${(error as Error).message}); continuing with the bulk cursor, which skips the ${ledger.delivered} images already delivered`);
+      logger.warn(
+        `${chosen.strategy} strategy could not finish (${(error as Error).message}); ` +
+          `continuing with the bulk cursor, which skips the ${ledger.delivered} images already delivered`,
+      );
       stats.repairPasses++;
       stats.strategy = 'bulk';
-      stats.strategyReason = `${chosen.reason}; ${chosen.strategy} then switched to bulk mid-run (${(error as QcsError).code}: ${(error as Error).message.slice(0, 160)})`;
+      stats.strategyReason =
+        `${chosen.reason}; ${chosen.strategy} then switched to bulk mid-run ` + `(${(error as QcsError).code}: ${(error as Error).message.slice(0, 160)})`;
       await bulkExport(true);
     }
     checkSurplus(ledger);
@@ -152,7 +156,11 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
       const readAll = async () => {
         await crawlKeysetRange(keysetCtx, { from: null, until: null });
       };
-      await catchUp(readTail, readAll, () => `after the ${plan.windows.length} ${keysetCtx.field} windows, the tail behind them and a repair pass (${describeWindows(plan.windows)})`);
+      await catchUp(
+        readTail,
+        readAll,
+        () => `after the ${plan.windows.length} ${keysetCtx.field} windows, the tail behind them and a repair pass (${describeWindows(plan.windows)})`,
+      );
     }
 
     async function bulkExport(repair: boolean): Promise<void> {
@@ -198,7 +206,10 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
         const before = ledger.delivered;
         if (progressed || repaired) await readTail();
         else {
-          logger.warn(`Qualys counts ${count} images but ${ledger.delivered} were delivered and nothing more came from the tail; reading everything once more (repair pass)`);
+          logger.warn(
+            `Qualys counts ${count} images but ${ledger.delivered} were delivered and nothing more came from the tail; ` +
+              'reading everything once more (repair pass)',
+          );
           stats.repairPasses++;
           repaired = true;
           await readAll();
@@ -217,13 +228,19 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
     function shortfall(count: number | undefined, where: string): SourceIncompleteError {
       stats.countAtEnd = count;
       if (count === undefined) {
-        return new SourceIncompleteError(0, ledger.delivered, `Qualys sent no "count" for the filter, so the ${ledger.delivered} images delivered cannot be checked for completeness; nothing was written. Run qcs-export doctor and report its output.`);
+        return new SourceIncompleteError(
+          0,
+          ledger.delivered,
+          `Qualys sent no "count" for the filter, so the ${ledger.delivered} images delivered cannot be checked for completeness; ` +
+            'nothing was written. Run qcs-export doctor and report its output.',
+        );
       }
       return new SourceIncompleteError(
         count,
         ledger.delivered,
         `Qualys counts ${count} images for the filter, but only ${ledger.delivered} could be read ${where}` +
-          `${stats.expectedAtStart !== undefined ? ` (${stats.expectedAtStart} at the start)` : ''}; ${count - ledger.delivered} are missing, so nothing was written. ` +
+          `${stats.expectedAtStart !== undefined ? ` (${stats.expectedAtStart} at the start)` : ''}; ` +
+          `${count - ledger.delivered} are missing, so nothing was written. ` +
           `Re-run the export; if it happens again, run qcs-export doctor, and try source.strategy: bulk.`,
       );
     }
@@ -233,12 +250,12 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
       const most = Math.max(stats.expectedAtStart ?? Infinity, stats.countAtEnd ?? Infinity);
       if (unchanged > most) {
         throw new SourceInconsistentError(
-          `delivered ${unchanged} images that did not change during the run, but Qualys counts at most ${most} for the filter (${stats.expectedAtStart} at the start, ${stats.countAtEnd} at the end): ` +
+          `delivered ${unchanged} images that did not change during the run, but Qualys counts at most ${most} for the filter ` +
+            `(${stats.expectedAtStart} at the start, ${stats.countAtEnd} at the end): ` +
             `the ${stats.strategy} strategy returned images outside the filter. Nothing was written; run qcs-export doctor and report its output.`,
         );
       }
     }
-
   };
 
   return {
@@ -267,10 +284,14 @@ function blameThePagingForm(error: unknown, strategy: ResolvedStrategy): unknown
  */
 export function decideAuto(total: number | undefined, limit: number, test: SelfTestResult | undefined): { strategy: ResolvedStrategy; reason: string } {
   if (total === undefined) return { strategy: 'bulk', reason: 'the server sends no count with /images, so page numbers cannot be checked' };
-  if (total <= limit) return { strategy: 'pages', reason: `${total} images match, within reach of page numbers (documented; cap ${IMAGES_RESULT_CAP.toLocaleString('en-US')})` };
+  if (total <= limit)
+    return { strategy: 'pages', reason: `${total} images match, within reach of page numbers (documented; cap ${IMAGES_RESULT_CAP.toLocaleString('en-US')})` };
   if (test?.ok) return { strategy: 'images', reason: `${total} images, past the cap; the keyset self-test passed on this server (${test.calls} calls)` };
   const failed = (test?.verdicts ?? []).filter((v) => !v.ok).map((v) => `${v.form}: ${v.detail}`);
-  return { strategy: 'bulk', reason: `${total} images, past the cap; the keyset self-test failed (${failed.join('; ')}), so the documented bulk cursor is used` };
+  return {
+    strategy: 'bulk',
+    reason: `${total} images, past the cap; the keyset self-test failed (${failed.join('; ')}), so the documented bulk cursor is used`,
+  };
 }
 
 /** The server's count for the filter alone: one record of GET /images, no sort (every server takes that). */
@@ -282,4 +303,3 @@ export async function countNow(ctx: Pick<CrawlContext, 'client' | 'filter' | 're
 function describeWindows(windows: readonly KeysetWindow[]): string {
   return windows.map((w) => `${describeRange('updated', w)}: ${w.planned ?? '?'} counted at the start, ${w.delivered} delivered`).join('; ');
 }
-

@@ -23,7 +23,11 @@ export interface KeysetPlan {
 }
 
 /** The count and the first key of one query, from a one-record page. */
-async function probeKeyset(ctx: ProbeContext, filter: string | undefined, direction: 'asc' | 'desc'): Promise<{ count: number | undefined; key: number | undefined }> {
+async function probeKeyset(
+  ctx: ProbeContext,
+  filter: string | undefined,
+  direction: 'asc' | 'desc',
+): Promise<{ count: number | undefined; key: number | undefined }> {
   const response = await ctx.client.get(IMAGES_PATH, { filter, sort: `${ctx.field}:${direction}`, pageNumber: 1, pageSize: 1 }, ctx.request);
   const page = readPage(response, `GET ${IMAGES_PATH}`);
   const first = page.data[0];
@@ -122,7 +126,13 @@ export async function* crawlWindowsInOrder(
   let reading = 0;
   let closed = false;
   const fill = () => {
-    while (!closed && !signal?.aborted && started.length < windows.length && producing < Math.max(1, concurrency) && started.length < reading + 2 * Math.max(1, concurrency)) {
+    while (
+      !closed &&
+      !signal?.aborted &&
+      started.length < windows.length &&
+      producing < Math.max(1, concurrency) &&
+      started.length < reading + 2 * Math.max(1, concurrency)
+    ) {
       const index = started.length;
       const window = windows[index] as KeysetWindow;
       producing++;
@@ -162,4 +172,3 @@ export async function* crawlWindowsInOrder(
     await Promise.all(started.map((it) => it.return?.()));
   }
 }
-

@@ -49,12 +49,15 @@ export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, star
       excludeUuids(excluded),
     );
   const fetch = (filter: string | undefined) =>
-    fetchedAhead(fetchExpectingRecords(
-      () => fetchKeysetPage(ctx, filter, 1),
-      (page) => (page.count !== undefined && page.count > 0) || expectMore,
-      ctx.request,
-      (page, attempt) => ctx.logger.warn(`Qualys sent an empty page (${describeEmpty(page)}) in the middle of ${describeRange(ctx.field, range)}; asking again (${attempt})`),
-    ));
+    fetchedAhead(
+      fetchExpectingRecords(
+        () => fetchKeysetPage(ctx, filter, 1),
+        (page) => (page.count !== undefined && page.count > 0) || expectMore,
+        ctx.request,
+        (page, attempt) =>
+          ctx.logger.warn(`Qualys sent an empty page (${describeEmpty(page)}) in the middle of ${describeRange(ctx.field, range)}; asking again (${attempt})`),
+      ),
+    );
 
   let pending: Promise<RawPage> | undefined = fetch(query());
   while (pending) {
@@ -145,11 +148,16 @@ async function crawlEqualKeys(ctx: KeysetContext, key: number): Promise<void> {
   throw new SourceIncompleteError(
     0,
     seen.size,
-    `the images with ${ctx.field} ${new Date(key).toISOString()} could not all be read in three passes by page number; re-run the export, or use source.strategy: bulk.`,
+    `the images with ${ctx.field} ${new Date(key).toISOString()} could not all be read in three passes by page number; ` +
+      're-run the export, or use source.strategy: bulk.',
   );
 }
 
-export async function fetchKeysetPage(ctx: Pick<KeysetContext, 'client' | 'field' | 'pageSize' | 'request'>, filter: string | undefined, pageNumber: number): Promise<RawPage> {
+export async function fetchKeysetPage(
+  ctx: Pick<KeysetContext, 'client' | 'field' | 'pageSize' | 'request'>,
+  filter: string | undefined,
+  pageNumber: number,
+): Promise<RawPage> {
   const response = await ctx.client.get(IMAGES_PATH, { filter, sort: `${ctx.field}:asc`, pageNumber, pageSize: ctx.pageSize }, ctx.request);
   return readPage(response, `GET ${IMAGES_PATH}`);
 }
@@ -184,7 +192,8 @@ function checkKeysetPage(field: KeysetField, page: RawPage, low: number | null, 
     if (outside || repeated) {
       throw new SourceInconsistentError(
         `Qualys returned image ${describeRecord(raw)} ${repeated ? 'although the query excluded it' : `out of the requested ${field} order or range`}; ` +
-          `the server does not apply the paging filter or sort as expected, so exactly-once delivery cannot be guaranteed. Use source.strategy: bulk (or auto).`,
+          'the server does not apply the paging filter or sort as expected, so exactly-once delivery cannot be guaranteed. ' +
+          'Use source.strategy: bulk (or auto).',
       );
     }
     previous = key;

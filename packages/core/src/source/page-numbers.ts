@@ -56,9 +56,15 @@ async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count:
       const expected = () => count === undefined || (pageNumber - 1) * ctx.pageSize < count;
       inFlight.set(
         pageNumber,
-        fetchedAhead(fetchExpectingRecords(() => fetchNumberedPage(ctx, pageNumber), (p) => (p.count ?? 0) > 0 && expected(), ctx.request, (p, attempt) =>
-          ctx.logger.warn(`Qualys sent an empty page ${pageNumber} (${describeEmpty(p)}) although it counts more images; asking again (${attempt})`),
-        )),
+        fetchedAhead(
+          fetchExpectingRecords(
+            () => fetchNumberedPage(ctx, pageNumber),
+            (p) => (p.count ?? 0) > 0 && expected(),
+            ctx.request,
+            (p, attempt) =>
+              ctx.logger.warn(`Qualys sent an empty page ${pageNumber} (${describeEmpty(p)}) although it counts more images; asking again (${attempt})`),
+          ),
+        ),
       );
     }
   };
@@ -78,7 +84,8 @@ async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count:
       throw new SourceIncompleteError(
         count,
         ctx.ledger.delivered,
-        `the filter now matches ${count} images, more than the ${IMAGES_RESULT_CAP} that page numbers can reach; re-run the export (strategy auto then pages past the cap).`,
+        `the filter now matches ${count} images, more than the ${IMAGES_RESULT_CAP} that page numbers can reach; ` +
+          're-run the export (strategy auto then pages past the cap).',
       );
     }
     lastPage = Math.max(1, Math.ceil(count / ctx.pageSize));

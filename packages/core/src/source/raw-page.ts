@@ -18,7 +18,8 @@ export function readPage(response: QualysResponse, what: string): RawPage {
   const body = response.body;
   if (typeof body !== 'object' || Array.isArray(body)) {
     throw new ProtocolError(
-      `${what}: expected a JSON object with a "data" array, got ${Array.isArray(body) ? 'an array' : typeof body}; check that source.baseUrl is the Qualys gateway`,
+      `${what}: expected a JSON object with a "data" array, got ${Array.isArray(body) ? 'an array' : typeof body}; ` +
+        'check that source.baseUrl is the Qualys gateway',
     );
   }
   const { data, count } = body as { data?: unknown; count?: unknown };

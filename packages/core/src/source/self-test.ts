@@ -39,8 +39,8 @@ const SAMPLE_SIZES = [50, 1000] as const;
  *   field>=p and field<next            atPivot           (a server that over-filters combined ranges fails)
  *   field:[p ... p]                    atPivot           (used to page a large group of equal values)
  *   field>=p and not uuid: [one]       total − below − 1 (a server that ignores the exclusion fails)
- * Six calls, seven when the first sample holds too few distinct values. A 400 on a form fails that form. Images rescanned during the test can shift counts, so a
- * caller should repeat a failed test once before believing it.
+ * Six calls, seven when the first sample holds too few distinct values. A 400 on a form fails that form. Images rescanned during the test can shift
+ * counts, so a caller should repeat a failed test once before believing it.
  */
 export async function selfTestKeyset(ctx: SelfTestContext, field: KeysetField, total: number | undefined): Promise<SelfTestResult> {
   const verdicts: FormVerdict[] = [];
@@ -56,7 +56,7 @@ export async function selfTestKeyset(ctx: SelfTestContext, field: KeysetField, t
     return done();
   }
 
-  let sample;
+  let sample: Awaited<ReturnType<typeof ask>> | undefined;
   let keys: Array<number | undefined> = [];
   // A small sample first; a larger one when the oldest records all share one value (reproducible builds report a
   // created date of 0), so a pivot with known neighbours can still be found.
@@ -75,7 +75,11 @@ export async function selfTestKeyset(ctx: SelfTestContext, field: KeysetField, t
   verdicts.push({
     form: `sort=${field}:asc`,
     ok: sorted && sample.count === total,
-    detail: !sorted ? `records came back out of ${field} order` : sample.count !== total ? `count ${sample.count} differs from the unsorted count ${total}` : 'records in ascending order',
+    detail: !sorted
+      ? `records came back out of ${field} order`
+      : sample.count !== total
+        ? `count ${sample.count} differs from the unsorted count ${total}`
+        : 'records in ascending order',
   });
   if (!sorted) return done();
 
@@ -88,7 +92,11 @@ export async function selfTestKeyset(ctx: SelfTestContext, field: KeysetField, t
     if (next > i) [j, k] = [i, next];
   }
   if (j < 0) {
-    verdicts.push({ form: `${field} ranges`, ok: false, detail: `the first ${keys.length} records do not hold three distinct ${field} values to test ranges with` });
+    verdicts.push({
+      form: `${field} ranges`,
+      ok: false,
+      detail: `the first ${keys.length} records do not hold three distinct ${field} values to test ranges with`,
+    });
     return done();
   }
   const p = keys[j] as number;
@@ -110,7 +118,13 @@ export async function selfTestKeyset(ctx: SelfTestContext, field: KeysetField, t
         const first = page.data[0] ? rawEpochMs(page.data[0], field) : undefined;
         const firstOk = f.expected === 0 || (first !== undefined && (f.filter.startsWith(`${field}<`) ? first < p : first >= p));
         const ok = page.count === f.expected && firstOk;
-        return { form: f.form, ok, detail: ok ? `count ${page.count} as expected` : `expected count ${f.expected}, got ${page.count ?? 'none'}${firstOk ? '' : ' and a record outside the range'}` };
+        return {
+          form: f.form,
+          ok,
+          detail: ok
+            ? `count ${page.count} as expected`
+            : `expected count ${f.expected}, got ${page.count ?? 'none'}${firstOk ? '' : ' and a record outside the range'}`,
+        };
       } catch (error) {
         return { form: f.form, ok: false, detail: refusal(error) };
       }
