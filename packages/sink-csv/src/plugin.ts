@@ -10,6 +10,7 @@ export const csvSink = defineSinkPlugin({
   description: 'CSV for spreadsheets: one row per image, RFC 4180, UTF-8 BOM, formula-injection safe',
   options: csvOptions,
   commit: () => 'atomic',
+  needsFindings: (options) => options.records !== 'images',
   create: (options, ctx) => deferredSink(async () => (await import('./csv-sink.js')).createCsvSink(options, ctx)),
   check: checkTabularOutput,
   outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],

@@ -12,6 +12,7 @@ export const elasticsearchSink = defineSinkPlugin({
   description: 'Elasticsearch for a SIEM: one document per image (_id = sha) or a data stream, mapped by an index template',
   options: elasticsearchOptions,
   commit: () => 'incremental',
+  needsFindings: (options) => options.records !== 'images',
   create: (options, ctx) => deferredSink(async () => (await import('./elasticsearch-sink.js')).createElasticsearchSink(options, ctx)),
   secrets: (options) =>
     options.auth

@@ -1,20 +1,28 @@
 import {
   AtomicFileWriter,
   buildColumns,
+  buildColumnsFor,
+  FINDING_SHAPE,
+  findingRows,
   LifecycleSink,
+  PACKAGE_SHAPE,
   resolveOutputPath,
   SinkError,
   type Column,
+  type FindingRecord,
   type ImageRecord,
   type RunContext,
   type Sink,
   type SinkSummary,
 } from '@qcs-export/core/sink';
 import { describeWorkbook } from './document-properties.js';
+import { FindingsSpool } from './findings-spool.js';
+import { FindingsTotals } from './findings-totals.js';
 import { ImagesSheets } from './images-sheets.js';
 import type { ExcelSinkOptions } from './options.js';
 import { dataSheetPrint } from './print-setup.js';
 import { excelDefaultColumns } from './reading-order.js';
+import { writeSlaSheet } from './sla-sheet.js';
 import { writeSummarySheet } from './summary-sheet.js';
 import { SummaryTotals } from './summary-totals.js';
 import { createWorkbook, type StreamingWorkbook } from './workbook.js';
@@ -33,6 +41,9 @@ class ExcelSink extends LifecycleSink {
   private file: AtomicFileWriter | undefined;
   private workbook: StreamingWorkbook | undefined;
   private sheets: ImagesSheets | undefined;
+  private spool: FindingsSpool | undefined;
+  private findingSheets: ImagesSheets<FindingRecord> | undefined;
+  private readonly findings: FindingsTotals | undefined;
   private readonly path: string;
   private readonly columns: Column[];
   private readonly totals: SummaryTotals;
@@ -49,6 +60,7 @@ class ExcelSink extends LifecycleSink {
     // Columns the user chose keep their order; the default set is put in reading order for Excel.
     this.columns = buildColumns(options.columns ?? excelDefaultColumns(), { joinWith: options.joinWith });
     this.totals = new SummaryTotals(options.joinWith);
+    this.findings = options.findings ? new FindingsTotals() : undefined;
     this.backpressure = new ZipBackpressure(internals.zipQueueLimit);
   }
 
@@ -58,6 +70,7 @@ class ExcelSink extends LifecycleSink {
     this.workbook = createWorkbook(file.stream);
     describeWorkbook(this.workbook, this.ctx);
     this.sheets = new ImagesSheets(this.workbook, this.columns, this.options.sheetName, this.options.rowsPerSheet, dataSheetPrint(this.ctx.startedAt));
+    if (this.options.findings) this.spool = await FindingsSpool.open();
   }
 
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
@@ -70,6 +83,53 @@ class ExcelSink extends LifecycleSink {
       if ((i + 1) % ROWS_PER_QUEUE_CHECK === 0) await this.settle();
     }
     await this.settle();
+    if (this.options.findings && this.spool && this.findings) {
+      const options = { now: this.ctx.startedAt, ...(this.ctx.sla ? { sla: this.ctx.sla } : {}) };
+      for (const image of batch) {
+        const rows = findingRows(image, this.options.findings, options);
+        this.findings.addImage(rows);
+        await this.spool.write(rows);
+      }
+    }
+  }
+
+  /** The Findings sheets, from the spool, once the Images sheets are closed; then the SLA sheet. */
+  private async writeFindings(workbook: StreamingWorkbook): Promise<void> {
+    const { spool, findings } = this;
+    if (!spool || !findings || !this.options.findings) return;
+    const shape = this.options.findings === 'packages' ? PACKAGE_SHAPE : FINDING_SHAPE;
+    const sheets = new ImagesSheets<FindingRecord>(
+      workbook,
+      buildColumnsFor(shape, undefined, { joinWith: this.options.joinWith }),
+      'Findings',
+      this.options.rowsPerSheet,
+      dataSheetPrint(this.ctx.startedAt),
+    );
+    this.findingSheets = sheets;
+    // Widths are measured on the first rows, as for the Images sheets.
+    let sample: FindingRecord[] | undefined = [];
+    let written = 0;
+    const addSample = async (rows: FindingRecord[]) => {
+      sheets.measure(rows);
+      for (const r of rows) sheets.add(r);
+      written += rows.length;
+      await this.settle(sheets.stream);
+    };
+    for await (const row of spool.read()) {
+      if (sample) {
+        sample.push(row);
+        if (sample.length < 200) continue;
+        await addSample(sample);
+        sample = undefined;
+        continue;
+      }
+      sheets.add(row);
+      if (++written % ROWS_PER_QUEUE_CHECK === 0) await this.settle(sheets.stream);
+    }
+    if (sample) await addSample(sample);
+    sheets.finish();
+    await spool.remove();
+    writeSlaSheet(workbook, this.ctx.startedAt, findings);
   }
 
   /** Writes the Summary sheet and the zip's end, and syncs the file, without renaming it into place. */
@@ -77,9 +137,10 @@ class ExcelSink extends LifecycleSink {
     const { file, workbook, sheets } = this.opened();
     try {
       sheets.finish();
+      await this.writeFindings(workbook);
       if (this.options.summary) {
-        this.totals.cellsCut = sheets.cellsCut;
-        writeSummarySheet(workbook, this.ctx, this.totals, sheets.names);
+        this.totals.cellsCut = sheets.cellsCut + (this.findingSheets?.cellsCut ?? 0);
+        writeSummarySheet(workbook, this.ctx, this.totals, [...sheets.names, ...(this.findingSheets?.names ?? [])], this.findings);
       }
       await Promise.race([workbook.commit(), file.whenFailed()]);
     } catch (error) {
@@ -98,18 +159,24 @@ class ExcelSink extends LifecycleSink {
       records: sheets.rows,
       rejected: 0,
       bytes,
-      details: { sheets: sheets.names.join(', '), columns: this.columns.length, ...(sheets.cellsCut > 0 ? { cellsCut: sheets.cellsCut } : {}) },
+      details: {
+        sheets: [...sheets.names, ...(this.findingSheets?.names ?? [])].join(', '),
+        columns: this.columns.length,
+        ...(this.findingSheets ? { findings: this.findingSheets.rows } : {}),
+        ...(sheets.cellsCut > 0 ? { cellsCut: sheets.cellsCut } : {}),
+      },
     };
   }
 
   protected async abortTarget(): Promise<void> {
+    await this.spool?.remove();
     this.workbook?.zip?.abort?.();
     await this.file?.abort();
   }
 
   /** Waits for the compressor when the queue is long; stops at once when the file failed or the sink was aborted. */
-  private settle(): Promise<void> {
-    return this.backpressure.settle(this.sheets?.stream, () => {
+  private settle(stream: unknown = this.sheets?.stream): Promise<void> {
+    return this.backpressure.settle(stream, () => {
       this.throwIfAborted();
       this.file?.throwIfFailed();
     });

@@ -31,11 +31,11 @@ function displayWidth(value: ExcelCell): number {
 }
 
 /**
- * The data sheets: "Images", then "Images (2)", … once a sheet holds `rowsPerSheet` rows, each with the same
+ * The data sheets: "Images" (or "Findings"), then "Images (2)", … once a sheet holds `rowsPerSheet` rows, each with the same
  * bold, frozen header, autofilter, widths, severity colours and print setup. Only one sheet is open at a time:
  * exceljs keeps the rows of a later sheet in memory while an earlier one is still open (exceljs#629).
  */
-export class ImagesSheets {
+export class ImagesSheets<R = ImageRecord> {
   readonly names: string[] = [];
   /** Data rows over all sheets. */
   rows = 0;
@@ -46,7 +46,7 @@ export class ImagesSheets {
 
   constructor(
     private readonly workbook: StreamingWorkbook,
-    private readonly columns: readonly Column[],
+    private readonly columns: readonly Column<R>[],
     private readonly baseName: string,
     private readonly rowsPerSheet: number,
     private readonly print: PrintSetup,
@@ -58,7 +58,7 @@ export class ImagesSheets {
   }
 
   /** Appends one record as a row, starting the next sheet when this one is full. */
-  add(record: ImageRecord): void {
+  add(record: R): void {
     if (!this.sheet || this.rowsInSheet >= this.rowsPerSheet) this.startSheet([record]);
     const values = this.columns.map((column) => {
       const { cell, cut } = toExcelCell(column.value(record), column.type);
@@ -71,7 +71,7 @@ export class ImagesSheets {
   }
 
   /** Widths are fixed when a sheet opens, so they are measured on the header and the first batch. */
-  measure(sample: readonly ImageRecord[]): void {
+  measure(sample: readonly R[]): void {
     if (this.widths) return;
     this.widths = this.columns.map((column) => {
       let width = column.header.length + 3;
@@ -86,7 +86,7 @@ export class ImagesSheets {
     this.closeSheet();
   }
 
-  private startSheet(sample: readonly ImageRecord[]): void {
+  private startSheet(sample: readonly R[]): void {
     this.closeSheet();
     this.measure(sample);
     const name = this.names.length === 0 ? this.baseName : `${this.baseName} (${this.names.length + 1})`;

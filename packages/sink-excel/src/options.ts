@@ -36,6 +36,14 @@ export const excelOptions = z
           'Data rows per sheet before the next one starts, with the same header. ' +
           "The default is also the maximum: Excel's limit (1,048,576 rows, less the header).",
       }),
+    findings: z
+      .union([z.literal(false), z.enum(['findings', 'packages'])])
+      .default(false)
+      .meta({
+        description:
+          'Add a "Findings" sheet (one row per image × vulnerability, or per affected package with `packages`) and an "SLA" sheet ' +
+          '(per severity: open, breached, oldest, median age). Needs `source.vulnerabilities`.',
+      }),
     summary: z.boolean().default(true).meta({ description: 'Add the Summary sheet: run details, totals by severity, the ten riskiest images.' }),
     fileMode: z
       .number()

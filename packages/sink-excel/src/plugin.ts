@@ -10,6 +10,7 @@ export const excelSink = defineSinkPlugin({
   description: 'Excel .xlsx for compliance: real dates and numbers, frozen filtered header, severity colours, Summary sheet',
   options: excelOptions,
   commit: () => 'atomic',
+  needsFindings: (options) => options.findings !== false,
   create: (options, ctx) => deferredSink(async () => (await import('./excel-sink.js')).createExcelSink(options, ctx)),
   check: checkTabularOutput,
   outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],

@@ -1,6 +1,7 @@
 import type ExcelJS from 'exceljs';
 import type { RunContext } from '@qcs-export/core/sink';
 import { toExcelCell, toExcelText, type ExcelCell } from './cells.js';
+import type { FindingsTotals } from './findings-totals.js';
 import { summaryPrint } from './print-setup.js';
 import { SEVERITY_NAMES, type SummaryTotals } from './summary-totals.js';
 import { BOLD, DATE_FORMAT, HEADER_FILL, type StreamingWorkbook } from './workbook.js';
@@ -22,10 +23,17 @@ const WIDTHS = [42, 24, 16, 12, 12, 16, 24, 66];
 const text = (value: string | null): ExcelCell => (value === null ? null : toExcelText(value).text);
 
 /**
- * The Summary sheet: how the export ran, vulnerabilities by severity, and the ten riskiest images. Written after
+ * The Summary sheet: how the export ran, vulnerabilities by severity, the ten riskiest images, and with findings
+ * the vulnerabilities and CVEs that affect the most images. Written after
  * the data sheets close, because its numbers are known only then.
  */
-export function writeSummarySheet(workbook: StreamingWorkbook, ctx: RunContext, totals: SummaryTotals, dataSheets: readonly string[]): void {
+export function writeSummarySheet(
+  workbook: StreamingWorkbook,
+  ctx: RunContext,
+  totals: SummaryTotals,
+  dataSheets: readonly string[],
+  findings?: FindingsTotals,
+): void {
   const sheet = workbook.addWorksheet(SUMMARY_SHEET, summaryPrint(ctx.startedAt));
   sheet.columns = WIDTHS.map((width) => ({ width })) as ExcelJS.Column[];
   const add = (values: ExcelCell[], style?: (cell: ExcelJS.Cell, column: number) => void) => {
@@ -101,5 +109,16 @@ export function writeSummarySheet(workbook: StreamingWorkbook, ctx: RunContext, 
     );
   }
   if (totals.riskiest().length === 0) add(['(no images)']);
+  if (findings) {
+    add([]);
+    heading('Vulnerabilities affecting the most images');
+    tableHeader(['Title', 'QID', 'Severity', 'Images']);
+    for (const q of findings.topQids()) add([text(q.title), q.qid, q.severity, q.images], labelled);
+    add([]);
+    heading('CVEs affecting the most images');
+    tableHeader(['CVE', 'Images']);
+    for (const c of findings.topCves()) add([c.cve, c.images], labelled);
+    if (findings.topCves().length === 0) add(['(no CVEs)']);
+  }
   sheet.commit();
 }

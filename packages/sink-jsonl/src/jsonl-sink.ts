@@ -80,6 +80,7 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
     options: jsonlOptions,
     // A file is renamed into place at the end; stdout is read by the next program as it is written.
     commit: (options) => (options.path === '-' ? 'incremental' : 'atomic'),
+    needsFindings: (options) => options.records !== 'images',
     create: (options, ctx) => new JsonlSink(options, ctx, deps),
     async check(options, ctx) {
       if (options.path !== '-') await checkWritable(resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir }));

@@ -82,11 +82,12 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
         continue;
       }
       const options = validateSection(plugin.options, rest, ['sinks', i], ctx, problems);
-      const grain = (options as { records?: string } | undefined)?.records;
-      if (source && (grain === 'findings' || grain === 'packages') && !source.vulnerabilities) {
+      if (source && options !== undefined && plugin.needsFindings?.(options) && !source.vulnerabilities) {
+        const grain = (options as { records?: string }).records;
+        const what = grain && grain !== 'images' ? `records: ${grain}` : 'this sink';
         problems.push({
-          path: ['sinks', i, 'records'],
-          message: `records: ${grain} needs the vulnerabilities of each image; add source.vulnerabilities (e.g. vulnerabilities: { from: details })`,
+          path: ['sinks', i, grain && grain !== 'images' ? 'records' : 'findings'],
+          message: `${what} needs the vulnerabilities of each image; add source.vulnerabilities (e.g. vulnerabilities: { from: details })`,
         });
       }
       if (options !== undefined) sinks.push({ type: plugin.type, name: typeof name === 'string' ? name : plugin.type, options });

@@ -83,6 +83,8 @@ export interface SinkPlugin<O = unknown> {
   check?(options: O, ctx: RunContext): Promise<void>;
   /** Credentials in the options, so the runner can keep them out of every log line and message. */
   secrets?(options: O): string[];
+  /** Whether these options write findings, which need the source to fetch each image's vulnerabilities. Default: no. */
+  needsFindings?(options: O): boolean;
   /**
    * Every place this sink would write in a run: resolved file paths (dead-letter files included), or "stdout". The
    * runner refuses a config in which two sinks name the same one, since one would silently overwrite the other.
@@ -109,6 +111,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   create(options: z.output<S>, ctx: RunContext): Sink;
   check?(options: z.output<S>, ctx: RunContext): Promise<void>;
   secrets?(options: z.output<S>): string[];
+  needsFindings?(options: z.output<S>): boolean;
   outputs?(options: z.output<S>, ctx: RunContext): string[];
 }): SinkPlugin<z.output<S>> {
   return plugin as SinkPlugin<z.output<S>>;

@@ -1,0 +1,77 @@
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { imageFindings } from '@qcs-export/qualys-simulator';
+import { liveConfig, PASSWORD, useCliHarness } from './support.js';
+
+const h = useCliHarness();
+const DAY = 86_400_000;
+
+async function sheetRows(file: string, name: string): Promise<unknown[][]> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.readFile(join(h.dir, file));
+  const sheet = workbook.getWorksheet(name);
+  if (!sheet) throw new Error(`no sheet ${name}; sheets: ${workbook.worksheets.map((w) => w.name).join(', ')}`);
+  const rows: unknown[][] = [];
+  sheet.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+  return rows;
+}
+
+describe('Excel with findings (issue 11)', () => {
+  it('a Findings sheet with every (image, QID) once, an SLA sheet that agrees with an independent count, and top QIDs', async () => {
+    const s = await h.simulator({ images: 120 });
+    const file = await h.config(
+      liveConfig(s.url, '  - type: excel\n    path: evidence.xlsx\n    findings: findings\n', '  vulnerabilities: { from: details }\n'),
+    );
+    const before = Date.now();
+    const r = await h.cli(['run', '-c', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code).toBe(0);
+    const findings = s
+      .images()
+      .flatMap((i) =>
+        imageFindings(i).map((f) => ({ sha: i.sha, qid: f['qid'] as number, severity: f['severity'] as number, first: Number(f['firstFound']) })),
+      );
+
+    const [header, ...rows] = await sheetRows('evidence.xlsx', 'Findings');
+    const sha = (header ?? []).indexOf('Image SHA');
+    const qid = (header ?? []).indexOf('QID');
+    expect(rows.map((row) => `${String(row[sha])}/${String(row[qid])}`).sort()).toEqual(findings.map((f) => `${f.sha}/${f.qid}`).sort());
+
+    // The SLA sheet, recomputed from the server's findings with the default policy.
+    const policy: Record<number, number> = { 5: 30, 4: 30, 3: 90, 2: 180, 1: 180 };
+    const [, ...sla] = await sheetRows('evidence.xlsx', 'SLA');
+    for (const severity of [5, 4, 3, 2, 1]) {
+      const mine = findings.filter((f) => f.severity === severity);
+      const row = sla.find((x) => String(x[0]).startsWith(`${severity} `));
+      if (mine.length === 0) continue;
+      const breached = mine.filter((f) => f.first + (policy[severity] as number) * DAY < before).length;
+      expect(row?.slice(1, 4)).toEqual([policy[severity], mine.length, breached]);
+    }
+
+    // The Summary names the QID that affects the most images (QIDs are distinct per image here).
+    const summary = (await sheetRows('evidence.xlsx', 'Summary')).map((row) => row.map(String));
+    const at = summary.findIndex((row) => row[0] === 'Vulnerabilities affecting the most images');
+    expect(at).toBeGreaterThan(0);
+    const perQid = new Map<number, number>();
+    for (const f of findings) perQid.set(f.qid, (perQid.get(f.qid) ?? 0) + 1);
+    const most = Math.max(...perQid.values());
+    expect(Number(summary[at + 2]?.[3])).toBe(most);
+  });
+
+  it('leaves no spool file behind after the run', async () => {
+    const before = (await readdir(tmpdir())).filter((f) => f.startsWith('qcs-findings-')).length;
+    const s = await h.simulator({ images: 30 });
+    const file = await h.config(liveConfig(s.url, '  - type: excel\n    path: e.xlsx\n    findings: packages\n', '  vulnerabilities: { from: details }\n'));
+    expect((await h.cli(['run', '-c', file, '-q'], { QUALYS_PASSWORD: PASSWORD })).code).toBe(0);
+    expect((await readdir(tmpdir())).filter((f) => f.startsWith('qcs-findings-')).length).toBe(before);
+  });
+
+  it('findings: without source.vulnerabilities is a config error', async () => {
+    const file = await h.config('source:\n  simulator: { images: 5 }\nsinks:\n  - type: excel\n    path: e.xlsx\n    findings: findings\n');
+    const r = await h.cli(['validate', '-c', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/this sink needs the vulnerabilities of each image; add source\.vulnerabilities/);
+  });
+});
