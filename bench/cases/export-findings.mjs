@@ -30,7 +30,7 @@ const ctx = {
 const plugin = sinkName === 'jsonl' ? jsonlSink : sinkName === 'csv' ? csvSink : undefined;
 const sink = plugin?.create(plugin.options.parse({ path: join(outDir, `findings.${sinkName}`), records: 'findings' }), ctx);
 const started = performance.now();
-const source = enrichImages(imageSource({ client: timed, strategy: 'pages', pageSize: 500 }), { client: timed, concurrency: Number(concurrency) });
+const source = enrichImages(imageSource({ client: timed, strategy: 'auto', pageSize: 500 }), { client: timed, concurrency: Number(concurrency) });
 let findings = 0;
 await sink?.open();
 for await (const batch of source) {

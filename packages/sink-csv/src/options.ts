@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordsOption, refineColumns, tabularOptionsShape } from '@qcs-export/core/sink';
+import { recordsOption, refineColumns, tabularOptionsShape, fileModeOption } from '@qcs-export/core/sink';
 
 export const csvOptions = z
   .strictObject({
@@ -26,13 +26,7 @@ export const csvOptions = z
           "A text value that starts with `=`, `+`, `-`, `@`, tab or CR gets a `'` prefix, so no cell can become a formula " +
           '(image names, tags and labels come from whoever pushed the image). This changes values that really start with `-`; numbers are never touched.',
       }),
-    fileMode: z
-      .number()
-      .int()
-      .min(0)
-      .max(0o777)
-      .default(0o600)
-      .meta({ description: "Permissions of the new file. The inventory is sensitive, so others can't read it by default.", defaultText: '`0o600`' }),
+    fileMode: fileModeOption,
   })
   .superRefine(refineColumns)
   .describe('CSV: one row per image (or per finding), compliance columns by default');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { refineColumns, tabularOptionsShape } from '@qcs-export/core/sink';
+import { refineColumns, tabularOptionsShape, fileModeOption } from '@qcs-export/core/sink';
 
 /** Excel's row limit is 1,048,576; one row is the header. */
 export const EXCEL_MAX_DATA_ROWS = 1_048_575;
@@ -45,13 +45,7 @@ export const excelOptions = z
           '(per severity: open, breached, oldest, median age). Needs `source.vulnerabilities`.',
       }),
     summary: z.boolean().default(true).meta({ description: 'Add the Summary sheet: run details, totals by severity, the ten riskiest images.' }),
-    fileMode: z
-      .number()
-      .int()
-      .min(0)
-      .max(0o777)
-      .default(0o600)
-      .meta({ description: "Permissions of the new file. The inventory is sensitive, so others can't read it by default.", defaultText: '`0o600`' }),
+    fileMode: fileModeOption,
   })
   .superRefine(refineColumns)
   .describe('Excel .xlsx: an Images sheet with real dates and numbers, and a Summary sheet');

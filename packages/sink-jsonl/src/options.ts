@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordsOption } from '@qcs-export/core/sink';
+import { recordsOption, fileModeOption } from '@qcs-export/core/sink';
 
 // Descriptions and defaults live in .meta(): `qcs-export schema` and the README's option table are made from them.
 export const jsonlOptions = z
@@ -10,10 +10,7 @@ export const jsonlOptions = z
     }),
     records: recordsOption,
     gzipLevel: z.number().int().min(1).max(9).default(6).meta({ description: 'gzip level for `.gz` files, 1 (fastest) to 9 (smallest).' }),
-    fileMode: z.number().int().min(0).max(0o777).default(0o600).meta({
-      description: "Permissions of the new file, e.g. `0o640` (decimal `420` is `0o644`). The inventory is sensitive, so others can't read it by default.",
-      defaultText: '`0o600`',
-    }),
+    fileMode: fileModeOption,
   })
   .describe('JSON Lines: one ImageRecord per line');
 

@@ -2,3 +2,4 @@ export { AtomicFileWriter, checkWritable, removeLiveTempFilesSync, sweepStaleTem
 export { resolveOutputPath } from './output-path.js';
 export { deferredSink } from './deferred-sink.js';
 export { LifecycleSink } from './lifecycle.js';
+export { fileModeOption } from './file-options.js';
