@@ -109,3 +109,13 @@ describe('enrichImages memory', () => {
     expect(mostAhead).toBeLessThanOrEqual(2);
   });
 });
+
+describe('enrichImages batches', () => {
+  it('hands a page on in batches of batchImages, so a page of images with many findings is never held whole', async () => {
+    const client: QualysGetter = { get: async () => ({ status: 200, headers: {}, body: { vulnerabilities: [{ qid: 1, severity: 3 }] } as never }) };
+    const page = Array.from({ length: 250 }, (_, i) => image(i + 1, { severity3Count: 1 }));
+    const sizes: number[] = [];
+    for await (const batch of enrichImages(of(page), { client, batchImages: 100 })) sizes.push(batch.length);
+    expect(sizes).toEqual([100, 100, 50]);
+  });
+});

@@ -108,7 +108,7 @@ const common = {
             '`vuln`: `GET /images/{sha}/vuln`, which adds CVSS, customer severity and threat intelligence. ' +
             'One call per image either way, on the `/images/**` budget; images whose counts are all zero need none.',
         }),
-      concurrency: z.number().int().min(1).max(64).default(8).meta({
+      concurrency: z.number().int().min(1).max(64).default(32).meta({
         description: "Enrichment calls in flight. The rate governor paces them to the subscription's budget, so this only bounds how much latency is hidden.",
       }),
     })
