@@ -65,12 +65,16 @@ class ExcelSink extends LifecycleSink {
   }
 
   protected async openTarget(): Promise<void> {
-    const file = await AtomicFileWriter.open(this.path, { mode: this.options.fileMode });
+    // The spool first: if it cannot be made, no temporary workbook is left behind either.
+    if (this.options.findings) this.spool = await FindingsSpool.open();
+    const file = await AtomicFileWriter.open(this.path, { mode: this.options.fileMode }).catch(async (error: unknown) => {
+      await this.spool?.remove();
+      throw error;
+    });
     this.file = file;
     this.workbook = createWorkbook(file.stream);
     describeWorkbook(this.workbook, this.ctx);
     this.sheets = new ImagesSheets(this.workbook, this.columns, this.options.sheetName, this.options.rowsPerSheet, dataSheetPrint(this.ctx.startedAt));
-    if (this.options.findings) this.spool = await FindingsSpool.open();
   }
 
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
