@@ -19,6 +19,7 @@ import type { Config } from './config/schema.js';
 import type { Progress } from './progress.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from './outputs.js';
 import { runContextFor } from './run-context.js';
+import { CLI_SOURCE_ADVICE } from './setting-names.js';
 import { prepareSource } from './source-setup.js';
 
 export interface RunResult {
@@ -90,6 +91,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     signal,
     logger,
     onPage: (info) => deps.progress?.update(info),
+    advice: CLI_SOURCE_ADVICE,
   });
   const enrichment = config.source.vulnerabilities
     ? enrichImages(images, {

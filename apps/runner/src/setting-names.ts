@@ -1,4 +1,4 @@
-import type { QualysSetting } from '@qcs-export/core';
+import type { QualysSetting, SourceAdvice } from '@qcs-export/core';
 
 /**
  * Where each setting core's errors point at lives in the config file. Core names a setting by its option
@@ -20,3 +20,9 @@ export function settingNamesFor(credentialOrigins: readonly string[] = []): (set
   const auth = credentialOrigins.length === 0 ? CONFIG_PATHS.auth : `${CONFIG_PATHS.auth}, from ${credentialOrigins.join(' and ')}`;
   return (setting) => (setting === 'auth' ? auth : CONFIG_PATHS[setting]);
 }
+
+/** How the source's messages name what to do, in this CLI's terms (source.strategy, qcs-export doctor). */
+export const CLI_SOURCE_ADVICE: SourceAdvice = {
+  useStrategy: (strategies) => `source.strategy: ${strategies}`,
+  diagnosis: 'qcs-export doctor',
+};

@@ -1,6 +1,7 @@
 import type { QualysGetter, RequestOptions } from '../client/types.js';
 import type { Logger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
+import type { SourceAdvice } from './advice.js';
 import type { DeliveryLedger } from './ledger.js';
 
 export const IMAGES_PATH = '/csapi/v1.3/images';
@@ -16,6 +17,8 @@ export interface CrawlContext {
   request: RequestOptions;
   ledger: DeliveryLedger;
   logger: Logger;
+  /** How messages tell the user what to do. */
+  advice: SourceAdvice;
   /** Hands a batch of fresh records to the consumer; resolves when there is room for more. */
   emit: (records: ImageRecord[]) => Promise<void>;
 }

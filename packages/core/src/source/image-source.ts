@@ -1,3 +1,4 @@
+import { DEFAULT_ADVICE, type SourceAdvice } from './advice.js';
 import { ConfigError, FilterRejectedError, QcsError, SourceIncompleteError, SourceInconsistentError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
@@ -57,6 +58,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
     severityCounts: 'present',
   };
 
+  const advice = options.advice ?? DEFAULT_ADVICE;
   const produce = async (emit: (batch: ImageRecord[]) => Promise<void>, signal: AbortSignal) => {
     const ledger = new DeliveryLedger(Date.now() - CLOCK_SKEW_MS);
     const base: CrawlContext = {
@@ -66,6 +68,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
       request: { signal },
       ledger,
       logger,
+      advice,
       emit: async (produced) => {
         const batch = ledger.commit(produced);
         stats.duplicatesDropped = ledger.duplicatesDropped;
@@ -85,7 +88,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
         0,
         0,
         `Qualys sent no "count" with GET ${IMAGES_PATH}, so no export of this filter can be checked for completeness; nothing was written. ` +
-          `Run qcs-export doctor and report its output.`,
+          `Run ${advice.diagnosis} and report its output.`,
       );
     }
 
@@ -100,7 +103,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
       else if (chosen.strategy === 'images') await keysetExport(chosen.plan ?? (await planKeysetWindows(keysetCtx, concurrency)));
       else await bulkExport(false);
     } catch (caught) {
-      const error = blameThePagingForm(caught, chosen.strategy);
+      const error = blameThePagingForm(caught, chosen.strategy, advice);
       // Under auto, a strategy that meets a server it cannot trust hands over to the bulk cursor; the ledger keeps
       // what was delivered, so the switch cannot deliver an image twice.
       const recoverable = error instanceof SourceIncompleteError || error instanceof SourceInconsistentError;
@@ -232,7 +235,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
           0,
           ledger.delivered,
           `Qualys sent no "count" for the filter, so the ${ledger.delivered} images delivered cannot be checked for completeness; ` +
-            'nothing was written. Run qcs-export doctor and report its output.',
+            `nothing was written. Run ${advice.diagnosis} and report its output.`,
         );
       }
       return new SourceIncompleteError(
@@ -241,7 +244,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
         `Qualys counts ${count} images for the filter, but only ${ledger.delivered} could be read ${where}` +
           `${stats.expectedAtStart !== undefined ? ` (${stats.expectedAtStart} at the start)` : ''}; ` +
           `${count - ledger.delivered} are missing, so nothing was written. ` +
-          `Re-run the export; if it happens again, run qcs-export doctor, and try source.strategy: bulk.`,
+          `Re-run the export; if it happens again, run ${advice.diagnosis}, and try ${advice.useStrategy('bulk')}.`,
       );
     }
 
@@ -252,7 +255,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
         throw new SourceInconsistentError(
           `delivered ${unchanged} images that did not change during the run, but Qualys counts at most ${most} for the filter ` +
             `(${stats.expectedAtStart} at the start, ${stats.countAtEnd} at the end): ` +
-            `the ${stats.strategy} strategy returned images outside the filter. Nothing was written; run qcs-export doctor and report its output.`,
+            `the ${stats.strategy} strategy returned images outside the filter. Nothing was written; run ${advice.diagnosis} and report its output.`,
         );
       }
     }
@@ -270,11 +273,11 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
  * strategy adds (a range, an exclusion, a sort, a page past the cap), not the user's filter: say so, and let auto
  * switch to the bulk cursor, whose cursor is the server's own.
  */
-function blameThePagingForm(error: unknown, strategy: ResolvedStrategy): unknown {
+function blameThePagingForm(error: unknown, strategy: ResolvedStrategy, advice: SourceAdvice): unknown {
   if (!(error instanceof FilterRejectedError)) return error;
   return new SourceInconsistentError(
     `Qualys accepted the filter at the start but rejected a query the ${strategy} strategy sent later (${error.detail}); ` +
-      `this server does not take that paging form. Run qcs-export doctor to see which, and use source.strategy: auto or bulk.`,
+      `this server does not take that paging form. Run ${advice.diagnosis} to see which, and use ${advice.useStrategy('auto or bulk')}.`,
   );
 }
 

@@ -6,3 +6,4 @@ export { ShaSet } from './sha-set.js';
 export { IMAGES_PATH, BULK_PATH, IMAGES_RESULT_CAP } from './crawl-context.js';
 export { diagnoseServer, type Diagnosis, type DiagnoseOptions } from './diagnose.js';
 export { enrichImages, type EnrichOptions, type EnrichStats, type FindingsEndpoint } from './enrich.js';
+export { DEFAULT_ADVICE, type SourceAdvice } from './advice.js';

@@ -1,3 +1,4 @@
+import type { SourceAdvice } from './advice.js';
 import { SourceIncompleteError, SourceInconsistentError } from '../errors.js';
 import { andFilters, excludeUuids } from './qql.js';
 import { IMAGES_PATH, IMAGES_RESULT_CAP, type CrawlContext } from './crawl-context.js';
@@ -69,7 +70,7 @@ export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, star
           page.count,
           0,
           `Qualys counted ${page.count} images for ${describeRange(ctx.field, range)} but sent none (${describeEmpty(page)}), four times; ` +
-            `the export would be incomplete. Re-run it; if this repeats, use source.strategy: bulk.`,
+            `the export would be incomplete. Re-run it; if this repeats, use ${ctx.advice.useStrategy('bulk')}.`,
         );
       }
       break;
@@ -77,7 +78,7 @@ export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, star
     // A record repeated inside one page is dropped here, before the order check it would otherwise fail.
     const repeats = dropRepeats(page);
     ctx.ledger.duplicatesDropped += repeats;
-    const keys = checkKeysetPage(ctx.field, page, low, range.until, excluded);
+    const keys = checkKeysetPage(ctx.field, page, low, range.until, excluded, ctx.advice);
     // With no count the only safe end is an empty page, which costs one more request per range.
     expectMore = page.count !== undefined ? page.count > page.data.length : true;
     const last = keys[keys.length - 1] as number;
@@ -125,7 +126,7 @@ async function crawlEqualKeys(ctx: KeysetContext, key: number): Promise<void> {
       if ((pageNumber - 1) * ctx.pageSize >= IMAGES_RESULT_CAP) {
         throw new SourceInconsistentError(
           `more than ${IMAGES_RESULT_CAP} images share the ${ctx.field} date ${new Date(key).toISOString()}; ` +
-            `paging by key cannot pass Qualys' cap within one value. Use source.strategy: bulk for this subscription.`,
+            `paging by key cannot pass Qualys' cap within one value. Use ${ctx.advice.useStrategy('bulk')} for this subscription.`,
         );
       }
       const page = await fetchKeysetPage(ctx, filter, pageNumber);
@@ -134,7 +135,7 @@ async function crawlEqualKeys(ctx: KeysetContext, key: number): Promise<void> {
         if (rawEpochMs(raw, ctx.field) !== key) {
           throw new SourceInconsistentError(
             `Qualys returned image ${describeRecord(raw)} for the filter ${ctx.field}:[${key} ... ${key}] although its ${ctx.field} date differs; ` +
-              `the server does not apply the paging filter as expected. Use source.strategy: bulk.`,
+              `the server does not apply the paging filter as expected. Use ${ctx.advice.useStrategy('bulk')}.`,
           );
         }
         seen.add(String(raw['sha']));
@@ -149,7 +150,7 @@ async function crawlEqualKeys(ctx: KeysetContext, key: number): Promise<void> {
     0,
     seen.size,
     `the images with ${ctx.field} ${new Date(key).toISOString()} could not all be read in three passes by page number; ` +
-      're-run the export, or use source.strategy: bulk.',
+      `re-run the export, or use ${ctx.advice.useStrategy('bulk')}.`,
   );
 }
 
@@ -178,14 +179,23 @@ function dropRepeats(page: RawPage): number {
  * The keyset is only exact if the server applied the filter and the sort. Both are checked on every page, so a
  * server that ignores them fails loudly instead of looping or skipping images.
  */
-function checkKeysetPage(field: KeysetField, page: RawPage, low: number | null, until: number | null, excluded: readonly string[]): number[] {
+function checkKeysetPage(
+  field: KeysetField,
+  page: RawPage,
+  low: number | null,
+  until: number | null,
+  excluded: readonly string[],
+  advice: SourceAdvice,
+): number[] {
   const keys: number[] = [];
   const excludedUuids = excluded.length > 0 ? new Set(excluded) : undefined;
   let previous = -Infinity;
   for (const raw of page.data) {
     const key = rawEpochMs(raw, field);
     if (key === undefined) {
-      throw new SourceInconsistentError(`image ${describeRecord(raw)} has no numeric "${field}" date, which the keyset pages by. Use source.strategy: bulk.`);
+      throw new SourceInconsistentError(
+        `image ${describeRecord(raw)} has no numeric "${field}" date, which the keyset pages by. Use ${advice.useStrategy('bulk')}.`,
+      );
     }
     const outside = key < previous || (low !== null && key < low) || (until !== null && key >= until);
     const repeated = excludedUuids !== undefined && key === low && excludedUuids.has(String(raw['uuid']));
@@ -193,7 +203,7 @@ function checkKeysetPage(field: KeysetField, page: RawPage, low: number | null, 
       throw new SourceInconsistentError(
         `Qualys returned image ${describeRecord(raw)} ${repeated ? 'although the query excluded it' : `out of the requested ${field} order or range`}; ` +
           'the server does not apply the paging filter or sort as expected, so exactly-once delivery cannot be guaranteed. ' +
-          'Use source.strategy: bulk (or auto).',
+          `Use ${advice.useStrategy('bulk')} (or auto).`,
       );
     }
     previous = key;

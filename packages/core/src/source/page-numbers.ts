@@ -38,7 +38,7 @@ export async function crawlPageNumbers(ctx: CrawlContext, concurrency: number): 
         ctx.ledger.delivered,
         `reading ${count} images by page number, ${MAX_PASSES} passes never saw each image the server counts exactly once ` +
           `(last pass: ${seen} distinct of ${count}${shortPages ? `, ${shortPages} short pages` : ''}); the server's pages shift or its order is unstable. ` +
-          `Re-run the export, or use source.strategy: bulk.`,
+          `Re-run the export, or use ${ctx.advice.useStrategy('bulk')}.`,
       );
     }
   }
@@ -76,7 +76,8 @@ async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count:
       throw new SourceIncompleteError(
         0,
         ctx.ledger.delivered,
-        `Qualys sent no "count" with page ${pageNumber} of GET ${IMAGES_PATH}, so the export cannot be checked for completeness; use source.strategy: bulk.`,
+        `Qualys sent no "count" with page ${pageNumber} of GET ${IMAGES_PATH}, so the export cannot be checked for completeness; ` +
+          `use ${ctx.advice.useStrategy('bulk')}.`,
       );
     }
     count = page.count;

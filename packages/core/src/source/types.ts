@@ -1,3 +1,4 @@
+import type { SourceAdvice } from './advice.js';
 import type { Logger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
 import type { QualysGetter } from '../client/types.js';
@@ -48,6 +49,8 @@ export interface ImageSourceOptions {
   pageNumberLimit?: number;
   signal?: AbortSignal;
   logger?: Logger;
+  /** How error messages name the strategy option and the diagnosis. Default: core's own words (DEFAULT_ADVICE). */
+  advice?: SourceAdvice;
   /** Called after each page; the runner's progress line uses it. */
   onPage?: (info: PageInfo) => void;
   /** Called once the strategy is chosen, before the first record. */
