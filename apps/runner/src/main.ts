@@ -61,7 +61,10 @@ function report(error: unknown, argv: string[]): number {
   const code = known ? error.code : 'QCS_INTERNAL';
   const exitCode = exitCodeOf(error);
   const message = redactor.redact(known ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`);
-  process.stderr.write(known ? `error [${code}]: ${message}\n` : `${message}\n`);
+  // With --log-format json, stderr stays one JSON object per line to the end, the failure included.
+  const jsonLog = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
+  if (jsonLog) process.stderr.write(`${JSON.stringify({ '@timestamp': new Date().toISOString(), 'log.level': 'error', message, 'error.code': code })}\n`);
+  else process.stderr.write(known ? `error [${code}]: ${message}\n` : `${message}\n`);
   if (!known && process.env['QCS_DEBUG']) process.stderr.write(`${redactor.redact(String((error as Error)?.stack))}\n`);
   if (argv[0] === 'run' && argv.includes('--json')) process.stdout.write(`${JSON.stringify({ exitCode, error: { code, message } }, null, 2)}\n`);
   return exitCode;

@@ -48,6 +48,18 @@ describe('runs from cron and CI (issue 9, point 22)', () => {
     expect(r.stderr).not.toContain(PASSWORD);
   });
 
+  it('--log-format json: a failed run ends stderr with a JSON error line too', async () => {
+    const s = await simulator({ images: 30 });
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: a.jsonl\n'));
+    const r = await cli(['run', '-c', file, '--log-format', 'json'], { QUALYS_PASSWORD: 'wr0ng-pass' });
+    expect(r.code).toBe(4);
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({ 'log.level': 'error', 'error.code': 'QCS_AUTH_FAILED', message: expect.stringMatching(/refused the username/) });
+  });
+
   it('--json prints a machine-readable error object on stdout when the run fails', async () => {
     const s = await simulator({ images: 300 });
     const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: a.jsonl\n'));
