@@ -90,7 +90,8 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     concurrency: config.source.concurrency,
     signal,
     logger,
-    onPage: (info) => deps.progress?.update(info),
+    // With enrichment the source reads ahead of the findings calls, so progress counts enriched images instead.
+    onPage: (info) => (config.source.vulnerabilities ? undefined : deps.progress?.update(info)),
     advice: CLI_SOURCE_ADVICE,
   });
   const enrichment = config.source.vulnerabilities
@@ -106,6 +107,8 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
 
   const pages = source.batches[Symbol.asyncIterator]();
   let opened = false;
+  let enrichedBatches = 0;
+  let enrichedImages = 0;
   try {
     // The first page (login included) comes before any sink opens: bad credentials or a rejected filter
     // then fail the run without creating a single file or directory.
@@ -116,6 +119,10 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
       if (signal.aborted) throw new AbortedError();
       const batch = next.value;
       await Promise.all(sinks.map(({ name, sink }) => sink.write(batch).catch((e: unknown) => Promise.reject(labelled(name, e)))));
+      if (enrichment) {
+        enrichedImages += batch.length;
+        deps.progress?.update({ page: ++enrichedBatches, records: batch.length, totalRecords: enrichedImages, expectedTotal: images.stats.expectedAtStart });
+      }
     }
     if (signal.aborted) throw new AbortedError();
     if (source.stats.records === 0) {

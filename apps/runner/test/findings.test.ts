@@ -129,6 +129,17 @@ describe('vulnerability findings (issue 11)', () => {
     expect(s.requests.some((q) => q.path.endsWith('/vuln'))).toBe(true);
   });
 
+  it('progress counts enriched images, not the images the source has read ahead', async () => {
+    const s = await simulator({ images: 300 });
+    const file = await config(
+      liveConfig(s.url, '  - type: jsonl\n    path: findings.jsonl\n    records: findings\n', '  vulnerabilities: { from: details }\n'),
+    );
+    const r = await cli(['run', '-c', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code).toBe(0);
+    // The source's first page holds 250 images (pageSize 250); enrichment hands on batches of 128 (4 × 32).
+    expect(r.stderr).toMatch(/progress: images 128\/300 /);
+  });
+
   it('records: findings without source.vulnerabilities is a config error that says what to add', async () => {
     const file = await config('source:\n  simulator: { images: 10 }\nsinks:\n  - type: csv\n    path: f.csv\n    records: findings\n');
     const r = await cli(['validate', '-c', file]);
