@@ -3,6 +3,7 @@ import {
   buildColumns,
   buildColumnsFor,
   FINDING_SHAPE,
+  findingRowOptions,
   findingRows,
   LifecycleSink,
   PACKAGE_SHAPE,
@@ -88,7 +89,7 @@ class ExcelSink extends LifecycleSink {
     }
     await this.settle();
     if (this.options.findings && this.spool && this.findings) {
-      const options = { now: this.ctx.startedAt, ...(this.ctx.sla ? { sla: this.ctx.sla } : {}) };
+      const options = findingRowOptions(this.ctx);
       for (const image of batch) {
         const rows = findingRows(image, this.options.findings, options);
         this.findings.addImage(rows);

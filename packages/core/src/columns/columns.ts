@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { ComplianceCounts, HostRef, ImageRecord, Label, Layer, RepoDigest, RepoTag, VulnerabilityCounts, VulnerabilityFinding } from '../record.js';
 import { DATE_FIELDS, IMAGE_FIELD_NAMES } from '../record-fields.js';
+import { repoDigestText, repoTagText } from '../record-text.js';
 import { didYouMean } from '../suggest.js';
 
 /** How a tabular sink should present a column: Excel formats dates and numbers by it; CSV writes all as text. */
@@ -45,10 +46,6 @@ export const tabularOptionsShape = {
   joinWith: z.string().default('; ').meta({ description: 'Separator for multi-valued fields (tags, digests, scan types) in one cell.' }),
 };
 
-const repoTag = (r: RepoTag) => `${r.registry ? `${r.registry}/` : ''}${r.repository ?? ''}${r.tag ? `:${r.tag}` : ''}`;
-const repoDigest = (d: RepoDigest) =>
-  `${d.registry ? `${d.registry}/` : ''}${d.repository ?? ''}@${d.digest && !d.digest.includes(':') ? `sha256:${d.digest}` : (d.digest ?? '')}`;
-
 export interface KnownColumn<R> {
   header: string;
   type: ColumnType;
@@ -81,8 +78,8 @@ const KNOWN: Record<string, KnownColumn<ImageRecord>> = {
   sha: { header: 'Image SHA', type: 'string' },
   imageId: { header: 'Image ID', type: 'string' },
   uuid: { header: 'Qualys UUID', type: 'string' },
-  repo: { header: 'Repositories', type: 'string', format: (r, j) => joined(r.repo.map(repoTag), j) },
-  repoDigests: { header: 'Digests', type: 'string', format: (r, j) => joined(r.repoDigests.map(repoDigest), j) },
+  repo: { header: 'Repositories', type: 'string', format: (r, j) => joined(r.repo.map(repoTagText), j) },
+  repoDigests: { header: 'Digests', type: 'string', format: (r, j) => joined(r.repoDigests.map(repoDigestText), j) },
   labels: {
     header: 'Labels',
     type: 'string',

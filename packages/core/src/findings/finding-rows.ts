@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ImageRecord, RepoTag, VulnerabilityFinding } from '../record.js';
+import type { ImageRecord, VulnerabilityFinding } from '../record.js';
+import { repoTagText } from '../record-text.js';
 import type { AffectedPackage, FindingRecord } from './finding-record.js';
 import { severityLabel } from './severity.js';
 import { DEFAULT_SLA, slaFields, type SlaPolicy } from './sla.js';
@@ -108,8 +109,4 @@ function findingRow(identity: ImageIdentity, f: VulnerabilityFinding, options: F
 function affectedPackage(raw: Record<string, unknown>): AffectedPackage {
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
   return { name: text(raw['name']), version: text(raw['version']), fixVersion: text(raw['fixVersion']) };
-}
-
-function repoTagText(r: RepoTag): string {
-  return `${r.registry ? `${r.registry}/` : ''}${r.repository ?? ''}${r.tag ? `:${r.tag}` : ''}`;
 }

@@ -4,7 +4,7 @@ import type { ImageRecord } from '../record.js';
 import type { RunContext } from '../sink/contract.js';
 import { FINDING_SHAPE, PACKAGE_SHAPE } from './finding-columns.js';
 import type { FindingRecord, RecordGrain } from './finding-record.js';
-import { findingRows } from './finding-rows.js';
+import { findingRows, type FindingRowOptions } from './finding-rows.js';
 
 /** The `records` option of a sink that can write any grain. */
 export const recordsOption = z
@@ -16,6 +16,11 @@ export const recordsOption = z
       'or `packages` (one per image × vulnerability × affected package). `findings` and `packages` need `source.vulnerabilities`.',
   });
 
+/** How a sink makes finding rows: ages and SLAs measured at the export's start, with the run's SLA policy. */
+export function findingRowOptions(ctx: Pick<RunContext, 'startedAt' | 'sla'>): FindingRowOptions {
+  return { now: ctx.startedAt, ...(ctx.sla ? { sla: ctx.sla } : {}) };
+}
+
 /** The rows a batch of images gives at a grain; every sink of a run measures ages and SLAs at the export's start. */
 export function rowsOf(
   batch: readonly ImageRecord[],
@@ -23,7 +28,7 @@ export function rowsOf(
   ctx: Pick<RunContext, 'startedAt' | 'sla'>,
 ): ReadonlyArray<ImageRecord | FindingRecord> {
   if (grain === 'images') return batch;
-  const options = { now: ctx.startedAt, ...(ctx.sla ? { sla: ctx.sla } : {}) };
+  const options = findingRowOptions(ctx);
   return batch.flatMap((image) => findingRows(image, grain, options));
 }
 
