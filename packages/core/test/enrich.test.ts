@@ -119,3 +119,29 @@ describe('enrichImages batches', () => {
     expect(sizes).toEqual([100, 100, 50]);
   });
 });
+
+describe('enrichImages never drops findings without a trace', () => {
+  const answering = (body: unknown): QualysGetter => ({ get: async () => ({ status: 200, headers: {}, body: body as never }) });
+
+  it('an answer without a findings list, for an image the list counts vulnerabilities for, fails the run', async () => {
+    const run = collect(enrichImages(of([image(1, { severity5Count: 2 })]), { client: answering({ sha: 'x' }) }));
+    await expect(run).rejects.toMatchObject({
+      code: 'QCS_PROTOCOL',
+      message: expect.stringMatching(/without a "vulnerabilities" list.*counts 2 vulnerabilities/),
+    });
+  });
+
+  it('the same answer for an image with no known counts means no findings', async () => {
+    const [batch] = await collect(enrichImages(of([image(1, null)]), { client: answering({ sha: 'x', vulnerabilities: null }) }));
+    expect(batch?.[0]?.vulnerabilities).toEqual([]);
+  });
+
+  it('a finding without a QID, or one that is not an object, fails the run rather than being left out', async () => {
+    const noQid = collect(
+      enrichImages(of([image(1, { severity3Count: 2 })]), { client: answering({ vulnerabilities: [{ qid: 1, severity: 3 }, { severity: 3 }] }) }),
+    );
+    await expect(noQid).rejects.toMatchObject({ code: 'QCS_PROTOCOL', message: expect.stringMatching(/1 findings without a "qid"/) });
+    const notObject = collect(enrichImages(of([image(1, { severity3Count: 2 })]), { client: answering({ vulnerabilities: [{ qid: 1, severity: 3 }, 'x'] }) }));
+    await expect(notObject).rejects.toMatchObject({ code: 'QCS_PROTOCOL', message: expect.stringMatching(/not objects/) });
+  });
+});

@@ -1,5 +1,5 @@
 import type { QualysGetter } from '../client/types.js';
-import { AbortedError, HttpError } from '../errors.js';
+import { AbortedError, HttpError, ProtocolError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { normalizeImage } from '../normalize/normalize-image.js';
 import type { ImageRecord } from '../record.js';
@@ -87,7 +87,20 @@ async function enrich(image: ImageRecord, options: EnrichOptions, stats: EnrichS
     if (!(error instanceof HttpError && error.status === 404)) throw error;
     body = null;
   }
-  const raw = from === 'vuln' ? (body as { details?: unknown } | null)?.details : (body as { vulnerabilities?: unknown } | null)?.vulnerabilities;
+  const field = from === 'vuln' ? 'details' : 'vulnerabilities';
+  const raw = body === null || typeof body !== 'object' ? undefined : (body as Record<string, unknown>)[field];
+  if (body !== null && !Array.isArray(raw)) {
+    // An answer without a findings list for an image the list says is vulnerable is not "no findings": exporting it
+    // so would drop them without a trace. An image with no (or unknown) counts may well have none.
+    if ((image.vulnerabilityCounts?.total ?? 0) > 0) {
+      throw new ProtocolError(
+        `GET ${path} answered without a "${field}" list, although the image list counts ${image.vulnerabilityCounts?.total} vulnerabilities ` +
+          `for image ${image.sha}; the findings cannot be exported. Run the export again; if this repeats, the server's answer has ` +
+          `a shape this version does not read: report it.`,
+      );
+    }
+    return { ...image, vulnerabilities: [] };
+  }
   if (body === null || !Array.isArray(raw)) {
     stats.missing++;
     (options.logger ?? silentLogger).warn(
@@ -97,6 +110,14 @@ async function enrich(image: ImageRecord, options: EnrichOptions, stats: EnrichS
   }
   // The findings through the same normalizer as every record, so they follow the same rules (dates, counts, extra).
   const parsed = normalizeImage({ sha: image.sha, vulnerabilities: raw }, 'images/details');
+  // Every finding row is keyed by its QID: one without could only be dropped, so it fails the run instead.
+  const unkeyed = parsed.vulnerabilities?.filter((f) => f.qid === null).length ?? 0;
+  if (unkeyed > 0 || (parsed.vulnerabilities?.length ?? 0) !== raw.length) {
+    throw new ProtocolError(
+      `GET ${path} sent ${unkeyed > 0 ? `${unkeyed} findings without a "qid"` : 'findings that are not objects'} for image ${image.sha}; ` +
+        `every finding is keyed by its QID, so the export cannot continue. Report the answer's shape.`,
+    );
+  }
   stats.findings += parsed.vulnerabilities?.length ?? 0;
   return { ...image, vulnerabilities: parsed.vulnerabilities, vulnerabilityCounts: image.vulnerabilityCounts ?? parsed.vulnerabilityCounts };
 }
