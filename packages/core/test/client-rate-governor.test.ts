@@ -207,4 +207,48 @@ describe('RateGovernor uses the whole budget (a fake clock, so timing cannot mak
     expect(granted).toHaveLength(29);
     await Promise.all(calls);
   });
+
+  describe('a spent budget (a 200 with Remaining: 0)', () => {
+    const learned = { 'x-ratelimit-limit': '4', 'x-ratelimit-window-sec': '10' };
+    /** Probe, then three more calls at t = 0, all answered at once; the last answer says `remaining` is left. */
+    async function fillWindow(governor: RateGovernor, remaining: string, toWaitSec: string): Promise<void> {
+      governor.settle(await governor.acquire('images'), { status: 200, headers: { ...learned, 'x-ratelimit-remaining': '3' } });
+      for (const left of ['2', '1', remaining]) {
+        const slot = await governor.acquire('images');
+        governor.settle(slot, { status: 200, headers: { ...learned, 'x-ratelimit-remaining': left, 'x-ratelimit-towait-sec': toWaitSec } });
+      }
+    }
+
+    it('when our own calls spent it, the next call goes as soon as our oldest leaves the window, not after the rounded-up wait', async () => {
+      vi.useFakeTimers({ now: 0 });
+      const governor = new RateGovernor({ clock: () => Date.now() });
+      // Qualys rounds ToWait up to whole seconds; our log knows the oldest call leaves at 10 s plus the 100 ms margin.
+      await fillWindow(governor, '0', '11');
+      let grantedAt: number | undefined;
+      const next = governor.acquire('images').then(() => (grantedAt = Date.now()));
+      await vi.advanceTimersByTimeAsync(10_099);
+      expect(grantedAt).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(grantedAt).toBe(10_100);
+      await next;
+    });
+
+    it('when another client is part of the count, the bucket stays closed for the wait the server asks', async () => {
+      vi.useFakeTimers({ now: 0 });
+      const governor = new RateGovernor({ clock: () => Date.now() });
+      // Our log holds 4 calls, but the server says 0 left after our third: another client made one.
+      governor.settle(await governor.acquire('images'), { status: 200, headers: { ...learned, 'x-ratelimit-remaining': '3' } });
+      for (const left of ['2', '0']) {
+        const slot = await governor.acquire('images');
+        governor.settle(slot, { status: 200, headers: { ...learned, 'x-ratelimit-remaining': left, 'x-ratelimit-towait-sec': '30' } });
+      }
+      let grantedAt: number | undefined;
+      const next = governor.acquire('images').then(() => (grantedAt = Date.now()));
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(grantedAt).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(grantedAt).toBe(30_000);
+      await next;
+    });
+  });
 });

@@ -202,9 +202,21 @@ describe('QualysClient retries and rate limits', () => {
     expect((seen[1]?.at ?? 0) - (seen[0]?.at ?? 0)).toBeGreaterThanOrEqual(180);
   });
 
-  it('waits out the window when Remaining reaches 0, without provoking a 429', async () => {
+  it('waits out the window when Remaining reaches 0, without provoking a 429: paced by its own log when its own call spent it', async () => {
     const { url, seen } = await fixture((_q, res, n) =>
       json(res, 200, {}, { 'x-ratelimit-remaining': n === 1 ? '0' : '5', 'x-ratelimit-window-sec': '0.3', 'x-ratelimit-limit': '1' }),
+    );
+    const c = client(url, token);
+    await c.get('/csapi/v1.3/images');
+    await c.get('/csapi/v1.3/images');
+    expect((seen[1]?.at ?? 0) - (seen[0]?.at ?? 0)).toBeGreaterThanOrEqual(280);
+    expect(c.stats.throttleWaits).toBe(1);
+    expect(c.stats.rateLimitWaits).toBe(0);
+  });
+
+  it('waits out the window the server asks when Remaining reaches 0 and another client spent part of the budget', async () => {
+    const { url, seen } = await fixture((_q, res, n) =>
+      json(res, 200, {}, { 'x-ratelimit-remaining': n === 1 ? '0' : '5', 'x-ratelimit-window-sec': '0.3', 'x-ratelimit-limit': '2' }),
     );
     const c = client(url, token);
     await c.get('/csapi/v1.3/images');

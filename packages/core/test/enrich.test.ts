@@ -85,6 +85,45 @@ describe('enrichImages', () => {
   });
 });
 
+describe('enrichImages keeps the rate budget busy across batches', () => {
+  it("starts the next batch's calls while the current batch's last call is still out (no barrier between batches)", async () => {
+    const shaOf = (n: number) => n.toString(16).padStart(64, '0');
+    let releaseLast: (byNextBatch: boolean) => void = () => undefined;
+    const lastReleased = new Promise<boolean>((r) => (releaseLast = r));
+    // Only a fallback so that a barrier makes the test fail instead of hanging.
+    const fallback = setTimeout(() => releaseLast(false), 2000);
+    const client: QualysGetter = {
+      get: async (path) => {
+        if (path.endsWith(shaOf(5))) releaseLast(true);
+        if (path.endsWith(shaOf(4))) await lastReleased;
+        return { status: 200, headers: {}, body: { vulnerabilities: [{ qid: 1, severity: 3 }] } as never };
+      },
+    };
+    const page = Array.from({ length: 8 }, (_, i) => image(i + 1, { severity3Count: 1 }));
+    const batches = await collect(enrichImages(of(page), { client, concurrency: 2, batchImages: 4 }));
+    clearTimeout(fallback);
+    expect(await lastReleased).toBe(true);
+    expect(batches.map((b) => b.map((i) => i.sha))).toEqual([page.slice(0, 4).map((i) => i.sha), page.slice(4).map((i) => i.sha)]);
+  });
+
+  it('a failure in the batch behind fails the run with its own error, after the batch before it was handed on', async () => {
+    const shaOf = (n: number) => n.toString(16).padStart(64, '0');
+    const client: QualysGetter = {
+      get: async (path) => {
+        if (path.endsWith(shaOf(3))) throw new HttpError(500, 'GET … failed with HTTP 500');
+        return { status: 200, headers: {}, body: { vulnerabilities: [{ qid: 1, severity: 3 }] } as never };
+      },
+    };
+    const page = Array.from({ length: 6 }, (_, i) => image(i + 1, { severity3Count: 1 }));
+    const handed: number[] = [];
+    const run = (async () => {
+      for await (const b of enrichImages(of(page), { client, concurrency: 4, batchImages: 2 })) handed.push(b.length);
+    })();
+    await expect(run).rejects.toThrow(/HTTP 500/);
+    expect(handed).toEqual([2]);
+  });
+});
+
 describe('enrichImages memory', () => {
   it('holds at most one batch ahead of the consumer, however many findings each image has', async () => {
     let pulled = 0;

@@ -40,6 +40,7 @@ export class QualysClient implements QualysGetter {
     throttleWaitMs: 0,
     status429: 0,
     requestsByBucket: {},
+    requestsByEndpoint: {},
     authRenewals: 0,
     bytesReceived: 0,
   };
@@ -250,6 +251,8 @@ export class QualysClient implements QualysGetter {
   private async send(what: string, bucket: string, url: URL, init: ExchangeInit, signal?: AbortSignal): Promise<RawResponse> {
     this.stats.requests++;
     this.stats.requestsByBucket[bucket] = (this.stats.requestsByBucket[bucket] ?? 0) + 1;
+    const endpoint = endpointOf(init.method, url.pathname);
+    this.stats.requestsByEndpoint[endpoint] = (this.stats.requestsByEndpoint[endpoint] ?? 0) + 1;
     const started = performance.now();
     const target = `${init.method} ${url.pathname}${readableQuery(url)}`;
     let res: RawResponse;
@@ -310,4 +313,9 @@ function createDispatcher(options: QualysClientOptions): Dispatcher {
     return new EnvHttpProxyAgent({ ...timeouts, httpsProxy, httpProxy, noProxy: env['no_proxy'] ?? env['NO_PROXY'] ?? '' });
   }
   return new Agent(timeouts);
+}
+
+/** A request's endpoint for the statistics: method and path, an image's sha written as {sha}, so the keys stay few. */
+export function endpointOf(method: string, pathname: string): string {
+  return `${method} ${pathname.replace(/\/images\/[0-9a-fA-F]{12,}(?=\/|$)/, '/images/{sha}').replace(/\/images\/sha256%3A[0-9a-fA-F]+(?=\/|$)/i, '/images/{sha}')}`;
 }

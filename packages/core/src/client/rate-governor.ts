@@ -74,10 +74,11 @@ interface Bucket {
  * times of its own calls and lets a call out when fewer than `limit` of them went out in the last window plus a
  * margin (the margin covers the delay between our send and the server's count; see leavesAt for calls whose answer
  * came later than that). Until the first answer for a bucket arrives, only one call goes out, so the documented
- * defaults cannot cause a burst against a lower real limit. Server hints tighten this: a Remaining of 0 or a
- * 429/409 closes the bucket for the time the server asks, and a Remaining lower than our own log implies means
- * another client uses the budget, so the usable limit drops by that much for a window. Waiters are served first
- * come, first served.
+ * defaults cannot cause a burst against a lower real limit. Server hints tighten this: a 429/409 closes the bucket for
+ * the time the server asks, and a Remaining lower than our own log implies means another client uses the budget, so
+ * the usable limit drops by that much for a window, and a Remaining of 0 closes the bucket as a 429 would. (A
+ * Remaining of 0 that our own log accounts for is already paced by the log.) Waiters are served first come, first
+ * served.
  */
 export class RateGovernor {
   private readonly buckets = new Map<string, Bucket>();
@@ -153,12 +154,16 @@ export class RateGovernor {
     if ((status === 429 || status === 409) && asked !== undefined) this.block(b, now + asked);
     const remaining = wholeNumber(headers['x-ratelimit-remaining']);
     if (remaining === undefined) return;
-    if (remaining === 0) this.block(b, now + (asked ?? b.windowMs));
     // Our log counts every call sent in the window, including ones the server has not seen yet, so `others` is
     // never more than the calls other clients really made: it cannot slow us down for nothing.
     this.pruneSends(b, now);
     const others = b.limit - b.sends.length - remaining;
     if (others > 0) this.share(b, others, now);
+    // A spent budget that our own calls account for needs no block: the log already holds the next call until our
+    // oldest leaves the window, to the millisecond, where the server's wait is rounded up to whole seconds (or absent,
+    // which would cost a whole window). When other clients are in the count, their calls' times are unknown: wait
+    // as the server asks.
+    if (remaining === 0 && (others > 0 || status === 429 || status === 409)) this.block(b, now + (asked ?? b.windowMs));
   }
 
   private block(b: Bucket, until: number): void {

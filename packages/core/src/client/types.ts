@@ -82,8 +82,9 @@ export interface ClientStats {
   requests: number;
   retries: number;
   /**
-   * Times a call waited because the server said the rate budget was spent: after its 429/409, or while a 429/409 or
-   * Remaining=0 answer held the budget closed. A run paced at the full budget sees Remaining=0 about once a window.
+   * Times a call waited because the server said the rate budget was spent: after its 429/409, or while a 429/409, or a
+   * Remaining=0 answer with another client's calls in the count, held the budget closed. (A Remaining of 0 that our own
+   * calls account for is paced by the governor's log, and counted as a throttle wait.)
    */
   rateLimitWaits: number;
   rateLimitWaitMs: number;
@@ -97,6 +98,8 @@ export interface ClientStats {
   status429: number;
   /** HTTP requests per rate budget: 'list', 'images', 'other' (paths outside /csapi) and 'auth' (logins). */
   requestsByBucket: Record<string, number>;
+  /** HTTP requests per endpoint, e.g. "GET /csapi/v1.3/images/{sha}" (an image's sha is written {sha}). */
+  requestsByEndpoint: Record<string, number>;
   authRenewals: number;
   bytesReceived: number;
 }

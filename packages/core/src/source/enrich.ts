@@ -38,38 +38,88 @@ export interface EnrichStats {
 }
 
 /**
- * Adds each image's findings to it, batch by batch, with a bounded number of calls in flight, and reads the next batch
- * while the consumer writes this one. The source's pages are cut into batches of `batchImages`, so memory holds at most
- * two such batches and their findings, whatever the export size or the number of findings per image.
+ * Adds each image's findings to it, batch by batch, with at most `concurrency` calls in flight, and hands the batches
+ * on in order. The source's pages are cut into batches of `batchImages`; the next batch's calls start while the
+ * current one's last calls are still out (a barrier between batches would leave the rate budget idle at every batch's
+ * tail), and the consumer writes one batch while the next is fetched. So memory holds at most two batches and their
+ * findings, whatever the export size or the number of findings per image.
  * An image's severity counts are derived from its findings where the list gave none (the bulk strategy), so no
  * output shows unknown counts as zero.
  */
 export function enrichImages(batches: AsyncIterable<ImageRecord[]>, options: EnrichOptions): AsyncIterable<ImageRecord[]> & { readonly stats: EnrichStats } {
   const stats: EnrichStats = { calls: 0, skippedClean: 0, missing: 0, findings: 0 };
-  const enrichOne = (image: ImageRecord) => enrich(image, options, stats);
   const concurrency = Math.max(1, options.concurrency ?? 32);
   return {
     stats,
     async *[Symbol.asyncIterator]() {
       const source = inBatchesOf(batches, options.batchImages ?? Math.max(64, 4 * concurrency))[Symbol.asyncIterator]();
-      let ahead: Promise<IteratorResult<ImageRecord[]> & { enriched?: ImageRecord[] }> | undefined;
-      const fetchNext = () =>
-        source.next().then(async (next) => (next.done ? next : { ...next, enriched: await mapBounded(next.value, concurrency, enrichOne, options.signal) }));
+      const slots = new CallSlots(concurrency, options.signal);
+      /** Batches whose calls are out, oldest first: the one awaited and the one behind it. */
+      const inFlight: Promise<ImageRecord[]>[] = [];
+      let sourceDone = false;
       try {
-        ahead = fetchNext();
         for (;;) {
-          const next = await ahead;
-          if (next.done) return;
-          ahead = fetchNext();
-          yield next.enriched as ImageRecord[];
+          while (!sourceDone && inFlight.length < 2) {
+            const next = await source.next();
+            if (next.done) sourceDone = true;
+            else inFlight.push(observed(Promise.all(next.value.map((image) => slots.run(() => enrich(image, options, stats))))));
+          }
+          const head = inFlight.shift();
+          if (head === undefined) return;
+          yield await head;
         }
       } finally {
-        // A consumer that stops early (a sink failed) must not leave a lookahead batch's calls unobserved.
-        await ahead?.catch(() => undefined);
+        // A failed call, or a consumer that stops early (a sink failed), must not leave calls unobserved or queued.
+        slots.close();
+        await Promise.allSettled(inFlight);
         await source.return?.(undefined);
       }
     },
   };
+}
+
+/** Marks a promise as handled, so that a batch failing while an older one is awaited is not an unhandled rejection. */
+function observed<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** At most `limit` tasks running at once, started first come, first served; once closed, waiting tasks never start. */
+class CallSlots {
+  private running = 0;
+  private closed = false;
+  /** The first task's failure: tasks that never start fail with it too, so whichever batch is awaited tells the cause. */
+  private failure: unknown;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      if (this.closed) throw this.failure ?? new AbortedError();
+      if (this.signal?.aborted) throw new AbortedError();
+      return await task();
+    } catch (error) {
+      // The first failure fails the export: tasks still waiting would only spend rate budget on a lost run.
+      if (!this.closed) this.failure = error;
+      this.closed = true;
+      throw error;
+    } finally {
+      // The slot passes straight to the next waiter, so `running` never dips and lets a newcomer jump the queue.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+  }
 }
 
 async function enrich(image: ImageRecord, options: EnrichOptions, stats: EnrichStats): Promise<ImageRecord> {
@@ -124,19 +174,4 @@ async function enrich(image: ImageRecord, options: EnrichOptions, stats: EnrichS
 
 async function* inBatchesOf(batches: AsyncIterable<ImageRecord[]>, size: number): AsyncGenerator<ImageRecord[]> {
   for await (const batch of batches) for (let i = 0; i < batch.length; i += size) yield batch.slice(i, i + size);
-}
-
-/** `fn` over `items` with at most `limit` running at once, results in input order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      if (signal?.aborted) throw new AbortedError();
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
