@@ -9,7 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fmt, runCase, startSimulatorProcess, table } from './lib.mjs';
+import { fmt, runCase, startServerProcess, startSimulatorProcess, table } from './lib.mjs';
 
 const small = Number(process.env.BENCH_FINDINGS_SMALL ?? 2000);
 const large = Number(process.env.BENCH_FINDINGS_LARGE ?? 20000);
@@ -52,8 +52,11 @@ try {
     const sim = await startSimulatorProcess({ images, seed: 5, rateLimit: { list: { limit: 120, windowSec: 60 }, images: { limit: 100_000, windowSec: 60 } } });
     try {
       let bare;
-      for (const sink of ['none', 'jsonl', 'csv']) {
-        const r = await runCase('export-findings.mjs', [sim.url, sim.username, sim.password, sink, 16, dir]);
+      // Every sink at the small size; the large one (a million findings) for the file sinks that stream.
+      const sinks = images === small ? ['none', 'jsonl', 'csv', 'excel', 'elasticsearch'] : ['none', 'jsonl', 'csv'];
+      for (const sink of sinks) {
+        const es = sink === 'elasticsearch' ? await startServerProcess('es-server.mjs', {}) : undefined;
+        const r = await runCase('export-findings.mjs', [sim.url, sim.username, sim.password, sink, 16, dir, es?.url ?? '']).finally(() => es?.stop());
         if (sink === 'none') bare = r;
         rows.push([
           fmt.n(images),

@@ -1,14 +1,16 @@
 // One enriched export: the image source, the enrichment stage (one details call per image with vulnerabilities) and
 // finding rows written by a sink, or by nothing ("none": the same rows, only counted), against a simulator in its own
 // process. Prints findings written, wall time, peak RSS, and the enrichment calls' rate while they were busy.
-// args: url username password sink(jsonl|csv|none) concurrency outDir
+// args: url username password sink(jsonl|csv|excel|elasticsearch|none) concurrency outDir [elasticsearchUrl]
 import { join } from 'node:path';
 import { enrichImages, findingRows, imageSource, QualysClient, silentLogger } from '@qcs-export/core';
 import { csvSink } from '@qcs-export/sink-csv';
+import { elasticsearchSink } from '@qcs-export/sink-elasticsearch';
+import { excelSink } from '@qcs-export/sink-excel';
 import { jsonlSink } from '@qcs-export/sink-jsonl';
 import { report } from '../lib.mjs';
 
-const [url, username, password, sinkName, concurrency, outDir] = process.argv.slice(2);
+const [url, username, password, sinkName, concurrency, outDir, esUrl] = process.argv.slice(2);
 const client = new QualysClient({ baseUrl: url, auth: { kind: 'jwt', username, password } });
 const detailTimes = [];
 const timed = {
@@ -27,8 +29,14 @@ const ctx = {
   logger: silentLogger,
   signal: new AbortController().signal,
 };
-const plugin = sinkName === 'jsonl' ? jsonlSink : sinkName === 'csv' ? csvSink : undefined;
-const sink = plugin?.create(plugin.options.parse({ path: join(outDir, `findings.${sinkName}`), records: 'findings' }), ctx);
+const sinks = {
+  jsonl: () => jsonlSink.create(jsonlSink.options.parse({ path: join(outDir, 'findings.jsonl'), records: 'findings' }), ctx),
+  csv: () => csvSink.create(csvSink.options.parse({ path: join(outDir, 'findings.csv'), records: 'findings' }), ctx),
+  // The workbook's Images sheet plus its Findings and SLA sheets: the findings are what costs.
+  excel: () => excelSink.create(excelSink.options.parse({ path: join(outDir, 'findings.xlsx'), findings: 'findings' }), ctx),
+  elasticsearch: () => elasticsearchSink.create(elasticsearchSink.options.parse({ node: esUrl, index: 'bench-findings', records: 'findings' }), ctx),
+};
+const sink = sinks[sinkName]?.();
 const started = performance.now();
 const source = enrichImages(imageSource({ client: timed, strategy: 'auto', pageSize: 500 }), { client: timed, concurrency: Number(concurrency) });
 let findings = 0;
@@ -37,7 +45,10 @@ for await (const batch of source) {
   if (sink) await sink.write(batch);
   else for (const image of batch) findings += findingRows(image, 'findings', { now: ctx.startedAt }).length;
 }
-const summary = await sink?.close();
+await sink?.close();
 const span = (detailTimes.at(-1) - detailTimes[0]) / 1000;
-report(summary?.records ?? findings, started, { calls: source.stats.calls, callsPerSecond: detailTimes.length / span, status429: client.stats.status429 });
+if (!sink && findings !== source.stats.findings) throw new Error(`made ${findings} rows from ${source.stats.findings} findings`);
+// Findings read: what every sink wrote (rows for the file sinks and documents for Elasticsearch; the workbook's
+// summary counts images, its Findings sheet these).
+report(source.stats.findings, started, { calls: source.stats.calls, callsPerSecond: detailTimes.length / span, status429: client.stats.status429 });
 await client.close();

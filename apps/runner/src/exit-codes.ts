@@ -31,10 +31,28 @@ export const exitCodeByErrorCode: Readonly<Record<QcsErrorCode, ExitCode>> = {
   QCS_EMPTY_EXPORT: ExitCode.emptyExport,
   QCS_SINK_FAILED: ExitCode.failed,
   QCS_RECORDS_REJECTED: ExitCode.recordsRejected,
+  QCS_STATE_INVALID: ExitCode.invalidConfig,
+  QCS_STATE_LOCKED: ExitCode.failed,
   QCS_ABORTED: ExitCode.interrupted,
 };
 
 /** The exit code for a failure: its code's, or 1 for anything that is not a QcsError (a bug: QCS_INTERNAL). */
 export function exitCodeOf(error: unknown): ExitCode {
   return isQcsError(error) ? exitCodeByErrorCode[error.code] : ExitCode.failed;
+}
+
+/** Worst first: an interrupt, a failed export, refused credentials, a bad config, an empty export, rejected records. */
+const SEVERITY: readonly number[] = [
+  ExitCode.interrupted,
+  ExitCode.failed,
+  ExitCode.authFailed,
+  ExitCode.invalidConfig,
+  ExitCode.emptyExport,
+  ExitCode.recordsRejected,
+];
+
+/** The exit code of several runs (one per -c config): the worst of theirs, by the order above; 0 when all succeeded. */
+export function worstExitCode(codes: readonly number[]): number {
+  for (const code of SEVERITY) if (codes.includes(code)) return code;
+  return codes.find((c) => c !== ExitCode.ok) ?? ExitCode.ok;
 }

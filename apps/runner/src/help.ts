@@ -2,13 +2,21 @@ import { toolVersion } from './version.js';
 
 /** Each command's own help: what `qcs-export <command> --help` prints. */
 export const COMMAND_HELP: Record<string, string> = {
-  run: `Usage: qcs-export run --config FILE [--quiet] [--log-level LEVEL] [--log-format text|json] [--json]
+  run: `Usage: qcs-export run --config FILE [-c FILE …] [--quiet] [--log-level LEVEL] [--log-format text|json] [--json]
+                      [--state FILE] [--full-refresh] [--no-state-update] [--manifest FILE]
 
 Runs the export the config describes: the Qualys source to every sink. Progress, log lines and the summary go
 to stderr; stdout stays free for data ("-"). No previous output is replaced unless every sink finished.
 
 Options:
-  -c, --config FILE     the YAML config (relative paths in it resolve against the current directory)
+  -c, --config FILE     the YAML config (relative paths in it resolve against the current directory); give it
+                        several times to run several configs in turn (exit code: the worst of them)
+  --state FILE          incremental runs: read only what changed since the run that wrote FILE (overrides
+                        run.state); FILE is written again after every sink committed
+  --full-refresh        read everything whatever the state says, and write a new state
+  --no-state-update     leave the state as it is, even after a successful run
+  --manifest FILE       write the audit manifest here (overrides run.manifest): config without secrets and
+                        its hash, requests, counts, and the size and SHA-256 of every file written
   -q, --quiet           errors only: no progress, no summary, no warnings (for cron and CI)
   --log-level LEVEL     debug | info | warn | error (default: the config's run.logLevel, info);
                         debug shows every API request: method, path, status, duration

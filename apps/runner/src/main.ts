@@ -1,12 +1,13 @@
-import { isQcsError, UsageError } from '@qcs-export/core';
-import { parseFlags, redactor } from './cli-args.js';
+import { UsageError } from '@qcs-export/core';
+import { parseFlags } from './cli-args.js';
 import { doctorCommand } from './commands/doctor.js';
 import { runCommand } from './commands/run.js';
 import { simulateCommand } from './commands/simulate.js';
 import { validateCommand } from './commands/validate.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { didYouMean } from './config/suggest.js';
-import { ExitCode, exitCodeOf } from './exit-codes.js';
+import { ExitCode } from './exit-codes.js';
+import { reportError } from './report-error.js';
 import { COMMAND_HELP, USAGE } from './help.js';
 import { sinkPlugins } from './registry.js';
 import { toolVersion } from './version.js';
@@ -16,7 +17,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await dispatch(argv);
   } catch (error) {
-    return report(error, argv);
+    return reportError(error, argv);
   }
 }
 
@@ -50,22 +51,4 @@ async function dispatch(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command "${command}"${didYouMean(command, Object.keys(COMMAND_HELP))}; run qcs-export --help`);
   }
-}
-
-/**
- * The error line on stderr, always; with `run --json`, also an object on stdout, so a script that parses stdout
- * learns why a run failed without scraping stderr.
- */
-function report(error: unknown, argv: string[]): number {
-  const known = isQcsError(error);
-  const code = known ? error.code : 'QCS_INTERNAL';
-  const exitCode = exitCodeOf(error);
-  const message = redactor.redact(known ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`);
-  // With --log-format json, stderr stays one JSON object per line to the end, the failure included.
-  const jsonLog = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
-  if (jsonLog) process.stderr.write(`${JSON.stringify({ '@timestamp': new Date().toISOString(), 'log.level': 'error', message, 'error.code': code })}\n`);
-  else process.stderr.write(known ? `error [${code}]: ${message}\n` : `${message}\n`);
-  if (!known && process.env['QCS_DEBUG']) process.stderr.write(`${redactor.redact(String((error as Error)?.stack))}\n`);
-  if (argv[0] === 'run' && argv.includes('--json')) process.stdout.write(`${JSON.stringify({ exitCode, error: { code, message } }, null, 2)}\n`);
-  return exitCode;
 }

@@ -14,6 +14,10 @@ import {
   type SinkPlugin,
   type SinkSummary,
   type AnySinkPlugin,
+  type ClientStats,
+  type ImageRecord,
+  type SourceStats,
+  andFilters,
 } from '@qcs-export/core';
 import type { Config } from './config/schema.js';
 import type { Progress } from './progress.js';
@@ -51,6 +55,22 @@ export interface RunResult {
   rejected: number;
 }
 
+/**
+ * What a run has done so far, filled in as it goes, so that a manifest can tell it even when the run fails half-way.
+ * `committed` turns true once every sink has published its output.
+ */
+export interface RunTrace {
+  runId: string;
+  sourceLabel?: string;
+  /** The filter sent to Qualys: the config's, with the incremental bound when there is one. */
+  effectiveFilter?: string | undefined;
+  clientStats?: ClientStats;
+  sourceStats?: SourceStats;
+  enrichment?: EnrichStats;
+  sinkSummaries: Array<SinkSummary & { name: string }>;
+  committed: boolean;
+}
+
 export interface RunDeps {
   plugins: ReadonlyMap<string, AnySinkPlugin>;
   logger: Logger;
@@ -60,6 +80,14 @@ export interface RunDeps {
   /** Directory relative output paths resolve against. Default: the current working directory. */
   baseDir?: string;
   progress?: Progress;
+  /** When the run started: output paths' {date}/{time} and the records' export time. Default: now. */
+  startedAt?: Date;
+  /** Filled in as the run goes, for the audit manifest. */
+  trace?: RunTrace;
+  /** Images changed since this time only (epoch ms): the incremental bound, added to the filter as `updated>=`. */
+  updatedSince?: number;
+  /** A stage between the source and the enrichment: the incremental run drops the overlap it re-reads there. */
+  filterBatches?: (batches: AsyncIterable<ImageRecord[]>) => AsyncIterable<ImageRecord[]>;
 }
 
 /**
@@ -69,14 +97,20 @@ export interface RunDeps {
  * every sink got its whole output safely to disk.
  */
 export async function runExport(config: Config, deps: RunDeps): Promise<RunResult> {
-  const started = Date.now();
+  const started = deps.startedAt?.getTime() ?? Date.now();
   const { logger, signal } = deps;
   const baseCtx = runContextFor(config, { sourceLabel: 'pending', logger, signal, baseDir: deps.baseDir, startedAt: new Date(started) });
   checkDistinctOutputs(config.sinks, deps.plugins, baseCtx);
   await sweepOutputs(outputsOf(config.sinks, deps.plugins, baseCtx), logger);
   deps.progress?.phase('connecting to Qualys…');
   const prepared = await prepareSource(config.source, logger, deps.redact, config.credentialOrigins);
-  const ctx: RunContext = { ...baseCtx, sourceLabel: prepared.label };
+  const ctx: RunContext = {
+    ...baseCtx,
+    sourceLabel: prepared.label,
+    coverage: deps.updatedSince !== undefined ? 'changes' : 'full',
+    ...(deps.trace ? { runId: deps.trace.runId } : {}),
+  };
+  const filter = andFilters(config.source.filter, deps.updatedSince !== undefined ? `updated>=${deps.updatedSince}` : undefined);
   const sinks: Array<{ name: string; sink: Sink }> = config.sinks.map((s) => ({
     name: s.name,
     sink: (deps.plugins.get(s.type) as SinkPlugin<unknown>).create(s.options, ctx),
@@ -84,7 +118,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
   const images = imageSource({
     client: prepared.client,
     strategy: config.source.strategy,
-    filter: config.source.filter,
+    filter,
     pageSize: config.source.pageSize,
     prefetch: config.source.prefetch,
     concurrency: config.source.concurrency,
@@ -94,8 +128,9 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     onPage: (info) => (config.source.vulnerabilities ? undefined : deps.progress?.update(info)),
     advice: CLI_SOURCE_ADVICE,
   });
+  const read = deps.filterBatches ? deps.filterBatches(images) : images;
   const enrichment = config.source.vulnerabilities
-    ? enrichImages(images, {
+    ? enrichImages(read, {
         client: prepared.client,
         from: config.source.vulnerabilities.from,
         concurrency: config.source.vulnerabilities.concurrency,
@@ -103,7 +138,10 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
         logger,
       })
     : undefined;
-  const source = { stats: images.stats, batches: enrichment ?? images };
+  const source = { stats: images.stats, batches: enrichment ?? read };
+  if (deps.trace)
+    Object.assign(deps.trace, { sourceLabel: prepared.label, effectiveFilter: filter, clientStats: prepared.client.stats, sourceStats: images.stats });
+  if (deps.trace && enrichment) deps.trace.enrichment = enrichment.stats;
 
   const pages = source.batches[Symbol.asyncIterator]();
   let opened = false;
@@ -125,7 +163,8 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
       }
     }
     if (signal.aborted) throw new AbortedError();
-    if (source.stats.records === 0) {
+    // An incremental run that finds no change is not an empty export: the sinks hold the inventory already.
+    if (source.stats.records === 0 && deps.updatedSince === undefined) {
       const what = config.source.filter ? `the filter ${config.source.filter}` : 'the subscription';
       if (config.run.failOnEmpty) {
         throw new EmptyExportError(
@@ -142,7 +181,12 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     await Promise.all(sinks.map(({ name, sink }) => sink.prepare?.().catch((e: unknown) => Promise.reject(labelled(name, e)))));
     if (signal.aborted) throw new AbortedError();
     const summaries: SinkSummary[] = [];
-    for (const { name, sink } of sinks) summaries.push(await sink.close().catch((e: unknown) => Promise.reject(labelled(name, e))));
+    for (const { name, sink } of sinks) {
+      const summary = await sink.close().catch((e: unknown) => Promise.reject(labelled(name, e)));
+      summaries.push(summary);
+      deps.trace?.sinkSummaries.push({ name, ...summary });
+    }
+    if (deps.trace) deps.trace.committed = true;
     deps.progress?.done();
     const stats = prepared.client.stats;
     const rejected = summaries.reduce((n, s) => n + s.rejected, 0);

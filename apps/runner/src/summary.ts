@@ -1,8 +1,9 @@
 import type { RunResult } from './run.js';
+import type { ScheduledRunResult } from './scheduled-run.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-export function formatSummary(r: RunResult): string {
+export function formatSummary(r: ScheduledRunResult | RunResult): string {
   const seconds = r.durationMs / 1000;
   const counted =
     r.countAtEnd === undefined
@@ -25,6 +26,15 @@ export function formatSummary(r: RunResult): string {
         (e.missing ? ` · ${n(e.missing)} images GONE since the list (exported without findings)` : ''),
     );
   }
+  if ('state' in r && r.state) {
+    const st = r.state;
+    lines.push(
+      `  state ${st.path}: ${st.mode === 'incremental' ? `incremental, images updated since ${st.since}` : `full run (${st.reason})`}` +
+        (st.overlapSkipped ? ` · ${n(st.overlapSkipped)} re-read images already delivered, dropped` : '') +
+        (st.updated ? ` · high-water mark now ${st.highWaterMark ?? 'none'}` : ' · NOT updated'),
+    );
+  }
+  if ('manifest' in r && r.manifest) lines.push(`  manifest ${r.manifest} (run ${r.runId})`);
   if (r.severityCounts === 'absent') {
     lines.push('  severity counts: ABSENT for images read with the bulk API, which does not report them: their counts are empty (null), not 0');
   }

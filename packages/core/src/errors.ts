@@ -21,6 +21,8 @@ export type QcsErrorCode =
   | 'QCS_OUTPUT_UNWRITABLE'
   | 'QCS_SINK_FAILED'
   | 'QCS_RECORDS_REJECTED'
+  | 'QCS_STATE_INVALID'
+  | 'QCS_STATE_LOCKED'
   | 'QCS_ABORTED';
 
 /** What a QcsError may carry besides its code and message. */
@@ -192,4 +194,18 @@ export class AbortedError extends QcsError {
 
 export function isQcsError(e: unknown): e is QcsError {
   return e instanceof QcsError;
+}
+
+/** An incremental state file that cannot be used: unreadable, not a state, or made for another subscription, filter or set of sinks. */
+export class StateInvalidError extends QcsError {
+  constructor(message: string, options?: QcsErrorOptions) {
+    super('QCS_STATE_INVALID', message, options);
+  }
+}
+
+/** Another run holds the lock of the same incremental state. */
+export class StateLockedError extends QcsError {
+  constructor(message: string) {
+    super('QCS_STATE_LOCKED', message);
+  }
 }

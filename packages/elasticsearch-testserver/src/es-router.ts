@@ -20,6 +20,8 @@ export interface ServerStats {
   bulkItems: number;
   maxConcurrentBulk: number;
   refreshes: number;
+  /** _delete_by_query requests answered. */
+  deleteByQuery?: number;
 }
 
 /** What handlers share: the data, the counters tests read, and the faults tests inject. */

@@ -92,7 +92,37 @@ function write(op: Op) {
   };
 }
 
+/**
+ * Deletes the documents a query matches, each as a delete with its seq_no (as Elasticsearch's snapshot-based delete
+ * does): the test server has no refresh lag, so there is no version conflict to report. Answers with the counts a
+ * cluster sends.
+ */
+function deleteByQuery(ctx: Context, req: EsRequest): Reply {
+  const body = req.json<SearchBody>();
+  if (body.query === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: query is missing;');
+  const doomed = targets(ctx, req).flatMap((t) => [...t.docs.values()].filter((d) => matches(body.query, d)).map((d) => ({ index: t.backingIndex, d })));
+  let deleted = 0;
+  for (const { index, d } of doomed) {
+    const action: BulkAction = { op: 'delete', index, id: d._id, source: undefined, sourceError: undefined, ifSeqNo: d._seq_no, ifPrimaryTerm: 1 };
+    const result = Object.values(applyAction(ctx.store, action, NO_FAULTS))[0];
+    if (result && !result.error) deleted++;
+  }
+  ctx.stats.deleteByQuery = (ctx.stats.deleteByQuery ?? 0) + 1;
+  return ok({
+    took: 1,
+    timed_out: false,
+    total: doomed.length,
+    deleted,
+    batches: 1,
+    version_conflicts: doomed.length - deleted,
+    noops: 0,
+    retries: { bulk: 0, search: 0 },
+    failures: [],
+  });
+}
+
 export const docRoutes: Route[] = [
+  { path: '{index}/_delete_by_query', methods: { POST: deleteByQuery } },
   { path: '_count', methods: { GET: count, POST: count } },
   { path: '{index}/_count', methods: { GET: count, POST: count } },
   { path: '_search', methods: { GET: search, POST: search } },

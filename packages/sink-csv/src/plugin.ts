@@ -1,4 +1,4 @@
-import { checkTabularOutput, defineSinkPlugin, deferredSink, resolveOutputPath } from '@qcs-export/core/sink';
+import { checkTabularOutput, defineSinkPlugin, deferredSink, deltaFileSupport, resolveOutputPath } from '@qcs-export/core/sink';
 import { csvOptions } from './options.js';
 
 /**
@@ -14,4 +14,5 @@ export const csvSink = defineSinkPlugin({
   create: (options, ctx) => deferredSink(async () => (await import('./csv-sink.js')).createCsvSink(options, ctx)),
   check: checkTabularOutput,
   outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
+  incremental: (options) => deltaFileSupport(options.path, `rows (${options.records})`),
 });

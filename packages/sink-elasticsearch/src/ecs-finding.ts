@@ -8,7 +8,7 @@ import type { FindingRecord } from '@qcs-export/core/sink';
  * image as `container.image.*` and `resource.*`. Everything qcs-export computes (SLA, age, the finding key) and every
  * Qualys field ECS has no name for is under `qualys_cs`.
  */
-export function ecsFinding(row: FindingRecord, timestamp: string): Record<string, unknown> {
+export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string): Record<string, unknown> {
   const names = [...new Set(row.repositories.map((r) => r.replace(/:[^:/]*$/, '')))];
   const tags = [...new Set(row.repositories.map((r) => /:([^:/]*)$/.exec(r)?.[1]).filter((t): t is string => t !== undefined))];
   const single = row.packageName !== null || row.packages.length === 1 ? (row.packages[0] ?? null) : null;
@@ -38,6 +38,7 @@ export function ecsFinding(row: FindingRecord, timestamp: string): Record<string
     container: { image: { name: names, tag: tags, hash: { all: [`sha256:${row.sha}`] } } },
     resource: { id: row.sha, name: row.repositories[0] ?? row.sha, type: 'container_image' },
     qualys_cs: {
+      ...(runId === undefined ? {} : { run_id: runId }),
       finding_key: row.findingKey,
       qid: row.qid,
       severity: row.severity,

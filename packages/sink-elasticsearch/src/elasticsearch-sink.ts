@@ -5,7 +5,10 @@ import { createClient, describeNodes, explain, verifyCluster } from './connectio
 import { DeadLetterFile, deadLetterPathOf } from './dead-letter.js';
 import { ecsFinding } from './ecs-finding.js';
 import type { ElasticsearchSinkOptions } from './options.js';
-import { prepareTarget } from './template.js';
+import { fieldTypeInForce, prepareTarget } from './template.js';
+
+/** Images whose fixed findings are removed together, in one delete-by-query. */
+const STALE_CHECK_IMAGES = 500;
 
 /** Internal knobs for tests and the benchmark, not part of the config. */
 export interface ElasticsearchSinkInternals {
@@ -19,6 +22,12 @@ class ElasticsearchSink extends LifecycleSink {
   private readonly timestamp: string;
   private readonly deadLetters: DeadLetterFile;
   private readonly controller = new AbortController();
+  /** The field that carries the run id, when the index in force maps it as a keyword (an index made by an older version may not). */
+  private runIdField: string | undefined;
+  /** Images of this run whose findings were fetched, not yet checked for findings this run did not write (fixed ones). */
+  private staleCheck: string[] = [];
+  private staleRemoved = 0;
+  private unseenRemoved = 0;
 
   constructor(
     private readonly options: ElasticsearchSinkOptions,
@@ -37,6 +46,18 @@ class ElasticsearchSink extends LifecycleSink {
     try {
       await verifyCluster(client, this.options);
       await prepareTarget(client, this.options, this.ctx.toolVersion);
+      if (this.ctx.runId !== undefined && !this.options.dataStream) {
+        const field = this.options.records === 'images' ? 'runId' : 'qualys_cs.run_id';
+        const type = await fieldTypeInForce(client, this.options, field);
+        if (type === 'keyword') this.runIdField = field;
+        else if (this.options.records !== 'images' || this.options.removeUnseen) {
+          // Deleting by a field the index does not map would match every document: do nothing rather than that.
+          this.ctx.logger.warn(
+            `${this.options.index} was created by an older qcs-export and does not map ${field}: documents this run did not write ` +
+              `(fixed findings${this.options.removeUnseen ? ', unseen images' : ''}) are not removed; reindex or recreate it to have them removed`,
+          );
+        }
+      }
     } catch (error) {
       await client.close();
       throw error;
@@ -46,10 +67,44 @@ class ElasticsearchSink extends LifecycleSink {
 
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     const { writer } = this.opened();
-    if (this.options.records === 'images') for (const record of batch) await writer.add(this.entry(record.sha, { '@timestamp': this.timestamp, ...record }));
-    else
+    if (this.options.records === 'images') {
+      const runId = this.ctx.runId === undefined ? {} : { runId: this.ctx.runId };
+      for (const record of batch) await writer.add(this.entry(record.sha, { '@timestamp': this.timestamp, ...record, ...runId }));
+    } else {
       for (const row of rowsOf(batch, this.options.records, this.ctx) as FindingRecord[])
-        await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp)));
+        await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp, this.ctx.runId)));
+      // An image whose findings were fetched now has exactly these: its other findings in the index are fixed.
+      // (One without a findings answer, null, keeps what it had.)
+      if (this.runIdField) for (const image of batch) if (Array.isArray(image.vulnerabilities)) this.staleCheck.push(image.sha);
+      if (this.staleCheck.length >= STALE_CHECK_IMAGES) await this.removeStaleFindings();
+    }
+  }
+
+  /**
+   * Deletes the findings of this run's images that this run did not write. The batch's documents are sent first, so
+   * a search never misses a finding that is still open; one still being indexed when the delete's snapshot is taken
+   * conflicts (its version moved), and conflicts are skipped, so it stays.
+   */
+  private async removeStaleFindings(): Promise<void> {
+    const shas = this.staleCheck;
+    this.staleCheck = [];
+    if (shas.length === 0 || !this.runIdField) return;
+    await this.opened().writer.drain();
+    this.staleRemoved += await this.deleteWhere({ terms: { 'resource.id': shas } }, `removing fixed findings of ${shas.length} images`);
+  }
+
+  /** Deletes the documents matching `filter` that this run did not write; returns how many went. */
+  private async deleteWhere(filter: Record<string, unknown> | undefined, doing: string): Promise<number> {
+    const { client } = this.opened();
+    const field = this.runIdField as string;
+    const query = { bool: { ...(filter ? { filter: [filter] } : {}), must_not: [{ term: { [field]: this.ctx.runId } }] } };
+    const answer = await client
+      .deleteByQuery({ index: this.options.index, conflicts: 'proceed', refresh: false, query } as never)
+      .catch((error: unknown) => Promise.reject(explain(error, this.options, doing)));
+    const failures = (answer as { failures?: unknown[] }).failures ?? [];
+    if (failures.length > 0)
+      throw new SinkError(`${doing} in ${this.options.index} failed for ${failures.length} documents: ${JSON.stringify(failures[0]).slice(0, 300)}`);
+    return (answer as { deleted?: number }).deleted ?? 0;
   }
 
   /**
@@ -61,6 +116,7 @@ class ElasticsearchSink extends LifecycleSink {
     const { writer, client } = this.opened();
     try {
       await writer.drain();
+      await this.removeStaleFindings();
       if (this.options.refresh)
         await client.indices
           .refresh({ index: this.options.index })
@@ -77,6 +133,12 @@ class ElasticsearchSink extends LifecycleSink {
   protected async publishTarget(): Promise<SinkSummary> {
     const { writer, client } = this.opened();
     try {
+      // Only now, when every sink of a complete full run has finished: a failed or partial run must not take an image it
+      // did not reach for one that is gone.
+      if (this.options.removeUnseen && this.runIdField && this.ctx.coverage !== 'changes') {
+        this.unseenRemoved = await this.deleteWhere(undefined, 'removing documents of images this full run did not see');
+        if (this.options.refresh) await client.indices.refresh({ index: this.options.index }).catch(() => undefined);
+      }
       const deadLetterFile = await this.deadLetters.commit();
       const s = writer.stats;
       return {
@@ -88,6 +150,8 @@ class ElasticsearchSink extends LifecycleSink {
         details: {
           ...(this.options.dataStream ? { appended: s.created, duplicates: s.duplicates } : { created: s.created, updated: s.updated }),
           requests: s.requests,
+          ...(this.staleRemoved > 0 ? { fixedFindingsRemoved: this.staleRemoved } : {}),
+          ...(this.options.removeUnseen ? { unseenRemoved: this.unseenRemoved } : {}),
           // `bytes` counts only what the cluster accepted; what it refused (and was sent again) is shown apart.
           ...(s.bytesNotAccepted > 0 ? { bytesNotAccepted: s.bytesNotAccepted } : {}),
           ...(s.itemRetries + s.requestRetries > 0 ? { retried: `${s.itemRetries} documents, ${s.requestRetries} requests` } : {}),

@@ -30,6 +30,8 @@ export const FINDING_PROPERTIES = {
   resource: object({ id: keyword, name: keyword, type: keyword }),
   qualys_cs: object({
     finding_key: keyword,
+    // The run that wrote the document: findings of a re-exported image that this run did not write are fixed.
+    run_id: keyword,
     qid: { type: 'long' },
     severity: integer,
     customer_severity: integer,

@@ -20,6 +20,8 @@ const object = (properties: Record<string, unknown>) => ({ properties });
 // `satisfies` holds the mapping to record.ts: a record field without a mapping (or a mapping of no field) does not build.
 export const IMAGE_PROPERTIES = {
   '@timestamp': date,
+  // The run that wrote the document (its manifest's runId): what removeUnseen tells unseen documents by.
+  runId: keyword,
   sha: keyword,
   imageId: keyword,
   uuid: keyword,
@@ -95,7 +97,7 @@ export const IMAGE_PROPERTIES = {
   layers: object({ id: keyword, sha: keyword, size: long, created: date, createdBy: text, comment: text, tags: keyword, extra: opaque }),
   origin: keyword,
   extra: opaque,
-} satisfies Record<keyof ImageRecord | '@timestamp', unknown>;
+} satisfies Record<keyof ImageRecord | '@timestamp' | 'runId', unknown>;
 
 /**
  * Above that of Elasticsearch's built-in logs and metrics templates (100). Another template of higher priority

@@ -103,6 +103,23 @@ export const elasticsearchOptions = z
     deadLetterPath: z.string().min(1).default('elasticsearch-rejected-{index}-{datetime}.ndjson').meta({
       description: 'Where rejected documents go, as NDJSON; `{index}`, `{date}`, `{time}` and `{datetime}` expand. Created only when a document is rejected.',
     }),
+    removeUnseen: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          'After a complete full run (not an incremental one), delete the documents this run did not write: images gone from the subscription ' +
+          '(Qualys keeps them 13 months) or no longer matching the filter, and their findings. Only for an index this config alone fills.',
+      }),
+  })
+  .superRefine((options, ctx) => {
+    if (options.removeUnseen && options.dataStream) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['removeUnseen'],
+        message: 'removeUnseen needs an index: a data stream keeps history, and its documents cannot be deleted',
+      });
+    }
   })
   .describe('Elasticsearch: one document per image (_id = sha), or a data stream for history');
 

@@ -21,6 +21,12 @@ export const elasticsearchSink = defineSinkPlugin({
           .map(([, v]) => v)
       : [],
   outputs: (options, ctx) => [deadLetterPathOf(options, ctx)],
+  incremental: (options) => ({
+    ok: true,
+    meaning: options.dataStream
+      ? 'each changed image is appended to the data stream as a new event'
+      : 'documents of changed images are replaced in place (same _id); the others stay as the last run left them',
+  }),
   async check(options, ctx) {
     const [{ createClient, verifyCluster }, { checkTemplatePrecedence }] = await Promise.all([import('./connection.js'), import('./template.js')]);
     const client = await createClient(options, `qcs-export/${ctx.toolVersion}`);

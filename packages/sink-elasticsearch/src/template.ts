@@ -114,6 +114,14 @@ async function wrongInForce(client: Client, options: ElasticsearchSinkOptions): 
   return Object.values(mapping).flatMap((m) => wrongFields(m.mappings, options));
 }
 
+/** The type a field has in the mapping in force of an index (not a data stream), or undefined when it is not mapped. */
+export async function fieldTypeInForce(client: Client, options: ElasticsearchSinkOptions, path: string): Promise<string | undefined> {
+  const mapping = await call(options, `reading the mapping of ${options.index}`, () => client.indices.getMapping({ index: options.index }));
+  const first = Object.values(mapping)[0] as { mappings?: unknown } | undefined;
+  const root = (first?.mappings as { _doc?: unknown } | undefined)?._doc ?? first?.mappings;
+  return typeAt(root, path);
+}
+
 function wrongFields(mappings: unknown, options: ElasticsearchSinkOptions): string[] {
   // A mapping may come wrapped in its type name, as older APIs return it.
   const root = (mappings as { _doc?: unknown } | undefined)?._doc ?? mappings;

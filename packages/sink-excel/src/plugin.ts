@@ -14,4 +14,12 @@ export const excelSink = defineSinkPlugin({
   create: (options, ctx) => deferredSink(async () => (await import('./excel-sink.js')).createExcelSink(options, ctx)),
   check: checkTabularOutput,
   outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
+  // A workbook is evidence of the whole inventory (its Summary counts, its SLA sheet): one holding only the images
+  // changed since the last run would pass for that. Writing the whole inventory instead would make every run full.
+  incremental: () => ({
+    ok: false,
+    reason:
+      'a workbook is a snapshot of the whole inventory (Summary and SLA sheets count everything in it), so it cannot hold only the changes; ' +
+      'export it from a config without run.state (it may share the source settings)',
+  }),
 });

@@ -1,4 +1,5 @@
 import {
+  deltaFileSupport,
   AtomicFileWriter,
   checkWritable,
   defineSinkPlugin,
@@ -86,6 +87,7 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
       if (options.path !== '-') await checkWritable(resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir }));
     },
     outputs: (options, ctx) => [options.path === '-' ? 'stdout' : resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
+    incremental: (options) => deltaFileSupport(options.path, `lines (${options.records})`),
   });
 }
 

@@ -1,17 +1,66 @@
 import { AbortedError, removeLiveTempFilesSync, UsageError } from '@qcs-export/core';
-import { configFlag, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { type Flags, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
 import { loadConfig } from '../config/load.js';
-import { ExitCode, exitCodeOf } from '../exit-codes.js';
+import { ExitCode, exitCodeOf, worstExitCode } from '../exit-codes.js';
 import { outputsOf } from '../outputs.js';
 import { createProgress } from '../progress.js';
 import { sinkPlugins } from '../registry.js';
-import { rejectedError, runExport, type RunResult } from '../run.js';
+import { rejectedError } from '../run.js';
+import { reportError } from '../report-error.js';
+import { scheduledRun, type ScheduledRunResult } from '../scheduled-run.js';
 import { runContextFor } from '../run-context.js';
 import { formatSummary } from '../summary.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const values = parseFlags('run', argv, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, ...LOG_FLAGS });
-  const config = await loadConfig(configFlag(values), sinkPlugins);
+  const values = parseFlags('run', argv, {
+    config: { type: 'string', short: 'c', multiple: true },
+    json: { type: 'boolean' },
+    state: { type: 'string' },
+    manifest: { type: 'string' },
+    'full-refresh': { type: 'boolean' },
+    'no-state-update': { type: 'boolean' },
+    ...LOG_FLAGS,
+  });
+  const files = (values['config'] as string[] | undefined) ?? [];
+  if (files.length === 0 || files.some((f) => f === '')) throw new UsageError('--config FILE (or -c FILE) is required');
+  if (files.length > 1) {
+    for (const flag of ['state', 'manifest', 'json'] as const) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(`--${flag} applies to one config; with several -c, give each config its own run.${flag === 'json' ? 'manifest' : flag}`);
+      }
+    }
+  }
+  const controller = new AbortController();
+  let progressDone: () => void = () => undefined;
+  const onSignal = (name: string) => {
+    if (controller.signal.aborted) {
+      // A second Ctrl-C: no time to let the sinks abort, but this process's temporary files can still go.
+      removeLiveTempFilesSync();
+      process.exit(ExitCode.interrupted);
+    }
+    progressDone();
+    process.stderr.write(`\n${name}: stopping; removing partial output (press Ctrl-C again to quit at once)\n`);
+    controller.abort(new AbortedError(`interrupted by ${name}`));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  if (files.length === 1) return runOne(files[0] as string, values, controller.signal, (done) => (progressDone = done));
+  // Several subscriptions, one after another, each with its own state and manifest; an interrupt stops the rest.
+  const codes: number[] = [];
+  for (const file of files) {
+    if (controller.signal.aborted) break;
+    try {
+      codes.push(await runOne(file, values, controller.signal, (done) => (progressDone = done)));
+    } catch (error) {
+      codes.push(reportError(error, ['run'], `${file}: `));
+    }
+  }
+  return controller.signal.aborted ? ExitCode.interrupted : worstExitCode(codes);
+}
+
+async function runOne(file: string, values: Flags, signal: AbortSignal, onProgress: (done: () => void) => void): Promise<number> {
+  const config = await loadConfig(file, sinkPlugins);
   registerAllSecrets(config);
   const settings = logSettings(values, config.run.logLevel);
   const json = values['json'] === true;
@@ -23,26 +72,23 @@ export async function runCommand(argv: string[]): Promise<number> {
   const interactive = process.stderr.isTTY === true && settings.format === 'text' && !settings.quiet;
   const plainLogger = loggerFor(settings);
   const progress = createProgress({ interactive, logger: plainLogger });
+  onProgress(() => progress.done());
   const logger = interactive ? loggerFor(settings, progress.logStream) : plainLogger;
 
-  const controller = new AbortController();
-  const onSignal = (name: string) => {
-    if (controller.signal.aborted) {
-      // A second Ctrl-C: no time to let the sinks abort, but this process's temporary files can still go.
-      removeLiveTempFilesSync();
-      process.exit(ExitCode.interrupted);
-    }
-    progress.done();
-    process.stderr.write(`\n${name}: stopping; removing partial output (press Ctrl-C again to quit at once)\n`);
-    controller.abort(new AbortedError(`interrupted by ${name}`));
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-
-  const result = await runExport(config, { plugins: sinkPlugins, logger, redact: (text) => redactor.redact(text), signal: controller.signal, progress });
+  const result: ScheduledRunResult = await scheduledRun(config, {
+    plugins: sinkPlugins,
+    logger,
+    redact: (text) => redactor.redact(text),
+    signal,
+    progress,
+    ...(typeof values['state'] === 'string' ? { statePath: values['state'] } : {}),
+    ...(typeof values['manifest'] === 'string' ? { manifestPath: values['manifest'] } : {}),
+    fullRefresh: values['full-refresh'] === true,
+    noStateUpdate: values['no-state-update'] === true,
+  });
   const rejected = rejectedError(result);
   if (json) {
-    const outcome: RunResult & { exitCode: number; error?: { code: string; message: string } } = {
+    const outcome: ScheduledRunResult & { exitCode: number; error?: { code: string; message: string } } = {
       exitCode: rejected ? exitCodeOf(rejected) : ExitCode.ok,
       ...result,
     };

@@ -218,9 +218,36 @@ export const runSchema = z
           'When the filter matches no image: `false` writes empty outputs and warns; ' +
           '`true` fails with exit code 5 (`QCS_EMPTY_EXPORT`) and writes or replaces nothing.',
       }),
+    manifest: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'Write an audit manifest (JSON) here at the end of every run, successful or not: run id, config without secrets and its hash, ' +
+          'requests, counts per sink, and the size and SHA-256 of every file written. `{date}`, `{time}` and `{datetime}` expand. ' +
+          '`--manifest FILE` overrides it.',
+        defaultText: 'no manifest',
+      }),
+    state: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'Incremental runs: the state file. A run asks only for images updated since the last successful run (less `lookbackMinutes`), ' +
+          'and the state moves on only when every sink has committed. `--state FILE` overrides it.',
+        defaultText: 'none: every run is full',
+      }),
+    lookbackMinutes: z
+      .number()
+      .min(0)
+      .max(7 * 24 * 60)
+      .default(15)
+      .meta({ description: 'Incremental runs re-read this many minutes before the last high-water mark, for late writes; the overlap is dropped.' }),
   })
-  .default({ logLevel: 'info', failOnEmpty: false })
-  .meta({ description: 'How the run behaves: logging, and what an export that finds no image does.' });
+  .default({ logLevel: 'info', failOnEmpty: false, lookbackMinutes: 15 })
+  .meta({ description: 'How the run behaves: logging, what an export that finds no image does, the audit manifest and incremental state.' });
 
 export type LiveSource = z.output<ReturnType<typeof liveSourceSchema>>;
 export type SimulatorSource = z.output<typeof simulatorSourceSchema>;

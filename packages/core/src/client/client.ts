@@ -317,5 +317,6 @@ function createDispatcher(options: QualysClientOptions): Dispatcher {
 
 /** A request's endpoint for the statistics: method and path, an image's sha written as {sha}, so the keys stay few. */
 export function endpointOf(method: string, pathname: string): string {
-  return `${method} ${pathname.replace(/\/images\/[0-9a-fA-F]{12,}(?=\/|$)/, '/images/{sha}').replace(/\/images\/sha256%3A[0-9a-fA-F]+(?=\/|$)/i, '/images/{sha}')}`;
+  // A sha with or without its "sha256:" prefix (encoded in a path as sha256%3A).
+  return `${method} ${pathname.replace(/\/images\/(?:sha256%3A)?[0-9a-fA-F]{12,}(?=\/|$)/i, '/images/{sha}')}`;
 }

@@ -36,6 +36,16 @@ export interface RunContext {
   signal: AbortSignal;
   /** Days to fix a finding by severity (source.sla), for the findings and packages grains. Default: DEFAULT_SLA. */
   sla?: SlaPolicy;
+  /**
+   * This run's id, as its audit manifest names it. Elasticsearch documents carry it, so that the documents a run did
+   * not write (fixed findings, images gone from the subscription) can be told apart and removed.
+   */
+  runId?: string;
+  /**
+   * What this run delivers: every image the filter matches ("full", the default), or only those changed since the
+   * last run ("changes", an incremental run). A sink must not take an image missing from a "changes" run for gone.
+   */
+  coverage?: 'full' | 'changes';
 }
 
 /**
@@ -69,6 +79,12 @@ export interface Sink {
  */
 export type SinkCommit = 'atomic' | 'incremental';
 
+/**
+ * How a sink takes part in incremental runs (run.state), where each run delivers only the images changed since the
+ * last one: `meaning` says what its output then holds, for the docs; a refusal says why it cannot, and what to do.
+ */
+export type IncrementalSupport = { ok: true; meaning: string } | { ok: false; reason: string };
+
 export interface SinkPlugin<O = unknown> {
   /** The `type` key in the config, e.g. "jsonl". */
   type: string;
@@ -90,6 +106,8 @@ export interface SinkPlugin<O = unknown> {
    * runner refuses a config in which two sinks name the same one, since one would silently overwrite the other.
    */
   outputs?(options: O, ctx: RunContext): string[];
+  /** Whether and how this sink runs incrementally; a plugin that does not say is refused in incremental runs. */
+  incremental?(options: O): IncrementalSupport;
 }
 
 /**
@@ -113,6 +131,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   secrets?(options: z.output<S>): string[];
   needsFindings?(options: z.output<S>): boolean;
   outputs?(options: z.output<S>, ctx: RunContext): string[];
+  incremental?(options: z.output<S>): IncrementalSupport;
 }): SinkPlugin<z.output<S>> {
   return plugin as SinkPlugin<z.output<S>>;
 }

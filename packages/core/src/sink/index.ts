@@ -3,3 +3,4 @@ export { resolveOutputPath } from './output-path.js';
 export { deferredSink } from './deferred-sink.js';
 export { LifecycleSink } from './lifecycle.js';
 export { fileModeOption } from './file-options.js';
+export { deltaFileSupport } from './delta-file.js';

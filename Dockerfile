@@ -1,0 +1,40 @@
+# qcs-export as a container: the single-file bundle (`pnpm bundle`, dist/qcs-export.mjs) on a small Node 20 image.
+#
+#   docker build -t qcs-export .
+#   docker run --rm --read-only --tmpfs /tmp \
+#     -v "$PWD/qcs-export.yaml:/config/qcs-export.yaml:ro" -v "$PWD/secrets:/secrets:ro" -v qcs-export-data:/data qcs-export
+#
+# The config reads credentials from files (`${file:/secrets/password}`) and writes its outputs under /data. The root
+# filesystem can be read-only: outputs are written under a temporary name next to their final path (so in /data), and
+# only the Excel sink's findings spool uses TMPDIR (/tmp), which must then be a writable mount (a tmpfs, an emptyDir).
+# examples/kubernetes/ runs the same image as a CronJob.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+ARG RUNTIME_IMAGE=node:20-alpine
+
+# --- build: install from the lockfile, build, bundle ---
+FROM ${NODE_IMAGE} AS build
+ENV CI=true COREPACK_ENABLE_DOWNLOAD_PROMPT=0 TURBO_TELEMETRY_DISABLED=1
+WORKDIR /src
+RUN corepack enable
+# The dependencies first, from the lockfile alone, so that a change of source does not download them again.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+RUN pnpm fetch
+COPY . .
+RUN pnpm install --offline --frozen-lockfile && pnpm bundle && node dist/qcs-export.mjs --version
+
+# --- runtime: Node and one file ---
+FROM ${RUNTIME_IMAGE}
+LABEL org.opencontainers.image.title="qcs-export" \
+      org.opencontainers.image.description="Exports Qualys Container Security images to JSON Lines, CSV, Excel and Elasticsearch."
+# A numeric, non-root user (no entry in /etc/passwd is needed), so Kubernetes' runAsNonRoot can check it.
+# /data is its own, so a named volume mounted there starts writable by it; /work is the working directory.
+RUN mkdir -p /app /config /secrets /data /work && chown 10001:10001 /data /work
+COPY --from=build /src/dist/qcs-export.mjs /app/qcs-export.mjs
+# The heap cap for a 256 MiB memory limit; raise both together.
+ENV NODE_OPTIONS=--max-old-space-size=160 \
+    TMPDIR=/tmp
+USER 10001:10001
+WORKDIR /work
+ENTRYPOINT ["node", "/app/qcs-export.mjs"]
+CMD ["run", "-c", "/config/qcs-export.yaml"]

@@ -1,0 +1,18 @@
+import { AtomicFileWriter } from '@qcs-export/core';
+
+/**
+ * Writes a small JSON document so that its path holds either the old version or the whole new one, never a torn
+ * file: a temporary file beside it, fsynced, then renamed. Devices, FIFOs and symbolic links are refused, as for
+ * every output.
+ */
+export async function writeJsonAtomically(path: string, value: unknown): Promise<{ bytes: number }> {
+  const file = await AtomicFileWriter.open(path, { mode: 0o600 });
+  try {
+    await file.write(`${JSON.stringify(value, null, 2)}\n`);
+    const { bytes } = await file.commit();
+    return { bytes };
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
+}

@@ -1,0 +1,353 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startElasticsearchTestServer } from '@qcs-export/elasticsearch-testserver';
+import { liveConfig, PASSWORD, useCliHarness } from './support.js';
+
+const h = useCliHarness();
+const env = { QUALYS_PASSWORD: PASSWORD };
+
+const DELTA_SINKS = '  - type: jsonl\n    path: out/images-{datetime}.jsonl\n';
+const withState = (extra = '') => `run:\n  state: state/qcs.json\n  manifest: out/manifest-{datetime}.json\n${extra}`;
+
+interface Line {
+  sha: string;
+  updated: string | null;
+}
+
+/** Every JSON Lines file a run wrote, oldest first (the names carry the run's time), each as its lines. */
+async function deltas(dir: string): Promise<Line[][]> {
+  const names = (await readdir(join(dir, 'out'))).filter((n) => n.startsWith('images-') && n.endsWith('.jsonl')).sort();
+  return Promise.all(
+    names.map(async (n) =>
+      (await readFile(join(dir, 'out', n), 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Line),
+    ),
+  );
+}
+
+/** The inventory a reader rebuilds from the delta files: the latest version of each image. */
+function replay(files: Line[][]): Map<string, string | null> {
+  const latest = new Map<string, string | null>();
+  for (const file of files) for (const line of file) latest.set(line.sha, line.updated);
+  return latest;
+}
+
+const isoOf = (raw: string | null) => (raw === null ? null : new Date(Number(raw)).toISOString());
+
+/** The run's time is in the file names, to the second: two runs in one second would share a name. */
+const nextSecond = () => new Promise((r) => setTimeout(r, 1100));
+
+async function latestManifest(
+  dir: string,
+): Promise<Record<string, unknown> & { sinks: Array<{ files: Array<{ path: string; bytes: number; sha256: string }> }> }> {
+  const names = (await readdir(join(dir, 'out'))).filter((n) => n.startsWith('manifest-')).sort();
+  return JSON.parse(await readFile(join(dir, 'out', names.at(-1) as string), 'utf8'));
+}
+
+describe('incremental runs with --state / run.state (issue 12)', () => {
+  it('a second run exports only the images changed since the first, and the files together hold what a full run would', async () => {
+    const s = await h.simulator({ images: 600 });
+    const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());
+    const first = await h.cli(['run', '-c', file], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/full run \(no state yet/);
+    const state1 = JSON.parse(await readFile(join(h.dir, 'state/qcs.json'), 'utf8'));
+    expect(state1.highWaterMark).toBe(isoOf(s.images().reduce((m, i) => (Number(i.updated) > Number(m) ? i.updated : m), '0') as string));
+
+    const changed = new Set([...s.updateImages(30), ...s.addImages(7)]);
+    await nextSecond();
+    const second = await h.cli(['run', '-c', file], env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/incremental run: images updated since/);
+    const files = await deltas(h.dir);
+    expect(files).toHaveLength(2);
+    expect(files[0]).toHaveLength(600);
+    // Exactly the changed images, each once: the overlap re-read by the lookback was dropped.
+    expect(files[1]?.map((l) => l.sha).sort()).toEqual([...changed].sort());
+    // Replaying the deltas gives the subscription as it is now, as one full export would.
+    const now = new Map(s.images().map((i) => [i.sha, isoOf(i.updated)]));
+    expect(replay(files)).toEqual(now);
+
+    // Nothing changed since: a third run writes an empty delta, having dropped every re-read image.
+    await nextSecond();
+    const third = await h.cli(['run', '-c', file], env);
+    expect(third.code, third.stderr).toBe(0);
+    const files3 = await deltas(h.dir);
+    expect(files3[2]).toEqual([]);
+    const manifest = await latestManifest(h.dir);
+    expect(manifest['state']).toMatchObject({ mode: 'incremental', updated: true });
+    expect((manifest['state'] as { overlapSkipped: number }).overlapSkipped).toBeGreaterThan(0);
+  });
+
+  it('Elasticsearch updated in place by the incremental runs holds the same documents as a full run into a fresh index', async () => {
+    const es = await startElasticsearchTestServer();
+    try {
+      const s = await h.simulator({ images: 400 });
+      const sinks = (index: string) => `  - type: elasticsearch\n    node: ${es.url}\n    index: ${index}\n`;
+      const incremental = await h.config(liveConfig(s.url, sinks('inc-images')) + withState());
+      expect((await h.cli(['run', '-c', incremental], env)).code).toBe(0);
+      s.updateImages(25);
+      s.addImages(5);
+      const second = await h.cli(['run', '-c', incremental], env);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).toMatch(/elasticsearch .*inc-images: (2\d|30) records/);
+      const full = join(h.dir, 'full.yaml');
+      await writeFile(full, liveConfig(s.url, sinks('full-images')));
+      expect((await h.cli(['run', '-c', full], env)).code).toBe(0);
+      const strip = (docs: Map<string, { source: unknown }>) =>
+        new Map([...docs].map(([id, d]) => [id, { ...(d.source as Record<string, unknown>), '@timestamp': undefined, runId: undefined }]));
+      const a = strip(es.documents('inc-images') as never);
+      const b = strip(es.documents('full-images') as never);
+      expect(a.size).toBe(405);
+      for (const [id, doc] of b) expect(a.get(id), id).toEqual(doc);
+    } finally {
+      await es.close();
+    }
+  });
+
+  it('findings in Elasticsearch: fixed findings of a rescanned image are removed, and a full refresh with removeUnseen drops vanished images', async () => {
+    const es = await startElasticsearchTestServer();
+    try {
+      const s = await h.simulator({ images: 150 });
+      const sinks = (suffix: string, removeUnseen: boolean) =>
+        `  - type: elasticsearch\n    node: ${es.url}\n    index: img${suffix}\n    removeUnseen: ${removeUnseen}\n` +
+        `  - type: elasticsearch\n    node: ${es.url}\n    index: fnd${suffix}\n    records: findings\n    removeUnseen: ${removeUnseen}\n`;
+      const vulns = '  vulnerabilities: { from: details }\n';
+      const file = await h.config(liveConfig(s.url, sinks('', true), vulns) + withState());
+      expect((await h.cli(['run', '-c', file], env)).code).toBe(0);
+      const docsOf = (index: string, sha: string) =>
+        [...es.documents(index).values()].filter((d) => (d._source as { resource: { id: string } }).resource.id === sha);
+      type Counts = Record<string, number>;
+      const vulnerable = s.images().filter((i) => ((i.vulnerabilities as Counts | null)?.['severity1Count'] ?? 0) >= 1);
+      const [partly, wholly] = vulnerable as [(typeof vulnerable)[number], (typeof vulnerable)[number]];
+      const before = docsOf('fnd', partly.sha).length;
+      expect(before).toBeGreaterThan(1);
+      expect(docsOf('fnd', wholly.sha).length).toBeGreaterThan(0);
+      // A rescan: one finding of the first image is fixed, every finding of the second.
+      const newest = Math.max(...s.images().map((i) => Number(i.updated)));
+      (partly.vulnerabilities as Counts)['severity1Count'] = ((partly.vulnerabilities as Counts)['severity1Count'] ?? 1) - 1;
+      wholly.vulnerabilities = Object.fromEntries(Object.keys(wholly.vulnerabilities as Counts).map((k) => [k, 0])) as never;
+      partly.updated = String(newest + 1);
+      wholly.updated = String(newest + 2);
+      s.updateImages(0);
+      const second = await h.cli(['run', '-c', file], env);
+      expect(second.code, second.stderr).toBe(0);
+      expect(docsOf('fnd', partly.sha)).toHaveLength(before - 1);
+      expect(docsOf('fnd', wholly.sha)).toHaveLength(0);
+      // The same as a full export into fresh indices.
+      const full = join(h.dir, 'full.yaml');
+      await writeFile(full, liveConfig(s.url, sinks('-full', false), vulns));
+      expect((await h.cli(['run', '-c', full], env)).code).toBe(0);
+      expect([...es.documents('fnd').keys()].sort()).toEqual([...es.documents('fnd-full').keys()].sort());
+
+      // Images gone from the subscription: an incremental run cannot see that; a full refresh with removeUnseen can.
+      const gone = s.removeImages(4);
+      await nextSecond();
+      expect((await h.cli(['run', '-c', file], env)).code).toBe(0);
+      expect(es.documents('img').size).toBe(150);
+      await nextSecond();
+      const refresh = await h.cli(['run', '-c', file, '--full-refresh'], env);
+      expect(refresh.code, refresh.stderr).toBe(0);
+      expect([...es.documents('img').keys()].sort()).toEqual(
+        s
+          .images()
+          .map((i) => i.sha)
+          .sort(),
+      );
+      for (const sha of gone) expect(docsOf('fnd', sha)).toHaveLength(0);
+    } finally {
+      await es.close();
+    }
+  });
+
+  it('--no-state-update leaves the state as it was; --full-refresh exports everything and writes a new state', async () => {
+    const s = await h.simulator({ images: 200 });
+    const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());
+    expect((await h.cli(['run', '-c', file], env)).code).toBe(0);
+    const before = await readFile(join(h.dir, 'state/qcs.json'));
+    s.updateImages(10);
+    await nextSecond();
+    const kept = await h.cli(['run', '-c', file, '--no-state-update'], env);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(await readFile(join(h.dir, 'state/qcs.json'))).toEqual(before);
+    await nextSecond();
+    const full = await h.cli(['run', '-c', file, '--full-refresh'], env);
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stderr).toMatch(/full run \(--full-refresh\)/);
+    expect((await deltas(h.dir)).at(-1)).toHaveLength(200);
+    expect(await readFile(join(h.dir, 'state/qcs.json'))).not.toEqual(before);
+  });
+
+  it('a failed run leaves the state as it was, and the next run repeats its work: nothing is skipped', async () => {
+    const s = await h.simulator({ images: 300 });
+    const file = await h.config(liveConfig(s.url, DELTA_SINKS, '  retries: 0\n') + withState());
+    expect((await h.cli(['run', '-c', file], env)).code).toBe(0);
+    const before = await readFile(join(h.dir, 'state/qcs.json'));
+    const changed = new Set(s.updateImages(12));
+    s.inject({ kind: 'status', status: 500, count: 1, path: '/csapi/v1.3/images' });
+    await nextSecond();
+    const failed = await h.cli(['run', '-c', file], env);
+    expect(failed.code).toBe(1);
+    expect(await readFile(join(h.dir, 'state/qcs.json'))).toEqual(before);
+    const manifest = await latestManifest(h.dir);
+    expect(manifest).toMatchObject({ exitCode: 1, outcome: 'failed', state: { updated: false } });
+    expect(manifest.sinks.flatMap((x) => x.files)).toEqual([]);
+    await nextSecond();
+    const again = await h.cli(['run', '-c', file], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(new Set((await deltas(h.dir)).at(-1)?.map((l) => l.sha))).toEqual(changed);
+  });
+
+  it('a run killed mid-way (SIGKILL) leaves the state and a lock behind; the next run takes the lock over and loses nothing', async () => {
+    const s = await h.simulator({ images: 800, latencyMs: 40 });
+    const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());
+    expect((await h.cli(['run', '-c', file], env)).code).toBe(0);
+    const before = await readFile(join(h.dir, 'state/qcs.json'));
+    const changed = new Set(s.updateImages(40));
+    await nextSecond();
+    const served = s.stats.requests;
+    const killed = await h.cli(['run', '-c', file], env, (child) => {
+      // Killed once the run is under way: logged in and reading pages.
+      const poll = setInterval(() => {
+        if (s.stats.requests >= served + 3) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+        }
+      }, 5);
+    });
+    expect(killed.code).toBe(null);
+    expect(await readFile(join(h.dir, 'state/qcs.json'))).toEqual(before);
+    expect((await readdir(join(h.dir, 'state'))).sort()).toEqual(['qcs.json', 'qcs.json.lock']);
+    const recovered = await h.cli(['run', '-c', file], env);
+    expect(recovered.code, recovered.stderr).toBe(0);
+    expect(recovered.stderr).toMatch(/took over the lock .*no longer runs/);
+    expect(new Set((await deltas(h.dir)).at(-1)?.map((l) => l.sha))).toEqual(changed);
+    expect(await readdir(join(h.dir, 'state'))).toEqual(['qcs.json']);
+  });
+
+  it('two runs on one state at once: the second refuses to start, naming the first, and the state stays whole', async () => {
+    const s = await h.simulator({ images: 600, latencyMs: 30 });
+    const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());
+    const [a, b] = await Promise.all([h.cli(['run', '-c', file], env), new Promise((r) => setTimeout(r, 300)).then(() => h.cli(['run', '-c', file], env))]);
+    expect([a.code, b.code].sort()).toEqual([0, 1]);
+    const loser = a.code === 1 ? a : b;
+    expect(loser.stderr).toMatch(/QCS_STATE_LOCKED.*another run is using the state .*process \d+ on /s);
+    expect(JSON.parse(await readFile(join(h.dir, 'state/qcs.json'), 'utf8')).stateVersion).toBe(1);
+  });
+
+  it('a lock of a live process is respected, one of a dead process on this host is taken over', async () => {
+    const s = await h.simulator({ images: 50 });
+    const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());
+    await h.cli(['run', '-c', file], env);
+    const lock = join(h.dir, 'state/qcs.json.lock');
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-11-29T00:00:00.000Z' }));
+    const refused = await h.cli(['run', '-c', file], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`process ${process.pid} on ${hostname()}`);
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => dead.on('exit', r));
+    await writeFile(lock, JSON.stringify({ pid: dead.pid, host: hostname(), startedAt: '2026-11-29T00:00:00.000Z' }));
+    const taken = await h.cli(['run', '-c', file], env);
+    expect(taken.code, taken.stderr).toBe(0);
+    expect(taken.stderr).toContain(`took over the lock ${lock} of process ${dead.pid}`);
+  });
+
+  it('a state made for another filter or subscription, or without one of the sinks, is refused unless --full-refresh', async () => {
+    const s = await h.simulator({ images: 100 });
+    const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());
+    expect((await h.cli(['run', '-c', file], env)).code).toBe(0);
+    const other = await h.config(liveConfig(s.url, DELTA_SINKS, '  filter: "repo.tag:latest"\n') + withState());
+    const refused = await h.cli(['run', '-c', other], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/QCS_STATE_INVALID.*another source\.filter.*--full-refresh/s);
+    const moreSinks = await h.config(liveConfig(s.url, `${DELTA_SINKS}  - type: csv\n    path: out/x-{datetime}.csv\n`) + withState());
+    const newSink = await h.cli(['run', '-c', moreSinks], env);
+    expect(newSink.code).toBe(2);
+    expect(newSink.stderr).toMatch(/without "csv".*would get only the changes/s);
+    await nextSecond();
+    expect((await h.cli(['run', '-c', moreSinks, '--full-refresh'], env)).code).toBe(0);
+    await writeFile(join(h.dir, 'state/qcs.json'), '{"stateVersion": 1, "torn');
+    const torn = await h.cli(['run', '-c', moreSinks], env);
+    expect(torn.code).toBe(2);
+    expect(torn.stderr).toMatch(/not valid JSON/);
+  });
+
+  it('sinks that cannot hold a delta are refused with a state: Excel, and a file path without {datetime}', async () => {
+    const s = await h.simulator({ images: 10 });
+    const excel = await h.config(liveConfig(s.url, '  - type: excel\n    path: out/x.xlsx\n') + withState());
+    const r1 = await h.cli(['run', '-c', excel], env);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toMatch(/a workbook is a snapshot/);
+    const fixed = await h.config(liveConfig(s.url, '  - type: csv\n    path: out/images-{date}.csv\n') + withState());
+    const r2 = await h.cli(['run', '-c', fixed], env);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('put {datetime} in path (e.g. out/images-{datetime}.csv)');
+    expect(await stat(join(h.dir, 'state')).catch(() => undefined)).toBeUndefined();
+  });
+});
+
+describe('the audit manifest (issue 12)', () => {
+  it('names every file with its size and SHA-256, the requests per endpoint and the counts, and holds no secret', async () => {
+    const s = await h.simulator({ images: 300 });
+    const file = await h.config(
+      liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n  - type: csv\n    path: out/images.csv\n  - type: excel\n    path: out/images.xlsx\n'),
+    );
+    const r = await h.cli(['run', '-c', file, '--manifest', 'audit/manifest.json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const text = await readFile(join(h.dir, 'audit/manifest.json'), 'utf8');
+    expect(text).not.toContain(PASSWORD);
+    const m = JSON.parse(text);
+    expect(m).toMatchObject({ manifestVersion: 1, exitCode: 0, outcome: 'succeeded', tool: { name: 'qcs-export' } });
+    expect(m.runId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(m.config.effective.source.auth.password).toBe('[redacted]');
+    expect(m.config.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(m.requests.byEndpoint['POST /auth']).toBe(1);
+    expect(m.requests.byEndpoint['GET /csapi/v1.3/images']).toBeGreaterThan(0);
+    expect(m.source.imagesRead).toBe(300);
+    const files = m.sinks.flatMap((x: { files: unknown[] }) => x.files) as Array<{ path: string; bytes: number; sha256: string }>;
+    expect(files.map((f) => f.path.split('/').pop()).sort()).toEqual(['images.csv', 'images.jsonl', 'images.xlsx']);
+    for (const f of files) {
+      const bytes = await readFile(f.path);
+      expect(f.bytes).toBe(bytes.length);
+      expect(f.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+    expect(m.sinks.map((x: { written: number }) => x.written)).toEqual([300, 300, 300]);
+  });
+
+  it('the same settings with another password give the same config hash', async () => {
+    const s = await h.simulator({ images: 5 });
+    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n'));
+    await h.cli(['run', '-c', file, '--manifest', 'm1.json'], env);
+    await h.cli(['run', '-c', file, '--manifest', 'm2.json'], { QUALYS_PASSWORD: 'another one' });
+    const m1 = JSON.parse(await readFile(join(h.dir, 'm1.json'), 'utf8'));
+    const m2 = JSON.parse(await readFile(join(h.dir, 'm2.json'), 'utf8'));
+    expect(m2.exitCode).toBe(4);
+    expect(m2.config.sha256).toBe(m1.config.sha256);
+  });
+});
+
+describe('several configs in one command (issue 12)', () => {
+  it('runs each config in turn, each with its own outputs, and exits with the worst code', async () => {
+    const s = await h.simulator({ images: 20 });
+    const good = join(h.dir, 'a.yaml');
+    const bad = join(h.dir, 'b.yaml');
+    await writeFile(good, `${liveConfig(s.url, '  - type: jsonl\n    path: out/a.jsonl\n')}run:\n  manifest: out/a-manifest.json\n`);
+    // A workbook cannot take part in incremental runs: this config fails before it reads anything.
+    await writeFile(bad, `${liveConfig(s.url, '  - type: excel\n    path: out/b.xlsx\n')}run:\n  manifest: out/b-manifest.json\n  state: out/b-state.json\n`);
+    const r = await h.cli(['run', '-c', bad, '-c', good], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/b\.yaml: /);
+    expect((await readFile(join(h.dir, 'out/a.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(20);
+    expect(JSON.parse(await readFile(join(h.dir, 'out/b-manifest.json'), 'utf8')).exitCode).toBe(2);
+    expect(JSON.parse(await readFile(join(h.dir, 'out/a-manifest.json'), 'utf8')).exitCode).toBe(0);
+    const flag = await h.cli(['run', '-c', good, '-c', bad, '--state', 's.json'], env);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--state applies to one config/);
+  });
+});
