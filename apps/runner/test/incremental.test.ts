@@ -4,6 +4,8 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import { startElasticsearchTestServer } from '@qcs-export/elasticsearch-testserver';
 import { liveConfig, PASSWORD, useCliHarness } from './support.js';
 
@@ -296,7 +298,11 @@ describe('the audit manifest (issue 12)', () => {
   it('names every file with its size and SHA-256, the requests per endpoint and the counts, and holds no secret', async () => {
     const s = await h.simulator({ images: 300 });
     const file = await h.config(
-      liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n  - type: csv\n    path: out/images.csv\n  - type: excel\n    path: out/images.xlsx\n'),
+      liveConfig(
+        s.url,
+        '  - type: jsonl\n    path: out/images.jsonl\n    stampRun: true\n  - type: csv\n    path: out/images.csv\n    stampRun: true\n' +
+          '  - type: excel\n    path: out/images.xlsx\n    stampRun: true\n',
+      ),
     );
     const r = await h.cli(['run', '-c', file, '--manifest', 'audit/manifest.json'], env);
     expect(r.code, r.stderr).toBe(0);
@@ -318,6 +324,22 @@ describe('the audit manifest (issue 12)', () => {
       expect(f.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     }
     expect(m.sinks.map((x: { written: number }) => x.written)).toEqual([300, 300, 300]);
+    // stampRun: every row names the run, and so the manifest, it came from.
+    const lines = (await readFile(join(h.dir, 'out/images.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(new Set(lines.map((l) => `${l.runId} ${l.exportedAt}`))).toEqual(new Set([`${m.runId} ${m.startedAt}`]));
+    const rows = parse(await readFile(join(h.dir, 'out/images.csv')), { bom: true }) as string[][];
+    expect(rows[0]?.slice(-2)).toEqual(['Run ID', 'Exported at']);
+    expect(new Set(rows.slice(1).map((r) => r.at(-2)))).toEqual(new Set([m.runId]));
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(join(h.dir, 'out/images.xlsx'));
+    const sheet = book.getWorksheet('Images');
+    const header = sheet?.getRow(1).values as unknown[];
+    const runCol = header.indexOf('Run ID');
+    expect(runCol).toBeGreaterThan(0);
+    for (let r = 2; r <= 301; r++) expect(sheet?.getRow(r).getCell(runCol).value).toBe(m.runId);
   });
 
   it('the same settings with another password give the same config hash', async () => {

@@ -1,5 +1,6 @@
 import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync';
 import {
+  runStampColumns,
   AtomicFileWriter,
   rowsOf,
   tabularColumns,
@@ -31,7 +32,7 @@ class CsvSink extends LifecycleSink {
     const path = resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
     super(`the csv sink for ${path}`);
     this.path = path;
-    this.columns = tabularColumns(options);
+    this.columns = [...tabularColumns(options), ...runStampColumns(ctx, options.stampRun)];
     this.format = {
       delimiter: options.delimiter,
       record_delimiter: options.lineEnding === 'crlf' ? 'windows' : 'unix',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordsOption, refineColumns, tabularOptionsShape, fileModeOption } from '@qcs-export/core/sink';
+import { recordsOption, refineColumns, stampRunOption, tabularOptionsShape, fileModeOption } from '@qcs-export/core/sink';
 
 export const csvOptions = z
   .strictObject({
@@ -9,6 +9,7 @@ export const csvOptions = z
       .refine((p) => p !== '-', 'the csv sink writes a file, not stdout ("-"): name a .csv file, or use the jsonl sink with path: "-" to stream')
       .meta({ description: 'The output `.csv` file. `{date}`, `{time}` and `{datetime}` expand; missing parent directories are created.' }),
     records: recordsOption,
+    stampRun: stampRunOption,
     ...tabularOptionsShape,
     delimiter: z
       .string()

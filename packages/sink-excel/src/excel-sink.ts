@@ -1,6 +1,7 @@
 import {
   AtomicFileWriter,
   buildColumns,
+  runStampColumns,
   buildColumnsFor,
   FINDING_SHAPE,
   findingRowOptions,
@@ -59,7 +60,7 @@ class ExcelSink extends LifecycleSink {
     super(`the excel sink for ${path}`);
     this.path = path;
     // Columns the user chose keep their order; the default set is put in reading order for Excel.
-    this.columns = buildColumns(options.columns ?? excelDefaultColumns(), { joinWith: options.joinWith });
+    this.columns = [...buildColumns(options.columns ?? excelDefaultColumns(), { joinWith: options.joinWith }), ...runStampColumns(ctx, options.stampRun)];
     this.totals = new SummaryTotals(options.joinWith);
     this.findings = options.findings ? new FindingsTotals() : undefined;
     this.backpressure = new ZipBackpressure(internals.zipQueueLimit);

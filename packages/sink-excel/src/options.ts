@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { refineColumns, tabularOptionsShape, fileModeOption } from '@qcs-export/core/sink';
+import { refineColumns, stampRunOption, tabularOptionsShape, fileModeOption } from '@qcs-export/core/sink';
 
 /** Excel's row limit is 1,048,576; one row is the header. */
 export const EXCEL_MAX_DATA_ROWS = 1_048_575;
@@ -14,6 +14,7 @@ export const excelOptions = z
     ...tabularOptionsShape,
     // The workbook puts the default columns in reading order (excel-sink); the CSV sink keeps the table's order.
     columns: tabularOptionsShape.columns.meta({ defaultText: 'the compliance set, in reading order' }),
+    stampRun: stampRunOption,
     sheetName: z
       .string()
       .min(1)

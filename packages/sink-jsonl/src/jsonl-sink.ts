@@ -1,4 +1,5 @@
 import {
+  runStamp,
   deltaFileSupport,
   AtomicFileWriter,
   checkWritable,
@@ -48,8 +49,9 @@ class JsonlSink extends LifecycleSink {
     // One string per batch: far fewer stream writes than one per record, and never more than one batch held.
     const records = rowsOf(batch, this.options.records, this.ctx);
     if (records.length === 0) return;
+    const stamp = runStamp(this.ctx, this.options.stampRun);
     let text = '';
-    for (const record of records) text += `${JSON.stringify(record)}\n`;
+    for (const record of records) text += `${JSON.stringify(stamp ? { ...record, ...stamp } : record)}\n`;
     await (this.file ?? (this.stream as StreamWriter)).write(text);
     this.records += records.length;
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordsOption, fileModeOption } from '@qcs-export/core/sink';
+import { recordsOption, fileModeOption, stampRunOption } from '@qcs-export/core/sink';
 
 // Descriptions and defaults live in .meta(): `qcs-export schema` and the README's option table are made from them.
 export const jsonlOptions = z
@@ -9,6 +9,7 @@ export const jsonlOptions = z
         'The output file, or `-` for stdout. A `.gz` ending compresses. `{date}`, `{time}` and `{datetime}` expand; missing parent directories are created.',
     }),
     records: recordsOption,
+    stampRun: stampRunOption,
     gzipLevel: z.number().int().min(1).max(9).default(6).meta({ description: 'gzip level for `.gz` files, 1 (fastest) to 9 (smallest).' }),
     fileMode: fileModeOption,
   })

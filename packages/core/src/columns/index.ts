@@ -14,3 +14,4 @@ export {
   type RecordShape,
 } from './columns.js';
 export { checkTabularOutput, refineColumns, tabularColumns } from './tabular.js';
+export { runStamp, runStampColumns, stampRunOption } from './run-stamp.js';
