@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
-import { StateLockedError } from '@qcs-export/core';
+import { processIsAlive, StateLockedError } from '@qcs-export/core';
 
 /** A lock not refreshed for this long belongs to a run that is gone (killed, its machine or pod lost). */
 export const LOCK_STALE_AFTER_MS = 5 * 60_000;
@@ -21,9 +21,6 @@ export interface StateLock {
 export interface LockOptions {
   /** Told when a stale lock is taken over. */
   onTakeover?: (message: string) => void;
-  /** For tests: whether a process of this host is alive. Default: signal 0. */
-  isAlive?: (pid: number) => boolean;
-  now?: () => number;
 }
 
 /**
@@ -34,7 +31,7 @@ export interface LockOptions {
  */
 export async function acquireStateLock(statePath: string, options: LockOptions = {}): Promise<StateLock> {
   const path = `${statePath}.lock`;
-  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date((options.now ?? Date.now)()).toISOString() };
+  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   // The state's folder may not exist before the first run, like an output's.
   await mkdir(dirname(path), { recursive: true }).catch(() => undefined);
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -54,7 +51,7 @@ export async function acquireStateLock(statePath: string, options: LockOptions =
     }
     const judged = await stat(path).catch(() => undefined);
     const found = await readOwner(path);
-    const staleBecause = await whyStale(path, found, options);
+    const staleBecause = await whyStale(path, found);
     if (staleBecause === undefined) {
       const who = found ? `process ${found.pid} on ${found.host}, started ${found.startedAt}` : 'a run whose lock cannot be read';
       throw new StateLockedError(
@@ -92,24 +89,13 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
   return undefined;
 }
 
-async function whyStale(path: string, owner: LockOwner | undefined, options: LockOptions): Promise<string | undefined> {
-  const alive = options.isAlive ?? processAlive;
-  if (owner && owner.host === hostname() && !alive(owner.pid)) return `process ${owner.pid} no longer runs`;
+async function whyStale(path: string, owner: LockOwner | undefined): Promise<string | undefined> {
+  if (owner && owner.host === hostname() && !processIsAlive(owner.pid)) return `process ${owner.pid} no longer runs`;
   const info = await stat(path).catch(() => undefined);
   if (info === undefined) return 'it was removed';
-  const age = (options.now ?? Date.now)() - info.mtimeMs;
+  const age = Date.now() - info.mtimeMs;
   if (age > LOCK_STALE_AFTER_MS) return `it was last refreshed ${Math.round(age / 60_000)} minutes ago`;
   return undefined;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function heldLock(path: string): StateLock {

@@ -281,7 +281,7 @@ export async function sweepStaleTempFiles(finalPath: string, options: { dryRun?:
     const path = join(dir, name);
     if (LIVE_TEMP_FILES.has(path)) continue;
     const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length, -'.partial'.length))?.[1]);
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && processIsAlive(pid)) {
       result.inUse.push({ path, pid });
       continue;
     }
@@ -291,7 +291,8 @@ export async function sweepStaleTempFiles(finalPath: string, options: { dryRun?:
   return result;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this host runs with that pid (one of another user counts: it exists). */
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

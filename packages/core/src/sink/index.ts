@@ -1,4 +1,12 @@
-export { AtomicFileWriter, checkWritable, removeLiveTempFilesSync, sweepStaleTempFiles, type AtomicFileOptions, type StaleTempFiles } from './atomic-file.js';
+export {
+  AtomicFileWriter,
+  checkWritable,
+  processIsAlive,
+  removeLiveTempFilesSync,
+  sweepStaleTempFiles,
+  type AtomicFileOptions,
+  type StaleTempFiles,
+} from './atomic-file.js';
 export { resolveOutputPath } from './output-path.js';
 export { deferredSink } from './deferred-sink.js';
 export { LifecycleSink } from './lifecycle.js';
