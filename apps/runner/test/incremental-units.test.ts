@@ -45,6 +45,13 @@ describe('OverlapTracker: the stage between the source and the sinks of an incre
     await expect(collect(new OverlapTracker(T, new Map(), 15 * MIN).filter(of([image(1, null)])))).rejects.toThrow(/before the incremental bound/);
   });
 
+  it('fails when the source ends without returning any image of the previous overlap (the bound was read differently)', async () => {
+    const tracker = new OverlapTracker(T - 15 * MIN, new Map([[image(9, T).sha, new Date(T).toISOString()]]), 15 * MIN);
+    await expect(collect(tracker.filter(of([image(1, T + MIN)])))).rejects.toThrow(/returned none of the 1 images updated at the last high-water mark/);
+    const seen = new OverlapTracker(T - 15 * MIN, new Map([[image(9, T).sha, new Date(T).toISOString()]]), 15 * MIN);
+    expect(await collect(seen.filter(of([image(9, T + MIN)])))).toEqual([image(9, 0).sha]);
+  });
+
   it('keeps as the next overlap exactly the images within the lookback of the high-water mark, however the times arrive', async () => {
     const tracker = new OverlapTracker(undefined, new Map(), 15 * MIN);
     const images = Array.from({ length: 3000 }, (_, n) => image(n + 1, T + ((n * 7919) % 3000) * 1000));

@@ -168,6 +168,21 @@ describe('incremental runs with --state / run.state (issue 12)', () => {
     }
   });
 
+  it('a server that reads the updated>= bound differently (as epoch seconds) fails the incremental run instead of an empty delta', async () => {
+    const s = await h.simulator({ images: 200, dialect: { epochSeconds: true } });
+    const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());
+    const first = await h.cli(['run', '-c', file], env);
+    expect(first.code, first.stderr).toBe(0);
+    const before = await readFile(join(h.dir, 'state/qcs.json'));
+    s.updateImages(10);
+    await nextSecond();
+    const second = await h.cli(['run', '-c', file], env);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/QCS_SOURCE_INCONSISTENT.*returned none of the \d+ images updated at the last high-water mark/s);
+    expect(await readFile(join(h.dir, 'state/qcs.json'))).toEqual(before);
+    expect(await deltas(h.dir)).toHaveLength(1);
+  });
+
   it('--no-state-update leaves the state as it was; --full-refresh exports everything and writes a new state', async () => {
     const s = await h.simulator({ images: 200 });
     const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());

@@ -90,6 +90,8 @@ export function incrementalRefusals(config: Config, plugins: ReadonlyMap<string,
  */
 export class OverlapTracker {
   overlapSkipped = 0;
+  /** Images of the previous overlap the server returned again, changed or not. */
+  private overlapReRead = 0;
   private maxUpdated: number | undefined;
   private readonly near = new Map<string, { updated: string; ms: number }>();
   private pruneAt = 1024;
@@ -108,8 +110,25 @@ export class OverlapTracker {
           const kept = batch.filter((image) => self.keep(image));
           if (kept.length > 0) yield kept;
         }
+        self.checkOverlapSeen();
       },
     };
+  }
+
+  /**
+   * The images at the last high-water mark match `updated>=<mark − lookback>` by construction, so the server returns
+   * them again unless they were deleted. None of them back means the bound was read differently (a server that reads
+   * the number as seconds, say, and returns nothing): an empty delta would then hide every change. Checked when the
+   * source is done, before any sink commits.
+   */
+  private checkOverlapSeen(): void {
+    if (this.since === undefined || this.previousOverlap.size === 0 || this.overlapReRead > 0) return;
+    throw new SourceInconsistentError(
+      `Qualys returned none of the ${this.previousOverlap.size} images updated at the last high-water mark for updated>=${this.since} ` +
+        `(${new Date(this.since).toISOString()}), which match it unless all were deleted: the server may read the bound differently, ` +
+        'and the changes since the last run cannot be trusted. Nothing was written and the state was kept. Run with --full-refresh ' +
+        '(and check `qcs-export doctor`).',
+    );
   }
 
   private keep(image: ImageRecord): boolean {
@@ -122,7 +141,9 @@ export class OverlapTracker {
       );
     }
     if (!Number.isNaN(ms)) this.track(image.sha, image.updated as string, ms);
-    if (this.previousOverlap.get(image.sha) === image.updated) {
+    const before = this.previousOverlap.get(image.sha);
+    if (before !== undefined) this.overlapReRead++;
+    if (before === image.updated) {
       this.overlapSkipped++;
       return false;
     }
