@@ -249,12 +249,17 @@ describe('incremental runs with --state / run.state (issue 12)', () => {
   });
 
   it('two runs on one state at once: the second refuses to start, naming the first, and the state stays whole', async () => {
-    const s = await h.simulator({ images: 600, latencyMs: 30 });
+    // Slow answers keep the first run going for seconds; the second starts once the first holds the lock.
+    const s = await h.simulator({ images: 600, latencyMs: 400 });
     const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());
-    const [a, b] = await Promise.all([h.cli(['run', '-c', file], env), new Promise((r) => setTimeout(r, 300)).then(() => h.cli(['run', '-c', file], env))]);
-    expect([a.code, b.code].sort()).toEqual([0, 1]);
-    const loser = a.code === 1 ? a : b;
-    expect(loser.stderr).toMatch(/QCS_STATE_LOCKED.*another run is using the state .*process \d+ on /s);
+    const lock = join(h.dir, 'state/qcs.json.lock');
+    const first = h.cli(['run', '-c', file], env);
+    while (!(await stat(lock).catch(() => undefined))) await new Promise((r) => setTimeout(r, 10));
+    const second = await h.cli(['run', '-c', file], env);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/QCS_STATE_LOCKED.*another run is using the state .*process \d+ on /s);
+    const a = await first;
+    expect(a.code, a.stderr).toBe(0);
     expect(JSON.parse(await readFile(join(h.dir, 'state/qcs.json'), 'utf8')).stateVersion).toBe(1);
   });
 
@@ -300,7 +305,10 @@ describe('incremental runs with --state / run.state (issue 12)', () => {
     const excel = await h.config(liveConfig(s.url, '  - type: excel\n    path: out/x.xlsx\n') + withState());
     const r1 = await h.cli(['run', '-c', excel], env);
     expect(r1.code).toBe(2);
-    expect(r1.stderr).toMatch(/a workbook is a snapshot/);
+    expect(r1.stderr).toMatch(/config\.yaml:\d+:\d+ sinks\[0\]\.path: with run\.state, a workbook is a snapshot/);
+    const checked = await h.cli(['validate', '-c', excel], env);
+    expect(checked.code).toBe(2);
+    expect(checked.stderr).toMatch(/a workbook is a snapshot/);
     const fixed = await h.config(liveConfig(s.url, '  - type: csv\n    path: out/images-{date}.csv\n') + withState());
     const r2 = await h.cli(['run', '-c', fixed], env);
     expect(r2.code).toBe(2);
@@ -375,13 +383,14 @@ describe('several configs in one command (issue 12)', () => {
     const good = join(h.dir, 'a.yaml');
     const bad = join(h.dir, 'b.yaml');
     await writeFile(good, `${liveConfig(s.url, '  - type: jsonl\n    path: out/a.jsonl\n')}run:\n  manifest: out/a-manifest.json\n`);
-    // A workbook cannot take part in incremental runs: this config fails before it reads anything.
-    await writeFile(bad, `${liveConfig(s.url, '  - type: excel\n    path: out/b.xlsx\n')}run:\n  manifest: out/b-manifest.json\n  state: out/b-state.json\n`);
+    // A password Qualys refuses: this run fails (exit 4), the next one still runs.
+    const refused = liveConfig(s.url, '  - type: jsonl\n    path: out/b.jsonl\n').replace('${QUALYS_PASSWORD}', 'not-the-password');
+    await writeFile(bad, `${refused}run:\n  manifest: out/b-manifest.json\n`);
     const r = await h.cli(['run', '-c', bad, '-c', good], env);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/b\.yaml: /);
     expect((await readFile(join(h.dir, 'out/a.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(20);
-    expect(JSON.parse(await readFile(join(h.dir, 'out/b-manifest.json'), 'utf8')).exitCode).toBe(2);
+    expect(JSON.parse(await readFile(join(h.dir, 'out/b-manifest.json'), 'utf8')).exitCode).toBe(4);
     expect(JSON.parse(await readFile(join(h.dir, 'out/a-manifest.json'), 'utf8')).exitCode).toBe(0);
     const flag = await h.cli(['run', '-c', good, '-c', bad, '--state', 's.json'], env);
     expect(flag.code).toBe(2);

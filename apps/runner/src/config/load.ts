@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigError, type AnySinkPlugin } from '@qcs-export/core';
+import { ConfigError, type AnySinkPlugin, type IncrementalSupport } from '@qcs-export/core';
 import { onePerCause } from './causes.js';
 import { interpolateDocument } from './interpolate.js';
 import { maskTemplates, unmask, unmaskDocument } from './mask.js';
@@ -62,6 +62,7 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
 
   const sinks: SinkConfig[] = [];
   const rawSinks = top['sinks'];
+  const withState = typeof (top['run'] as { state?: unknown } | null | undefined)?.state === 'string';
   if (!Array.isArray(rawSinks) || rawSinks.length === 0) {
     problems.push({ path: ['sinks'], message: `sinks must be a list with at least one sink; known types: ${[...plugins.keys()].join(', ')}` });
   } else {
@@ -90,6 +91,12 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
           message: `${what} needs the vulnerabilities of each image; add source.vulnerabilities (e.g. vulnerabilities: { from: details })`,
         });
       }
+      // With a state every run but the first delivers only the changes: a sink that cannot hold them is refused here, so
+      // validate says so too (the run checks again, for --state).
+      const support: IncrementalSupport | undefined =
+        options !== undefined && withState ? (plugin.incremental?.(options) ?? { ok: false, reason: 'it cannot run incrementally' }) : undefined;
+      if (support && !support.ok)
+        problems.push({ path: ['sinks', i, 'path' in (rest as object) ? 'path' : 'type'], message: `with run.state, ${support.reason}` });
       if (options !== undefined) sinks.push({ type: plugin.type, name: typeof name === 'string' ? name : plugin.type, options });
     }
   }
