@@ -31,9 +31,9 @@ LABEL org.opencontainers.image.title="qcs-export" \
 # /data is its own, so a named volume mounted there starts writable by it; /work is the working directory.
 RUN mkdir -p /app /config /secrets /data /work && chown 10001:10001 /data /work
 COPY --from=build /src/dist/qcs-export.mjs /app/qcs-export.mjs
-# The heap cap for a 256 MiB memory limit; raise both together.
-ENV NODE_OPTIONS=--max-old-space-size=160 \
-    TMPDIR=/tmp
+# No heap flag in NODE_OPTIONS: `run` sizes V8's heap from the container's memory limit itself (heap-limit.ts),
+# and any heap flag given here would turn that off.
+ENV TMPDIR=/tmp
 USER 10001:10001
 WORKDIR /work
 ENTRYPOINT ["node", "/app/qcs-export.mjs"]

@@ -137,14 +137,13 @@ describe('examples/kubernetes: a CronJob running the Docker image', () => {
     expect(Number(user)).toBeGreaterThan(0);
   });
 
-  it('has a memory limit, and the same V8 heap cap as the Dockerfile, below that limit', () => {
+  it('has a memory limit, and no heap flag in the CronJob or the Dockerfile, so `run` sizes the heap from that limit', () => {
     const limit = container.resources.limits?.memory;
     expect(limit, 'resources.limits.memory').toBeDefined();
+    expect(MiB(limit as string)).toBeGreaterThanOrEqual(256);
     const nodeOptions = container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
-    const heap = /--max-old-space-size=(\d+)/.exec(nodeOptions)?.[1];
-    expect(heap, 'NODE_OPTIONS=--max-old-space-size=N in the CronJob').toBeDefined();
-    expect(Number(heap)).toBeLessThan(MiB(limit as string));
-    expect(dockerfile).toMatch(new RegExp(`NODE_OPTIONS=${nodeOptions.replace(/[-=]/g, '\\$&')}(\\s|$)`));
+    expect(nodeOptions).not.toMatch(/--max[-_]old[-_]space[-_]size/);
+    expect(dockerfile).not.toMatch(/--max[-_]old[-_]space[-_]size/);
   });
 
   it('mounts the ConfigMap where its config is read, the Secret at /secrets, the claim at /data and a writable /tmp', () => {
