@@ -140,6 +140,8 @@ describe('incremental runs with --state / run.state (issue 12)', () => {
       s.updateImages(0);
       const second = await h.cli(['run', '-c', file], env);
       expect(second.code, second.stderr).toBe(0);
+      // Only the changed images were enriched again: one details call (the other has no vulnerability left to fetch).
+      expect(second.stderr).toMatch(/vulnerabilities: \d+ findings from 1 calls · 1 images with none needed no call/);
       expect(docsOf('fnd', partly.sha)).toHaveLength(before - 1);
       expect(docsOf('fnd', wholly.sha)).toHaveLength(0);
       // The same as a full export into fresh indices.
@@ -163,6 +165,37 @@ describe('incremental runs with --state / run.state (issue 12)', () => {
           .sort(),
       );
       for (const sha of gone) expect(docsOf('fnd', sha)).toHaveLength(0);
+    } finally {
+      await es.close();
+    }
+  });
+
+  it('a findings index made by an older version (no run id mapped) gets a warning and no delete, since the query would match everything', async () => {
+    const es = await startElasticsearchTestServer();
+    try {
+      const s = await h.simulator({ images: 40 });
+      const sink = (index: string) => `  - type: elasticsearch\n    node: ${es.url}\n    index: ${index}\n    records: findings\n`;
+      const vulns = '  vulnerabilities: { from: details }\n';
+      // The mapping this version installs, less the run id: what an index created before it looks like.
+      const current = await h.config(liveConfig(s.url, sink('fnd-now'), vulns));
+      expect((await h.cli(['run', '-c', current], env)).code).toBe(0);
+      const mappings = structuredClone([...es.templates.values()][0]?.template?.mappings) as {
+        properties: { qualys_cs: { properties: Record<string, unknown> } };
+      };
+      delete mappings.properties.qualys_cs.properties['run_id'];
+      const created = await fetch(`${es.url}/fnd-old`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mappings }) });
+      expect(created.status).toBe(200);
+      const deletesBefore = es.stats.deleteByQuery ?? 0;
+      const file = await h.config(liveConfig(s.url, sink('fnd-old'), vulns));
+      const first = await h.cli(['run', '-c', file], env);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toMatch(/fnd-old was created by an older qcs-export and does not map qualys_cs\.run_id: .*not removed/);
+      const written = es.documents('fnd-old').size;
+      expect(written).toBe(es.documents('fnd-now').size);
+      // A second run writes the same findings again: nothing may be deleted by a query on the unmapped field.
+      expect((await h.cli(['run', '-c', file], env)).code).toBe(0);
+      expect(es.documents('fnd-old').size).toBe(written);
+      expect(es.stats.deleteByQuery ?? 0).toBe(deletesBefore);
     } finally {
       await es.close();
     }
