@@ -43,7 +43,8 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
   const startedAt = new Date();
   const trace: RunTrace = { runId: randomUUID(), sinkSummaries: [], committed: false };
   const ctx = runContextFor(config, { sourceLabel: 'run', logger: options.logger, startedAt });
-  const statePath = (options.statePath ?? config.run.state) !== undefined ? resolve(ctx.baseDir, (options.statePath ?? config.run.state) as string) : undefined;
+  const stateFlagOrConfig = options.statePath ?? config.run.state;
+  const statePath = stateFlagOrConfig === undefined ? undefined : resolve(ctx.baseDir, stateFlagOrConfig);
   const manifestPath = manifestPathOf(options.manifestPath, config, ctx);
   let stateReport: StateReport | undefined;
   let lock: StateLock | undefined;

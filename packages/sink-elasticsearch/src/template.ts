@@ -105,26 +105,32 @@ async function requireOurTemplate(client: Client, options: ElasticsearchSinkOpti
 
 /** The probed fields the mapping in force maps otherwise: the index's, or a data stream's write index's. */
 async function wrongInForce(client: Client, options: ElasticsearchSinkOptions): Promise<string[]> {
+  return (await mappingsInForce(client, options)).flatMap((root) => wrongFields(root, options));
+}
+
+/** The type a field has in the mapping in force, or undefined when it is not mapped. */
+export async function fieldTypeInForce(client: Client, options: ElasticsearchSinkOptions, path: string): Promise<string | undefined> {
+  return typeAt((await mappingsInForce(client, options))[0], path);
+}
+
+/** The mappings in force: the index's, or a data stream's write index's. */
+async function mappingsInForce(client: Client, options: ElasticsearchSinkOptions): Promise<unknown[]> {
   let target = options.index;
   if (options.dataStream) {
     const stream = await call(options, `checking data stream ${options.index}`, () => client.indices.getDataStream({ name: options.index }));
     target = stream.data_streams[0]?.indices.at(-1)?.index_name ?? target;
   }
   const mapping = await call(options, `reading the mapping of ${options.index}`, () => client.indices.getMapping({ index: target }));
-  return Object.values(mapping).flatMap((m) => wrongFields(m.mappings, options));
+  return Object.values(mapping).map((m) => unwrapped(m.mappings));
 }
 
-/** The type a field has in the mapping in force of an index (not a data stream), or undefined when it is not mapped. */
-export async function fieldTypeInForce(client: Client, options: ElasticsearchSinkOptions, path: string): Promise<string | undefined> {
-  const mapping = await call(options, `reading the mapping of ${options.index}`, () => client.indices.getMapping({ index: options.index }));
-  const first = Object.values(mapping)[0] as { mappings?: unknown } | undefined;
-  const root = (first?.mappings as { _doc?: unknown } | undefined)?._doc ?? first?.mappings;
-  return typeAt(root, path);
+/** A mapping may come wrapped in its type name, as older APIs return it. */
+function unwrapped(mappings: unknown): unknown {
+  return (mappings as { _doc?: unknown } | undefined)?._doc ?? mappings;
 }
 
 function wrongFields(mappings: unknown, options: ElasticsearchSinkOptions): string[] {
-  // A mapping may come wrapped in its type name, as older APIs return it.
-  const root = (mappings as { _doc?: unknown } | undefined)?._doc ?? mappings;
+  const root = unwrapped(mappings);
   const wrong: string[] = [];
   for (const [path, type] of mappingProbes(options.records)) {
     const found = typeAt(root, path);

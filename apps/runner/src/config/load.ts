@@ -8,6 +8,7 @@ import { maskTemplates, unmask, unmaskDocument } from './mask.js';
 import { formatPath, samePath } from './paths.js';
 import { keyOffset, offsetOf } from './position.js';
 import { authKindOf, liveSourceSchema, runSchema, simulatorSourceSchema, type Config, type SinkConfig, type SourceConfig } from './schema.js';
+import { incrementalSupportOf } from '../state/incremental.js';
 import { validateSection, type Problem, type SectionContext } from './validate.js';
 
 /**
@@ -93,8 +94,7 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
       }
       // With a state every run but the first delivers only the changes: a sink that cannot hold them is refused here, so
       // validate says so too (the run checks again, for --state).
-      const support: IncrementalSupport | undefined =
-        options !== undefined && withState ? (plugin.incremental?.(options) ?? { ok: false, reason: 'it cannot run incrementally' }) : undefined;
+      const support: IncrementalSupport | undefined = options !== undefined && withState ? incrementalSupportOf(plugin, plugin.type, options) : undefined;
       if (support && !support.ok)
         problems.push({ path: ['sinks', i, 'path' in (rest as object) ? 'path' : 'type'], message: `with run.state, ${support.reason}` });
       if (options !== undefined) sinks.push({ type: plugin.type, name: typeof name === 'string' ? name : plugin.type, options });

@@ -1,4 +1,4 @@
-import { SourceInconsistentError, StateInvalidError, type AnySinkPlugin, type ImageRecord, type SinkPlugin } from '@qcs-export/core';
+import { SourceInconsistentError, StateInvalidError, type AnySinkPlugin, type ImageRecord, type IncrementalSupport, type SinkPlugin } from '@qcs-export/core';
 import { sha256 } from '../audit/redacted-config.js';
 import { isSimulatorSource, type Config } from '../config/schema.js';
 import type { RunState, SinkIdentity } from './state-file.js';
@@ -75,10 +75,14 @@ export function planRun(
  */
 export function incrementalRefusals(config: Config, plugins: ReadonlyMap<string, AnySinkPlugin>): string[] {
   return config.sinks.flatMap((s, i) => {
-    const plugin = plugins.get(s.type) as SinkPlugin<unknown> | undefined;
-    const support = plugin?.incremental?.(s.options) ?? { ok: false, reason: `the ${s.type} sink does not say how it takes part in incremental runs` };
+    const support = incrementalSupportOf(plugins.get(s.type) as SinkPlugin<unknown> | undefined, s.type, s.options);
     return support.ok ? [] : [`sinks[${i}] (${s.name}): ${support.reason}`];
   });
+}
+
+/** What a plugin declares for incremental runs; one that declares nothing is refused. */
+export function incrementalSupportOf(plugin: AnySinkPlugin | undefined, type: string, options: unknown): IncrementalSupport {
+  return plugin?.incremental?.(options) ?? { ok: false, reason: `the ${type} sink does not say how it takes part in incremental runs` };
 }
 
 /**
