@@ -13,6 +13,18 @@ export interface SinkSummary {
   records: number;
   /** Records the destination refused (dead-lettered). A non-zero count ends the run with exit code 3. */
   rejected: number;
+  /**
+   * Records the sink was given, at its own grain (images, or the findings / packages rows it derived from them). The
+   * run checks `records + rejected === delivered` for every sink before anything is published, so a destination that
+   * answered "ok" for records it never stored fails the run. LifecycleSink fills it in from countDelivered().
+   */
+  delivered?: number;
+  /**
+   * What publishing did to the destination's previous output: "replaced" (a file was there and is now the new one),
+   * "created" (nothing was there), "restored" (the run failed after publishing, and the previous output was put
+   * back), "incremental" (an index or stdout: written as it went). For the audit manifest.
+   */
+  published?: 'replaced' | 'created' | 'restored' | 'incremental';
   /** Bytes written, where the sink knows it. */
   bytes?: number;
   /** Anything else worth printing (dead-letter file, pages, sheets). */
@@ -67,6 +79,16 @@ export interface Sink {
    */
   prepare?(): Promise<void>;
   close(): Promise<SinkSummary>;
+  /**
+   * After close() succeeded, when another sink failed to publish: put the previous output back, byte for byte (or
+   * remove the new file when there was none), and remove the backup. Optional: an incremental sink has nothing to undo.
+   */
+  rollback?(): Promise<void>;
+  /**
+   * After every sink published: drop what close() kept to make rollback() possible (the previous output's backup).
+   * Optional. A failure here is a warning, not a failed run: every output is already in place.
+   */
+  settle?(): Promise<void>;
   abort(reason: unknown): Promise<void>;
 }
 
@@ -117,8 +139,11 @@ export interface SinkPlugin<O = unknown> {
 // biome-ignore lint/suspicious/noExplicitAny: the options type differs per plugin; each validates its own
 export type AnySinkPlugin = SinkPlugin<any>;
 
-/** Where a sink is in its life: open() once, write() while open, prepare() once, then exactly one of close() or abort(). */
-export type SinkState = 'new' | 'open' | 'prepared' | 'closed' | 'aborted';
+/**
+ * Where a sink is in its life: open() once, write() while open, prepare() once, then exactly one of close() or abort();
+ * after close(), settle() or rollback().
+ */
+export type SinkState = 'new' | 'open' | 'prepared' | 'closed' | 'rolled-back' | 'aborted';
 
 /** Type helper so a plugin's options type is inferred from its schema. */
 export function defineSinkPlugin<S extends z.ZodType>(plugin: {

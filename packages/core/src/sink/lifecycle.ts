@@ -12,6 +12,7 @@ import type { Sink, SinkState, SinkSummary } from './contract.js';
  */
 export abstract class LifecycleSink implements Sink {
   private current: SinkState = 'new';
+  private deliveredCount = 0;
 
   /** @param label how messages name this sink, e.g. `the csv sink for /data/images.csv` */
   protected constructor(private readonly label: string) {}
@@ -30,6 +31,23 @@ export abstract class LifecycleSink implements Sink {
   protected abstract publishTarget(): Promise<SinkSummary>;
   /** Undoes whatever openTarget() and the writes made; called only after openTarget() succeeded. */
   protected abstract abortTarget(reason: unknown): Promise<void>;
+  /** After publishTarget() succeeded and another sink failed to publish: put the previous output back. Default: nothing to undo. */
+  protected async rollbackTarget(): Promise<void> {}
+  /** After every sink published: drop the previous output's backup. Default: nothing kept. */
+  protected async settleTarget(): Promise<void> {}
+
+  /**
+   * Records given to this sink at its grain (a findings sink counts the rows it derived): writeBatch() calls it
+   * before handing them to the destination, so the run can check that every one was written or rejected.
+   */
+  protected countDelivered(records: number): void {
+    this.deliveredCount += records;
+  }
+
+  /** Records counted by countDelivered() so far. */
+  protected get delivered(): number {
+    return this.deliveredCount;
+  }
 
   async open(): Promise<void> {
     if (this.current !== 'new') throw new SinkError(`${this.label} was already opened`);
@@ -54,7 +72,19 @@ export abstract class LifecycleSink implements Sink {
     if (this.current === 'open') await this.prepare();
     this.expect('prepared', 'close');
     this.current = 'closed';
-    return this.publishTarget();
+    const summary = await this.publishTarget();
+    return { ...summary, delivered: summary.delivered ?? this.deliveredCount };
+  }
+
+  async rollback(): Promise<void> {
+    this.expect('closed', 'roll back');
+    this.current = 'rolled-back';
+    await this.rollbackTarget();
+  }
+
+  async settle(): Promise<void> {
+    this.expect('closed', 'settle');
+    await this.settleTarget();
   }
 
   async abort(reason: unknown): Promise<void> {
