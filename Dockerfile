@@ -36,5 +36,7 @@ COPY --from=build /src/dist/qcs-export.mjs /app/qcs-export.mjs
 ENV TMPDIR=/tmp
 USER 10001:10001
 WORKDIR /work
-ENTRYPOINT ["node", "/app/qcs-export.mjs"]
+# Core dumps off before Node starts: a dump of this process holds the Qualys and Elasticsearch credentials in memory.
+# Kubernetes has no ulimit setting, so the image sets it itself; exec leaves node as the process that gets signals.
+ENTRYPOINT ["/bin/sh", "-c", "ulimit -c 0 && exec node /app/qcs-export.mjs \"$@\"", "qcs-export"]
 CMD ["run", "-c", "/config/qcs-export.yaml"]

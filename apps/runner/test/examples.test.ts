@@ -137,6 +137,13 @@ describe('examples/kubernetes: a CronJob running the Docker image', () => {
     expect(Number(user)).toBeGreaterThan(0);
   });
 
+  it('turns core dumps off before node starts (a dump holds the credentials), and execs node so it gets the signals', () => {
+    const entrypoint = /^ENTRYPOINT (.+)$/m.exec(dockerfile)?.[1];
+    const argv = JSON.parse(entrypoint ?? 'null') as string[];
+    expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(argv[2]).toMatch(/^ulimit -c 0 && exec node \/app\/qcs-export\.mjs "\$@"$/);
+  });
+
   it('has a memory limit, and no heap flag in the CronJob or the Dockerfile, so `run` sizes the heap from that limit', () => {
     const limit = container.resources.limits?.memory;
     expect(limit, 'resources.limits.memory').toBeDefined();
@@ -154,7 +161,7 @@ describe('examples/kubernetes: a CronJob running the Docker image', () => {
     expect(Object.keys(configMap.data).map((key) => `/config/${key}`)).toContain(configPath);
     // The image's default command reads the same file.
     expect(dockerfile).toContain(`CMD ["run", "-c", "${configPath}"]`);
-    expect(dockerfile).toContain('ENTRYPOINT ["node", "/app/qcs-export.mjs"]');
+    expect(dockerfile).toContain('ENTRYPOINT ["/bin/sh", "-c", "ulimit -c 0 && exec node /app/qcs-export.mjs \\"$@\\"", "qcs-export"]');
 
     expect(mountAt('/secrets').volume.secret?.secretName).toBe(only<Secret>('Secret').metadata.name);
     expect(mountAt('/data').volume.persistentVolumeClaim?.claimName).toBe(only('PersistentVolumeClaim').metadata.name);
