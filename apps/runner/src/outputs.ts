@@ -33,6 +33,19 @@ export async function sweepOutputs(outputs: ReadonlyArray<{ output: string }>, l
     for (const path of found.removed) {
       logger.warn(`${options.dryRun ? 'found' : 'removed'} a temporary file an interrupted run left behind: ${path}`);
     }
+    for (const { backup, path } of found.restored) {
+      logger.warn(
+        options.dryRun
+          ? `${path} is missing and an interrupted run left its previous content in ${backup}: the next run puts it back`
+          : `put back the previous ${path}, which an interrupted run had left in ${backup}`,
+      );
+    }
+    for (const { backup, path } of found.kept) {
+      logger.warn(
+        `an interrupted run replaced ${path} and left its previous content in ${backup}: ` +
+          `if that run failed, put it back (mv '${backup}' '${path}'), otherwise delete it`,
+      );
+    }
     for (const { path, pid } of found.inUse) {
       logger.warn(`process ${pid} is writing ${path} now: another export to ${output} is running; the one that finishes last replaces the file`);
     }

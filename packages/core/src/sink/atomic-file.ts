@@ -1,12 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { lstat, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { access, constants, lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
-import { OutputUnwritableError, SinkError } from '../errors.js';
+import { OutputUnwritableError, QcsError, SinkError } from '../errors.js';
+import { FileBackup, syncDir } from './file-backup.js';
+import { checkPublishable, checkWritable, refuseSpecialFile } from './path-checks.js';
+import { liveFiles, tempPathFor } from './temp-files.js';
+
+// Kept importable from here, where they lived before the split.
+export { checkPublishable, checkWritable, mountPointsIn } from './path-checks.js';
+export { processIsAlive, removeLiveTempFilesSync, sweepStaleTempFiles, type StaleTempFiles } from './temp-files.js';
 
 export interface AtomicFileOptions {
   /** Compress with gzip: true for level 6, or an explicit level 1..9. Default: false. */
@@ -15,12 +20,21 @@ export interface AtomicFileOptions {
   mode?: number;
   /** Stream buffer size; write() waits for 'drain' beyond it. Default: 1 MiB. */
   highWaterMark?: number;
+  /** The mount table finish() looks the final path up in. Default: /proc/self/mountinfo; tests pass their own. */
+  mountInfo?: string;
 }
+
+/** What commit() did to the final path, and what rollback() then made of it. */
+export type FilePublished = 'replaced' | 'created' | 'restored';
 
 /**
  * A file that appears under its final name only when complete: data goes to a hidden temporary file in the same
- * directory (so the final rename is atomic on one filesystem), and commit() fsyncs and renames it. abort()
- * removes the temporary file and never touches an existing file at the final path.
+ * directory (so the final rename is atomic on one filesystem), finish() fsyncs it and checks that it can be renamed
+ * into place, and commit() renames it. abort() removes the temporary file and never touches an existing file at the
+ * final path.
+ *
+ * Publishing is undoable until the run settles: commit() first keeps the file it replaces under a hidden backup
+ * name (a hard link), rollback() puts that back (or removes the new file when there was none), settle() drops it.
  */
 export class AtomicFileWriter {
   private bytesIn = 0;
@@ -28,12 +42,17 @@ export class AtomicFileWriter {
   private finished = false;
   private synced = false;
   private readonly failures: Array<(e: Error) => void> = [];
+  private outcome: FilePublished | undefined;
+  private backup: FileBackup | undefined;
+  /** The new file as commit() renamed it into place, so rollback() removes only that file. */
+  private placed: { dev: number; ino: number } | undefined;
 
   private constructor(
     readonly finalPath: string,
     readonly tempPath: string,
     private readonly file: WriteStream,
     private readonly gzip: Gzip | undefined,
+    private readonly mountInfo: string | undefined,
   ) {
     const fail = (e: Error) => {
       this.failure ??= e;
@@ -56,8 +75,8 @@ export class AtomicFileWriter {
     const level = typeof options.gzip === 'object' ? options.gzip.level : 6;
     const gzip = options.gzip ? createGzip({ level, chunkSize: 64 * 1024 }) : undefined;
     gzip?.pipe(file);
-    LIVE_TEMP_FILES.add(tempPath);
-    return new AtomicFileWriter(finalPath, tempPath, file, gzip);
+    liveFiles.set(tempPath, { kind: 'partial' });
+    return new AtomicFileWriter(finalPath, tempPath, file, gzip, options.mountInfo);
   }
 
   /**
@@ -77,6 +96,11 @@ export class AtomicFileWriter {
   /** Bytes handed to write(), before compression. */
   get bytesWritten(): number {
     return this.bytesIn;
+  }
+
+  /** What commit() did ('replaced', 'created'), then 'restored' after rollback(); undefined before commit(). */
+  get published(): FilePublished | undefined {
+    return this.outcome;
   }
 
   /** Resolves once the stream can take more: this is where a fast source waits for a slow disk. */
@@ -110,7 +134,8 @@ export class AtomicFileWriter {
 
   /**
    * First phase of a commit: flushes, closes and fsyncs the temporary file, so the data is safe on disk, without
-   * making it visible. Idempotent. On failure the temporary file is removed.
+   * making it visible; then checks that the rename can happen (checkPublishable), so that what can be found out
+   * fails here, before any output of the run is replaced. Idempotent. On failure the temporary file is removed.
    */
   async finish(): Promise<void> {
     this.throwIfFailed();
@@ -128,41 +153,123 @@ export class AtomicFileWriter {
       } finally {
         await handle.close();
       }
+      await checkPublishable(this.finalPath, { mountInfo: this.mountInfo });
       this.synced = true;
     } catch (error) {
-      await rm(this.tempPath, { force: true });
-      throw this.wrap(error as Error);
+      throw await this.failedWith(error, [this.tempPath]);
     }
   }
 
-  /** Second phase: renames the finished file into place; returns the final path and its size on disk. */
-  async commit(): Promise<{ path: string; bytes: number }> {
+  /**
+   * Second phase: keeps the file at the final path under a backup name, renames the finished file into place and
+   * fsyncs the directory. Returns the final path, its size on disk and what it did. On failure nothing is replaced
+   * and nothing is left behind, or the error names what could not be removed.
+   */
+  async commit(): Promise<{ path: string; bytes: number; published: FilePublished }> {
     await this.finish();
+    if (this.outcome) throw new SinkError(`${this.finalPath} is already published`);
+    const dir = dirname(this.finalPath);
     try {
-      // Checked again just before the rename: the path may have become a link or a device since open().
+      // Checked again just before the rename: the path may have become a link or a device since finish().
       refuseSpecialFile(this.finalPath, await lstat(this.finalPath).catch(() => undefined));
+      this.backup = await FileBackup.keep(this.finalPath);
       await rename(this.tempPath, this.finalPath);
-      LIVE_TEMP_FILES.delete(this.tempPath);
-      return { path: this.finalPath, bytes: (await stat(this.finalPath)).size };
     } catch (error) {
-      await rm(this.tempPath, { force: true });
-      throw this.wrap(error as Error);
+      const backup = this.backup;
+      this.backup = undefined;
+      // The rename did not happen, so a backup is only a second name of the file still in place.
+      const dropped = await backup?.drop().then(
+        () => undefined,
+        () => backup.path,
+      );
+      throw await this.failedWith(error, [this.tempPath], dropped ? [dropped] : []);
+    }
+    liveFiles.delete(this.tempPath);
+    this.backup?.replaced();
+    try {
+      const placed = await stat(this.finalPath);
+      this.placed = { dev: placed.dev, ino: placed.ino };
+      if (!this.backup) liveFiles.set(this.finalPath, { kind: 'created', finalPath: this.finalPath, ...this.placed });
+      await syncDir(dir);
+      this.outcome = this.backup ? 'replaced' : 'created';
+      return { path: this.finalPath, bytes: placed.size, published: this.outcome };
+    } catch (error) {
+      // Published but not durable: undone, so that a failed close() never leaves the new output in place.
+      this.outcome = this.backup ? 'replaced' : 'created';
+      const undo = await this.rollback().then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      this.outcome = undefined;
+      const wrapped = this.wrap(error as Error);
+      throw undo ? withNote(wrapped, `and undoing the rename failed: ${undo}`) : wrapped;
     }
   }
 
-  /** Discards everything written. Safe to call more than once and after a failed write or commit. */
+  /**
+   * After commit(), when the run fails: puts the previous file back under the final name (byte for byte: it is the
+   * same file), or removes the new file when there was none, and fsyncs the directory. The backup is gone after.
+   */
+  async rollback(): Promise<void> {
+    if (this.outcome === 'restored') return;
+    if (!this.outcome) throw new SinkError(`${this.finalPath} was not published, there is nothing to roll back`);
+    if (this.backup) await this.backup.restore();
+    else {
+      const now = await lstat(this.finalPath).catch(() => undefined);
+      if (now && (now.dev !== this.placed?.dev || now.ino !== this.placed?.ino)) {
+        throw new SinkError(`cannot remove ${this.finalPath}, which this run created: it was replaced by another file since; it is left as it is`);
+      }
+      if (now) await rm(this.finalPath);
+      liveFiles.delete(this.finalPath);
+      await syncDir(dirname(this.finalPath));
+    }
+    this.backup = undefined;
+    this.outcome = 'restored';
+  }
+
+  /** After every output of the run is published: drops the backup of the previous file. */
+  async settle(): Promise<void> {
+    if (!this.outcome || this.outcome === 'restored') throw new SinkError(`${this.finalPath} is not published, there is nothing to settle`);
+    liveFiles.delete(this.finalPath);
+    await this.backup?.drop();
+    this.backup = undefined;
+  }
+
+  /** Discards everything written. Safe to call more than once and after a failed write or commit; never touches a published file. */
   async abort(): Promise<void> {
     this.finished = true;
     this.gzip?.destroy();
     this.file.destroy();
     if (!this.file.closed) await once(this.file, 'close').catch(() => undefined);
+    if (this.outcome) return;
     await rm(this.tempPath, { force: true });
-    LIVE_TEMP_FILES.delete(this.tempPath);
+    liveFiles.delete(this.tempPath);
   }
 
   /** Throws the file's failure, if it has one: for a caller that waits on something else in a loop. */
   throwIfFailed(): void {
     if (this.failure) throw this.wrap(this.failure);
+  }
+
+  /**
+   * The error to throw once the files a failed step leaves are removed: the first error always, never one from the
+   * clean-up, with the path of anything the clean-up could not remove (a read-only remount refuses both).
+   */
+  private async failedWith(error: unknown, remove: string[], alsoLeft: string[] = []): Promise<Error> {
+    const left = [...alsoLeft];
+    for (const path of remove) {
+      try {
+        // unlink, not rm: rm answers a refused unlink with its own retry's error (ENOTDIR), hiding the cause.
+        await unlink(path).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e;
+        });
+        liveFiles.delete(path);
+      } catch (cleanup) {
+        left.push(`${path} (${(cleanup as NodeJS.ErrnoException).code ?? (cleanup as Error).message})`);
+      }
+    }
+    const wrapped = this.wrap(error as Error);
+    return left.length === 0 ? wrapped : withNote(wrapped, `and ${left.join(', ')} could not be removed: remove it by hand once the cause is fixed`);
   }
 
   private wrap(error: Error): Error {
@@ -171,133 +278,11 @@ export class AtomicFileWriter {
   }
 }
 
-/**
- * Checks that a file can be created at `path`: the nearest existing ancestor must be a writable directory, and the
- * path itself a regular file or nothing (see refuseSpecialFile). Nothing is written unless `create` is set, which
- * makes the missing parent directories one level at a time (an export into a fresh out/ folder should just work;
- * Node's recursive mkdir can spin for ever on some paths, /proc among them, so it is not used).
- */
-export async function checkWritable(path: string, options: { create?: boolean } = {}): Promise<void> {
-  const unwritable = (why: string, cause?: unknown) =>
-    new OutputUnwritableError(`cannot write ${path}: ${why}; choose a path in a writable directory`, { cause });
-  const missing: string[] = [];
-  let dir = dirname(path);
-  let found: Stats | undefined;
-  for (;;) {
-    try {
-      found = await stat(dir);
-      break;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOTDIR') throw unwritable(`a parent of ${dir} is a file, not a directory`, error);
-      if (code !== 'ENOENT') throw unwritable(`${code ?? (error as Error).message} on ${dir}`, error);
-      const parent = dirname(dir);
-      if (parent === dir) throw unwritable(`no part of ${dirname(path)} exists`);
-      missing.unshift(dir);
-      dir = parent;
-    }
+/** The same error with a note appended to its message (same class, code and cause), for what a clean-up left. */
+function withNote(error: Error, note: string): Error {
+  if (error instanceof QcsError) {
+    const Same = error.constructor as new (message: string, options?: { cause?: unknown }) => Error;
+    return new Same(`${error.message}; ${note}`, { cause: error.cause ?? error });
   }
-  if (!found.isDirectory()) throw unwritable(`${dir} is a file, not a directory`);
-  try {
-    await access(dir, constants.W_OK);
-  } catch (error) {
-    throw unwritable(`${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? 'denied'})`, error);
-  }
-  if (options.create) {
-    for (const d of missing) {
-      try {
-        await mkdir(d);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'EEXIST') throw unwritable(`cannot create ${d} (${code ?? (error as Error).message})`, error);
-      }
-    }
-  }
-  refuseSpecialFile(path, await lstat(path).catch(() => undefined));
-}
-
-/**
- * An output replaces a regular file or creates a new one, and nothing else. Renaming a finished file over a device
- * (/dev/null, /dev/stdout as root), a FIFO or a socket would replace that node with a regular file; renaming it
- * over a symbolic link would replace the link and leave its target stale, so a link is refused too rather than
- * followed: name the real file.
- */
-function refuseSpecialFile(path: string, existing: Stats | undefined): void {
-  if (existing === undefined || existing.isFile()) return;
-  if (existing.isDirectory()) throw new OutputUnwritableError(`cannot write ${path}: it is a directory; name a file`);
-  if (existing.isSymbolicLink()) {
-    throw new OutputUnwritableError(
-      `cannot write ${path}: it is a symbolic link; outputs are replaced atomically, which would replace the link itself, so name the file it points to`,
-    );
-  }
-  const kind = existing.isFIFO() ? 'a FIFO (named pipe)' : existing.isSocket() ? 'a socket' : 'a device';
-  throw new OutputUnwritableError(
-    `cannot write ${path}: it is ${kind}, not a regular file, and qcs-export never replaces one; to stream JSON Lines to stdout use path: "-"`,
-  );
-}
-
-/**
- * Temporary files name their process: `.<name>.<pid>-<random>.partial`, so a later run can tell a file left by a
- * crash (kill -9, out of memory) from one a running export is still writing.
- */
-function tempPathFor(finalPath: string): string {
-  return join(dirname(finalPath), `.${basename(finalPath)}.${process.pid}-${randomBytes(6).toString('hex')}.partial`);
-}
-
-/** Temporary files this process has open, for a last-moment clean-up when it must exit at once (a second Ctrl-C). */
-const LIVE_TEMP_FILES = new Set<string>();
-
-/** Removes this process's temporary files synchronously; for an exit that cannot wait for the sinks to abort. */
-export function removeLiveTempFilesSync(): void {
-  for (const path of LIVE_TEMP_FILES) {
-    try {
-      rmSync(path, { force: true });
-    } catch {
-      // best effort: the process is exiting
-    }
-  }
-  LIVE_TEMP_FILES.clear();
-}
-
-export interface StaleTempFiles {
-  /** Left by processes that no longer exist; removed unless only reporting. */
-  removed: string[];
-  /** Belonging to a process that is still running (another export writing the same output?). */
-  inUse: Array<{ path: string; pid: number }>;
-}
-
-/**
- * Finds the temporary files earlier runs left beside `finalPath`. Those whose process no longer exists on this
- * machine are removed (unless `dryRun`); those of a live process are reported. A temporary file without a pid
- * (from a version before pids were recorded) is treated as stale.
- */
-export async function sweepStaleTempFiles(finalPath: string, options: { dryRun?: boolean } = {}): Promise<StaleTempFiles> {
-  const dir = dirname(finalPath);
-  const prefix = `.${basename(finalPath)}.`;
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const result: StaleTempFiles = { removed: [], inUse: [] };
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.partial')) continue;
-    const path = join(dir, name);
-    if (LIVE_TEMP_FILES.has(path)) continue;
-    const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length, -'.partial'.length))?.[1]);
-    if (Number.isInteger(pid) && pid > 0 && processIsAlive(pid)) {
-      result.inUse.push({ path, pid });
-      continue;
-    }
-    if (!options.dryRun) await rm(path, { force: true });
-    result.removed.push(path);
-  }
-  return result;
-}
-
-/** Whether a process of this host runs with that pid (one of another user counts: it exists). */
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return new SinkError(`${error.message}; ${note}`, { cause: error });
 }

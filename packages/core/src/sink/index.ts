@@ -1,10 +1,12 @@
 export {
   AtomicFileWriter,
+  checkPublishable,
   checkWritable,
   processIsAlive,
   removeLiveTempFilesSync,
   sweepStaleTempFiles,
   type AtomicFileOptions,
+  type FilePublished,
   type StaleTempFiles,
 } from './atomic-file.js';
 export { resolveOutputPath } from './output-path.js';

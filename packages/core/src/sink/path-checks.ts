@@ -1,0 +1,119 @@
+import type { Stats } from 'node:fs';
+import { access, constants, lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { OutputUnwritableError } from '../errors.js';
+
+/**
+ * Checks that a file can be created at `path`: the nearest existing ancestor must be a writable directory, and the
+ * path itself a regular file or nothing (see refuseSpecialFile). Nothing is written unless `create` is set, which
+ * makes the missing parent directories one level at a time (an export into a fresh out/ folder should just work;
+ * Node's recursive mkdir can spin for ever on some paths, /proc among them, so it is not used).
+ */
+export async function checkWritable(path: string, options: { create?: boolean } = {}): Promise<void> {
+  const unwritable = (why: string, cause?: unknown) =>
+    new OutputUnwritableError(`cannot write ${path}: ${why}; choose a path in a writable directory`, { cause });
+  const missing: string[] = [];
+  let dir = dirname(path);
+  let found: Stats | undefined;
+  for (;;) {
+    try {
+      found = await stat(dir);
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw unwritable(`a parent of ${dir} is a file, not a directory`, error);
+      if (code !== 'ENOENT') throw unwritable(`${code ?? (error as Error).message} on ${dir}`, error);
+      const parent = dirname(dir);
+      if (parent === dir) throw unwritable(`no part of ${dirname(path)} exists`);
+      missing.unshift(dir);
+      dir = parent;
+    }
+  }
+  if (!found.isDirectory()) throw unwritable(`${dir} is a file, not a directory`);
+  await checkDirWritable(dir, unwritable);
+  if (options.create) {
+    for (const d of missing) {
+      try {
+        await mkdir(d);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST') throw unwritable(`cannot create ${d} (${code ?? (error as Error).message})`, error);
+      }
+    }
+  }
+  refuseSpecialFile(path, await lstat(path).catch(() => undefined));
+}
+
+/**
+ * What can be checked before any output is replaced, so that the run's publish step (a rename per file) fails as
+ * rarely as possible after another output was already replaced: the directory is still there and writable (a
+ * read-only remount since open()), the path is a regular file or nothing, and it is not a mount point, which no
+ * rename can replace (EBUSY): `docker run -v ./images.xlsx:/data/images.xlsx` makes the file itself one.
+ */
+export async function checkPublishable(path: string, options: { mountInfo?: string } = {}): Promise<void> {
+  const dir = dirname(path);
+  const unwritable = (why: string, cause?: unknown) =>
+    new OutputUnwritableError(`cannot publish ${path}: ${why}; no output has been replaced, fix this and run again`, { cause });
+  const dirStats = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    throw unwritable(`its directory ${dir} is gone (${error.code ?? error.message})`, error);
+  });
+  if (!dirStats.isDirectory()) throw unwritable(`${dir} is no longer a directory`);
+  await checkDirWritable(dir, unwritable);
+  const existing = await lstat(path).catch(() => undefined);
+  refuseSpecialFile(path, existing);
+  if (existing === undefined) return;
+  // A bind mount from another filesystem shows as another device; one within the same filesystem only in mountinfo.
+  if (existing.dev !== dirStats.dev || (await isMountPoint(path, options.mountInfo))) {
+    throw new OutputUnwritableError(
+      `cannot replace ${path}: it is a mount point (a file mounted on its own, as docker run -v ./file:/data/file does), and a mount point cannot be ` +
+        `replaced by renaming a finished file over it; mount the directory instead (docker run -v ./out:/data) and write the file inside it`,
+    );
+  }
+}
+
+async function checkDirWritable(dir: string, unwritable: (why: string, cause?: unknown) => OutputUnwritableError): Promise<void> {
+  try {
+    // W_OK answers EROFS on a read-only mount even for root, who passes every permission check.
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw unwritable(`${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? 'denied'})`, error);
+  }
+}
+
+/** Whether the path is listed as a mount point in the mount table (`/proc/self/mountinfo` where there is one). */
+async function isMountPoint(path: string, mountInfo = '/proc/self/mountinfo'): Promise<boolean> {
+  const table = await readFile(mountInfo, 'utf8').catch(() => undefined);
+  if (table === undefined) return false;
+  const real = join(await realpath(dirname(path)), basename(path));
+  return mountPointsIn(table).has(real);
+}
+
+/** The mount points of a mountinfo table: its fifth field, with the kernel's octal escapes (\040 for a space) undone. */
+export function mountPointsIn(table: string): Set<string> {
+  const points = new Set<string>();
+  for (const line of table.split('\n')) {
+    const field = line.split(' ')[4];
+    if (field) points.add(field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))));
+  }
+  return points;
+}
+
+/**
+ * An output replaces a regular file or creates a new one, and nothing else. Renaming a finished file over a device
+ * (/dev/null, /dev/stdout as root), a FIFO or a socket would replace that node with a regular file; renaming it
+ * over a symbolic link would replace the link and leave its target stale, so a link is refused too rather than
+ * followed: name the real file.
+ */
+export function refuseSpecialFile(path: string, existing: Stats | undefined): void {
+  if (existing === undefined || existing.isFile()) return;
+  if (existing.isDirectory()) throw new OutputUnwritableError(`cannot write ${path}: it is a directory; name a file`);
+  if (existing.isSymbolicLink()) {
+    throw new OutputUnwritableError(
+      `cannot write ${path}: it is a symbolic link; outputs are replaced atomically, which would replace the link itself, so name the file it points to`,
+    );
+  }
+  const kind = existing.isFIFO() ? 'a FIFO (named pipe)' : existing.isSocket() ? 'a socket' : 'a device';
+  throw new OutputUnwritableError(
+    `cannot write ${path}: it is ${kind}, not a regular file, and qcs-export never replaces one; to stream JSON Lines to stdout use path: "-"`,
+  );
+}
