@@ -17,7 +17,23 @@ export type EsFault =
    * pressure, as a node whose indexing_pressure.memory.limit is `maxBytes`: such a request is refused however long
    * the client waits. Until cleared.
    */
-  | { kind: 'indexing-pressure'; maxBytes: number };
+  | { kind: 'indexing-pressure'; maxBytes: number }
+  /**
+   * The next `count` _bulk requests get an answer a proxy or load balancer in front of the node may give (see
+   * BulkAnswerFault), with the node's own headers (x-elastic-product included), so the client takes it for the node's.
+   */
+  | { kind: 'bulk-answer'; answer: BulkAnswerFault; count: number /** Location of a redirect. Default: the request's own path. */; location?: string };
+
+/**
+ * - `empty-200`: 200 with no body; nothing is stored.
+ * - `redirect`: 307 with a Location and no body; nothing is stored.
+ * - `not-json`: 200 with an HTML page; nothing is stored.
+ * - `fewer-items`: only the first half of the documents (rounded down) are stored and answered.
+ * - `wrong-id`: every document is stored, but the last item names another _id.
+ * - `unstored`: a well-formed answer, every item 201 created, and nothing stored (a proxy replaying an answer, a
+ *   node losing writes): only reading the index back shows it.
+ */
+export type BulkAnswerFault = 'empty-200' | 'redirect' | 'not-json' | 'fewer-items' | 'wrong-id' | 'unstored';
 
 // The error types a node answers these statuses with, so a client's retry logic sees what it would in production.
 const REQUEST_ERRORS: Record<number, [type: string, reason: string]> = {
@@ -45,6 +61,7 @@ export class Faults implements ItemFaults {
   private drops = 0;
   private maxContentLength: number | undefined;
   private indexingPressureLimit: number | undefined;
+  private readonly bulkAnswers: Array<{ answer: BulkAnswerFault; count: number; location: string | undefined }> = [];
 
   inject(fault: EsFault): void {
     if (fault.kind === 'item-429') this.item429 += fault.count;
@@ -55,7 +72,9 @@ export class Faults implements ItemFaults {
       if (fault.count > 0) this.requestStatuses.push({ status: fault.status, count: fault.count });
     } else if (fault.kind === 'request-too-large') this.maxContentLength = fault.maxBytes;
     else if (fault.kind === 'indexing-pressure') this.indexingPressureLimit = fault.maxBytes;
-    else this.drops += fault.count;
+    else if (fault.kind === 'bulk-answer') {
+      if (fault.count > 0) this.bulkAnswers.push({ answer: fault.answer, count: fault.count, location: fault.location });
+    } else this.drops += fault.count;
   }
 
   clear(): void {
@@ -65,6 +84,15 @@ export class Faults implements ItemFaults {
     this.drops = 0;
     this.maxContentLength = undefined;
     this.indexingPressureLimit = undefined;
+    this.bulkAnswers.length = 0;
+  }
+
+  /** The answer fault this bulk request is to get, if any. */
+  takeBulkAnswer(): { answer: BulkAnswerFault; location: string | undefined } | undefined {
+    const fault = this.bulkAnswers[0];
+    if (!fault) return undefined;
+    if (--fault.count <= 0) this.bulkAnswers.shift();
+    return { answer: fault.answer, location: fault.location };
   }
 
   /**

@@ -6,6 +6,10 @@ import { EsError, PlainEsError } from './es-errors.js';
 export interface Reply {
   status: number;
   body?: unknown;
+  /** Headers besides the product header and the content type (a redirect's Location). */
+  headers?: Record<string, string>;
+  /** A body sent as it is instead of as JSON, with its content type: what a proxy's own page looks like. */
+  raw?: { contentType: string; text: string };
 }
 
 export const ok = (body: unknown, status = 200): Reply => ({ status, body });
@@ -79,10 +83,19 @@ export function allowedAuthorizations(auth: { apiKey?: string; username?: string
   return out;
 }
 
-export function send(req: IncomingMessage, res: ServerResponse, compatible: string | undefined, reply: Reply): void {
+/**
+ * @param product whether to send the product header: an Elasticsearch node always does, an OpenSearch node never.
+ */
+export function send(req: IncomingMessage, res: ServerResponse, compatible: string | undefined, reply: Reply, product = true): void {
   res.statusCode = reply.status;
   // Without this header the official client refuses every answer (ProductNotSupportedError).
-  res.setHeader('x-elastic-product', 'Elasticsearch');
+  if (product) res.setHeader('x-elastic-product', 'Elasticsearch');
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.raw) {
+    res.setHeader('content-type', reply.raw.contentType);
+    res.setHeader('content-length', Buffer.byteLength(reply.raw.text));
+    return void res.end(req.method === 'HEAD' ? undefined : reply.raw.text);
+  }
   if (reply.body === undefined) return void res.end();
   const payload = JSON.stringify(reply.body);
   res.setHeader('content-type', compatible ? `application/vnd.elasticsearch+json;compatible-with=${compatible}` : 'application/json');

@@ -8,6 +8,8 @@ export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
 /** A request as handlers see it: path parameters, query, and the body already decoded. */
 export interface EsRequest {
   method: Method;
+  /** The path, without the query. */
+  path: string;
   params: Record<string, string>;
   query: URLSearchParams;
   text: string;
@@ -30,6 +32,10 @@ export interface Context {
   stats: ServerStats;
   faults: Faults;
   version: string;
+  /** Answer as an OpenSearch node: no product header, `version.distribution: opensearch`. */
+  opensearch: boolean;
+  /** `_simulate_index` on an existing data stream fails with 500, as on Elasticsearch 7.10. */
+  simulateIndexRejectsDataStreams: boolean;
 }
 
 /** A handler's answer, or `'drop'` to lose the connection without one. */

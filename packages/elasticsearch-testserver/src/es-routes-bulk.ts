@@ -15,7 +15,17 @@ const bulk: Handler = (ctx: Context, req: EsRequest) => {
   if (tooLarge) throw new EsError(tooLarge.status, tooLarge.type, tooLarge.reason);
   const fault = ctx.faults.takeRequestStatus();
   if (fault) throw new EsError(fault.status, fault.type, fault.reason);
-  const actions = parseBulk(req.text, req.params['index']);
+  const answerFault = ctx.faults.takeBulkAnswer();
+  // What a proxy answers on its own: the node never sees the request.
+  if (answerFault?.answer === 'empty-200') return { status: 200 };
+  if (answerFault?.answer === 'redirect') return { status: 307, headers: { location: answerFault.location ?? req.path } };
+  if (answerFault?.answer === 'not-json') return { status: 200, raw: { contentType: 'text/html', text: '<html><body>OK</body></html>' } };
+  const parsed = parseBulk(req.text, req.params['index']);
+  const actions = answerFault?.answer === 'fewer-items' ? parsed.slice(0, Math.floor(parsed.length / 2)) : parsed;
+  if (answerFault?.answer === 'unstored') {
+    const answered = actions.map((a) => ({ [a.op]: { _index: a.index, _id: a.id, _version: 1, result: 'created', status: 201 } }));
+    return ok({ errors: false, took: 0, items: answered });
+  }
   ctx.stats.bulkRequests += 1;
   ctx.stats.bulkItems += actions.length;
   const started = performance.now();
@@ -34,6 +44,8 @@ const bulk: Handler = (ctx: Context, req: EsRequest) => {
       : actions.map((action) => applyAction(ctx.store, action, ctx.faults));
   const refresh = req.query.get('refresh');
   if (refresh !== null && refresh !== 'false') ctx.stats.refreshes += 1;
+  const last = items.at(-1);
+  if (answerFault?.answer === 'wrong-id' && last) for (const result of Object.values(last)) result._id = `${String(result._id)}-other`;
   const errors = items.some((item) => Object.values(item).some((result) => result.status >= 300));
   return ok({ errors, took: Math.round(performance.now() - started), items });
 };

@@ -11,6 +11,7 @@ function clusterInfo(ctx: Context) {
     cluster_name: 'qcs-export-test',
     cluster_uuid: 'qcs-export-test-cluster',
     version: {
+      ...(ctx.opensearch ? { distribution: 'opensearch' } : {}),
       number: ctx.version,
       build_flavor: 'default',
       build_type: 'docker',
@@ -94,6 +95,7 @@ export const clusterRoutes: Route[] = [
     },
   },
   { path: '_index_template/_simulate_index/{name}', methods: { POST: simulateIndex } },
+  { path: '_index_template/_simulate/{name}', methods: { POST: simulateTemplate } },
   { path: '_data_stream', methods: { GET: (ctx) => ok({ data_streams: dataStreamsNamed(ctx, undefined).map(dataStreamView) }) } },
   {
     path: '_data_stream/{name}',
@@ -130,10 +132,29 @@ function putTemplate(ctx: Context, req: EsRequest) {
 function simulateIndex(ctx: Context, req: EsRequest) {
   // A node also takes a template to simulate with in the body; this server only simulates the stored ones.
   if (req.text.trim() !== '') throw new EsError(400, 'illegal_argument_exception', 'the test server simulates stored templates only; send no body');
-  const simulated = ctx.store.simulate(req.params['name'] as string);
+  const name = req.params['name'] as string;
+  if (ctx.simulateIndexRejectsDataStreams && ctx.store.indices.get(name)?.dataStream)
+    throw new EsError(500, 'illegal_state_exception', `data stream [${name}] conflicts with index`);
+  const simulated = ctx.store.simulate(name);
   if (!simulated.templateName || !simulated.template) return ok({});
   return ok({
     template: { settings: simulated.template.template?.settings ?? {}, mappings: simulated.mappings, aliases: simulated.template.template?.aliases ?? {} },
     overlapping: ctx.store.overlapping(simulated.templateName),
+  });
+}
+
+/**
+ * `POST _index_template/_simulate/{name}`: the index settings and mappings a stored template resolves to (its
+ * component templates merged), whatever index it would be applied to; 404 when there is no such template.
+ */
+function simulateTemplate(ctx: Context, req: EsRequest) {
+  if (req.text.trim() !== '') throw new EsError(400, 'illegal_argument_exception', 'the test server simulates stored templates only; send no body');
+  const name = req.params['name'] as string;
+  const template = ctx.store.templates.get(name);
+  if (!template) throw notFound(`index template matching [${name}] not found`);
+  const simulated = ctx.store.simulateTemplate(template);
+  return ok({
+    template: { settings: template.template?.settings ?? {}, mappings: simulated, aliases: template.template?.aliases ?? {} },
+    overlapping: ctx.store.overlapping(name),
   });
 }

@@ -21,6 +21,13 @@ export interface EsTestServerOptions {
   latencyMs?: number;
   /** Serve https with this key and certificate (PEM) instead of http. Default: http. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Answer `POST _index_template/_simulate_index/<name>` for an existing data stream with 500 ("data stream
+   * conflicts with index"), as an Elasticsearch 7.10 node does. Default: false (8.x answers it).
+   */
+  simulateIndexRejectsDataStreams?: boolean;
+  /** Answer as an OpenSearch node does: no x-elastic-product header, and `version.distribution: opensearch` at the root. Default: false. */
+  opensearch?: boolean;
 }
 
 export interface EsTestServer {
@@ -61,6 +68,8 @@ export async function startElasticsearchTestServer(options: EsTestServerOptions 
     stats: { bulkRequests: 0, bulkItems: 0, maxConcurrentBulk: 0, refreshes: 0 },
     faults: new Faults(),
     version: options.version ?? '8.19.2',
+    opensearch: options.opensearch ?? false,
+    simulateIndexRejectsDataStreams: options.simulateIndexRejectsDataStreams ?? false,
   };
   const requests: EsTestServer['requests'] = [];
   const allowed = allowedAuthorizations(options.auth);
@@ -87,11 +96,11 @@ export async function startElasticsearchTestServer(options: EsTestServerOptions 
         if (allowed.length > 0 && !allowed.includes(String(req.headers.authorization ?? '')))
           throw unauthenticated(res, req.headers.authorization, url.pathname);
         const { handler, params } = resolveRoute(ROUTES, method, url.pathname);
-        const request: EsRequest = { method: method as Method, params, query: url.searchParams, text, json: () => parseJsonBody(text) };
+        const request: EsRequest = { method: method as Method, path: url.pathname, params, query: url.searchParams, text, json: () => parseJsonBody(text) };
         const reply = await handler(ctx, request);
         if (reply === 'drop') return void req.socket.destroy();
         logged.status = reply.status;
-        send(req, res, compatible, reply);
+        send(req, res, compatible, reply, !ctx.opensearch);
       } finally {
         if (isBulk) bulkInFlight -= 1;
       }
@@ -99,7 +108,7 @@ export async function startElasticsearchTestServer(options: EsTestServerOptions 
       const e = error instanceof EsError ? error : new EsError(500, 'exception', (error as Error).message);
       if (!res.headersSent && !res.destroyed) {
         if (logged) logged.status = e.status;
-        send(req, res, compatible, { status: e.status, body: e.body() });
+        send(req, res, compatible, { status: e.status, body: e.body() }, !ctx.opensearch);
       }
     }
   }

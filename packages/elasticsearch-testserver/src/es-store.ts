@@ -164,10 +164,16 @@ export class Store {
   simulate(name: string, extra: FieldMapping = {}): SimulatedIndex {
     const [templateName, template] = this.templateFor(name) ?? [];
     const dataStream = template?.data_stream !== undefined;
+    return { templateName, template, dataStream, mappings: this.simulateTemplate(template, extra) };
+  }
+
+  /** The mappings a template gives an index, under `extra`. */
+  simulateTemplate(template: IndexTemplate | undefined, extra: FieldMapping = {}): FieldMapping {
     const mappings = mergeMappings(structuredClone(template?.template?.mappings ?? {}), extra);
     // A data stream's backing index always maps its timestamp as a date, whatever the template says.
-    if (dataStream) mappings.properties = { ...mappings.properties, '@timestamp': mappings.properties?.['@timestamp'] ?? { type: 'date' } };
-    return { templateName, template, dataStream, mappings };
+    if (template?.data_stream !== undefined)
+      mappings.properties = { ...mappings.properties, '@timestamp': mappings.properties?.['@timestamp'] ?? { type: 'date' } };
+    return mappings;
   }
 
   /** Creates an index, or a data stream when its template asks for one, with the template's mappings under `extra`. */
