@@ -12,7 +12,13 @@ export type EmptyPageShape = 'empty' | 'null' | 'absent' | '204';
  * /images/list take them.
  */
 export type Fault =
-  | { kind: 'status'; status: 500 | 502 | 503 | 504 | 429 | 409 | 401 | 400; count?: number; path?: string }
+  /** 404 on an image's details or /vuln (path `/csapi/v1.3/images/<sha>`) while the list still holds the image. */
+  | { kind: 'status'; status: 500 | 502 | 503 | 504 | 429 | 409 | 401 | 400 | 404; count?: number; path?: string }
+  /**
+   * The image named in the request's path (`/csapi/v1.3/images/<sha>…`) is deleted just before the request is
+   * answered, so it answers as a real server would for an image removed between the list and its details: 404.
+   */
+  | { kind: 'removeImage'; count?: number; path?: string }
   | { kind: 'drop'; count?: number; path?: string }
   | { kind: 'truncate'; count?: number; path?: string }
   | { kind: 'garbage'; count?: number; path?: string }

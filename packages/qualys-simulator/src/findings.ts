@@ -71,9 +71,13 @@ export function bulkFinding(f: Record<string, unknown>): Record<string, unknown>
   return { qid: f['qid'], result: f['result'], software: f['software'], layerSha: f['layerSha'] };
 }
 
-/** GET /csapi/v1.3/images/{sha}/vuln: `details[]` and a `vulnSummary` of confirmed and potential counts by severity. */
-export function vulnAnswer(image: RawImage): Record<string, unknown> {
-  const details = imageFindings(image);
+/**
+ * GET /csapi/v1.3/images/{sha}/vuln: `details[]` and a `vulnSummary` of confirmed and potential counts by severity.
+ * With `applyException` (Qualys' default) the findings under an exception (`isExempted`) are left out, as the real
+ * endpoint does; the image list's counts still include them.
+ */
+export function vulnAnswer(image: RawImage, applyException = true): Record<string, unknown> {
+  const details = imageFindings(image).filter((f) => !applyException || f['isExempted'] !== true);
   const summary = (type: string) =>
     Object.fromEntries([1, 2, 3, 4, 5].map((s) => [`sev${s}Count`, details.filter((d) => d['severity'] === s && d['typeDetected'] === type).length]));
   return {
@@ -84,4 +88,15 @@ export function vulnAnswer(image: RawImage): Record<string, unknown> {
       patchAvailability: { patchable: details.filter((d) => d['patchAvailable'] === true).length },
     },
   };
+}
+
+/** The list record with severity counts that leave out the findings under an exception (never-scanned stays null). */
+export function countsWithoutExceptions(image: RawImage): RawImage {
+  if (image.vulnerabilities === null) return image;
+  const counts = { ...image.vulnerabilities };
+  for (const f of imageFindings(image)) {
+    const key = `severity${String(f['severity'])}Count`;
+    if (f['isExempted'] === true && typeof counts[key] === 'number') counts[key] = (counts[key] as number) - 1;
+  }
+  return { ...image, vulnerabilities: counts };
 }

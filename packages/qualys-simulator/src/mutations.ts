@@ -60,6 +60,13 @@ export class Mutations {
     return shas;
   }
 
+  /** The image with this sha is deleted (nothing happens when there is none). */
+  removeSha(sha: string): void {
+    if (!this.store.get(sha)) return;
+    this.store.remove(sha);
+    this.stats.removes++;
+  }
+
   /**
    * The next `updated` to hand out: now, or just past the newest value if earlier updates ran ahead of the clock.
    * A real server's `updated` never goes backwards, so a keyset cursor always sees what changed after it.

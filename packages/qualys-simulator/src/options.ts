@@ -67,6 +67,12 @@ export interface SimulatorOptions {
   updatesDuringCrawl?: UpdatesDuringCrawl | false;
   /** Hostile strings in a few records (formula starters, CR/LF, NUL, unicode, a 40,000-char value). Default: false. */
   hostileValues?: boolean;
+  /**
+   * The /images list's severity counts leave out the findings under an exception, as a tenant whose counts follow the
+   * UI's exception view would send them; /vuln with applyException=false then returns more findings than the list
+   * counts. Default: false (the counts include every finding).
+   */
+  listCountsExcludeExceptions?: boolean;
   /** Faults queued from the start. Default: none. */
   faults?: Fault[];
 }

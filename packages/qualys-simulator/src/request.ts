@@ -37,6 +37,10 @@ export async function handleRequest(ctx: Context, req: IncomingMessage, res: Ser
   const delay = ctx.latencyMs + extraLatency;
   if (delay > 0) await new Promise((r) => setTimeout(r, delay));
   if (serveReplacingFault(fault, req, res, ctx.options.rateLimitHeaders ?? 'both')) return;
+  if (fault?.kind === 'removeImage') {
+    const sha = /^\/csapi\/v1\.3\/images\/([0-9a-f]{64})/.exec(path)?.[1];
+    if (sha) ctx.mutations.removeSha(sha);
+  }
 
   if (path === '/auth') {
     if (ctx.auth.login(req.method, body, res)) stats.logins++;

@@ -2,6 +2,7 @@ import type { Context, PageReply } from './context.js';
 import { checkSort, parseClientFilter } from './dialect.js';
 import { deliveryOf } from './faults.js';
 import { BadRequest, intParam, send, sendNoContent } from './http.js';
+import { countsWithoutExceptions } from './findings.js';
 import { emptyPageBody, shapeItems } from './page-faults.js';
 import type { SortField } from './store.js';
 
@@ -41,5 +42,6 @@ export function listImages(ctx: Context, q: Record<string, string>, reply: PageR
     return send(res, 200, emptyPageBody(fault.shape, dialect.count === 'absent' ? undefined : result.count), headers, deliveryOf(fault));
   }
   if (result.items.length === 0 && (options.emptyResult ?? 204) === 204 && result.count === 0) return sendNoContent(res, headers);
-  send(res, 200, { data: shapeItems(result.items, fault), ...count }, headers, deliveryOf(fault));
+  const items = options.listCountsExcludeExceptions ? result.items.map(countsWithoutExceptions) : result.items;
+  send(res, 200, { data: shapeItems(items, fault), ...count }, headers, deliveryOf(fault));
 }

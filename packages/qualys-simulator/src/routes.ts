@@ -34,7 +34,9 @@ export function route(ctx: Context, method: string | undefined, path: string, qu
     if (m[1] === 'list') return bulkImages(ctx, query, reply);
     const image = ctx.store.get(m[1]);
     if (!image) return send(res, 404, errorBody(404, 'NOT_FOUND', `Image not found: ${m[1]}`), headers);
-    return send(res, 200, m[2] ? vulnAnswer(image) : toDetails(image), headers, deliveryOf(reply.fault));
+    // Qualys documents applyException as defaulting to true: excepted findings are left out unless it is "false".
+    const answer = m[2] ? vulnAnswer(image, query['applyException']?.toLowerCase() !== 'false') : toDetails(image);
+    return send(res, 200, answer, headers, deliveryOf(reply.fault));
   } catch (error) {
     if (error instanceof QqlError || error instanceof BadRequest) return send(res, 400, errorBody(400, 'BAD_REQUEST', error.message), headers);
     throw error;
