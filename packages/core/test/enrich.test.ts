@@ -41,10 +41,21 @@ describe('enrichImages', () => {
     expect(batches[0]?.[1]?.vulnerabilities).toEqual([]);
     // The list gave no counts for image 3: they come from its findings.
     expect(batches[1]?.[0]?.vulnerabilityCounts).toMatchObject({ severity5Count: 1, severity3Count: 1, total: 2 });
-    expect(enriched.stats).toEqual({ calls: 2, skippedClean: 1, missing: 0, findings: 4 });
+    expect(enriched.stats).toEqual({
+      calls: 2,
+      skippedClean: 1,
+      missing: 0,
+      rechecks: 0,
+      findings: 4,
+      exempted: 0,
+      notScanned: 0,
+      // Image 1's list counts agree with its two findings; image 3's list gave none to compare.
+      countMismatches: 0,
+      mismatchExamples: [],
+    });
   });
 
-  it('an image gone since the list (404, or 204 with no body) is exported without findings and reported, not fatal', async () => {
+  it('an image gone since the list (404, or 204 with no body), which the list no longer holds either, is exported without findings and reported', async () => {
     const warned: string[] = [];
     const logger: Logger = { debug() {}, info() {}, error() {}, warn: (m) => void warned.push(m) };
     let call = 0;
@@ -58,7 +69,7 @@ describe('enrichImages', () => {
     const enriched = enrichImages(of([image(1, { severity5Count: 1 }), image(2, { severity4Count: 2 })]), { client, logger, concurrency: 1 });
     const [batch] = await collect(enriched);
     expect(batch?.map((i) => i.vulnerabilities)).toEqual([null, null]);
-    expect(enriched.stats.missing).toBe(2);
+    expect(enriched.stats).toMatchObject({ missing: 2, rechecks: 2, calls: 2 });
     expect(warned).toHaveLength(2);
     expect(warned[0]).toMatch(/exported without findings/);
   });
@@ -170,9 +181,11 @@ describe('enrichImages never drops findings without a trace', () => {
     });
   });
 
-  it('the same answer for an image with no known counts means no findings', async () => {
-    const [batch] = await collect(enrichImages(of([image(1, null)]), { client: answering({ sha: 'x', vulnerabilities: null }) }));
-    expect(batch?.[0]?.vulnerabilities).toEqual([]);
+  it('the same answer for an image with no known counts (never scanned) leaves it unknown: no findings, null counts', async () => {
+    const enriched = enrichImages(of([image(1, null)]), { client: answering({ sha: 'x', vulnerabilities: null }) });
+    const [batch] = await collect(enriched);
+    expect(batch?.[0]).toMatchObject({ vulnerabilities: null, vulnerabilityCounts: null });
+    expect(enriched.stats.notScanned).toBe(1);
   });
 
   it('a finding without a QID, or one that is not an object, fails the run rather than being left out', async () => {

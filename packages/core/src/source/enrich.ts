@@ -1,11 +1,11 @@
 import type { QualysGetter } from '../client/types.js';
-import { AbortedError, HttpError, ProtocolError } from '../errors.js';
+import { AbortedError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { normalizeImage } from '../normalize/normalize-image.js';
 import type { ImageRecord } from '../record.js';
+import { mismatchWarning } from './count-check.js';
+import { enrichImage, type EnrichStats, type FindingsEndpoint } from './enrich-image.js';
 
-/** Where an image's findings come from: the image details (one call, the Splunk add-on's choice) or `/vuln`. */
-export type FindingsEndpoint = 'details' | 'vuln';
+export type { EnrichStats, FindingsEndpoint } from './enrich-image.js';
 
 export interface EnrichOptions {
   client: QualysGetter;
@@ -26,17 +26,6 @@ export interface EnrichOptions {
   logger?: Logger;
 }
 
-export interface EnrichStats {
-  /** Detail or /vuln calls made. */
-  calls: number;
-  /** Images whose counts say they have no vulnerability: no call needed. */
-  skippedClean: number;
-  /** Images gone between the list and their details (204 or 404): exported without findings, and reported. */
-  missing: number;
-  /** Findings read. */
-  findings: number;
-}
-
 /**
  * Adds each image's findings to it, batch by batch, with at most `concurrency` calls in flight, and hands the batches
  * on in order. The source's pages are cut into batches of `batchImages`; the next batch's calls start while the
@@ -44,10 +33,22 @@ export interface EnrichStats {
  * tail), and the consumer writes one batch while the next is fetched. So memory holds at most two batches and their
  * findings, whatever the export size or the number of findings per image.
  * An image's severity counts are derived from its findings where the list gave none (the bulk strategy), so no
- * output shows unknown counts as zero.
+ * output shows unknown counts as zero; an image never scanned keeps null counts. Disagreements between the list's
+ * counts and the findings are counted and told in one warning at the end.
  */
 export function enrichImages(batches: AsyncIterable<ImageRecord[]>, options: EnrichOptions): AsyncIterable<ImageRecord[]> & { readonly stats: EnrichStats } {
-  const stats: EnrichStats = { calls: 0, skippedClean: 0, missing: 0, findings: 0 };
+  const stats: EnrichStats = {
+    calls: 0,
+    skippedClean: 0,
+    missing: 0,
+    rechecks: 0,
+    findings: 0,
+    exempted: 0,
+    notScanned: 0,
+    countMismatches: 0,
+    mismatchExamples: [],
+  };
+  const logger = options.logger ?? silentLogger;
   const concurrency = Math.max(1, options.concurrency ?? 32);
   return {
     stats,
@@ -62,10 +63,13 @@ export function enrichImages(batches: AsyncIterable<ImageRecord[]>, options: Enr
           while (!sourceDone && inFlight.length < 2) {
             const next = await source.next();
             if (next.done) sourceDone = true;
-            else inFlight.push(observed(Promise.all(next.value.map((image) => slots.run(() => enrich(image, options, stats))))));
+            else inFlight.push(observed(Promise.all(next.value.map((image) => slots.run(() => enrichImage(image, options, stats))))));
           }
           const head = inFlight.shift();
-          if (head === undefined) return;
+          if (head === undefined) {
+            if (stats.countMismatches > 0) logger.warn(mismatchWarning(stats.countMismatches, stats.mismatchExamples, endpointName(options.from)));
+            return;
+          }
           yield await head;
         }
       } finally {
@@ -76,6 +80,10 @@ export function enrichImages(batches: AsyncIterable<ImageRecord[]>, options: Enr
       }
     },
   };
+}
+
+function endpointName(from: FindingsEndpoint | undefined): string {
+  return from === 'vuln' ? 'GET /csapi/v1.3/images/{sha}/vuln' : 'GET /csapi/v1.3/images/{sha}';
 }
 
 /** Marks a promise as handled, so that a batch failing while an older one is awaited is not an unhandled rejection. */
@@ -120,56 +128,6 @@ class CallSlots {
   close(): void {
     this.closed = true;
   }
-}
-
-async function enrich(image: ImageRecord, options: EnrichOptions, stats: EnrichStats): Promise<ImageRecord> {
-  if (image.vulnerabilityCounts?.total === 0) {
-    stats.skippedClean++;
-    return { ...image, vulnerabilities: [] };
-  }
-  const from = options.from ?? 'details';
-  const path = `/csapi/v1.3/images/${encodeURIComponent(image.sha)}${from === 'vuln' ? '/vuln' : ''}`;
-  stats.calls++;
-  let body: unknown;
-  try {
-    body = (await options.client.get(path, from === 'vuln' ? { type: 'DETAILS' } : {}, options.signal ? { signal: options.signal } : {})).body;
-  } catch (error) {
-    if (!(error instanceof HttpError && error.status === 404)) throw error;
-    body = null;
-  }
-  const field = from === 'vuln' ? 'details' : 'vulnerabilities';
-  const raw = body === null || typeof body !== 'object' ? undefined : (body as Record<string, unknown>)[field];
-  if (body !== null && !Array.isArray(raw)) {
-    // An answer without a findings list for an image the list says is vulnerable is not "no findings": exporting it
-    // so would drop them without a trace. An image with no (or unknown) counts may well have none.
-    if ((image.vulnerabilityCounts?.total ?? 0) > 0) {
-      throw new ProtocolError(
-        `GET ${path} answered without a "${field}" list, although the image list counts ${image.vulnerabilityCounts?.total} vulnerabilities ` +
-          `for image ${image.sha}; the findings cannot be exported. Run the export again; if this repeats, the server's answer has ` +
-          `a shape this version does not read: report it.`,
-      );
-    }
-    return { ...image, vulnerabilities: [] };
-  }
-  if (body === null || !Array.isArray(raw)) {
-    stats.missing++;
-    (options.logger ?? silentLogger).warn(
-      `image ${image.sha.slice(0, 12)} has no ${from === 'vuln' ? '/vuln' : 'details'} answer (removed since the list was read?); exported without findings`,
-    );
-    return image;
-  }
-  // The findings through the same normalizer as every record, so they follow the same rules (dates, counts, extra).
-  const parsed = normalizeImage({ sha: image.sha, vulnerabilities: raw }, 'images/details');
-  // Every finding row is keyed by its QID: one without could only be dropped, so it fails the run instead.
-  const unkeyed = parsed.vulnerabilities?.filter((f) => f.qid === null).length ?? 0;
-  if (unkeyed > 0 || (parsed.vulnerabilities?.length ?? 0) !== raw.length) {
-    throw new ProtocolError(
-      `GET ${path} sent ${unkeyed > 0 ? `${unkeyed} findings without a "qid"` : 'findings that are not objects'} for image ${image.sha}; ` +
-        `every finding is keyed by its QID, so the export cannot continue. Report the answer's shape.`,
-    );
-  }
-  stats.findings += parsed.vulnerabilities?.length ?? 0;
-  return { ...image, vulnerabilities: parsed.vulnerabilities, vulnerabilityCounts: image.vulnerabilityCounts ?? parsed.vulnerabilityCounts };
 }
 
 async function* inBatchesOf(batches: AsyncIterable<ImageRecord[]>, size: number): AsyncGenerator<ImageRecord[]> {
