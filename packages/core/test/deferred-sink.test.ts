@@ -10,6 +10,8 @@ function recordingSink(calls: string[]): Sink {
       calls.push('close');
       return { type: 't', target: 'x', records: 1, rejected: 0 };
     },
+    rollback: async () => void calls.push('rollback'),
+    settle: async () => void calls.push('settle'),
     abort: async () => void calls.push('abort'),
   };
 }
@@ -29,6 +31,16 @@ describe('deferredSink', () => {
     await expect(sink.close()).resolves.toMatchObject({ records: 1 });
     expect(loads).toBe(1);
     expect(calls).toEqual(['open', 'write 1', 'prepare', 'close']);
+  });
+
+  it('passes rollback() and settle() through, so the run can undo or settle a published output', async () => {
+    const calls: string[] = [];
+    const sink = deferredSink(async () => recordingSink(calls));
+    await sink.open();
+    await sink.close();
+    await sink.rollback?.();
+    await sink.settle?.();
+    expect(calls).toEqual(['open', 'close', 'rollback', 'settle']);
   });
 
   it('abort() before open() loads nothing', async () => {

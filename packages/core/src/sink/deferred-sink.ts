@@ -25,6 +25,9 @@ export function deferredSink(load: () => Promise<Sink>): Sink {
     write: (batch: readonly ImageRecord[]) => loaded().write(batch),
     prepare: async () => loaded().prepare?.(),
     close: (): Promise<SinkSummary> => loaded().close(),
+    // Passed on, or the run could neither undo a published file when another sink fails nor drop its backup.
+    rollback: async () => loaded().rollback?.(),
+    settle: async () => loaded().settle?.(),
     async abort(reason: unknown) {
       if (!loading) return;
       const sink = await loading.catch(() => undefined);
