@@ -23,8 +23,17 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
     const e = r.enrichment;
     lines.push(
       `  vulnerabilities: ${n(e.findings)} findings from ${n(e.calls)} calls · ${n(e.skippedClean)} images with none needed no call` +
+        (e.exempted ? ` · ${n(e.exempted)} under an exception (exported, exempted)` : '') +
+        (e.notScanned ? ` · ${n(e.notScanned)} images never scanned (counts empty, not 0)` : '') +
         (e.missing ? ` · ${n(e.missing)} images GONE since the list (exported without findings)` : ''),
     );
+    if (e.countMismatches) {
+      const example = e.mismatchExamples[0];
+      lines.push(
+        `  ${n(e.countMismatches)} images' list counts DISAGREE with their findings` +
+          (example ? ` (e.g. ${example.sha}: list ${n(example.listed.total)}, findings ${n(example.found.total)}); see the warning above` : ''),
+      );
+    }
   }
   if ('state' in r && r.state) {
     const st = r.state;

@@ -1,6 +1,7 @@
 import { QcsError } from '../errors.js';
 import type { QualysGetter, QualysResponse, RequestOptions } from '../client/types.js';
 import { BULK_PATH, IMAGES_PATH, IMAGES_RESULT_CAP } from './crawl-context.js';
+import { probeExceptions, type ExceptionsVerdict } from './diagnose-exceptions.js';
 import { countNow, decideAuto, DEFAULT_PAGE_NUMBER_LIMIT } from './image-source.js';
 import { nextPaginationQuery } from './link-header.js';
 import { rawEpochMs, readPage } from './raw-page.js';
@@ -29,6 +30,8 @@ export interface Diagnosis {
   pastCap: string;
   bulk: { ok: boolean; link: string | undefined; detail: string };
   unauthorized: string | undefined;
+  /** Whether /vuln leaves excepted findings out unless asked with applyException=false (Qualys' documented default). */
+  exceptions: ExceptionsVerdict;
   auto: { strategy: ResolvedStrategy; reason: string };
   /** Whether some strategy can export this filter completely and prove it. */
   usable: boolean;
@@ -38,8 +41,8 @@ export interface Diagnosis {
 /**
  * A read-only look at a real subscription (`qcs-export doctor`): every query form the strategies rely on, what the
  * server does past the 10,000 cap, the bulk Link header as it really is, the rate-limit headers, and the strategy
- * auto would choose. About 30 calls. Auth and permission failures are thrown (the caller maps them to exit 4);
- * everything else is reported.
+ * auto would choose, and whether /vuln hides excepted findings by default. About 30 calls. Auth and permission
+ * failures are thrown (the caller maps them to exit 4); everything else is reported.
  */
 export async function diagnoseServer(options: DiagnoseOptions): Promise<Diagnosis> {
   let calls = 0;
@@ -67,10 +70,13 @@ export async function diagnoseServer(options: DiagnoseOptions): Promise<Diagnosi
   }
 
   const sorts: FormVerdict[] = [];
+  /** The first sorted page's records: the images the exceptions probe picks from, without another call. */
+  let sample: Array<Record<string, unknown>> | undefined;
   for (const sort of ['updated:desc', 'created:asc', 'created:desc'] as const) {
     const [field, direction] = sort.split(':') as ['updated' | 'created', 'asc' | 'desc'];
     try {
       const page = readPage(await client.get(IMAGES_PATH, { filter: options.filter, sort, pageNumber: 1, pageSize: 20 }, request), IMAGES_PATH);
+      sample ??= page.data;
       const keys = page.data.map((r) => rawEpochMs(r, field) ?? NaN);
       const ordered = keys.every((k, i) => i === 0 || (direction === 'asc' ? k >= (keys[i - 1] as number) : k <= (keys[i - 1] as number)));
       sorts.push({ form: `sort=${sort}`, ok: ordered, detail: ordered ? `${keys.length} records in order` : 'records out of order' });
@@ -116,6 +122,8 @@ export async function diagnoseServer(options: DiagnoseOptions): Promise<Diagnosi
     bulk = { ok: false, link: undefined, detail: describeFailure(error) };
   }
 
+  const exceptions = await probeExceptions(client, sample ?? [], request, describeFailure);
+
   let unauthorized: string | undefined;
   if (options.unauthenticated) {
     calls++;
@@ -129,7 +137,7 @@ export async function diagnoseServer(options: DiagnoseOptions): Promise<Diagnosi
 
   const auto = decideAuto(count, DEFAULT_PAGE_NUMBER_LIMIT, count !== undefined && count > DEFAULT_PAGE_NUMBER_LIMIT ? tests.updated : undefined);
   const usable = count !== undefined && (auto.strategy !== 'bulk' || bulk.ok);
-  return { access, count, rateLimitHeaders: headers, forms, sorts, pastCap, bulk, unauthorized, auto, usable, calls };
+  return { access, count, rateLimitHeaders: headers, forms, sorts, pastCap, bulk, unauthorized, exceptions, auto, usable, calls };
 }
 
 function describeFailure(error: unknown): string {

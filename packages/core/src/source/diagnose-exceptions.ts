@@ -1,0 +1,60 @@
+import type { QualysGetter, RequestOptions } from '../client/types.js';
+import { vulnerabilityCounts } from '../normalize/normalize-image.js';
+import { IMAGES_PATH } from './crawl-context.js';
+
+/** Whether the tenant's /vuln leaves excepted findings out when not told otherwise, with the numbers seen. */
+export interface ExceptionsVerdict {
+  /** true: left out unless applyException=false; false: sent either way; undefined: could not be told. */
+  hiddenByDefault: boolean | undefined;
+  detail: string;
+}
+
+/** Images tried at most: two calls each, so the whole probe stays a handful of calls. */
+const TRIES = 2;
+
+/**
+ * Asks /vuln for one image's findings as Qualys sends them by default and with applyException=false, on the images
+ * of `sample` (list records) with the most vulnerabilities, until one of them tells: more findings without exceptions
+ * applied means the tenant hides them by default; the same number with some marked isExempted means it does not.
+ */
+export async function probeExceptions(
+  client: QualysGetter,
+  sample: ReadonlyArray<Record<string, unknown>>,
+  request: RequestOptions,
+  describeFailure: (error: unknown) => string,
+): Promise<ExceptionsVerdict> {
+  const candidates = sample
+    .map((r) => ({ sha: r['sha'], total: vulnerabilityCounts(r['vulnerabilities'])?.total ?? 0 }))
+    .filter((c): c is { sha: string; total: number } => typeof c.sha === 'string' && c.total > 0)
+    .sort((a, b) => b.total - a.total)
+    .slice(0, TRIES);
+  if (candidates.length === 0) return { hiddenByDefault: undefined, detail: `not checked: no image with vulnerabilities among the ${sample.length} sampled` };
+  let last = '';
+  for (const { sha } of candidates) {
+    const path = `${IMAGES_PATH}/${sha}/vuln`;
+    let byDefault: unknown[];
+    let all: Array<Record<string, unknown>>;
+    try {
+      byDefault = detailsOf((await client.get(path, { type: 'DETAILS' }, request)).body);
+      all = detailsOf((await client.get(path, { type: 'DETAILS', applyException: 'false' }, request)).body) as Array<Record<string, unknown>>;
+    } catch (error) {
+      return { hiddenByDefault: undefined, detail: `not checked: ${describeFailure(error)}` };
+    }
+    const marked = all.filter((f) => typeof f === 'object' && f !== null && f['isExempted'] === true).length;
+    const numbers = `image ${sha.slice(0, 12)}: ${byDefault.length} findings as /vuln sends them by default, ${all.length} with applyException=false (${marked} marked isExempted)`;
+    if (all.length > byDefault.length) {
+      return {
+        hiddenByDefault: true,
+        detail: `HIDDEN by default (${numbers}); qcs-export sends applyException=false, so they are exported, with exempted: true`,
+      };
+    }
+    if (marked > 0 && all.length === byDefault.length) return { hiddenByDefault: false, detail: `not hidden by default (${numbers})` };
+    last = numbers;
+  }
+  return { hiddenByDefault: undefined, detail: `could not tell: no excepted finding seen (${last})` };
+}
+
+function detailsOf(body: unknown): unknown[] {
+  const details = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['details'] : undefined;
+  return Array.isArray(details) ? details : [];
+}
