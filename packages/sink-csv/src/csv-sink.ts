@@ -8,6 +8,7 @@ import {
   resolveOutputPath,
   SinkError,
   type AnyColumn,
+  type FilePublished,
   type ImageRecord,
   type RunContext,
   type Sink,
@@ -63,6 +64,7 @@ class CsvSink extends LifecycleSink {
    */
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     const records = rowsOf(batch, this.options.records, this.ctx);
+    this.countDelivered(records.length);
     if (records.length === 0) return;
     const rows = records.map((record) => this.columns.map((c) => c.value(record)));
     await this.opened().write(stringify(rows, this.format));
@@ -74,8 +76,21 @@ class CsvSink extends LifecycleSink {
   }
 
   protected async publishTarget(): Promise<SinkSummary> {
-    const { path, bytes } = await this.opened().commit();
-    return { type: 'csv', target: path, records: this.records, rejected: 0, bytes, details: { columns: this.columns.length } };
+    const { path, bytes, published } = await this.opened().commit();
+    return { type: 'csv', target: path, records: this.records, rejected: 0, bytes, published, details: { columns: this.columns.length } };
+  }
+
+  protected override async rollbackTarget(): Promise<void> {
+    await this.opened().rollback();
+  }
+
+  protected override async settleTarget(): Promise<void> {
+    await this.opened().settle();
+  }
+
+  /** What publishing did to the file: 'replaced' or 'created' after close(), 'restored' after rollback(). */
+  get published(): FilePublished | undefined {
+    return this.file?.published;
   }
 
   protected async abortTarget(): Promise<void> {
@@ -89,6 +104,6 @@ class CsvSink extends LifecycleSink {
 }
 
 /** The CSV sink's implementation, loaded by the plugin (plugin.ts) when a run opens it. */
-export function createCsvSink(options: CsvSinkOptions, ctx: RunContext): Sink {
+export function createCsvSink(options: CsvSinkOptions, ctx: RunContext): Sink & { readonly published: FilePublished | undefined } {
   return new CsvSink(options, ctx);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImageRecord } from '@qcs-export/core';
-import { HOSTILE_VALUES, makeRunContext, makeTestRecords, runSinkContract } from '@qcs-export/sink-testkit';
+import { fileSnapshot, HOSTILE_VALUES, makeRunContext, makeTestRecords, obstructPublish, runSinkContract } from '@qcs-export/sink-testkit';
 import { csvSink } from '../src/index.js';
 
 /** The contract's columns: where hostile values land, and a number; each header is the name readBack() gives. */
@@ -41,9 +41,12 @@ runSinkContract({
   async setup() {
     const dir = await mkdtemp(join(tmpdir(), 'qcs-csv-'));
     const path = join(dir, 'images.csv');
-    const sink = csvSink.create(csvSink.options.parse({ path, columns: CONTRACT_COLUMNS }), makeRunContext({ baseDir: dir }));
+    const create = () => csvSink.create(csvSink.options.parse({ path, columns: CONTRACT_COLUMNS }), makeRunContext({ baseDir: dir }));
     return {
-      sink,
+      sink: create(),
+      another: create,
+      snapshot: () => fileSnapshot(dir),
+      obstructPublish: () => obstructPublish(path),
       async readBack() {
         const [header, ...rows] = parseCsv(await readFile(path, 'utf8'));
         return rows.map((r) => Object.fromEntries((header ?? []).map((h, i) => [h, r[i]])) as { sha: string } & Record<string, string>);

@@ -11,6 +11,7 @@ import {
   resolveOutputPath,
   SinkError,
   type Column,
+  type FilePublished,
   type FindingRecord,
   type ImageRecord,
   type RunContext,
@@ -81,14 +82,15 @@ class ExcelSink extends LifecycleSink {
 
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     const { sheets } = this.opened();
+    this.countDelivered(batch.length);
     sheets.measure(batch);
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i] as ImageRecord;
       sheets.add(record);
       if (this.options.summary) this.totals.add(record);
-      if ((i + 1) % ROWS_PER_QUEUE_CHECK === 0) await this.settle();
+      if ((i + 1) % ROWS_PER_QUEUE_CHECK === 0) await this.waitForZip();
     }
-    await this.settle();
+    await this.waitForZip();
     if (this.options.findings && this.spool && this.findings) {
       const options = findingRowOptions(this.ctx);
       for (const image of batch) {
@@ -119,7 +121,7 @@ class ExcelSink extends LifecycleSink {
       sheets.measure(rows);
       for (const r of rows) sheets.add(r);
       written += rows.length;
-      await this.settle(sheets.stream);
+      await this.waitForZip(sheets.stream);
     };
     for await (const row of spool.read()) {
       if (sample) {
@@ -130,7 +132,7 @@ class ExcelSink extends LifecycleSink {
         continue;
       }
       sheets.add(row);
-      if (++written % ROWS_PER_QUEUE_CHECK === 0) await this.settle(sheets.stream);
+      if (++written % ROWS_PER_QUEUE_CHECK === 0) await this.waitForZip(sheets.stream);
     }
     if (sample) await addSample(sample);
     sheets.finish();
@@ -158,13 +160,14 @@ class ExcelSink extends LifecycleSink {
 
   protected async publishTarget(): Promise<SinkSummary> {
     const { file, sheets } = this.opened();
-    const { path, bytes } = await file.commit();
+    const { path, bytes, published } = await file.commit();
     return {
       type: 'excel',
       target: path,
       records: sheets.rows,
       rejected: 0,
       bytes,
+      published,
       details: {
         sheets: [...sheets.names, ...(this.findingSheets?.names ?? [])].join(', '),
         columns: this.columns.length,
@@ -174,6 +177,19 @@ class ExcelSink extends LifecycleSink {
     };
   }
 
+  protected override async rollbackTarget(): Promise<void> {
+    await this.opened().file.rollback();
+  }
+
+  protected override async settleTarget(): Promise<void> {
+    await this.opened().file.settle();
+  }
+
+  /** What publishing did to the workbook: 'replaced' or 'created' after close(), 'restored' after rollback(). */
+  get published(): FilePublished | undefined {
+    return this.file?.published;
+  }
+
   protected async abortTarget(): Promise<void> {
     await this.spool?.remove();
     this.workbook?.zip?.abort?.();
@@ -181,7 +197,7 @@ class ExcelSink extends LifecycleSink {
   }
 
   /** Waits for the compressor when the queue is long; stops at once when the file failed or the sink was aborted. */
-  private settle(stream: unknown = this.sheets?.stream): Promise<void> {
+  private waitForZip(stream: unknown = this.sheets?.stream): Promise<void> {
     return this.backpressure.settle(stream, () => {
       this.throwIfAborted();
       this.file?.throwIfFailed();
@@ -199,6 +215,10 @@ class ExcelSink extends LifecycleSink {
  * The Excel sink's implementation, loaded by the plugin (plugin.ts) when a run opens it; tests and the benchmark pass internal knobs and read its
  * backpressure probe.
  */
-export function createExcelSink(options: ExcelSinkOptions, ctx: RunContext, internals: ExcelSinkInternals = {}): Sink & { backpressure: ZipBackpressure } {
+export function createExcelSink(
+  options: ExcelSinkOptions,
+  ctx: RunContext,
+  internals: ExcelSinkInternals = {},
+): Sink & { backpressure: ZipBackpressure; readonly published: FilePublished | undefined } {
   return new ExcelSink(options, ctx, internals);
 }

@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildColumns, DEFAULT_COLUMNS, type ImageRecord } from '@qcs-export/core';
 import { csvSink } from '@qcs-export/sink-csv';
-import { HOSTILE_VALUES, makeRunContext, makeTestRecords, runSinkContract } from '@qcs-export/sink-testkit';
+import { fileSnapshot, HOSTILE_VALUES, makeRunContext, makeTestRecords, obstructPublish, runSinkContract } from '@qcs-export/sink-testkit';
 import { createExcelSink, EXCEL_MAX_DATA_ROWS, excelDefaultColumns, excelSink } from '../src/index.js';
 import { dataSheets, readWorkbook, sheetValues } from './read-back.js';
 
@@ -42,9 +42,12 @@ runSinkContract({
   async setup() {
     const dir = await mkdtemp(join(tmpdir(), 'qcs-xlsx-'));
     const path = join(dir, 'images.xlsx');
-    const sink = excelSink.create(excelSink.options.parse({ path, columns: CONTRACT_COLUMNS }), makeRunContext({ baseDir: dir }));
+    const create = () => excelSink.create(excelSink.options.parse({ path, columns: CONTRACT_COLUMNS }), makeRunContext({ baseDir: dir }));
     return {
-      sink,
+      sink: create(),
+      another: create,
+      snapshot: () => fileSnapshot(dir),
+      obstructPublish: () => obstructPublish(path),
       async readBack() {
         const workbook = await readWorkbook(path);
         return dataSheets(workbook).flatMap((sheet) => {

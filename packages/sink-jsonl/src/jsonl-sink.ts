@@ -3,6 +3,7 @@ import {
   deltaFileSupport,
   AtomicFileWriter,
   checkWritable,
+  type FilePublished,
   defineSinkPlugin,
   LifecycleSink,
   resolveOutputPath,
@@ -48,12 +49,14 @@ class JsonlSink extends LifecycleSink {
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     // One string per batch: far fewer stream writes than one per record, and never more than one batch held.
     const records = rowsOf(batch, this.options.records, this.ctx);
+    this.countDelivered(records.length);
     if (records.length === 0) return;
     const stamp = runStamp(this.ctx, this.options.stampRun);
     let text = '';
     for (const record of records) text += `${JSON.stringify(stamp ? { ...record, ...stamp } : record)}\n`;
     await (this.file ?? (this.stream as StreamWriter)).write(text);
-    this.records += records.length;
+    // What reached the file, not what was meant to: the newline-terminated lines handed to it.
+    this.records += linesIn(text);
   }
 
   protected async finishTarget(): Promise<void> {
@@ -62,17 +65,36 @@ class JsonlSink extends LifecycleSink {
 
   protected async publishTarget(): Promise<SinkSummary> {
     if (this.file) {
-      const { path, bytes } = await this.file.commit();
-      return { type: 'jsonl', target: path, records: this.records, rejected: 0, bytes };
+      const { path, bytes, published } = await this.file.commit();
+      return { type: 'jsonl', target: path, records: this.records, rejected: 0, bytes, published };
     }
     this.stream?.release();
-    return { type: 'jsonl', target: 'stdout', records: this.records, rejected: 0 };
+    return { type: 'jsonl', target: 'stdout', records: this.records, rejected: 0, published: 'incremental' };
+  }
+
+  protected override async rollbackTarget(): Promise<void> {
+    await this.file?.rollback();
+  }
+
+  protected override async settleTarget(): Promise<void> {
+    await this.file?.settle();
+  }
+
+  /** What publishing did to the file: 'replaced' or 'created' after close(), 'restored' after rollback(); stdout: 'incremental'. */
+  get published(): FilePublished | 'incremental' | undefined {
+    return this.file ? this.file.published : this.stream && 'incremental';
   }
 
   protected async abortTarget(): Promise<void> {
     await this.file?.abort();
     this.stream?.release();
   }
+}
+
+function linesIn(text: string): number {
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+  return lines;
 }
 
 /** The JSON Lines sink: a file (.gz compresses) or stdout, committed atomically. */

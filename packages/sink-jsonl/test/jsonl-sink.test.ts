@@ -5,7 +5,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SinkError } from '@qcs-export/core';
-import { makeRunContext, makeTestRecords, runSinkContract, type SinkContractHarness } from '@qcs-export/sink-testkit';
+import { fileSnapshot, makeRunContext, makeTestRecords, obstructPublish, runSinkContract, type SinkContractHarness } from '@qcs-export/sink-testkit';
 import { createJsonlPlugin, jsonlSink } from '../src/index.js';
 
 function parseLines(text: string): Array<{ sha: string } & Record<string, unknown>> {
@@ -24,9 +24,12 @@ function fileHarness(name: string, file: string): SinkContractHarness {
     async setup() {
       const dir = await mkdtemp(join(tmpdir(), 'qcs-jsonl-'));
       const path = join(dir, file);
-      const sink = jsonlSink.create(jsonlSink.options.parse({ path }), makeRunContext({ baseDir: dir }));
+      const create = () => jsonlSink.create(jsonlSink.options.parse({ path }), makeRunContext({ baseDir: dir }));
       return {
-        sink,
+        sink: create(),
+        another: create,
+        snapshot: () => fileSnapshot(dir),
+        obstructPublish: () => obstructPublish(path),
         async readBack() {
           const raw = await readFile(path);
           return parseLines((file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImageRecord, Sink, SinkCommit } from '@qcs-export/core/sink';
+import type { ImageRecord, Sink, SinkCommit, SinkSummary } from '@qcs-export/core/sink';
 import { deepFreeze, makeTestRecords } from './records.js';
 
 export interface SinkUnderTest {
@@ -9,8 +9,18 @@ export interface SinkUnderTest {
   /** Files or targets that exist for this sink right now: final and temporary ones. */
   leftovers(): Promise<string[]>;
   teardown(): Promise<void>;
-  /** A new sink writing to the same destination, as a second run would; required for an incremental sink. */
+  /** A new sink writing to the same destination, as a second run would; required for every sink. */
   another?(): Sink;
+  /**
+   * Required for an atomic sink: everything its destination holds, with the raw bytes (fileSnapshot for a file), so
+   * that "as it was" means byte for byte, temporary files and backups included.
+   */
+  snapshot?(): Promise<Record<string, string>>;
+  /**
+   * Required for an atomic sink: makes the next close() fail at publishing, after prepare() succeeded (for a file,
+   * obstructPublish: something now stands at the final path). Returns the undo, which leaves the destination as it was.
+   */
+  obstructPublish?(): Promise<() => Promise<void>>;
 }
 
 export interface SinkContractHarness {
@@ -124,6 +134,114 @@ export const contractCases: Record<string, (h: SinkContractHarness) => Promise<v
     }),
 };
 
+/** What a second run would write: other records, so that a restored output is told apart from the new one. */
+const SECOND_RUN = { seed: 21 } as const;
+
+async function run(sink: Sink, records: readonly ImageRecord[]): Promise<SinkSummary> {
+  await sink.open();
+  for (const b of batches(records, 100)) await sink.write(b);
+  await sink.prepare?.();
+  return sink.close();
+}
+
+function required<T>(h: SinkContractHarness, value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the ${h.name} harness must provide ${what} for the publish cases of an atomic sink`);
+  return value;
+}
+
+/** A second run over an earlier output, or a first one: what each case starts from. */
+async function withEarlierOutput(s: SinkUnderTest, h: SinkContractHarness): Promise<Record<string, string>> {
+  const first = s.sink;
+  await run(first, makeTestRecords(30, { seed: 20 }));
+  await required(h, first.settle, 'settle()').call(first);
+  return required(h, s.snapshot, 'snapshot()')();
+}
+
+/**
+ * The run's publish step is all or nothing: close() keeps what it replaces until the run either settles (every sink
+ * published) or rolls back (one failed). Cases for atomic sinks.
+ */
+export const publishContractCases: Record<string, (h: SinkContractHarness) => Promise<void>> = {
+  'accounts for every record it was given: records + rejected === delivered': (h) =>
+    withSink(h, async ({ sink }) => {
+      const summary = await run(sink, makeTestRecords(250, { seed: 4 }));
+      expect(summary.delivered, 'delivered: does writeBatch() call countDelivered()?').toBeGreaterThan(0);
+      expect(summary.records + summary.rejected).toBe(summary.delivered);
+    }),
+  'rollback() after close() puts the previous output back, byte for byte, and leaves nothing else': (h) =>
+    withSink(h, async (s) => {
+      const before = await withEarlierOutput(s, h);
+      const second = required(h, s.another, 'another()')();
+      const summary = await run(second, makeTestRecords(40, SECOND_RUN));
+      expect(summary.published).toBe('replaced');
+      expect(await required(h, s.snapshot, 'snapshot()')()).not.toEqual(before);
+      await required(h, second.rollback, 'rollback()').call(second);
+      expect(await required(h, s.snapshot, 'snapshot()')()).toEqual(before);
+    }),
+  'rollback() of a first output leaves nothing behind': (h) =>
+    withSink(h, async ({ sink, leftovers }) => {
+      expect((await run(sink, makeTestRecords(40))).published).toBe('created');
+      await required(h, sink.rollback, 'rollback()').call(sink);
+      expect(await leftovers()).toEqual([]);
+    }),
+  'settle() keeps the new output and drops what close() kept for a rollback': (h) =>
+    withSink(h, async (s) => {
+      const before = await withEarlierOutput(s, h);
+      const second = required(h, s.another, 'another()')();
+      const records = makeTestRecords(40, SECOND_RUN);
+      await run(second, records);
+      await required(h, second.settle, 'settle()').call(second);
+      expect((await s.readBack()).map((r) => r.sha)).toEqual(records.map((r) => r.sha));
+      expect(Object.keys(await required(h, s.snapshot, 'snapshot()')())).toEqual(Object.keys(before));
+    }),
+  'all or nothing: when the last of three sinks fails to publish, the others roll back byte for byte and nothing is left': async (h) => {
+    const all = [await h.setup(), await h.setup(), await h.setup()];
+    try {
+      const before = await Promise.all(all.map((s) => withEarlierOutput(s, h)));
+      const seconds = all.map((s) => required(h, s.another, 'another()')());
+      for (const sink of seconds) {
+        await sink.open();
+        await sink.write(makeTestRecords(40, SECOND_RUN));
+        await sink.prepare?.();
+      }
+      const unblock = await required(h, all[2]?.obstructPublish, 'obstructPublish()')();
+      const [a, b, c] = seconds as [Sink, Sink, Sink];
+      expect((await a.close()).published).toBe('replaced');
+      expect((await b.close()).published).toBe('replaced');
+      await expect(c.close()).rejects.toThrow();
+      await required(h, b.rollback, 'rollback()').call(b);
+      await required(h, a.rollback, 'rollback()').call(a);
+      await c.abort(new Error('publish failed'));
+      await unblock();
+      for (const [i, s] of all.entries()) expect(await required(h, s.snapshot, 'snapshot()')(), `destination ${i + 1}`).toEqual(before[i]);
+    } finally {
+      for (const s of all) await s.teardown();
+    }
+  },
+  'all or nothing on a first run: when the last sink fails to publish, no output is left': async (h) => {
+    const all = [await h.setup(), await h.setup(), await h.setup()];
+    try {
+      for (const s of all) {
+        await s.sink.open();
+        await s.sink.write(makeTestRecords(40));
+        await s.sink.prepare?.();
+      }
+      const unblock = await required(h, all[2]?.obstructPublish, 'obstructPublish()')();
+      const [a, b, c] = all.map((s) => s.sink) as [Sink, Sink, Sink];
+      expect((await a.close()).published).toBe('created');
+      expect((await b.close()).published).toBe('created');
+      await expect(c.close()).rejects.toThrow();
+      await required(h, b.rollback, 'rollback()').call(b);
+      await required(h, a.rollback, 'rollback()').call(a);
+      await c.abort(new Error('publish failed'));
+      await unblock();
+      for (const [i, s] of all.entries()) expect(await s.leftovers(), `destination ${i + 1}`).toEqual([]);
+    } finally {
+      for (const s of all) await s.teardown();
+    }
+  },
+};
+
 /** Cases for incremental sinks in place of the atomic-only one (visibility before close). */
 export const indexContractCases: Record<string, (h: SinkContractHarness) => Promise<void>> = {
   'is idempotent: exporting the same records again leaves one copy of each': async (h) => {
@@ -160,7 +278,7 @@ export function runSinkContract(harness: SinkContractHarness): void {
     const cases =
       harness.commit === 'incremental'
         ? { ...Object.fromEntries(Object.entries(contractCases).filter(([n]) => !ATOMIC_ONLY.has(n))), ...indexContractCases }
-        : contractCases;
+        : { ...contractCases, ...publishContractCases };
     for (const [name, run] of Object.entries(cases)) it(name, () => run(harness), 60_000);
   });
 }

@@ -1,3 +1,4 @@
-export { contractCases, runSinkContract, type SinkContractHarness, type SinkUnderTest } from './contract.js';
+export { contractCases, publishContractCases, runSinkContract, type SinkContractHarness, type SinkUnderTest } from './contract.js';
 export { deepFreeze, makeRunContext, makeTestRecords } from './records.js';
 export { createRandom, HOSTILE_VALUES } from '@qcs-export/test-fixtures';
+export { fileSnapshot, obstructPublish } from './file-destination.js';
