@@ -25,10 +25,11 @@ const out = {};
 // docker run -v ./host.xlsx:/data/images.xlsx: the output itself is a bind-mounted file, on the same filesystem.
 await writeFile(join(dir, 'host.xlsx'), 'host file');
 await writeFile(join(dir, 'images.xlsx'), 'previous');
-mount('--bind', join(dir, 'host.xlsx'), join(dir, 'images.xlsx'));
 const bound = await AtomicFileWriter.open(join(dir, 'images.xlsx'));
 await bound.write('new');
+mount('--bind', join(dir, 'host.xlsx'), join(dir, 'images.xlsx'));
 out.bindFinish = await failure(bound.finish());
+out.bindOpen = await failure(AtomicFileWriter.open(join(dir, 'images.xlsx')));
 out.bindContent = await readFile(join(dir, 'images.xlsx'), 'utf8');
 out.bindDir = (await readdir(dir)).sort();
 
@@ -73,7 +74,7 @@ describe('AtomicFileWriter on real mounts (private mount namespace)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('refuses a bind-mounted output at prepare, and keeps the first error when a read-only remount also blocks the clean-up', async (ctx) => {
+  it('refuses a bind-mounted output at open and at prepare, and keeps the first error when a read-only remount also blocks the clean-up', async (ctx) => {
     if (!existsSync(DIST)) ctx.skip(); // the child imports the built file: pnpm turbo run build --filter=@qcs-export/core
     if (!canUnshare()) ctx.skip(); // needs root (or CAP_SYS_ADMIN) and unshare(1): not available here
     const stdout = execFileSync('unshare', ['--mount', '--propagation', 'private', process.execPath, '--input-type=module', '-e', SCRIPT], {
@@ -85,6 +86,7 @@ describe('AtomicFileWriter on real mounts (private mount namespace)', () => {
     const partial = (name: string) => expect.stringMatching(new RegExp(`^\\.${name.replace('.', '\\.')}\\.\\d+-[0-9a-f]{12}\\.partial$`));
 
     expect(out.bindFinish).toMatch(/^OutputUnwritableError: cannot replace .*images\.xlsx: it is a mount point.*mount the directory instead/);
+    expect(out.bindOpen).toMatch(/^OutputUnwritableError: cannot replace .*images\.xlsx: it is a mount point/);
     expect(out.bindContent).toBe('host file');
     expect(out.bindDir).toEqual(['host.xlsx', 'images.xlsx']);
 

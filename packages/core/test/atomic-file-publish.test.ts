@@ -156,19 +156,24 @@ describe('AtomicFileWriter publishes undoably', () => {
     expect(await readdir(paths[2] as string)).toEqual(['keep']);
   });
 
-  it('finish() refuses a path the mount table lists as a mount point, says to mount the directory, and leaves nothing', async () => {
+  it('refuses a path the mount table lists as a mount point, at open() and at finish(), saying to mount the directory, and leaves nothing', async () => {
     const path = join(dir, 'images.xlsx');
     await writeFile(path, 'previous');
     const mountInfo = join(dir, 'mountinfo');
-    const escaped = path.replaceAll(' ', '\\040');
-    await writeFile(mountInfo, `22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n65 45 254:0 /tmp/images.xlsx ${escaped} rw,relatime - ext4 /dev/vda rw\n`);
+    const table = `22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n65 45 254:0 /tmp/images.xlsx ${path.replaceAll(' ', '\\040')} rw,relatime - ext4 /dev/vda rw\n`;
+    const advice = /cannot replace .*images\.xlsx: it is a mount point.*mount the directory instead \(docker run -v \.\/out:\/data\)/;
+    await writeFile(mountInfo, table);
+    const refused = await AtomicFileWriter.open(path, { mountInfo }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OutputUnwritableError);
+    expect((refused as Error).message).toMatch(advice);
+    // Mounted after the run opened its file: prepare finds it, before anything is published.
+    await writeFile(mountInfo, '22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n');
     const file = await AtomicFileWriter.open(path, { mountInfo });
     await file.write('new');
+    await writeFile(mountInfo, table);
     const error = await file.finish().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OutputUnwritableError);
-    expect((error as Error).message).toMatch(
-      /cannot replace .*images\.xlsx: it is a mount point.*mount the directory instead \(docker run -v \.\/out:\/data\)/,
-    );
+    expect((error as Error).message).toMatch(advice);
     expect((await readdir(dir)).sort()).toEqual(['images.xlsx', 'mountinfo']);
     expect(await readFile(path, 'utf8')).toBe('previous');
   });

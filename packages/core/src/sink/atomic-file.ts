@@ -63,7 +63,7 @@ export class AtomicFileWriter {
   }
 
   static async open(finalPath: string, options: AtomicFileOptions = {}): Promise<AtomicFileWriter> {
-    await checkWritable(finalPath, { create: true });
+    await checkWritable(finalPath, { create: true, mountInfo: options.mountInfo });
     const tempPath = tempPathFor(finalPath);
     const highWaterMark = options.highWaterMark ?? 1 << 20;
     const file = createWriteStream(tempPath, { mode: options.mode ?? 0o600, flags: 'wx', highWaterMark });

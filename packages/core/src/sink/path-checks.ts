@@ -9,7 +9,7 @@ import { OutputUnwritableError } from '../errors.js';
  * makes the missing parent directories one level at a time (an export into a fresh out/ folder should just work;
  * Node's recursive mkdir can spin for ever on some paths, /proc among them, so it is not used).
  */
-export async function checkWritable(path: string, options: { create?: boolean } = {}): Promise<void> {
+export async function checkWritable(path: string, options: { create?: boolean; mountInfo?: string } = {}): Promise<void> {
   const unwritable = (why: string, cause?: unknown) =>
     new OutputUnwritableError(`cannot write ${path}: ${why}; choose a path in a writable directory`, { cause });
   const missing: string[] = [];
@@ -41,7 +41,10 @@ export async function checkWritable(path: string, options: { create?: boolean } 
       }
     }
   }
-  refuseSpecialFile(path, await lstat(path).catch(() => undefined));
+  const existing = await lstat(path).catch(() => undefined);
+  refuseSpecialFile(path, existing);
+  // Found here too, not only at publish: validate then reports it, and a run fails before it fetches anything.
+  if (existing) await refuseMountPoint(path, existing, await stat(dirname(path)), options.mountInfo);
 }
 
 /**
@@ -61,14 +64,16 @@ export async function checkPublishable(path: string, options: { mountInfo?: stri
   await checkDirWritable(dir, unwritable);
   const existing = await lstat(path).catch(() => undefined);
   refuseSpecialFile(path, existing);
-  if (existing === undefined) return;
+  if (existing) await refuseMountPoint(path, existing, dirStats, options.mountInfo);
+}
+
+async function refuseMountPoint(path: string, existing: Stats, dirStats: Stats, mountInfo: string | undefined): Promise<void> {
   // A bind mount from another filesystem shows as another device; one within the same filesystem only in mountinfo.
-  if (existing.dev !== dirStats.dev || (await isMountPoint(path, options.mountInfo))) {
-    throw new OutputUnwritableError(
-      `cannot replace ${path}: it is a mount point (a file mounted on its own, as docker run -v ./file:/data/file does), and a mount point cannot be ` +
-        `replaced by renaming a finished file over it; mount the directory instead (docker run -v ./out:/data) and write the file inside it`,
-    );
-  }
+  if (existing.dev === dirStats.dev && !(await isMountPoint(path, mountInfo))) return;
+  throw new OutputUnwritableError(
+    `cannot replace ${path}: it is a mount point (a file mounted on its own, as docker run -v ./file:/data/file does), and a mount point cannot be ` +
+      `replaced by renaming a finished file over it; mount the directory instead (docker run -v ./out:/data) and write the file inside it`,
+  );
 }
 
 async function checkDirWritable(dir: string, unwritable: (why: string, cause?: unknown) => OutputUnwritableError): Promise<void> {
