@@ -160,14 +160,15 @@ describe('AtomicFileWriter publishes undoably', () => {
     const path = join(dir, 'images.xlsx');
     await writeFile(path, 'previous');
     const mountInfo = join(dir, 'mountinfo');
-    const table = `22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n65 45 254:0 /tmp/images.xlsx ${path.replaceAll(' ', '\\040')} rw,relatime - ext4 /dev/vda rw\n`;
+    const root = '22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n';
+    const table = `${root}65 45 254:0 /tmp/images.xlsx ${path.replaceAll(' ', '\\040')} rw,relatime - ext4 /dev/vda rw\n`;
     const advice = /cannot replace .*images\.xlsx: it is a mount point.*mount the directory instead \(docker run -v \.\/out:\/data\)/;
     await writeFile(mountInfo, table);
     const refused = await AtomicFileWriter.open(path, { mountInfo }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OutputUnwritableError);
     expect((refused as Error).message).toMatch(advice);
     // Mounted after the run opened its file: prepare finds it, before anything is published.
-    await writeFile(mountInfo, '22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n');
+    await writeFile(mountInfo, root);
     const file = await AtomicFileWriter.open(path, { mountInfo });
     await file.write('new');
     await writeFile(mountInfo, table);
