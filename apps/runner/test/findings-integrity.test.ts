@@ -34,7 +34,8 @@ describe('a findings call answering 404 (point 6)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(
-        `error \\[QCS_SOURCE_INCONSISTENT\\]: GET /csapi/v1\\.3/images/${target.sha}/vuln answered 404 for image ${target.sha}, but the image list still holds it`,
+        `error \\[QCS_SOURCE_INCONSISTENT\\]: GET /csapi/v1\\.3/images/${target.sha}/vuln answered 404 for image ${target.sha}, ` +
+          'but the image list still holds it',
       ),
     );
     expect(await readdir(join(h.dir, 'out')).catch(() => [])).toEqual([]);
@@ -85,13 +86,26 @@ describe('excepted findings (point 7)', () => {
     const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n'));
     const r = await cli(['doctor', '-c', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(
-      /^excepted findings on \/vuln: HIDDEN by default \(image [0-9a-f]{12}: (\d+) findings as \/vuln sends them by default, (\d+) with applyException=false \((\d+) marked isExempted\)\); qcs-export sends applyException=false/m,
+    const line = new RegExp(
+      '^excepted findings on /vuln: HIDDEN by default \\(image [0-9a-f]{12}: the list counts (\\d+); (\\d+) findings as /vuln sends them by default, ' +
+        '(\\d+) with applyException=false \\((\\d+) marked isExempted\\)\\); qcs-export sends applyException=false.*$',
+      'm',
     );
-    const [, byDefault, all, marked] = /: (\d+) findings as .*?, (\d+) with applyException=false \((\d+) marked/.exec(r.stdout) ?? [];
+    const [text, listed, byDefault, all, marked] = line.exec(r.stdout) ?? expect.unreachable(r.stdout);
     expect(Number(all) - Number(byDefault)).toBe(Number(marked));
+    // The simulator's list counts every finding, excepted or not.
+    expect(Number(listed)).toBe(Number(all));
+    expect(text).not.toMatch(/leaves them out of its counts too/);
     const json = await cli(['doctor', '-c', file, '--json'], { QUALYS_PASSWORD: PASSWORD });
     expect((JSON.parse(json.stdout) as { exceptions: { hiddenByDefault: boolean } }).exceptions.hiddenByDefault).toBe(true);
+  });
+
+  it('doctor also says when the image list leaves excepted findings out of its counts', async () => {
+    const s = await simulator({ images: 200, listCountsExcludeExceptions: true });
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n'));
+    const r = await cli(['doctor', '-c', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^excepted findings on \/vuln: HIDDEN by default .*; the list leaves them out of its counts too, so an image whose every/m);
   });
 });
 

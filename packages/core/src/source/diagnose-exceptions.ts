@@ -30,7 +30,7 @@ export async function probeExceptions(
     .slice(0, TRIES);
   if (candidates.length === 0) return { hiddenByDefault: undefined, detail: `not checked: no image with vulnerabilities among the ${sample.length} sampled` };
   let last = '';
-  for (const { sha } of candidates) {
+  for (const { sha, total } of candidates) {
     const path = `${IMAGES_PATH}/${sha}/vuln`;
     let byDefault: unknown[];
     let all: Array<Record<string, unknown>>;
@@ -41,11 +41,17 @@ export async function probeExceptions(
       return { hiddenByDefault: undefined, detail: `not checked: ${describeFailure(error)}` };
     }
     const marked = all.filter((f) => typeof f === 'object' && f !== null && f['isExempted'] === true).length;
-    const numbers = `image ${sha.slice(0, 12)}: ${byDefault.length} findings as /vuln sends them by default, ${all.length} with applyException=false (${marked} marked isExempted)`;
+    const numbers =
+      `image ${sha.slice(0, 12)}: the list counts ${total}; ${byDefault.length} findings as /vuln sends them by default, ` +
+      `${all.length} with applyException=false (${marked} marked isExempted)`;
     if (all.length > byDefault.length) {
+      // A list that counts as /vuln does by default shows an image whose every finding is excepted as clean, and the
+      // enrichment asks no findings for an image listed clean.
+      const listToo =
+        total === byDefault.length ? '; the list leaves them out of its counts too, so an image whose every finding is excepted is exported as clean' : '';
       return {
         hiddenByDefault: true,
-        detail: `HIDDEN by default (${numbers}); qcs-export sends applyException=false, so they are exported, with exempted: true`,
+        detail: `HIDDEN by default (${numbers}); qcs-export sends applyException=false, so they are exported, with exempted: true${listToo}`,
       };
     }
     if (marked > 0 && all.length === byDefault.length) return { hiddenByDefault: false, detail: `not hidden by default (${numbers})` };
