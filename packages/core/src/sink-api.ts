@@ -13,4 +13,5 @@ export * from './columns/index.js';
 export * from './suggest.js';
 export { backoffDelay } from './retry/backoff.js';
 export { assertSecureUrl, isLoopbackHost } from './client/url-policy.js';
+export { noProxyMatches, proxyEnvOf, proxyFor, type ProxyEnv } from './client/proxy-env.js';
 export * from './findings/index.js';
