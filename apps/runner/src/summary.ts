@@ -25,7 +25,7 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
       `  vulnerabilities: ${n(e.findings)} findings from ${n(e.calls)} calls · ${n(e.skippedClean)} images with none needed no call` +
         (e.exempted ? ` · ${n(e.exempted)} under an exception (exported, exempted)` : '') +
         (e.notScanned ? ` · ${n(e.notScanned)} images never scanned (counts empty, not 0)` : '') +
-        (e.missing ? ` · ${n(e.missing)} images GONE since the list (exported without findings)` : ''),
+        (e.missing ? ` · ${n(e.missing)} images GONE since the list (exported without findings, e.g. ${e.missingShas[0] ?? '?'})` : ''),
     );
     if (e.countMismatches) {
       const example = e.mismatchExamples[0];

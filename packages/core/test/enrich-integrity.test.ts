@@ -70,7 +70,7 @@ describe('a findings call answering 404 (point 6)', () => {
     const gone = out.find((i) => i.sha === target.sha);
     expect(gone?.vulnerabilities).toBeNull();
     expect(out.filter((i) => i.sha !== target.sha).every((i) => (i.vulnerabilities?.length ?? 0) > 0)).toBe(true);
-    expect(stats).toMatchObject({ missing: 1, rechecks: 1, calls: 10 });
+    expect(stats).toMatchObject({ missing: 1, missingShas: [target.sha], rechecks: 1, calls: 10 });
     expect(recheckOf(sim, target.sha)).toHaveLength(1);
     expect(warned).toEqual([expect.stringMatching(new RegExp(`image ${target.sha} is gone: GET .*/vuln answered 404 and the image list no longer holds it`))]);
   });

@@ -45,6 +45,7 @@ describe('enrichImages', () => {
       calls: 2,
       skippedClean: 1,
       missing: 0,
+      missingShas: [],
       rechecks: 0,
       findings: 4,
       exempted: 0,

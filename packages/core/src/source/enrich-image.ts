@@ -19,6 +19,8 @@ export interface EnrichStats {
    * holds them. Exported without findings, warned about, and counted here.
    */
   missing: number;
+  /** The first few of them, so a run with --quiet and --json still names them. */
+  missingShas: string[];
   /** Image-list calls made to tell a gone image from a listed one after a 404 (or 204): one per such answer. */
   rechecks: number;
   /** Findings read. */
@@ -125,6 +127,7 @@ async function gone(image: ImageRecord, failed: string, options: EnrichOptions, 
     );
   }
   stats.missing++;
+  if (stats.missingShas.length < MISMATCH_EXAMPLES) stats.missingShas.push(image.sha);
   (options.logger ?? silentLogger).warn(
     `image ${image.sha} is gone: ${failed} and the image list no longer holds it (deleted since the list was read); exported without findings`,
   );

@@ -41,6 +41,7 @@ export function enrichImages(batches: AsyncIterable<ImageRecord[]>, options: Enr
     calls: 0,
     skippedClean: 0,
     missing: 0,
+    missingShas: [],
     rechecks: 0,
     findings: 0,
     exempted: 0,
