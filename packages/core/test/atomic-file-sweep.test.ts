@@ -61,6 +61,13 @@ describe('sweepStaleTempFiles and the backups a crashed run left', () => {
     expect(await readFile(path, 'utf8')).toBe('the crashed run’s output\n');
   });
 
+  it('leaves alone the files of another output whose name starts with this one (images.jsonl.gz beside images.jsonl)', async () => {
+    const others = [`.images.jsonl.gz.${deadPid()}-0123456789ab.backup`, `.images.jsonl.gz.${deadPid()}-0123456789ab.partial`];
+    for (const name of others) await writeFile(join(dir, name), 'the gz output\n');
+    expect(await sweepStaleTempFiles(path)).toEqual({ removed: [], inUse: [], restored: [], kept: [] });
+    expect((await readdir(dir)).sort()).toEqual(others.sort());
+  });
+
   it('reports, and leaves alone, a backup of a process that is still running', async () => {
     const live = join(dir, `.images.jsonl.${process.pid}-aaaaaaaaaaaa.backup`);
     await writeFile(live, 'previous\n');

@@ -99,8 +99,11 @@ export async function sweepStaleTempFiles(finalPath: string, options: { dryRun?:
     if (!name.startsWith(prefix) || kind === undefined) continue;
     const path = join(dir, name);
     if (LIVE_FILES.has(path)) continue;
-    const parsed = Number(/^(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length, -(kind.length + 1)))?.[1]);
-    const pid = Number.isInteger(parsed) && parsed > 0 ? parsed : undefined;
+    // <pid>-<hex>, or <hex> alone from a version before pids; anything else is another output's file
+    // (`.images.jsonl.gz.<pid>-<hex>.backup` starts with the prefix of images.jsonl too).
+    const id = /^(?:(\d+)-)?[0-9a-f]+$/.exec(name.slice(prefix.length, -(kind.length + 1)));
+    if (!id) continue;
+    const pid = id[1] && Number(id[1]) > 0 ? Number(id[1]) : undefined;
     if (pid !== undefined && processIsAlive(pid)) {
       result.inUse.push({ path, pid });
       continue;
