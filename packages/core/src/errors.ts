@@ -209,3 +209,9 @@ export class StateLockedError extends QcsError {
     super('QCS_STATE_LOCKED', message);
   }
 }
+
+/**
+ * A TLS connection refused because of the server's certificate (untrusted issuer, out of date, another name). Its code
+ * is QCS_NETWORK, like every connection failure, but it is never retried: the next attempt meets the same certificate.
+ */
+export class CertificateError extends NetworkError {}

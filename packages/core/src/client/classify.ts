@@ -1,6 +1,7 @@
 import { FilterRejectedError, ForbiddenError, HttpError, ProtocolError, RateLimitError, type QcsError } from '../errors.js';
 import { printable, serverMessage, type RawResponse, type Redact } from './answer-text.js';
 import { credentialsRefused, freshTokenRefused } from './auth-messages.js';
+import { parseJsonExact } from './exact-json.js';
 import type { QualysAuth, QualysSetting } from './types.js';
 import { serverRequestedWaitMs } from './wait.js';
 
@@ -67,7 +68,8 @@ export interface ClassifyPolicy {
  *   429/409                    → wait, or fail (RateLimitError) when the server asks for longer than maxServerWaitMs
  *                                or the call has already waited maxRateLimitWaits times
  *   204, or 2xx with no body   → ok, body null
- *   2xx                        → ok with the parsed JSON, or retry (ProtocolError) when it is not JSON
+ *   2xx                        → ok with the parsed JSON (integers beyond 2^53 as strings of their exact digits),
+ *                                or retry (ProtocolError) when it is not JSON
  *   400                        → fail (FilterRejectedError)
  *   403                        → fail (ForbiddenError)
  *   anything else (404, 3xx…)  → fail (HttpError)
@@ -110,7 +112,7 @@ export function classifyResponse(res: RawResponse, call: CallState, policy: Clas
   if (status >= 200 && status < 300) {
     if (res.text.trim() === '') return { kind: 'ok', body: null };
     try {
-      return { kind: 'ok', body: JSON.parse(res.text) as unknown };
+      return { kind: 'ok', body: parseJsonExact(res.text) };
     } catch {
       return {
         kind: 'retry',

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { AbortedError, ProtocolError } from '../errors.js';
 import { Redactor, silentLogger, type Logger } from '../logger.js';
@@ -13,6 +15,7 @@ import { RateGovernor, type Slot } from './rate-governor.js';
 import { RETRY_NOW, Retryable } from './retryable.js';
 import type { ClientStats, QualysAuth, QualysClientOptions, QualysGetter, QualysResponse, QualysSetting, RequestOptions, RetryOptions } from './types.js';
 import { assertSecureUrl } from './url-policy.js';
+import { tlsVerificationDisabled } from './tls-verification.js';
 import { sleep } from './wait.js';
 
 const DEFAULT_RETRY: RetryOptions = { maxRetries: CLIENT_DEFAULTS.maxRetries, baseDelayMs: 500, maxDelayMs: 30_000, maxServerWaitMs: 300_000 };
@@ -70,7 +73,15 @@ export class QualysClient implements QualysGetter {
       host: this.base.host,
       deadlineMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       settingName: this.settingName,
+      maxResponseBytes: options.maxResponseBytes ?? CLIENT_DEFAULTS.maxResponseBytes,
     };
+    if (tlsVerificationDisabled()) {
+      this.logger.warn(
+        'NODE_TLS_REJECT_UNAUTHORIZED=0 is set: TLS certificates are not checked on any connection of this process, the Qualys API included, ' +
+          'so anyone on the network path can read the credentials and the data. Unset it; trust a private CA with ' +
+          `${this.settingName('tlsCaFile')} or NODE_EXTRA_CA_CERTS instead.`,
+      );
+    }
     this.auth = options.auth;
     this.credentials = new Credentials(options.auth, options.tokenRenewBeforeMs ?? 300_000, (signal) => this.login(signal));
     this.governor = new RateGovernor({ logger: this.logger, maxBlockMs: this.retry.maxServerWaitMs });
@@ -298,8 +309,9 @@ function redactorFor(auth: QualysAuth): Redactor {
 const MAX_HEADER_BYTES = 1024 * 1024;
 
 function createDispatcher(options: QualysClientOptions): Dispatcher {
+  const ca = options.ca === undefined ? undefined : trustedCas(options.ca);
   const timeouts = {
-    connect: { timeout: options.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs },
+    connect: { timeout: options.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs, ...(ca === undefined ? {} : { ca }) },
     headersTimeout: options.headersTimeoutMs ?? CLIENT_DEFAULTS.headersTimeoutMs,
     bodyTimeout: options.bodyTimeoutMs ?? CLIENT_DEFAULTS.bodyTimeoutMs,
     // The bulk API's Link header lists every uuid at the cursor's `updated` value; a rescan that stamps thousands
@@ -310,9 +322,28 @@ function createDispatcher(options: QualysClientOptions): Dispatcher {
   const httpsProxy = env['https_proxy'] ?? env['HTTPS_PROXY'];
   const httpProxy = env['http_proxy'] ?? env['HTTP_PROXY'];
   if (httpsProxy || httpProxy) {
-    return new EnvHttpProxyAgent({ ...timeouts, httpsProxy, httpProxy, noProxy: env['no_proxy'] ?? env['NO_PROXY'] ?? '' });
+    // Through a proxy, the TLS to Qualys runs inside the tunnel (requestTls), and an https:// proxy has its own (proxyTls).
+    const tls = ca === undefined ? {} : { requestTls: { ca }, proxyTls: { ca } };
+    return new EnvHttpProxyAgent({ ...timeouts, ...tls, httpsProxy, httpProxy, noProxy: env['no_proxy'] ?? env['NO_PROXY'] ?? '' });
   }
   return new Agent(timeouts);
+}
+
+/**
+ * A `ca` given to a TLS connection replaces Node's trust store instead of adding to it, so the store is given too:
+ * Node's bundled roots, and the file NODE_EXTRA_CA_CERTS names, which Node would otherwise have added itself.
+ */
+function trustedCas(pem: string): string[] {
+  const extraFile = process.env['NODE_EXTRA_CA_CERTS'];
+  let extra: string[] = [];
+  if (extraFile) {
+    try {
+      extra = [readFileSync(extraFile, 'utf8')];
+    } catch {
+      // Node has already warned at start-up that it could not read this file, and ignores it: so does this.
+    }
+  }
+  return [...rootCertificates, ...extra, pem];
 }
 
 /** A request's endpoint for the statistics: method and path, an image's sha written as {sha}, so the keys stay few. */

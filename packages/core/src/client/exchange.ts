@@ -1,9 +1,11 @@
 import { request, type Dispatcher } from 'undici';
-import { AbortedError, NetworkError, TimeoutError } from '../errors.js';
+import { AbortedError, NetworkError, ProtocolError, TimeoutError } from '../errors.js';
 import type { RawResponse } from './answer-text.js';
 import type { QualysSetting } from './types.js';
 import { attemptSignal } from './deadline.js';
+import { readCapped } from './capped-body.js';
 import { Retryable } from './retryable.js';
+import { certificateError } from './tls-errors.js';
 
 export interface ExchangeInit {
   method: 'GET' | 'POST';
@@ -19,6 +21,8 @@ export interface ExchangeContext {
   deadlineMs: number;
   /** How messages name a setting (QualysClientOptions.settingName). */
   settingName: (setting: QualysSetting) => string;
+  /** The largest body accepted (QualysClientOptions.maxResponseBytes). */
+  maxResponseBytes: number;
 }
 
 /**
@@ -31,17 +35,22 @@ export async function exchange(ctx: ExchangeContext, what: string, url: URL, ini
   const attempt = attemptSignal(signal, ctx.deadlineMs);
   try {
     const res = await request(url, { ...init, dispatcher: ctx.dispatcher, signal: attempt.signal });
-    const text = await res.body.text();
+    const text = await readCapped(res.body, res.headers['content-length'], ctx.maxResponseBytes, (declared) => tooLarge(what, ctx, declared));
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
     return { status: res.statusCode, headers, text };
   } catch (error) {
     // The caller's abort wins over the deadline: an interrupted run is not a slow server.
     if (signal?.aborted) throw new AbortedError();
+    // An answer over the cap would be as large the next time: not worth another attempt.
+    if (error instanceof ProtocolError) throw error;
     if (attempt.timedOut) throw new Retryable(tooSlow(what, ctx, error));
     const code = (error as { code?: string }).code;
     // The client itself was closed (the run is ending): retrying cannot help and would only delay the exit.
     if (code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED') throw new AbortedError(`${what}: the client was closed`);
+    // A certificate this process does not trust fails the same way on every attempt.
+    const untrusted = certificateError(what, ctx.host, error, ctx.settingName);
+    if (untrusted) throw untrusted;
     throw new Retryable(transportError(what, ctx, error));
   } finally {
     attempt.dispose();
@@ -60,6 +69,27 @@ function tooSlow(what: string, ctx: ExchangeContext, cause: unknown): TimeoutErr
         `raise ${ctx.settingName('requestTimeoutMs')} (now ${ctx.deadlineMs}).`,
     },
   );
+}
+
+/** `what` names the endpoint by method and path only: the query (a filter, a cursor) has no place in the message. */
+function tooLarge(what: string, ctx: ExchangeContext, declared: number | undefined): ProtocolError {
+  const cap = `${formatBytes(ctx.maxResponseBytes)} (${ctx.maxResponseBytes} bytes)`;
+  const size =
+    declared === undefined
+      ? `went on past ${cap}, the most one answer may hold;`
+      : `declared ${formatBytes(declared)} (Content-Length ${declared}), more than the ${cap} one answer may hold;`;
+  return new ProtocolError(`${what}: the answer from ${ctx.host} ${size}`, {
+    setting: 'maxResponseBytes',
+    hint:
+      `if answers this large are expected (images with many thousands of findings), raise ${ctx.settingName('maxResponseBytes')}; ` +
+      'otherwise something between this machine and Qualys (a proxy, a captive portal) may be sending something else.',
+  });
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`;
+  if (n >= 1024) return `${Math.round((n / 1024) * 10) / 10} KiB`;
+  return `${n} bytes`;
 }
 
 function transportError(what: string, ctx: ExchangeContext, error: unknown): Error {

@@ -3,3 +3,4 @@ export { CLIENT_DEFAULTS } from './defaults.js';
 export { RateGovernor, type RateGovernorOptions, type Slot } from './rate-governor.js';
 export { assertSecureUrl, isLoopbackHost } from './url-policy.js';
 export { parseJwtExpiry } from './jwt.js';
+export { tlsVerificationDisabled } from './tls-verification.js';

@@ -22,10 +22,10 @@ export interface RetryOptions {
 
 /**
  * A setting the client's error messages may tell the user to change, by the name of the option that takes it:
- * QualysClientOptions (baseUrl, auth, requestTimeoutMs, the timeouts) or the image source's (filter, pageSize,
- * concurrency).
+ * QualysClientOptions (baseUrl, auth, requestTimeoutMs, the timeouts, maxResponseBytes, tlsCaFile: the file `ca`
+ * is read from) or the image source's (filter, pageSize, concurrency).
  */
-export type QualysSetting = 'baseUrl' | 'auth' | 'timeouts' | 'requestTimeoutMs' | 'filter' | 'pageSize' | 'concurrency';
+export type QualysSetting = 'baseUrl' | 'auth' | 'timeouts' | 'requestTimeoutMs' | 'filter' | 'pageSize' | 'concurrency' | 'maxResponseBytes' | 'tlsCaFile';
 
 export interface QualysClientOptions {
   /** The gateway base URL, e.g. https://gateway.qg1.apps.qualys.com. http:// is accepted only for loopback hosts. */
@@ -44,6 +44,16 @@ export interface QualysClientOptions {
    */
   requestTimeoutMs?: number;
   retry?: Partial<RetryOptions>;
+  /**
+   * The largest answer accepted, in bytes: a Content-Length above it fails before the body is read, and a body that
+   * streams past it is cut off there. Either is a ProtocolError (QCS_PROTOCOL), not retried. Default: 64 MiB.
+   */
+  maxResponseBytes?: number;
+  /**
+   * CA certificates (PEM) trusted in addition to Node's own and those of NODE_EXTRA_CA_CERTS: a private CA, or the
+   * CA of a TLS-inspecting proxy. Default: none.
+   */
+  ca?: string;
   /** Renew a JWT this long before its `exp`. Default: 300,000 ms (5 min). */
   tokenRenewBeforeMs?: number;
   /** Environment to read HTTPS_PROXY / NO_PROXY from. Default: process.env. */

@@ -12,7 +12,7 @@ import type {
   VulnerabilityFinding,
 } from '../record.js';
 import { KNOWN_IMAGE_FIELDS } from '../record-fields.js';
-import { isPlainObject, isUnreadableDate, toBool, toCount, toIsoDate, toNumber, toStr, toStringArray } from './values.js';
+import { isPlainObject, isUnreadableDate, setField, toBool, toCount, toIsoDate, toNumber, toStr, toStringArray } from './values.js';
 
 // cvssInfo, cvss3Info and threatIntel are read but not consumed: they stay whole in `extra`.
 const KNOWN_FINDING_FIELDS: ReadonlySet<string> = new Set([
@@ -44,10 +44,10 @@ class FieldReader {
     private readonly raw: Record<string, unknown>,
     known: ReadonlySet<string>,
   ) {
-    for (const key of Object.keys(raw)) if (!known.has(key)) this.extra[key] = raw[key];
+    for (const key of Object.keys(raw)) if (!known.has(key)) setField(this.extra, key, raw[key]);
   }
   private keep(key: string, value: unknown): null {
-    this.extra[key] = value;
+    setField(this.extra, key, value);
     return null;
   }
   date(key: string) {
@@ -86,7 +86,7 @@ class FieldReader {
     if (v === null || v === undefined) return null;
     if (!Array.isArray(v)) return this.keep(key, v);
     const items = v.filter(isPlainObject);
-    if (items.length !== v.length) this.extra[key] = v;
+    if (items.length !== v.length) setField(this.extra, key, v);
     return items;
   }
   object(key: string): Record<string, unknown> | null {
@@ -170,7 +170,7 @@ export function normalizeImage(raw: unknown, origin: RecordOrigin): ImageRecord 
 }
 
 function keepRaw(f: FieldReader, key: string, value: unknown): null {
-  f.extra[key] = value;
+  setField(f.extra, key, value);
   return null;
 }
 

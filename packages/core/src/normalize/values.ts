@@ -31,16 +31,26 @@ function epochToIso(n: number): IsoDate | null {
 /** True when toIsoDate turned the value down although it was not empty: the caller keeps the raw value. */
 export function isUnreadableDate(value: unknown, converted: IsoDate | null): boolean {
   if (converted !== null || value === null || value === undefined) return false;
-  if (typeof value === 'number') return !Number.isFinite(value);
-  if (typeof value === 'string') return !/^(\s*|null|-?\d+(\.\d+)?)$/.test(value.trim());
+  // 0 and negative epochs are Qualys' "never" sentinels; a positive one no date can hold (nanoseconds, a 20-digit
+  // integer kept exact as a string) is data, kept raw.
+  if (typeof value === 'number') return !Number.isFinite(value) || value > 0;
+  if (typeof value === 'string') {
+    const s = value.trim();
+    if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s) > 0;
+    return !/^(|null)$/.test(s);
+  }
   return true;
 }
 
-/** A finite number, or a string holding one; anything else is null. */
+/**
+ * A finite number, or a string holding one; anything else is null. So is a string holding an integer beyond 2^53 (the
+ * client keeps such literals exact as strings): no number holds it exactly, and the caller keeps the string instead.
+ */
 export function toNumber(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'string' && value.trim() !== '') {
     const n = Number(value);
+    if (Number.isInteger(n) && !Number.isSafeInteger(n) && /^\s*-?\d+\s*$/.test(value)) return null;
     return Number.isFinite(n) ? n : null;
   }
   return null;
@@ -77,6 +87,14 @@ export function toStringArray(value: unknown): string[] {
     out.push(typeof item === 'string' ? item : typeof item === 'object' ? JSON.stringify(item) : String(item));
   }
   return out;
+}
+
+/**
+ * Sets an own data property, whatever the key: `target[key] = value` with the key "__proto__" (a key JSON.parse keeps
+ * as data) would replace the object's prototype instead, or be dropped, and the field would be lost.
+ */
+export function setField(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
