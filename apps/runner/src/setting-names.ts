@@ -13,6 +13,8 @@ const CONFIG_PATHS: Readonly<Record<QualysSetting, string>> = {
   filter: 'source.filter',
   pageSize: 'source.pageSize',
   concurrency: 'source.concurrency',
+  maxResponseBytes: 'source.maxResponseMiB',
+  tlsCaFile: 'source.tls.caFile',
 };
 
 /** The config path of each setting, with the credentials named where this config reads them: "source.auth, from $MY_PASS". */

@@ -1,4 +1,5 @@
 import { QualysClient, type Redactor, type Logger, type QualysAuth } from '@qcs-export/core';
+import { readCaFile } from './ca-file.js';
 import type { QualysSimulator } from '@qcs-export/qualys-simulator';
 import { isSimulatorSource, type SourceConfig } from './config/schema.js';
 import { settingNamesFor } from './setting-names.js';
@@ -63,6 +64,8 @@ export async function prepareSource(
       },
     };
   }
+  // Read before the client exists: a wrong file is a config error, reported before any connection is tried.
+  const ca = source.tls?.caFile === undefined ? undefined : await readCaFile(source.tls.caFile, settingName('tlsCaFile'));
   const client = new QualysClient({
     baseUrl: source.baseUrl,
     auth: authOf(source),
@@ -76,6 +79,8 @@ export async function prepareSource(
     bodyTimeoutMs: source.timeouts?.bodyMs,
     requestTimeoutMs: source.timeouts?.requestMs,
     retry: source.retries !== undefined ? { maxRetries: source.retries } : undefined,
+    maxResponseBytes: source.maxResponseMiB === undefined ? undefined : source.maxResponseMiB * 1024 * 1024,
+    ca,
   });
   return { client, label: new URL(source.baseUrl).origin, baseUrl: source.baseUrl, close: () => client.close() };
 }

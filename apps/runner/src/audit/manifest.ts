@@ -1,4 +1,4 @@
-import { resolveOutputPath, type AnySinkPlugin, type RunContext } from '@qcs-export/core';
+import { resolveOutputPath, tlsVerificationDisabled, type AnySinkPlugin, type RunContext } from '@qcs-export/core';
 import type { Config } from '../config/schema.js';
 import { outputsOf } from '../outputs.js';
 import type { RunTrace } from '../run.js';
@@ -63,6 +63,8 @@ export async function buildManifest(input: ManifestInput): Promise<Record<string
     exitCode: input.exitCode,
     outcome: input.exitCode === 0 ? 'succeeded' : trace.committed ? 'completed with rejected records' : 'failed',
     ...(input.error ? { error: input.error } : {}),
+    // NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for every connection of the run: an auditor must see it.
+    tlsVerificationDisabled: tlsVerificationDisabled(),
     config: { file: config.file, sha256: sha256(canonicalJson(shownConfig)), effective: shownConfig },
     source: {
       target: trace.sourceLabel ?? null,

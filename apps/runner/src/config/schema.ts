@@ -181,6 +181,33 @@ export function liveSourceSchema(kind: AuthKind | 'any') {
             '429/409 waits have a separate budget of 20 per call.',
           default: CLIENT_DEFAULTS.maxRetries,
         }),
+      maxResponseMiB: z
+        .number()
+        .int()
+        .min(1)
+        .max(4096)
+        .optional()
+        .meta({
+          description:
+            'The largest answer accepted from Qualys, in MiB. A larger one (by its Content-Length, or as it streams in) fails the run ' +
+            'with QCS_PROTOCOL instead of filling the memory; raise it only for images with tens of thousands of findings.',
+          default: CLIENT_DEFAULTS.maxResponseBytes / (1024 * 1024),
+        }),
+      tls: z
+        .strictObject({
+          caFile: z
+            .string()
+            .min(1)
+            .optional()
+            .meta({
+              description:
+                'A CA certificate file (PEM) trusted in addition to the system CAs: a private CA, or that of a TLS-inspecting proxy. ' +
+                'A regular file of at most 1 MiB, relative to the working directory; `NODE_EXTRA_CA_CERTS` is honoured as well.',
+              defaultText: 'none',
+            }),
+        })
+        .optional()
+        .meta({ description: 'TLS to Qualys: which CAs to trust.', defaultText: 'the system CAs' }),
     })
     .superRefine(checkBulkPageSize)
     .meta({ description: 'A Qualys subscription: its gateway, credentials and how to page through its images.' });
