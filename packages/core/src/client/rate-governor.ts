@@ -18,6 +18,26 @@ const UNLIMITED = { limit: Number.POSITIVE_INFINITY, windowMs: 60_000 };
  */
 const SHARED_RESERVE = 1;
 
+/**
+ * Answers in a row whose Remaining shows fewer free calls than our own likely count allows, before a deficit too
+ * small to be certain is taken for another client (see learn()). The run must also include an answer to a call let
+ * out after the first of them came back, which calls overtaking each other on the way to the server cannot produce.
+ */
+const PERSISTENT_DEFICIT_ANSWERS = 3;
+
+/**
+ * The arrival margin: how long past a window one of our calls is still taken to count when its answer came quickly.
+ * The server counts a call when it arrives, after our send and before we read its answer, so a call surely stops
+ * counting one window after its answer; for an answer that came within the margin, the governor holds the slot until
+ * send + window + margin instead. That is a cushion for how the server keeps time (timestamps of a coarse resolution,
+ * a window edge compared with >= rather than >, nodes of a cluster whose clocks differ a little); for a slower answer,
+ * the time between the server's count and our reading of the answer is the cushion. It costs margin / (window +
+ * margin) of the rate: 1.2% at a 2 s window, 1% at 60 s. RateGovernorOptions.marginMs replaces it with a fixed value.
+ */
+export function defaultArrivalMarginMs(windowMs: number): number {
+  return Math.max(25, windowMs / 100);
+}
+
 /** A call the governor let through; hand it back to settle() once the call is over. */
 export interface Slot {
   readonly bucket: string;
@@ -32,6 +52,10 @@ interface Sent extends Slot {
   sentAt: number;
   /** When the answer (or the failure) came; undefined while the call is in flight. */
   settledAt: number | undefined;
+  /** Its place among the bucket's grants (1, 2, ...). */
+  seq: number;
+  /** Our other calls, sent before this one, that the server may still count when this one arrives (taken at send). */
+  before: number;
 }
 
 export interface RateGovernorOptions {
@@ -40,6 +64,8 @@ export interface RateGovernorOptions {
   clock?: () => number;
   /** Cap on a block the server asks for, so a nonsensical hint cannot stall the run for ever. Default: 300,000 ms. */
   maxBlockMs?: number;
+  /** The arrival margin in ms (see defaultArrivalMarginMs). Default: max(25 ms, 1% of the bucket's window). */
+  marginMs?: number;
 }
 
 interface Waiter {
@@ -63,6 +89,10 @@ interface Bucket {
   blockedUntil: number;
   /** Calls another client was seen using, each valid until the window after the observation has passed. */
   shared: Array<{ calls: number; until: number }>;
+  /** Grants so far: a slot's seq, and how many calls were let out after it. */
+  granted: number;
+  /** Answers in a row with an apparent deficit: the smallest one, how many, and the grants when the first came. */
+  streak: { deficit: number; answers: number; grantedAtStart: number; crossed: boolean } | undefined;
   waiters: Waiter[];
   timer: NodeJS.Timeout | undefined;
   lastWaitAt: number;
@@ -72,18 +102,20 @@ interface Bucket {
  * Paces calls so that the rate limit is never hit, while using the whole budget. Qualys counts calls per endpoint
  * class in a sliding window that the whole subscription shares. Per bucket, the governor keeps a log of the send
  * times of its own calls and lets a call out when fewer than `limit` of them went out in the last window plus a
- * margin (the margin covers the delay between our send and the server's count; see leavesAt for calls whose answer
- * came later than that). Until the first answer for a bucket arrives, only one call goes out, so the documented
- * defaults cannot cause a burst against a lower real limit. Server hints tighten this: a 429/409 closes the bucket for
- * the time the server asks, and a Remaining lower than our own log implies means another client uses the budget, so
- * the usable limit drops by that much for a window, and a Remaining of 0 closes the bucket as a 429 would. (A
- * Remaining of 0 that our own log accounts for is already paced by the log.) Waiters are served first come, first
- * served.
+ * margin (see defaultArrivalMarginMs and leavesAt). Until the first answer for a bucket arrives, only one call goes
+ * out, so the documented defaults cannot cause a burst against a lower real limit. Server hints tighten this: a
+ * 429/409 closes the bucket for the time the server asks, and a Remaining lower than our own calls can explain means
+ * another client uses the budget, so the usable limit drops by that much for a window, and a Remaining of 0 closes
+ * the bucket as a 429 would. (A Remaining of 0 that our own log accounts for is already paced by the log.) The server
+ * counts at arrival and we log at send, so which of our calls it counted for a given answer is known only within the
+ * calls near the window's edge and the calls in flight: only a deficit beyond that, or one that persists (see
+ * PERSISTENT_DEFICIT_ANSWERS), is taken for another client. Waiters are served first come, first served.
  */
 export class RateGovernor {
   private readonly buckets = new Map<string, Bucket>();
   private readonly logger: Logger;
   private readonly maxBlockMs: number;
+  private readonly marginOf: (windowMs: number) => number;
 
   private readonly clock: () => number;
 
@@ -91,6 +123,8 @@ export class RateGovernor {
     this.logger = options.logger ?? silentLogger;
     this.maxBlockMs = options.maxBlockMs ?? 300_000;
     this.clock = options.clock ?? (() => performance.now());
+    const fixed = options.marginMs;
+    this.marginOf = fixed !== undefined && Number.isFinite(fixed) && fixed >= 0 ? () => fixed : defaultArrivalMarginMs;
   }
 
   static bucketOf(path: string): string {
@@ -122,7 +156,9 @@ export class RateGovernor {
 
   /** Moves the slot's time to now, when the call really leaves (a login may have come in between). */
   markSent(slot: Slot): void {
-    (slot as Sent).sentAt = this.now();
+    const sent = slot as Sent;
+    sent.sentAt = this.now();
+    sent.before = this.mayCount(this.bucket(slot.bucket), sent, sent.sentAt);
   }
 
   /** Gives back a slot whose call was never sent (the login before it failed, say), so it uses no budget. */
@@ -140,12 +176,12 @@ export class RateGovernor {
     if (b.probe === slot) b.probe = undefined;
     if (answer) {
       b.learned = true;
-      this.learn(b, answer.status, answer.headers, this.now());
+      this.learn(b, slot as Sent, answer.status, answer.headers, this.now());
     }
     this.schedule(b);
   }
 
-  private learn(b: Bucket, status: number, headers: Record<string, string | undefined>, now: number): void {
+  private learn(b: Bucket, slot: Sent, status: number, headers: Record<string, string | undefined>, now: number): void {
     const limit = wholeNumber(headers['x-ratelimit-limit']);
     if (limit !== undefined && limit > 0) b.limit = limit;
     const windowMs = parseSeconds(headers['x-ratelimit-window-sec']);
@@ -154,16 +190,52 @@ export class RateGovernor {
     if ((status === 429 || status === 409) && asked !== undefined) this.block(b, now + asked);
     const remaining = wholeNumber(headers['x-ratelimit-remaining']);
     if (remaining === undefined) return;
-    // Our log counts every call sent in the window, including ones the server has not seen yet, so `others` is
-    // never more than the calls other clients really made: it cannot slow us down for nothing.
-    this.pruneSends(b, now);
-    const others = b.limit - b.sends.length - remaining;
+    const others = this.othersBehind(b, slot, status, remaining);
     if (others > 0) this.share(b, others, now);
     // A spent budget that our own calls account for needs no block: the log already holds the next call until our
     // oldest leaves the window, to the millisecond, where the server's wait is rounded up to whole seconds (or absent,
     // which would cost a whole window). When other clients are in the count, their calls' times are unknown: wait
     // as the server asks.
     if (remaining === 0 && (others > 0 || status === 429 || status === 409)) this.block(b, now + (asked ?? b.windowMs));
+  }
+
+  /**
+   * Calls another client has surely made, as far as this answer shows. The server's count at the call's arrival is
+   * limit − Remaining (this call included unless refused). Of ours, it may hold the calls sent before this one that
+   * were not answered a window before it left (`before`, taken at send) and any let out after it that overtook it on
+   * the way; it likely holds only the first kind. A deficit beyond the first two cannot be timing: it is another
+   * client's, at once. One beyond the likely count alone is another client's only when it persists over
+   * PERSISTENT_DEFICIT_ANSWERS answers in a row, among them one to a call let out after the first of them came back.
+   * Returns 0 when the answer shows nothing certain.
+   */
+  private othersBehind(b: Bucket, slot: Sent, status: number, remaining: number): number {
+    const refused = status === 429 || status === 409;
+    const serverCount = b.limit - remaining;
+    const likely = slot.before + (refused ? 0 : 1);
+    const most = likely + (b.granted - slot.seq);
+    if (serverCount - most > 0) {
+      b.streak = undefined;
+      return serverCount - most;
+    }
+    const apparent = serverCount - likely;
+    if (apparent <= 0) {
+      b.streak = undefined;
+      return 0;
+    }
+    const streak = b.streak ?? { deficit: apparent, answers: 0, grantedAtStart: b.granted, crossed: false };
+    streak.answers++;
+    streak.deficit = Math.min(streak.deficit, apparent);
+    if (slot.seq > streak.grantedAtStart) streak.crossed = true;
+    b.streak = streak;
+    if (streak.answers >= PERSISTENT_DEFICIT_ANSWERS && streak.crossed) return streak.deficit;
+    return 0;
+  }
+
+  /** Our calls other than `slot` that the server may count at an arrival no earlier than `now`. */
+  private mayCount(b: Bucket, slot: Sent, now: number): number {
+    let n = 0;
+    for (const e of b.sends) if (e !== slot && (e.settledAt === undefined || e.settledAt > now - b.windowMs)) n++;
+    return n;
   }
 
   private block(b: Bucket, until: number): void {
@@ -176,7 +248,7 @@ export class RateGovernor {
   private share(b: Bucket, calls: number, now: number): void {
     // Held a little longer than our own log holds a call, so a reduction learned from a call is still in force
     // at the moment that call's own slot frees.
-    const until = now + span(b) + margin(b.windowMs);
+    const until = now + this.span(b) + this.marginOf(b.windowMs);
     if (calls > this.othersAt(b, now)) {
       this.logger.debug(`another client is using ${calls} of the '${b.name}' rate budget (${b.limit} per ${b.windowMs / 1000} s); leaving it room`);
     }
@@ -209,7 +281,7 @@ export class RateGovernor {
       const n = b.sends.length;
       if (n < usable) return now;
       // With n calls in the window, the (n - usable + 1)th to leave it must be gone before one more fits.
-      leaving ??= b.sends.map((e) => leavesAt(b, e)).sort((x, y) => x - y);
+      leaving ??= b.sends.map((e) => this.leavesAt(b, e)).sort((x, y) => x - y);
       return leaving[n - usable] as number;
     };
     // The room kept for other clients shrinks as their observations expire: try each of those moments too.
@@ -220,7 +292,7 @@ export class RateGovernor {
 
   /** Logs at debug level once per busy period, not per call: a paced run waits before most of its calls. */
   private notePacing(b: Bucket, now: number): void {
-    if (now - b.lastWaitAt > span(b)) {
+    if (now - b.lastWaitAt > this.span(b)) {
       const why =
         b.blockedUntil > now
           ? `Qualys said the budget is spent; holding calls for ${((b.blockedUntil - now) / 1000).toFixed(1)} s`
@@ -231,7 +303,9 @@ export class RateGovernor {
   }
 
   private grant(b: Bucket, now: number, enqueuedAt: number, serverAsked: boolean): Slot {
-    const slot: Sent = { bucket: b.name, waitedMs: now - enqueuedAt, serverAsked, sentAt: now, settledAt: undefined };
+    b.granted++;
+    const slot: Sent = { bucket: b.name, waitedMs: now - enqueuedAt, serverAsked, sentAt: now, settledAt: undefined, seq: b.granted, before: 0 };
+    slot.before = this.mayCount(b, slot, now);
     b.sends.push(slot);
     if (!b.learned) b.probe = slot;
     return slot;
@@ -256,7 +330,22 @@ export class RateGovernor {
   }
 
   private pruneSends(b: Bucket, now: number): void {
-    if (b.sends.some((e) => leavesAt(b, e) <= now)) b.sends = b.sends.filter((e) => leavesAt(b, e) > now);
+    if (b.sends.some((e) => this.leavesAt(b, e) <= now)) b.sends = b.sends.filter((e) => this.leavesAt(b, e) > now);
+  }
+
+  private span(b: Bucket): number {
+    return b.windowMs + this.marginOf(b.windowMs);
+  }
+
+  /**
+   * When one of our calls stops counting in the server's window. The server counted it on arrival, which is after
+   * our send and before its answer, so one window after the answer is always safe; an answer within the margin of the
+   * send is held to send + window + margin (see defaultArrivalMarginMs). A call still in flight has no bound yet;
+   * settle() looks again when it ends.
+   */
+  private leavesAt(b: Bucket, e: Sent): number {
+    if (e.settledAt === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(e.sentAt + this.span(b), e.settledAt + b.windowMs);
   }
 
   private now(): number {
@@ -275,6 +364,8 @@ export class RateGovernor {
         sends: [],
         blockedUntil: 0,
         shared: [],
+        granted: 0,
+        streak: undefined,
         waiters: [],
         timer: undefined,
         lastWaitAt: Number.NEGATIVE_INFINITY,
@@ -283,26 +374,6 @@ export class RateGovernor {
     }
     return b;
   }
-}
-
-/** Margin over the window for the gap between our send time and the server's arrival time. */
-function margin(windowMs: number): number {
-  return Math.max(25, windowMs / 100);
-}
-
-function span(b: Bucket): number {
-  return b.windowMs + margin(b.windowMs);
-}
-
-/**
- * When one of our calls stops counting in the server's window. The server counted it on arrival, which is after
- * our send and before its answer: normally within the margin of the send, but when the answer itself came later
- * than that (a new TLS connection, a stalled process), only the answer's time is a safe bound. A call still in
- * flight has no bound yet; settle() looks again when it ends.
- */
-function leavesAt(b: Bucket, e: Sent): number {
-  if (e.settledAt === undefined) return Number.POSITIVE_INFINITY;
-  return Math.max(e.sentAt + span(b), e.settledAt + b.windowMs);
 }
 
 function wholeNumber(value: string | undefined): number | undefined {
