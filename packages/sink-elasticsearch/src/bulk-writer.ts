@@ -1,8 +1,9 @@
-import type { Client } from '@elastic/elasticsearch';
-import { backoffDelay, SinkError, type Logger } from '@qcs-export/core/sink';
+import { errors, type Client } from '@elastic/elasticsearch';
+import { backoffDelay, SinkError, SinkIncompleteError, type Logger } from '@qcs-export/core/sink';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchLimit, splitInTwo } from './batch-limit.js';
-import { explain, indexingPressureOf, isTransient, reasonOf, statusOf } from './connection.js';
+import { acknowledgedItems, type BulkAnswer, type BulkItemResult, UnacknowledgedBulk } from './bulk-answer.js';
+import { describeNodes, explain, indexingPressureOf, isTransient, reasonOf, statusOf } from './connection.js';
 import type { DeadLetter, DeadLetterFile } from './dead-letter.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 
@@ -14,13 +15,8 @@ export interface BulkEntry {
   bytes: number;
 }
 
-interface BulkItemResult {
-  status: number;
-  result?: string;
-  error?: { type?: string; reason?: string };
-}
-
 export interface BulkStats {
+  /** Documents a 2xx result of a checked bulk answer acknowledged (created, updated, or a duplicate of this run's). */
   written: number;
   created: number;
   updated: number;
@@ -125,12 +121,11 @@ export class BulkWriter {
       return;
     }
     const body = entries.map((e) => e.lines).join('');
-    const response = await this.request(body, entries);
-    if (!response) return;
+    const items = await this.request(body, entries);
+    if (!items) return;
     const retry: BulkEntry[] = [];
     const letters: DeadLetter[] = [];
-    response.items.forEach((item, i) => {
-      const result = Object.values(item)[0] as BulkItemResult;
+    items.forEach((result, i) => {
       const entry = entries[i] as BulkEntry;
       if (result.status < 300) {
         this.stats.written += 1;
@@ -166,20 +161,33 @@ export class BulkWriter {
    * One bulk request, retried on 429/5xx and lost connections. A request too large for the cluster (413, or a 429
    * from indexing pressure for a request over the node's whole budget, which no wait cures) is split instead, and
    * so is one still answered 429 after its retries: smaller requests may pass where it does not.
+   *
+   * An answer that does not account for every document (see acknowledgedItems) is sent again, which is safe because
+   * every operation names its own _id (an index overwrites; a data stream's create of a document already there is a
+   * 409, counted as this run's duplicate), and fails the run once the retries are spent.
    */
-  private async request(body: string, entries: BulkEntry[]): Promise<{ items: Array<Record<string, BulkItemResult>> } | undefined> {
+  private async request(body: string, entries: BulkEntry[]): Promise<BulkItemResult[] | undefined> {
     const bytes = Buffer.byteLength(body);
     for (let attempt = 0; ; attempt++) {
       this.signal.throwIfAborted();
       try {
         this.stats.requests += 1;
         const params = { index: this.options.index, body, ...(this.options.pipeline ? { pipeline: this.options.pipeline } : {}) };
-        const response = (await this.client.bulk(params as never, { signal: this.signal })) as unknown as { items: Array<Record<string, BulkItemResult>> };
+        const answer = (await this.client.bulk(params as never, { signal: this.signal, meta: true })) as unknown as BulkAnswer;
+        const items = acknowledgedItems(answer, entries, this.options.dataStream ? 'create' : 'index');
         this.stats.bytes += bytes;
-        return response;
+        return items;
       } catch (error) {
         if (this.signal.aborted) throw error;
         this.stats.bytesNotAccepted += bytes;
+        const lost = unacknowledged(error);
+        if (lost) {
+          if (!lost.retryable || attempt >= this.options.maxRetries) throw this.lostAnswer(lost, entries.length, attempt);
+          this.stats.requestRetries += 1;
+          this.logger.warn(`elasticsearch: a bulk request of ${entries.length} documents got ${lost.what}; sending it again`);
+          await sleep(backoffMs(attempt + 1, this.backoffBaseMs), undefined, { signal: this.signal });
+          continue;
+        }
         if (statusOf(error) === 413) return this.split(entries, bytes, error, 'larger than the cluster accepts (http.max_content_length)');
         const pressure = indexingPressureOf(error);
         if (pressure && pressure.requestBytes > pressure.limitBytes)
@@ -219,6 +227,19 @@ export class BulkWriter {
     return undefined;
   }
 
+  private lostAnswer(lost: UnacknowledgedBulk, documents: number, retries: number): SinkIncompleteError {
+    return new SinkIncompleteError(
+      `Elasticsearch at ${describeNodes(this.options)} answered a bulk request of ${documents} documents with ${lost.what}` +
+        `${retries > 0 ? ` (${retries} retries)` : ''}, not one result per document, so none of them counts as written;`,
+      {
+        setting: 'node',
+        hint:
+          'a proxy or load balancer in front of the cluster probably answered instead of the node: point node at the cluster, ' +
+          'or have the proxy pass _bulk requests and answers through unchanged (no redirects, no cached or empty answers)',
+      },
+    );
+  }
+
   private letter(entry: BulkEntry, status: number, type: string, reason: string): DeadLetter {
     const source = entry.lines.slice(entry.lines.indexOf('\n') + 1).trimEnd();
     return { _id: entry.id, index: this.options.index, status, error: { type, reason }, document: JSON.parse(source) };
@@ -235,4 +256,13 @@ export class BulkWriter {
       );
     }
   }
+}
+
+/** Why an answer or a client error means the documents of a bulk request are unaccounted for, if it does. */
+function unacknowledged(error: unknown): UnacknowledgedBulk | undefined {
+  if (error instanceof UnacknowledgedBulk) return error;
+  if (error instanceof errors.DeserializationError) return new UnacknowledgedBulk('a JSON answer that cannot be parsed', true);
+  // The client checks the header on 2xx answers only: a 2xx without it was not written by an Elasticsearch node.
+  if (error instanceof errors.ProductNotSupportedError) return new UnacknowledgedBulk('a 2xx answer without the x-elastic-product header', true);
+  return undefined;
 }

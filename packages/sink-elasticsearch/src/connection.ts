@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { Client, errors, type ClientOptions } from '@elastic/elasticsearch';
-import { AuthError, ConfigError, ForbiddenError, NetworkError, SinkError, TimeoutError, type QcsError } from '@qcs-export/core/sink';
+import { Client, errors, HttpConnection, type ClientOptions } from '@elastic/elasticsearch';
+import { AuthError, ConfigError, ForbiddenError, NetworkError, proxyFor, SinkError, TimeoutError, type QcsError } from '@qcs-export/core/sink';
+import { fetchPinnedCertificate } from './ca-pin.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 
 export const nodesOf = (options: ElasticsearchSinkOptions): string[] => (Array.isArray(options.node) ? options.node : [options.node]);
@@ -12,10 +13,33 @@ export const describeNodes = (options: ElasticsearchSinkOptions): string =>
     .join(', ');
 
 /**
+ * The proxy the client goes through, chosen from HTTPS_PROXY/HTTP_PROXY/NO_PROXY as the Qualys client chooses
+ * (core's proxyFor): none for loopback nodes or those NO_PROXY exempts. One client has one proxy, so nodes that
+ * would go different ways are a config error.
+ */
+export function proxyForNodes(nodes: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const chosen = new Set(nodes.map((node) => proxyFor(node, env)));
+  if (chosen.size > 1)
+    throw new ConfigError(
+      `the Elasticsearch nodes ${nodes.map((n) => new URL(n).origin).join(', ')} would not all go through the same proxy ` +
+        '(HTTPS_PROXY/HTTP_PROXY, NO_PROXY, and loopback hosts never use one); list nodes that are reached the same way, or adjust NO_PROXY',
+      { setting: 'node' },
+    );
+  return [...chosen][0];
+}
+
+/** How the client reaches the nodes: through a proxy (the HTTP connection class, since the undici one refuses proxies) or directly. */
+export function connectionFor(proxy: string | undefined): Pick<ClientOptions, 'Connection' | 'proxy'> {
+  return proxy ? { Connection: HttpConnection, proxy } : {};
+}
+
+/**
  * A client that never retries on its own: the sink retries bulk requests itself, with backoff, and knows which
  * documents a retry must repeat. Requests carry a timeout, so a cluster that stops answering cannot hang the run.
+ * Neither connection class follows redirects; the bulk writer treats a 3xx answer as a failure.
  */
-export async function createClient(options: ElasticsearchSinkOptions, userAgent: string): Promise<Client> {
+export async function createClient(options: ElasticsearchSinkOptions, userAgent: string, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+  const proxy = proxyForNodes(nodesOf(options), env);
   const tls: ClientOptions['tls'] = {};
   if (options.tls?.caFile) {
     try {
@@ -27,8 +51,14 @@ export async function createClient(options: ElasticsearchSinkOptions, userAgent:
       );
     }
   }
+  const fingerprint = options.tls?.caFingerprint;
+  if (fingerprint) {
+    const pinned = await pinnedCertificates(options, fingerprint, proxy);
+    if (pinned.length > 0) tls.ca = [...(tls.ca ? [tls.ca as Buffer] : []), ...pinned];
+  }
   const auth = options.auth;
   return new Client({
+    ...connectionFor(proxy),
     nodes: nodesOf(options),
     ...(auth
       ? { auth: 'apiKey' in auth ? { apiKey: auth.apiKey } : 'bearer' in auth ? { bearer: auth.bearer } : { username: auth.username, password: auth.password } }
@@ -41,6 +71,36 @@ export async function createClient(options: ElasticsearchSinkOptions, userAgent:
   });
 }
 
+/**
+ * The certificates with the pinned fingerprint that the https nodes present, to trust as CAs (see ca-pin.ts). A node
+ * that cannot be reached is left to the first request, which says so; one that presents no such certificate, when
+ * no caFile is given either, fails here with what to check.
+ */
+async function pinnedCertificates(options: ElasticsearchSinkOptions, fingerprint: string, proxy: string | undefined): Promise<string[]> {
+  const found = new Set<string>();
+  const without: string[] = [];
+  for (const node of nodesOf(options).map((n) => new URL(n))) {
+    if (node.protocol !== 'https:') continue;
+    const pem = await fetchPinnedCertificate(node, fingerprint, options.requestTimeoutMs, proxy).catch(() => null);
+    if (pem) found.add(pem);
+    else if (pem === undefined) without.push(node.origin);
+  }
+  if (without.length > 0 && found.size === 0 && !options.tls?.caFile)
+    throw new NetworkError(`no certificate that ${without.join(', ')} presents has the SHA-256 fingerprint in tls.caFingerprint;`, {
+      setting: 'tls',
+      hint:
+        "check tls.caFingerprint (the fingerprint of the cluster's CA: openssl x509 -noout -fingerprint -sha256 -in ca.crt, " +
+        'or the one Elasticsearch printed when it first started), or give the CA as tls.caFile; a CA the node does not send must be given as tls.caFile',
+    });
+  return [...found];
+}
+
+/** A TLS failure: the certificate could not be verified or did not match. Trying again changes nothing. */
+export function isCertificateError(error: unknown): boolean {
+  if (!(error instanceof errors.ConnectionError)) return false;
+  return /certificate|self[- ]signed|CERT_|unable to (verify|get)|altnames|fingerprint/i.test(error.message);
+}
+
 /** Status of a failed request, or undefined when no response came back. */
 export const statusOf = (error: unknown): number | undefined => (error instanceof errors.ResponseError ? error.statusCode : undefined);
 
@@ -48,6 +108,7 @@ export const statusOf = (error: unknown): number | undefined => (error instanceo
 export function isTransient(error: unknown): boolean {
   const status = statusOf(error);
   if (status !== undefined) return status === 429 || status === 502 || status === 503 || status === 504;
+  if (isCertificateError(error)) return false;
   return error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || error instanceof errors.NoLivingConnectionsError;
 }
 
@@ -95,7 +156,15 @@ export function explain(error: unknown, options: ElasticsearchSinkOptions, doing
       `Elasticsearch at ${where} denied ${doing} (403: ${reasonOf(error)}); ` +
         `the user needs manage_index_templates on the cluster and create_index, write and view_index_metadata on ${options.index}`,
     );
-  if (error instanceof errors.ProductNotSupportedError) return new SinkError(`${where} did not answer as Elasticsearch while ${doing}; check node`);
+  if (error instanceof errors.ProductNotSupportedError) return notElasticsearch(where, doing);
+  if (isCertificateError(error)) {
+    return new NetworkError(`cannot reach Elasticsearch at ${where} while ${doing}: ${(error as Error).message};`, {
+      setting: 'tls',
+      hint:
+        "the cluster's certificate is not trusted: give its CA as tls.caFile (PEM) or its SHA-256 fingerprint as tls.caFingerprint, " +
+        'or add the CA to NODE_EXTRA_CA_CERTS; check too that node names the host the certificate was issued for',
+    });
+  }
   if (error instanceof errors.ConnectionError || error instanceof errors.NoLivingConnectionsError) {
     return new NetworkError(`cannot reach Elasticsearch at ${where} while ${doing}: ${(error as Error).message};`, {
       setting: 'node',
@@ -112,13 +181,32 @@ export function explain(error: unknown, options: ElasticsearchSinkOptions, doing
   return new SinkError(`${doing} on Elasticsearch at ${where} failed: ${(error as Error).message}`);
 }
 
+/**
+ * A cluster that does not answer as Elasticsearch: the client checks the x-elastic-product header on every 2xx
+ * answer, which OpenSearch never sends, so the usual cause is an OpenSearch cluster, and otherwise a proxy that
+ * drops the header.
+ */
+function notElasticsearch(where: string, doing: string): SinkError {
+  return new SinkError(
+    `${where} did not answer as Elasticsearch while ${doing} (no x-elastic-product header, or version.distribution "opensearch"): ` +
+      'an OpenSearch cluster, which the official Elasticsearch client this sink uses refuses;',
+    {
+      setting: 'node',
+      hint: 'point node at an Elasticsearch cluster; if it is one, check that no proxy in front of it drops the x-elastic-product header',
+    },
+  );
+}
+
 /** Fails fast, before any document is sent, when the cluster is down, is not Elasticsearch, or refuses the credentials. */
 export async function verifyCluster(client: Client, options: ElasticsearchSinkOptions): Promise<void> {
+  let info: { version?: { distribution?: string } };
   try {
-    await client.info();
+    info = (await client.info()) as typeof info;
   } catch (error) {
     throw explain(error, options, 'connecting');
   }
+  // OpenSearch in a compatibility mode may send the product header; its root still names the distribution.
+  if (info?.version?.distribution === 'opensearch') throw notElasticsearch(describeNodes(options), 'connecting');
   // A mistyped pipeline would have the cluster reject every document into the dead-letter file: check it first.
   if (options.pipeline !== undefined && options.pipeline !== '_none') {
     const pipeline = options.pipeline;

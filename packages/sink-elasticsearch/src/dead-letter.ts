@@ -1,4 +1,4 @@
-import { AtomicFileWriter, resolveOutputPath, type RunContext } from '@qcs-export/core/sink';
+import { AtomicFileWriter, Redactor, resolveOutputPath, type RunContext } from '@qcs-export/core/sink';
 import type { ElasticsearchSinkOptions } from './options.js';
 
 export interface DeadLetter {
@@ -12,21 +12,26 @@ export interface DeadLetter {
 
 /**
  * Rejected documents as NDJSON, one per line with the status and Elasticsearch's error type and reason, so they
- * can be fixed and replayed. The file exists only if something was rejected, and appears whole, after the run.
+ * can be fixed and replayed. The file exists only if something was rejected, and appears whole, after the run (a
+ * failed or aborted one included). Every line is redacted first, like every other output of a run: a node's error
+ * reason or a document may quote a credential.
  */
 export class DeadLetterFile {
   private file: AtomicFileWriter | undefined;
   private opening: Promise<AtomicFileWriter> | undefined;
   count = 0;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly redact: (text: string) => string = (text) => text,
+  ) {}
 
   async add(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     this.opening ??= AtomicFileWriter.open(this.path, { mode: 0o600 });
     this.file = await this.opening;
     this.count += letters.length;
-    await this.file.write(`${letters.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    await this.file.write(`${letters.map((l) => this.redact(JSON.stringify(l))).join('\n')}\n`);
   }
 
   /** Syncs the file, if anything was rejected, without making it visible (the first phase of the run's commit). */
@@ -46,4 +51,18 @@ export class DeadLetterFile {
 /** Where rejected documents go, if any are: the one file this sink writes. */
 export function deadLetterPathOf(options: ElasticsearchSinkOptions, ctx: RunContext): string {
   return resolveOutputPath(options.deadLetterPath.replaceAll('{index}', options.index), { now: ctx.startedAt, baseDir: ctx.baseDir });
+}
+
+/**
+ * What dead letters are redacted with: the run's redactor when the runner hands one over (`redact` on the context,
+ * which knows the Qualys credentials too), and always this sink's own credentials.
+ */
+export function deadLetterRedactor(options: ElasticsearchSinkOptions, ctx: RunContext): (text: string) => string {
+  const own = new Redactor();
+  const auth = options.auth;
+  if (auth && 'apiKey' in auth) own.add(auth.apiKey);
+  else if (auth && 'bearer' in auth) own.add(auth.bearer);
+  else if (auth) own.addBasic(auth.username, auth.password);
+  const runs = (ctx as RunContext & { redact?: (text: string) => string }).redact;
+  return (text) => own.redact(runs ? runs(text) : text);
 }

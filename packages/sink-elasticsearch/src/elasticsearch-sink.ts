@@ -2,9 +2,10 @@ import type { Client } from '@elastic/elasticsearch';
 import { LifecycleSink, rowsOf, SinkError, type FindingRecord, type ImageRecord, type RunContext, type Sink, type SinkSummary } from '@qcs-export/core/sink';
 import { BulkWriter, type BulkEntry } from './bulk-writer.js';
 import { createClient, describeNodes, explain, verifyCluster } from './connection.js';
-import { DeadLetterFile, deadLetterPathOf } from './dead-letter.js';
+import { DeadLetterFile, deadLetterPathOf, deadLetterRedactor } from './dead-letter.js';
 import { ecsFinding } from './ecs-finding.js';
 import type { ElasticsearchSinkOptions } from './options.js';
+import { verifyRunCount } from './run-count.js';
 import { fieldTypeInForce, prepareTarget } from './template.js';
 
 /** Images whose fixed findings are removed together, in one delete-by-query. */
@@ -14,6 +15,8 @@ const STALE_CHECK_IMAGES = 500;
 export interface ElasticsearchSinkInternals {
   /** First backoff step in ms. Default: 500. */
   backoffBaseMs?: number;
+  /** Where HTTPS_PROXY/HTTP_PROXY/NO_PROXY are read from. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 class ElasticsearchSink extends LifecycleSink {
@@ -24,6 +27,8 @@ class ElasticsearchSink extends LifecycleSink {
   private readonly controller = new AbortController();
   /** The field that carries the run id, when the index in force maps it as a keyword (an index made by an older version may not). */
   private runIdField: string | undefined;
+  /** The same field, for counting this run's documents at the end; in a data stream too, where nothing is deleted by it. */
+  private countField: string | undefined;
   /** Images of this run whose findings were fetched, not yet checked for findings this run did not write (fixed ones). */
   private staleCheck: string[] = [];
   private staleRemoved = 0;
@@ -36,21 +41,24 @@ class ElasticsearchSink extends LifecycleSink {
   ) {
     super(`the elasticsearch sink for ${options.index}`);
     this.timestamp = ctx.startedAt.toISOString();
-    this.deadLetters = new DeadLetterFile(deadLetterPathOf(options, ctx));
+    this.deadLetters = new DeadLetterFile(deadLetterPathOf(options, ctx), deadLetterRedactor(options, ctx));
     ctx.signal.addEventListener('abort', () => this.controller.abort(ctx.signal.reason), { once: true });
   }
 
   protected async openTarget(): Promise<void> {
-    const client = await createClient(this.options, `qcs-export/${this.ctx.toolVersion}`);
+    const client = await createClient(this.options, `qcs-export/${this.ctx.toolVersion}`, this.internals.env);
     this.client = client;
     try {
       await verifyCluster(client, this.options);
       await prepareTarget(client, this.options, this.ctx.toolVersion);
-      if (this.ctx.runId !== undefined && !this.options.dataStream) {
+      if (this.ctx.runId !== undefined) {
         const field = this.options.records === 'images' ? 'runId' : 'qualys_cs.run_id';
         const type = await fieldTypeInForce(client, this.options, field);
-        if (type === 'keyword') this.runIdField = field;
-        else if (this.options.records !== 'images' || this.options.removeUnseen) {
+        if (type === 'keyword') {
+          this.countField = field;
+          // A data stream keeps history: nothing in it is deleted by run id.
+          if (!this.options.dataStream) this.runIdField = field;
+        } else if (!this.options.dataStream && (this.options.records !== 'images' || this.options.removeUnseen)) {
           // Deleting by a field the index does not map would match every document: do nothing rather than that.
           this.ctx.logger.warn(
             `${this.options.index} was created by an older qcs-export and does not map ${field}: documents this run did not write ` +
@@ -69,10 +77,12 @@ class ElasticsearchSink extends LifecycleSink {
     const { writer } = this.opened();
     if (this.options.records === 'images') {
       const runId = this.ctx.runId === undefined ? {} : { runId: this.ctx.runId };
+      this.countDelivered(batch.length);
       for (const record of batch) await writer.add(this.entry(record.sha, { '@timestamp': this.timestamp, ...record, ...runId }));
     } else {
-      for (const row of rowsOf(batch, this.options.records, this.ctx) as FindingRecord[])
-        await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp, this.ctx.runId)));
+      const rows = rowsOf(batch, this.options.records, this.ctx) as FindingRecord[];
+      this.countDelivered(rows.length);
+      for (const row of rows) await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp, this.ctx.runId)));
       // An image whose findings were fetched now has exactly these: its other findings in the index are fixed.
       // (One without a findings answer, null, keeps what it had.)
       if (this.runIdField) for (const image of batch) if (Array.isArray(image.vulnerabilities)) this.staleCheck.push(image.sha);
@@ -121,6 +131,7 @@ class ElasticsearchSink extends LifecycleSink {
         await client.indices
           .refresh({ index: this.options.index })
           .catch((error: unknown) => Promise.reject(explain(error, this.options, `refreshing ${this.options.index}`)));
+      await verifyRunCount(client, this.options, this.ctx.logger, { runId: this.ctx.runId, field: this.countField, acknowledged: writer.stats.written });
       await this.deadLetters.finish();
     } catch (error) {
       // Documents the cluster refused before the failure are still worth keeping, to replay them.

@@ -84,16 +84,15 @@ export async function checkTemplatePrecedence(client: Client, options: Elasticse
 }
 
 /**
- * Fails, before anything is created, unless our template is the one a new `index` gets. Elasticsearch's
- * simulation says which mapping that would be (component templates merged), and the list of templates which
- * template that is, since the simulation does not name it.
+ * Fails, before anything is created, unless our template is the one a new `index` (or a data stream's next
+ * backing index) gets. The list of templates says which template that is; simulating that template by name
+ * (`_index_template/_simulate/<template>`) says which mapping it gives, component templates merged. Simulating by
+ * index name instead (`_simulate_index/<index>`) fails with 500 on Elasticsearch 7.10 once the data stream exists.
  */
 async function requireOurTemplate(client: Client, options: ElasticsearchSinkOptions, name: string): Promise<void> {
   const outranked = notOurs(await listTemplates(client, options), options, name);
   if (outranked) throw outranked;
-  const simulated = await call(options, `simulating the index template of ${options.index}`, () =>
-    client.indices.simulateIndexTemplate({ name: options.index }),
-  );
+  const simulated = await call(options, `simulating the index template ${name}`, () => client.indices.simulateTemplate({ name }));
   const wrong = wrongFields(simulated.template?.mappings, options);
   if (wrong.length > 0) {
     throw new SinkError(
