@@ -147,9 +147,14 @@ describe('every document is accounted for', () => {
 
   it('the count is by run: a second run into the same index and into a data stream counts only its own documents', async () => {
     for (const options of [{ index: 'counted' }, { index: 'counted-stream', dataStream: true }]) {
-      const first = await exportTo(options, RECORDS.slice(0, 500), { startedAt: new Date('2026-12-01T00:00:00Z') });
-      const second = await exportTo(options, RECORDS.slice(0, 300), { startedAt: new Date('2026-12-02T00:00:00Z') });
+      const logger = keptLogger();
+      const first = await exportTo(options, RECORDS.slice(0, 500), { startedAt: new Date('2026-12-01T00:00:00Z'), logger });
+      const second = await exportTo(options, RECORDS.slice(0, 300), { startedAt: new Date('2026-12-02T00:00:00Z'), logger });
       expect([first.records, second.records]).toEqual([500, 300]);
+      expect(logger.lines.filter((l) => l.includes('holds all'))).toEqual([
+        `debug: elasticsearch: ${options.index} holds all 500 documents of this run`,
+        `debug: elasticsearch: ${options.index} holds all 300 documents of this run`,
+      ]);
     }
     expect(server.documents('counted-stream').size).toBe(800);
   });
