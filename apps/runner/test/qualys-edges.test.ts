@@ -80,6 +80,9 @@ describe('answers no simulator writes reach the JSON Lines file as data (issue 1
     }
     expect(records.filter((x) => x.size === null).length).toBeGreaterThan(5);
     expect(new Set(records.map((x) => typeof x.extra['exactId']))).toEqual(new Set(['string']));
+    // And the run says so, once per field.
+    expect(r.stderr.match(/warn: \/csapi\/v1\.3\/images: field "exactId" holds integers beyond 2\^53/g)).toHaveLength(1);
+    expect(r.stderr.match(/field "size" holds integers beyond 2\^53/g)).toHaveLength(1);
   });
 });
 

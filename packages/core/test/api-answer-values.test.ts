@@ -2,21 +2,21 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { quoteUnsafeIntegers } from '../src/client/exact-json.js';
-import { normalizeImage, QualysClient } from '../src/index.js';
+import { normalizeImage, QualysClient, type Logger } from '../src/index.js';
 import { useLoopbackCleanup } from './loopback-cleanup.js';
 
 const { servers, clients } = useLoopbackCleanup();
 const SHA = 'ab'.repeat(32);
 
 /** A loopback API answering every call with `text`, byte for byte: the JSON a test writes is what the client parses. */
-async function answering(text: string): Promise<QualysClient> {
+async function answering(text: string, logger?: Logger): Promise<QualysClient> {
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(text);
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const c = new QualysClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, auth: { kind: 'token', token: 't' }, env: {} });
+  const c = new QualysClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, auth: { kind: 'token', token: 't' }, env: {}, logger });
   clients.push(c);
   return c;
 }
@@ -46,6 +46,18 @@ describe('integers beyond 2^53 in an answer are kept exactly (issue 17)', () => 
       text: '12345678901234567891 stays text, "99999999999999999999" too',
       nested: { ids: ['18446744073709551615', 7] },
     });
+  });
+
+  it('the run says once per field that it holds such integers, written as strings', async () => {
+    const warnings: string[] = [];
+    const noop = () => {};
+    const c = await answering(answer, { debug: noop, info: noop, error: noop, warn: (message) => void warnings.push(message) });
+    await c.get('/csapi/v1.3/images');
+    await c.get('/csapi/v1.3/images');
+    const fields = warnings.map((w) => /field "([^"]*)" holds integers beyond 2\^53/.exec(w)?.[1]);
+    expect(fields.sort()).toEqual(['created', 'ids', 'layerCount', 'negative', 'qid', 'size', 'twoTo53']);
+    expect(warnings[0]).toContain('/csapi/v1.3/images: field');
+    expect(warnings[0]).toContain('strings of their exact digits');
   });
 
   it('normalized, a typed field that cannot hold one exactly is null and keeps the exact value in extra; no typed field changes type', async () => {

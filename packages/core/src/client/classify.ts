@@ -13,8 +13,11 @@ export const TRANSIENT_STATUS: ReadonlySet<number> = new Set([500, 502, 503, 504
 
 /** What the client does with one answer to an API call (GET). */
 export type ResponseAction =
-  /** Done: the parsed JSON body, or null for 204 and for an empty 2xx body. */
-  | { kind: 'ok'; body: unknown }
+  /**
+   * Done: the parsed JSON body, or null for 204 and for an empty 2xx body. `exactIntegerKeys`: the keys whose values
+   * held integers beyond 2^53, kept as strings of their digits (see parseJsonExact); absent when there were none.
+   */
+  | { kind: 'ok'; body: unknown; exactIntegerKeys?: string[] }
   /** A transient failure: try again after a backoff, using the retry budget; `reason` is thrown once it is spent. */
   | { kind: 'retry'; reason: QcsError }
   /**
@@ -112,7 +115,9 @@ export function classifyResponse(res: RawResponse, call: CallState, policy: Clas
   if (status >= 200 && status < 300) {
     if (res.text.trim() === '') return { kind: 'ok', body: null };
     try {
-      return { kind: 'ok', body: parseJsonExact(res.text) };
+      const keys = new Set<string>();
+      const body = parseJsonExact(res.text, (key) => keys.add(key));
+      return keys.size === 0 ? { kind: 'ok', body } : { kind: 'ok', body, exactIntegerKeys: [...keys] };
     } catch {
       return {
         kind: 'retry',

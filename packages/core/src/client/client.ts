@@ -61,6 +61,8 @@ export class QualysClient implements QualysGetter {
   private readonly redact: Redact;
   /** How error messages name a setting: QualysClientOptions.settingName. */
   private readonly settingName: (setting: QualysSetting) => string;
+  /** Keys already reported as holding integers beyond 2^53: one warning per key and run. */
+  private readonly exactIntegerKeys = new Set<string>();
 
   constructor(options: QualysClientOptions) {
     this.settingName = options.settingName ?? ((setting) => setting);
@@ -150,6 +152,7 @@ export class QualysClient implements QualysGetter {
       const action = classifyResponse(res, { auth: this.auth.kind, renewals, freshTokensRefused, tokenWasFresh, rateWaits }, policy);
       switch (action.kind) {
         case 'ok':
+          if (action.exactIntegerKeys) this.tellExactIntegers(path, action.exactIntegerKeys);
           return { status: res.status, body: action.body as T | null, headers: res.headers };
         case 'retry':
           throw new Retryable(action.reason);
@@ -219,6 +222,21 @@ export class QualysClient implements QualysGetter {
       if (res.status === 401 || res.status === 403 || res.status === 400) throw loginRefused(res, this.redact, this.settingName);
       throw statusError('POST /auth', res, this.redact, this.settingName);
     });
+  }
+
+  /**
+   * Says once per key that its integers beyond 2^53 are written as strings of their digits: exact, but a field Qualys
+   * sends as a number may then be a string in some records, which whoever reads the output should know.
+   */
+  private tellExactIntegers(path: string, keys: readonly string[]): void {
+    for (const key of keys) {
+      if (this.exactIntegerKeys.has(key)) continue;
+      this.exactIntegerKeys.add(key);
+      this.logger.warn(
+        `${path}: field "${printable(key, 80, this.redact)}" holds integers beyond 2^53, more than a JSON number keeps exactly; ` +
+          'they are written as strings of their exact digits (a known numeric field is left empty and keeps the digits in extra).',
+      );
+    }
   }
 
   /** Runs one attempt at a time; retries transient failures with backoff, up to maxRetries. */

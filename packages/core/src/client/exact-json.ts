@@ -2,26 +2,32 @@
  * JSON.parse, except that an integer literal too large for a double (beyond ±(2^53 − 1)) becomes a string of its exact
  * digits instead of a nearby number: an id of 2^63 scale would otherwise reach every output quietly changed. Node 20's
  * JSON.parse hands a reviver no source text, so the literals are found first, by a scan that skips strings, and quoted.
- * Fractions and exponents are left alone: they are approximate by nature. Throws what JSON.parse throws.
+ * Fractions and exponents are left alone: they are approximate by nature. `quoted` is told the key each such literal
+ * belongs to (the nearest key before it), so the caller can say which fields hold them. Throws what JSON.parse throws.
  */
-export function parseJsonExact(text: string): unknown {
+export function parseJsonExact(text: string, quoted?: (key: string) => void): unknown {
   // Sixteen digits in a row are needed to pass 2^53 (9007199254740991 has 16): most answers have none and skip the scan.
   if (!/\d{16}/.test(text)) return JSON.parse(text);
-  return JSON.parse(quoteUnsafeIntegers(text));
+  return JSON.parse(quoteUnsafeIntegers(text, quoted));
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The text with every unsafe integer literal outside a string put in quotes; everything else byte for byte. */
-export function quoteUnsafeIntegers(text: string): string {
+export function quoteUnsafeIntegers(text: string, quoted?: (key: string) => void): string {
   const parts: string[] = [];
   let copiedTo = 0;
   let i = 0;
+  let key = '';
   const n = text.length;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      i = endOfString(text, i);
+      const end = endOfString(text, i);
+      let next = end;
+      while (next < n && isSpace(text.charCodeAt(next))) next++;
+      if (quoted && text.charCodeAt(next) === 0x3a) key = text.slice(i + 1, end - 1);
+      i = end;
       continue;
     }
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
@@ -42,6 +48,7 @@ export function quoteUnsafeIntegers(text: string): string {
         if (magnitude > MAX_SAFE) {
           parts.push(text.slice(copiedTo, start), `"${literal}"`);
           copiedTo = digitsEnd;
+          quoted?.(key);
         }
       }
       continue;
@@ -63,6 +70,10 @@ function endOfString(text: string, open: number): number {
     else i++;
   }
   return i;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 function isDigit(c: number): boolean {
