@@ -12,7 +12,7 @@ export type EmptyPageShape = 'empty' | 'null' | 'absent' | '204';
  * /images/list take them.
  */
 export type Fault =
-  /** 404 on an image's details or /vuln (path `/csapi/v1.3/images/<sha>`) while the list still holds the image. */
+  /** An error status. 404 with path `/csapi/v1.3/images/<sha>`: that image's details or /vuln answer 404 while the list still holds it. */
   | { kind: 'status'; status: 500 | 502 | 503 | 504 | 429 | 409 | 401 | 400 | 404; count?: number; path?: string }
   /**
    * The image named in the request's path (`/csapi/v1.3/images/<sha>…`) is deleted just before the request is
