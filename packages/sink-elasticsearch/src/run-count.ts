@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { SinkIncompleteError, type Logger } from '@qcs-export/core/sink';
-import { explain } from './connection.js';
+import { explain, statusOf } from './connection.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 
 /**
@@ -19,9 +19,20 @@ export async function verifyRunCount(
   if (run.runId === undefined) return skip('the run has no run id');
   if (run.field === undefined) return skip('it was created before run ids were mapped (no keyword run-id field)');
   if (!options.refresh) return skip('refresh is off, so a count would not see the latest documents');
-  const answer = await client
-    .count({ index: options.index, query: { term: { [run.field]: run.runId } } })
-    .catch((error: unknown) => Promise.reject(explain(error, options, `counting this run's documents in ${options.index}`)));
+  let answer: { count?: unknown };
+  try {
+    answer = await client.count({ index: options.index, query: { term: { [run.field]: run.runId } } });
+  } catch (error) {
+    // Writing needs no read privilege, and a key made for the export as documented before may lack it: say so, and go on.
+    if (statusOf(error) === 403) {
+      logger.warn(
+        `elasticsearch: cannot count this run's documents in ${options.index} (403: the credentials lack the read privilege on it); ` +
+          'grant read to have each run check that the index holds every document it acknowledged',
+      );
+      return;
+    }
+    throw explain(error, options, `counting this run's documents in ${options.index}`);
+  }
   if (typeof answer?.count !== 'number')
     throw new SinkIncompleteError(`counting this run's documents in ${options.index} got an answer without a count;`, {
       setting: 'node',
