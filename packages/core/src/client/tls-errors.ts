@@ -49,7 +49,9 @@ export function certificateError(what: string, host: string, error: unknown, nam
       `Trusting a CA (${name('tlsCaFile')}, NODE_EXTRA_CA_CERTS) does not make a certificate for another name valid.`;
     setting = 'baseUrl';
   } else {
-    detail = `${what}: the TLS certificate of ${host} is not signed by a CA this process trusts (${code}); a private CA or a TLS-inspecting proxy usually signs it.`;
+    detail =
+      `${what}: the TLS certificate of ${host} is not signed by a CA this process trusts (${code}); ` +
+      'a private CA or a TLS-inspecting proxy usually signs it.';
     hint = `If that CA is your organisation's, ${addCa}; do not turn certificate checks off.`;
   }
   return new CertificateError(detail, { cause: error, hint, ...(setting === undefined ? {} : { setting }) });
