@@ -41,7 +41,9 @@ const bulk: Handler = (ctx: Context, req: EsRequest) => {
             error: { type: 'illegal_argument_exception', reason: `pipeline with id [${pipeline}] does not exist` },
           },
         }))
-      : actions.map((action) => applyAction(ctx.store, action, ctx.faults));
+      : pipeline !== null && dropsEverything(ctx.store.pipelines.get(pipeline))
+        ? actions.map((action) => ({ [action.op]: { _index: action.index, _id: action.id, _version: -3, result: 'noop', status: 200 } }))
+        : actions.map((action) => applyAction(ctx.store, action, ctx.faults));
   const refresh = req.query.get('refresh');
   if (refresh !== null && refresh !== 'false') ctx.stats.refreshes += 1;
   const last = items.at(-1);
@@ -49,6 +51,15 @@ const bulk: Handler = (ctx: Context, req: EsRequest) => {
   const errors = items.some((item) => Object.values(item).some((result) => result.status >= 300));
   return ok({ errors, took: Math.round(performance.now() - started), items });
 };
+
+/**
+ * Whether a pipeline has an unconditional `drop` processor. The only processor this server runs: a node answers each
+ * dropped document 200 with result "noop" and stores nothing. Other processors are kept, not run.
+ */
+function dropsEverything(pipeline: Record<string, unknown> | undefined): boolean {
+  const processors = (pipeline?.['processors'] ?? []) as Array<Record<string, { if?: unknown } | undefined>>;
+  return processors.some((p) => p['drop'] !== undefined && p['drop']?.if === undefined);
+}
 
 export const bulkRoutes: Route[] = [
   { path: '_bulk', methods: { POST: bulk, PUT: bulk } },

@@ -102,7 +102,7 @@ export function validateIndexName(name: string): void {
 export class Store {
   readonly indices = new Map<string, IndexState>();
   readonly templates = new Map<string, IndexTemplate>();
-  /** Ingest pipelines by id, as PUT _ingest/pipeline/{id} stored them (never run: documents are kept as sent). */
+  /** Ingest pipelines by id, as PUT _ingest/pipeline/{id} stored them (not run, but for an unconditional drop: see es-routes-bulk.ts). */
   readonly pipelines = new Map<string, Record<string, unknown>>();
 
   /** Stores a composable index template after the checks `PUT _index_template` makes. */

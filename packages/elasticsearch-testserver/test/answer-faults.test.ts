@@ -68,6 +68,26 @@ describe('bulk-answer faults: what a proxy in front of the node may answer', () 
   });
 });
 
+describe('ingest pipelines', () => {
+  const t = useServer();
+
+  it('an unconditional drop processor answers every document 200 "noop" and stores nothing', async () => {
+    await t.client.ingest.putPipeline({ id: 'drop-all', processors: [{ drop: {} }] });
+    await t.client.ingest.putPipeline({ id: 'drop-some', processors: [{ drop: { if: "ctx.id == '1'" } }] });
+    const dropped = (await (await rawBulk(t.server, body(['1', '2']), '/_bulk?pipeline=drop-all')).json()) as {
+      items: Array<{ index: { status: number; result: string } }>;
+    };
+    expect(dropped.items.map((i) => [i.index.status, i.index.result])).toEqual([
+      [200, 'noop'],
+      [200, 'noop'],
+    ]);
+    expect(t.server.indices()).toEqual([]);
+    // A conditional drop is not run: the documents are kept as sent.
+    await rawBulk(t.server, body(['1', '2']), '/_bulk?pipeline=drop-some');
+    expect(t.server.documents('a').size).toBe(2);
+  });
+});
+
 describe('version quirks', () => {
   const template = { index_patterns: ['logs-q*'], data_stream: {}, template: { mappings: { properties: { sha: { type: 'keyword' } } } } };
 

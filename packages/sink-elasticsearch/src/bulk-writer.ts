@@ -22,6 +22,8 @@ export interface BulkStats {
   updated: number;
   /** Documents the cluster already had from this run (a create retried after a lost response). */
   duplicates: number;
+  /** Documents acknowledged as "noop": the ingest pipeline dropped them, so the index does not hold them. */
+  dropped: number;
   rejected: number;
   itemRetries: number;
   requestRetries: number;
@@ -52,6 +54,7 @@ export class BulkWriter {
     created: 0,
     updated: 0,
     duplicates: 0,
+    dropped: 0,
     rejected: 0,
     itemRetries: 0,
     requestRetries: 0,
@@ -130,6 +133,7 @@ export class BulkWriter {
       if (result.status < 300) {
         this.stats.written += 1;
         if (result.result === 'updated') this.stats.updated += 1;
+        else if (result.result === 'noop') this.stats.dropped += 1;
         else this.stats.created += 1;
       } else if (result.status === 409 && this.options.dataStream) {
         // create is used only for data streams, where the _id is sha + export time: 409 means this run already wrote it.

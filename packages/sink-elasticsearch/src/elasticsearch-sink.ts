@@ -131,7 +131,11 @@ class ElasticsearchSink extends LifecycleSink {
         await client.indices
           .refresh({ index: this.options.index })
           .catch((error: unknown) => Promise.reject(explain(error, this.options, `refreshing ${this.options.index}`)));
-      await verifyRunCount(client, this.options, this.ctx.logger, { runId: this.ctx.runId, field: this.countField, acknowledged: writer.stats.written });
+      await verifyRunCount(client, this.options, this.ctx.logger, {
+        runId: this.ctx.runId,
+        field: this.countField,
+        acknowledged: writer.stats.written - writer.stats.dropped,
+      });
       await this.deadLetters.finish();
     } catch (error) {
       // Documents the cluster refused before the failure are still worth keeping, to replay them.
@@ -160,6 +164,7 @@ class ElasticsearchSink extends LifecycleSink {
         bytes: s.bytes,
         details: {
           ...(this.options.dataStream ? { appended: s.created, duplicates: s.duplicates } : { created: s.created, updated: s.updated }),
+          ...(s.dropped > 0 ? { droppedByPipeline: s.dropped } : {}),
           requests: s.requests,
           ...(this.staleRemoved > 0 ? { fixedFindingsRemoved: this.staleRemoved } : {}),
           ...(this.options.removeUnseen ? { unseenRemoved: this.unseenRemoved } : {}),

@@ -13,6 +13,7 @@ export async function verifyRunCount(
   client: Client,
   options: ElasticsearchSinkOptions,
   logger: Logger,
+  /** `acknowledged`: documents acknowledged as stored, less those an ingest pipeline dropped ("noop"). */
   run: { runId: string | undefined; field: string | undefined; acknowledged: number },
 ): Promise<void> {
   const skip = (why: string) => logger.debug(`elasticsearch: not counting this run's documents in ${options.index}: ${why}`);

@@ -121,6 +121,18 @@ describe('every document is accounted for', () => {
     expect(summary).toMatchObject({ records: 2999, rejected: 1, delivered: 3000 });
   });
 
+  it('documents an ingest pipeline drops ("noop") count as acknowledged, are shown apart, and are not expected in the index', async () => {
+    const put = await fetch(`${server.url}/_ingest/pipeline/drop-all`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ processors: [{ drop: {} }] }),
+    });
+    expect(put.status).toBe(200);
+    const summary = await exportTo({ index: 'dropped', pipeline: 'drop-all' }, RECORDS.slice(0, 200));
+    expect(summary).toMatchObject({ records: 200, rejected: 0, delivered: 200, details: { created: 0, updated: 0, droppedByPipeline: 200 } });
+    expect(server.documents('dropped').size).toBe(0);
+  });
+
   it('a findings index counts the rows it derived as delivered', async () => {
     // Image i has i % 3 findings: 0 + 1 + 2 + 0 + ... = 39 rows from 40 images.
     const records = Array.from({ length: 40 }, (_, i) =>
