@@ -100,6 +100,13 @@ describe('proxies (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
       expect(new Set(proxy.tunnels)).toEqual(new Set([`es.test:${es.port}`]));
       expect(es.documents('proxied').size).toBe(50);
       await expect(exportTo(`http://es.test:${es.port}`, { index: 'exempt' }, { ...env, no_proxy: 'es.test' })).rejects.toMatchObject({ code: 'QCS_NETWORK' });
+      // The connection class used through a proxy does not follow redirects either.
+      es.inject({ kind: 'bulk-answer', answer: 'redirect', count: 1, location: `${es.url}/elsewhere/_bulk` });
+      await expect(exportTo(`http://es.test:${es.port}`, { index: 'proxied-redirect' }, env)).rejects.toMatchObject({
+        code: 'QCS_SINK_INCOMPLETE',
+        message: expect.stringContaining(`a redirect (HTTP 307 to ${es.url}/elsewhere/_bulk), which the export does not follow`),
+      });
+      expect(es.requests.filter((r) => r.path.startsWith('/elsewhere'))).toEqual([]);
     } finally {
       await proxy.close();
       await es.close();
