@@ -30,6 +30,7 @@ export const exitCodeByErrorCode: Readonly<Record<QcsErrorCode, ExitCode>> = {
   QCS_SOURCE_INCOMPLETE: ExitCode.failed,
   QCS_EMPTY_EXPORT: ExitCode.emptyExport,
   QCS_SINK_FAILED: ExitCode.failed,
+  QCS_SINK_INCOMPLETE: ExitCode.failed,
   QCS_RECORDS_REJECTED: ExitCode.recordsRejected,
   QCS_STATE_INVALID: ExitCode.invalidConfig,
   QCS_STATE_LOCKED: ExitCode.failed,

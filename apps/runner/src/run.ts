@@ -4,13 +4,9 @@ import {
   enrichImages,
   imageSource,
   type EnrichStats,
-  NetworkError,
   RecordsRejectedError,
-  SinkError,
-  TimeoutError,
   type Logger,
   type RunContext,
-  type Sink,
   type SinkPlugin,
   type SinkSummary,
   type AnySinkPlugin,
@@ -25,6 +21,7 @@ import { checkDistinctOutputs, outputsOf, sweepOutputs } from './outputs.js';
 import { runContextFor } from './run-context.js';
 import { CLI_SOURCE_ADVICE } from './setting-names.js';
 import { prepareSource } from './source-setup.js';
+import { labelled, publishAll, type RunSink } from './publish.js';
 
 export interface RunResult {
   records: number;
@@ -111,10 +108,13 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     ...(deps.trace ? { runId: deps.trace.runId } : {}),
   };
   const filter = andFilters(config.source.filter, deps.updatedSince !== undefined ? `updated>=${deps.updatedSince}` : undefined);
-  const sinks: Array<{ name: string; sink: Sink }> = config.sinks.map((s) => ({
+  const sinks: RunSink[] = config.sinks.map((s) => ({
     name: s.name,
+    type: s.type,
     sink: (deps.plugins.get(s.type) as SinkPlugin<unknown>).create(s.options, ctx),
   }));
+  // Sinks whose open() succeeded: only those can have sent anything, so only those get the "what it sent stays" warning.
+  const opened = new Set<RunSink>();
   const images = imageSource({
     client: prepared.client,
     strategy: config.source.strategy,
@@ -144,15 +144,13 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
   if (deps.trace && enrichment) deps.trace.enrichment = enrichment.stats;
 
   const pages = source.batches[Symbol.asyncIterator]();
-  let opened = false;
   let enrichedBatches = 0;
   let enrichedImages = 0;
   try {
     // The first page (login included) comes before any sink opens: bad credentials or a rejected filter
     // then fail the run without creating a single file or directory.
     let next = await pages.next();
-    opened = true;
-    await Promise.all(sinks.map(({ sink }) => sink.open()));
+    await Promise.all(sinks.map((entry) => entry.sink.open().then(() => opened.add(entry))));
     for (; !next.done; next = await pages.next()) {
       if (signal.aborted) throw new AbortedError();
       const batch = next.value;
@@ -180,12 +178,11 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     deps.progress?.phase(`finishing ${config.sinks.map((s) => `${s.name} (${s.type})`).join(', ')}…`);
     await Promise.all(sinks.map(({ name, sink }) => sink.prepare?.().catch((e: unknown) => Promise.reject(labelled(name, e)))));
     if (signal.aborted) throw new AbortedError();
-    const summaries: SinkSummary[] = [];
-    for (const { name, sink } of sinks) {
-      const summary = await sink.close().catch((e: unknown) => Promise.reject(labelled(name, e)));
-      summaries.push(summary);
-      deps.trace?.sinkSummaries.push({ name, ...summary });
-    }
+    // Publish all or nothing: a sink that fails to publish, or does not account for every record it was given,
+    // makes every sink that already published put its previous output back.
+    const summaries = await publishAll(sinks, logger, (published) => {
+      if (deps.trace) deps.trace.sinkSummaries = published;
+    });
     if (deps.trace) deps.trace.committed = true;
     deps.progress?.done();
     const stats = prepared.client.stats;
@@ -217,7 +214,12 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     deps.progress?.done();
     const reason = signal.aborted ? new AbortedError() : error;
     await Promise.all(sinks.map(({ sink }) => sink.abort(reason).catch((e: unknown) => logger.warn(`aborting a sink failed: ${(e as Error).message}`))));
-    if (opened) warnAboutIncrementalSinks(config, deps.plugins, logger);
+    warnAboutIncrementalSinks(
+      config,
+      sinks.filter((entry) => opened.has(entry)),
+      deps.plugins,
+      logger,
+    );
     throw reason;
   } finally {
     await pages.return?.();
@@ -229,8 +231,9 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
  * An atomic sink's abort leaves its previous output as it was; an incremental one (an index, stdout) keeps what it
  * sent before the failure. Say so, so nobody takes a half-filled index for a finished export.
  */
-function warnAboutIncrementalSinks(config: Config, plugins: ReadonlyMap<string, AnySinkPlugin>, logger: Logger): void {
+function warnAboutIncrementalSinks(config: Config, opened: readonly RunSink[], plugins: ReadonlyMap<string, AnySinkPlugin>, logger: Logger): void {
   for (const s of config.sinks) {
+    if (!opened.some((entry) => entry.name === s.name && entry.type === s.type)) continue;
     if ((plugins.get(s.type) as SinkPlugin<unknown>).commit(s.options) !== 'incremental') continue;
     logger.warn(`sink "${s.name}" (${s.type}) writes as it goes: what it sent before the failure stays there; re-run the export to complete it`);
   }
@@ -240,15 +243,4 @@ function warnAboutIncrementalSinks(config: Config, plugins: ReadonlyMap<string, 
 export function rejectedError(result: RunResult): RecordsRejectedError | undefined {
   if (result.rejected === 0) return undefined;
   return new RecordsRejectedError(result.rejected, `${result.rejected} records were rejected by a sink; see its dead-letter output in the summary above`);
-}
-
-/** A sink's failure, named after the sink: the same error class and code, its message prefixed. */
-function labelled(name: string, error: unknown): unknown {
-  if (error instanceof SinkError) return new SinkError(`sink "${name}": ${error.message}`, { cause: error });
-  // A sink's connection failures (Elasticsearch down or too slow) keep their code, like the source's.
-  if (error instanceof NetworkError || error instanceof TimeoutError) {
-    const Labelled = error instanceof NetworkError ? NetworkError : TimeoutError;
-    return new Labelled(`sink "${name}": ${error.detail}`, { cause: error, setting: error.setting, hint: error.hint });
-  }
-  return error;
 }

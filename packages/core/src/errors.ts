@@ -20,6 +20,7 @@ export type QcsErrorCode =
   | 'QCS_EMPTY_EXPORT'
   | 'QCS_OUTPUT_UNWRITABLE'
   | 'QCS_SINK_FAILED'
+  | 'QCS_SINK_INCOMPLETE'
   | 'QCS_RECORDS_REJECTED'
   | 'QCS_STATE_INVALID'
   | 'QCS_STATE_LOCKED'
@@ -174,6 +175,16 @@ export class OutputUnwritableError extends QcsError {
 export class SinkError extends QcsError {
   constructor(message: string, options?: QcsErrorOptions) {
     super('QCS_SINK_FAILED', message, options);
+  }
+}
+
+/**
+ * A sink did not account for every record it was given: written + rejected differs from delivered (a destination or a
+ * proxy in front of it answered "ok" for records it never stored). The run fails and nothing is published.
+ */
+export class SinkIncompleteError extends QcsError {
+  constructor(message: string, options?: QcsErrorOptions) {
+    super('QCS_SINK_INCOMPLETE', message, options);
   }
 }
 

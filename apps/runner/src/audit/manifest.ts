@@ -93,8 +93,12 @@ export async function buildManifest(input: ManifestInput): Promise<Record<string
         name: s.name,
         type: s.type,
         records: grain,
-        committed: summary !== undefined,
+        committed: summary !== undefined && summary.published !== 'restored',
+        // What publishing did to the previous output: replaced, created, restored (put back after a failure), or
+        // "not published" (the run failed before this sink published; its previous output was not touched).
+        published: summary?.published ?? (summary ? 'replaced' : 'not published'),
         target: summary?.target ?? null,
+        delivered: summary?.delivered ?? null,
         written: summary?.records ?? 0,
         rejected: summary?.rejected ?? 0,
         ...(summary?.details?.['deadLetter'] !== undefined ? { deadLetter: summary.details['deadLetter'] } : {}),

@@ -72,7 +72,14 @@ export abstract class LifecycleSink implements Sink {
     if (this.current === 'open') await this.prepare();
     this.expect('prepared', 'close');
     this.current = 'closed';
-    const summary = await this.publishTarget();
+    let summary: SinkSummary;
+    try {
+      summary = await this.publishTarget();
+    } catch (error) {
+      // Publishing failed: the sink is still prepared, so the run's abort() undoes what it made.
+      this.current = 'prepared';
+      throw error;
+    }
     return { ...summary, delivered: summary.delivered ?? this.deliveredCount };
   }
 
