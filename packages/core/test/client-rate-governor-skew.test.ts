@@ -158,6 +158,29 @@ describe('RateGovernor: the server counts at arrival, our log at send (fake cloc
     expect(granted).toEqual([0]);
   });
 
+  it('while another client is known, an answer with its deficit within the timing noise still renews its room', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { logger, lines } = debugLog();
+    const g = new RateGovernor({ clock: () => Date.now(), logger });
+    const learned = { 'x-ratelimit-limit': '10', 'x-ratelimit-window-sec': '1' };
+    // The probe's answer counts 4: 3 are another client's, for certain.
+    g.settle(await g.acquire('images'), { status: 200, headers: { ...learned, 'x-ratelimit-remaining': '6' } });
+    expect(lines).toEqual(["another client is using 3 of the 'images' rate budget (10 per 1 s); leaving it room"]);
+    // At 500 ms, four calls out; the first answer counts 5: the probe, this call and 3 more, which the three calls let
+    // out after it could be, had they overtaken it. Alone that would prove nothing; with the other client known, it
+    // renews the room kept for it.
+    await vi.advanceTimersByTimeAsync(500);
+    const out = [await g.acquire('images'), await g.acquire('images'), await g.acquire('images'), await g.acquire('images')];
+    g.settle(out[0] as Slot, { status: 200, headers: { ...learned, 'x-ratelimit-remaining': '5' } });
+    // At 1,100 ms the probe's observation has expired (1,050 ms), the renewal has not: 4 of ours in the log, 3 other
+    // calls and 1 in reserve leave room for 2 more, not 6.
+    await vi.advanceTimersByTimeAsync(600);
+    const granted: number[] = [];
+    for (let i = 0; i < 6; i++) void g.acquire('images').then(() => granted.push(i));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(granted).toEqual([0, 1]);
+  });
+
   it('a real other client, its deficit seen on every answer, is given room at once and ours get no 429', async () => {
     vi.useFakeTimers({ now: 0 });
     const { logger, lines } = debugLog();

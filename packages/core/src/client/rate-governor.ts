@@ -190,7 +190,7 @@ export class RateGovernor {
     if ((status === 429 || status === 409) && asked !== undefined) this.block(b, now + asked);
     const remaining = wholeNumber(headers['x-ratelimit-remaining']);
     if (remaining === undefined) return;
-    const others = this.othersBehind(b, slot, status, remaining);
+    const others = this.othersBehind(b, slot, status, remaining, now);
     if (others > 0) this.share(b, others, now);
     // A spent budget that our own calls account for needs no block: the log already holds the next call until our
     // oldest leaves the window, to the millisecond, where the server's wait is rounded up to whole seconds (or absent,
@@ -204,11 +204,13 @@ export class RateGovernor {
    * limit − Remaining (this call included unless refused). Of ours, it may hold the calls sent before this one that
    * were not answered a window before it left (`before`, taken at send) and any let out after it that overtook it on
    * the way; it likely holds only the first kind. A deficit beyond the first two cannot be timing: it is another
-   * client's, at once. One beyond the likely count alone is another client's only when it persists over
-   * PERSISTENT_DEFICIT_ANSWERS answers in a row, among them one to a call let out after the first of them came back.
-   * Returns 0 when the answer shows nothing certain.
+   * client's, at once (a refusal always shows one: our log never lets out more calls than fit, counting each until it
+   * surely left the server's window). One beyond the likely count alone is another client's only when it persists over
+   * PERSISTENT_DEFICIT_ANSWERS answers in a row, among them one to a call let out after the first of them came back,
+   * or while another client is already known to be there (it renews the room kept for it). Returns 0 when the answer
+   * shows nothing certain.
    */
-  private othersBehind(b: Bucket, slot: Sent, status: number, remaining: number): number {
+  private othersBehind(b: Bucket, slot: Sent, status: number, remaining: number, now: number): number {
     const refused = status === 429 || status === 409;
     const serverCount = b.limit - remaining;
     const likely = slot.before + (refused ? 0 : 1);
@@ -222,6 +224,7 @@ export class RateGovernor {
       b.streak = undefined;
       return 0;
     }
+    if (this.othersAt(b, now) > 0) return apparent;
     const streak = b.streak ?? { deficit: apparent, answers: 0, grantedAtStart: b.granted, crossed: false };
     streak.answers++;
     streak.deficit = Math.min(streak.deficit, apparent);
