@@ -1,6 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { Client, errors, HttpConnection, type ClientOptions } from '@elastic/elasticsearch';
-import { AuthError, ConfigError, ForbiddenError, NetworkError, proxyFor, SinkError, TimeoutError, type QcsError } from '@qcs-export/core/sink';
+import {
+  AuthError,
+  CertificateError,
+  ConfigError,
+  ForbiddenError,
+  NetworkError,
+  proxyFor,
+  SinkError,
+  TimeoutError,
+  type QcsError,
+} from '@qcs-export/core/sink';
 import { fetchPinnedCertificate } from './ca-pin.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 
@@ -86,7 +96,7 @@ async function pinnedCertificates(options: ElasticsearchSinkOptions, fingerprint
     else if (pem === undefined) without.push(node.origin);
   }
   if (without.length > 0 && found.size === 0 && !options.tls?.caFile)
-    throw new NetworkError(`no certificate that ${without.join(', ')} presents has the SHA-256 fingerprint in tls.caFingerprint;`, {
+    throw new CertificateError(`no certificate that ${without.join(', ')} presents has the SHA-256 fingerprint in tls.caFingerprint;`, {
       setting: 'tls',
       hint:
         "check tls.caFingerprint (the fingerprint of the cluster's CA: openssl x509 -noout -fingerprint -sha256 -in ca.crt, " +
@@ -158,7 +168,7 @@ export function explain(error: unknown, options: ElasticsearchSinkOptions, doing
     );
   if (error instanceof errors.ProductNotSupportedError) return notElasticsearch(where, doing);
   if (isCertificateError(error)) {
-    return new NetworkError(`cannot reach Elasticsearch at ${where} while ${doing}: ${(error as Error).message};`, {
+    return new CertificateError(`cannot reach Elasticsearch at ${where} while ${doing}: ${(error as Error).message};`, {
       setting: 'tls',
       hint:
         "the cluster's certificate is not trusted: give its CA as tls.caFile (PEM) or its SHA-256 fingerprint as tls.caFingerprint, " +

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errors, HttpConnection } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CertificateError } from '@qcs-export/core';
 import { startElasticsearchTestServer, TEST_TLS, type EsTestServer } from '@qcs-export/elasticsearch-testserver';
 import { makeRunContext, makeTestRecords } from '@qcs-export/sink-testkit';
 import { connectionFor, isTransient, proxyForNodes } from '../src/connection.js';
@@ -144,6 +145,7 @@ describe('TLS: tls.caFingerprint alone', () => {
   it('an untrusted certificate is not retried, and the message names tls.caFile, tls.caFingerprint and NODE_EXTRA_CA_CERTS', async () => {
     const before = es.requests.length;
     const error = (await exportTo(es.url, { index: 'untrusted' }).catch((e: unknown) => e)) as { code: string; message: string };
+    expect(error).toBeInstanceOf(CertificateError);
     expect(error.code).toBe('QCS_NETWORK');
     expect(error.message).toMatch(/certificate/);
     expect(error.message).toMatch(/tls\.caFile .*tls\.caFingerprint.*NODE_EXTRA_CA_CERTS/);
