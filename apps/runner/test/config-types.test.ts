@@ -83,9 +83,30 @@ describe('config: a value that cannot be converted is named, never shown when it
       value,
       ['source'],
       [
-        { path: ['source', 'auth', 'port'], offset: 0, template: '${P}', value: 'hunter2', sources: [{ kind: 'env', name: 'P', used: 'env' }] },
-        { path: ['source', 'retries'], offset: 0, template: '${file:/run/x}', value: 'from-file-secret', sources: [{ kind: 'file', path: '/run/x' }] },
-        { path: ['source', 'token'], offset: 0, template: '${T:-tok-123}', value: 'tok-123', sources: [{ kind: 'env', name: 'T', used: 'default' }] },
+        {
+          path: ['source', 'auth', 'port'],
+          offset: 0,
+          template: '${P}',
+          value: 'hunter2',
+          sources: [{ kind: 'env', name: 'P', used: 'env' }],
+          sensitive: true,
+        },
+        {
+          path: ['source', 'retries'],
+          offset: 0,
+          template: '${file:/run/x}',
+          value: 'from-file-secret',
+          sources: [{ kind: 'file', path: '/run/x' }],
+          sensitive: true,
+        },
+        {
+          path: ['source', 'token'],
+          offset: 0,
+          template: '${T:-tok-123}',
+          value: 'tok-123',
+          sources: [{ kind: 'env', name: 'T', used: 'default' }],
+          sensitive: true,
+        },
       ],
       () => false,
     );

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { convert, expectedName } from './convert.js';
 import type { InterpolatedValue, ValueSource } from './interpolate.js';
-import { isSecretPath, isUnder, type KeyPath } from './paths.js';
+import { isUnder, type KeyPath } from './paths.js';
 import { expectedTypeAt, type Expected } from './schema-walk.js';
 
 export interface CoercionProblem {
@@ -47,10 +47,10 @@ function containerAt(value: unknown, path: KeyPath): Record<string | number, unk
   return node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>) : undefined;
 }
 
-/** Names the variable and, unless the value may be a credential, shows it: "PS is "abc", not a whole number". */
+/** Names the variable and, unless the value may be a credential (see InterpolatedValue.sensitive), shows it: "PS is "abc", not a whole number". */
 function notConvertible(v: InterpolatedValue, expected: Expected): string {
   const type = expectedName(expected);
-  const secret = isSecretPath(v.path) || v.sources.some((s) => s.kind === 'file');
+  const secret = v.sensitive;
   const [only] = v.sources;
   if (only && v.sources.length === 1 && /^\$\{[^}]*\}$/.test(v.template)) {
     if (only.kind === 'file') return `the secret file ${only.path} does not hold ${type}`;

@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isPair, isScalar, isSeq, visit, type Document } from 'yaml';
-import type { KeyPath } from './paths.js';
+import { isSecretPath, type KeyPath } from './paths.js';
+import { readSecretFileSync, type SecretFile } from './secret-file.js';
 
 export interface InterpolationIssue {
   path: KeyPath;
@@ -24,16 +24,40 @@ export interface InterpolatedValue {
   /** The value after substitution. */
   value: string;
   sources: ValueSource[];
+  /**
+   * Whether the value may hold a credential, so no message shows it: it sits under a credential key, or comes from a
+   * secret file, or from a variable that the config also uses for a credential (`${PASS}` for both
+   * source.auth.password and, by mistake, pageSize).
+   */
+  sensitive: boolean;
 }
 
 export interface Interpolation {
   issues: InterpolationIssue[];
   values: InterpolatedValue[];
+  /** The text every sensitive substitution put in (a variable's value, a secret file's content): never to be printed. */
+  secrets: string[];
 }
 
 const PATTERN = /\$\$\{|\$\{file:([^}]+)\}|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:-|:\?)([^}]*))?\}/g;
-/** A secret file is a key or a password, not data; anything bigger is a wrong path. */
-const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+/** Gives the content of a ${file:…} secret by its absolute path. */
+export type SecretReader = (path: string) => SecretFile;
+
+/**
+ * The absolute path of every ${file:…} in the document's string values, as interpolateDocument resolves them, so
+ * they can be read (asynchronously, with a timeout) before it runs.
+ */
+export function secretFilePaths(doc: Document, baseDir = process.cwd()): string[] {
+  const paths = new Set<string>();
+  visit(doc, {
+    Scalar(key, node) {
+      if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${file:')) return;
+      for (const [match, file] of node.value.matchAll(PATTERN)) if (match !== '$${' && file !== undefined) paths.add(resolve(baseDir, file.trim()));
+    },
+  });
+  return [...paths];
+}
 
 /**
  * Replaces ${VAR}, ${VAR:-default} and ${VAR:?message} in string values (never in keys, and after YAML parsing,
@@ -42,11 +66,17 @@ const MAX_SECRET_FILE_BYTES = 64 * 1024;
  * $${ stands for a literal ${. Returns the problems instead of throwing, so every one is reported at once, and
  * which values were interpolated, since only those may be converted to the type the schema expects.
  */
-export function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, baseDir = process.cwd()): Interpolation {
+export function interpolateDocument(
+  doc: Document,
+  env: NodeJS.ProcessEnv,
+  baseDir = process.cwd(),
+  readSecret: SecretReader = readSecretFileSync,
+): Interpolation {
   const issues: InterpolationIssue[] = [];
   const values: InterpolatedValue[] = [];
   // What each anchored scalar gave, so an alias to it (`*name`, always after the anchor) counts as interpolated too.
   const byNode = new Map<unknown, { issues: InterpolationIssue[]; value: InterpolatedValue }>();
+  const texts = new Map<InterpolatedValue, readonly string[]>();
   visit(doc, {
     Alias(key, node, ancestors) {
       const target = byNode.get(node.resolve(doc));
@@ -54,7 +84,9 @@ export function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, baseD
       const path = keyPath(ancestors, node);
       const offset = node.range?.[0];
       issues.push(...target.issues.map((i) => ({ ...i, path, offset })));
-      values.push({ ...target.value, path, offset });
+      const copy = { ...target.value, path, offset };
+      values.push(copy);
+      texts.set(copy, texts.get(target.value) ?? []);
     },
     Scalar(key, node, ancestors) {
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return;
@@ -62,6 +94,7 @@ export function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, baseD
       const path = keyPath(ancestors, node);
       const offset = node.range?.[0];
       const sources: ValueSource[] = [];
+      const substituted: string[] = [];
       const problem = (message: string, cause: string) => {
         issues.push({ path, offset, message, cause });
         return '';
@@ -73,11 +106,14 @@ export function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, baseD
           if (file !== undefined) {
             const full = resolve(baseDir, file.trim());
             sources.push({ kind: 'file', path: full });
-            return readSecretFile(full, (message) => problem(message, `file:${full}`));
+            const secret = readSecret(full);
+            if (secret.ok) substituted.push(secret.value);
+            return secret.ok ? secret.value : problem(secret.problem, `file:${full}`);
           }
           const value = env[name as string];
           if (value !== undefined && value !== '') {
             sources.push({ kind: 'env', name: name as string, used: 'env' });
+            substituted.push(value);
             return value;
           }
           if (op === ':-') {
@@ -89,22 +125,28 @@ export function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, baseD
         },
       );
       if (sources.length === 0) return;
-      const value: InterpolatedValue = { path, offset, template, value: node.value as string, sources };
+      const value: InterpolatedValue = { path, offset, template, value: node.value as string, sources, sensitive: false };
       values.push(value);
+      texts.set(value, substituted);
       byNode.set(node, { issues: issues.filter((i) => i.path === path), value });
     },
   });
-  return { issues, values };
+  return { issues, values, secrets: markSensitive(values, texts) };
 }
 
-function readSecretFile(path: string, problem: (message: string) => string): string {
-  try {
-    if (statSync(path).size > MAX_SECRET_FILE_BYTES) return problem(`${path} is larger than 64 KiB, which is not a secret; check the \${file:…} path`);
-    const content = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-    return content === '' ? problem(`${path} is empty; put the secret in it`) : content;
-  } catch (error) {
-    return problem(`cannot read the secret file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+const sourceKey = (s: ValueSource) => (s.kind === 'file' ? `file:${s.path}` : `env:${s.name}`);
+
+/** Sets `sensitive` on every value (see InterpolatedValue), once all are known; returns the texts to keep out of messages. */
+function markSensitive(values: InterpolatedValue[], texts: ReadonlyMap<InterpolatedValue, readonly string[]>): string[] {
+  const credentials = new Set(
+    values.filter((v) => isSecretPath(v.path)).flatMap((v) => v.sources.filter((s) => s.kind === 'file' || s.used === 'env').map(sourceKey)),
+  );
+  const secrets = new Set<string>();
+  for (const v of values) {
+    v.sensitive = isSecretPath(v.path) || v.sources.some((s) => s.kind === 'file' || credentials.has(sourceKey(s)));
+    if (v.sensitive) for (const text of texts.get(v) ?? []) secrets.add(text);
   }
+  return [...secrets];
 }
 
 /** The key path of a node inside the document, e.g. ["sinks", 1, "path"]. */

@@ -1,33 +1,70 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type AnySinkPlugin, type IncrementalSupport } from '@qcs-export/core';
 import { onePerCause } from './causes.js';
-import { interpolateDocument } from './interpolate.js';
+import { interpolateDocument, secretFilePaths, type Interpolation, type SecretReader } from './interpolate.js';
 import { maskTemplates, unmask, unmaskDocument } from './mask.js';
 import { formatPath, samePath } from './paths.js';
 import { keyOffset, offsetOf } from './position.js';
+import { readSecretFile, readSecretFileSync, type SecretFile } from './secret-file.js';
 import { authKindOf, liveSourceSchema, runSchema, simulatorSourceSchema, type Config, type SinkConfig, type SourceConfig } from './schema.js';
 import { incrementalSupportOf } from '../state/incremental.js';
 import { validateSection, type Problem, type SectionContext } from './validate.js';
+import { lineTooDeep, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from './yaml-limits.js';
 
 /**
  * Reads, interpolates and validates a config file. Every problem is reported at once, each as
- * `file:line:col path: message`, in one ConfigError (exit code 2).
+ * `file:line:col path: message`, in one ConfigError (exit code 2). The ${file:…} secrets are read on the thread
+ * pool with a timeout, so neither a file that never answers nor a signal meanwhile can go unheard; an abort of
+ * `signal` stops the load with an AbortedError.
  */
-export async function loadConfig(file: string, plugins: ReadonlyMap<string, AnySinkPlugin>, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+export async function loadConfig(
+  file: string,
+  plugins: ReadonlyMap<string, AnySinkPlugin>,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { signal?: AbortSignal } = {},
+): Promise<Config> {
   let text: string;
   try {
+    const info = await stat(file);
+    // A config is a few KiB: a far larger file is a wrong path, refused before it is read (a pipe is read as it comes).
+    if (info.isFile() && info.size > MAX_CONFIG_BYTES) throw new ConfigError(tooLarge(file));
     text = await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(`cannot read the config file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  return parseConfig(text, file, plugins, env);
+  const parsed = parseYaml(text, file);
+  const baseDir = dirname(resolve(file));
+  const paths = secretFilePaths(parsed.doc, baseDir);
+  const read = await Promise.all(paths.map((path) => readSecretFile(path, options.signal ? { signal: options.signal } : {})));
+  const secrets = new Map(paths.map((path, i) => [path, read[i] as SecretFile]));
+  return buildConfig(parsed, file, plugins, env, (path) => secrets.get(path) ?? readSecretFileSync(path));
 }
 
+/** Parses and validates config text; ${file:…} secrets are read synchronously, with the same checks as loadConfig's. */
 export function parseConfig(text: string, file: string, plugins: ReadonlyMap<string, AnySinkPlugin>, env: NodeJS.ProcessEnv = process.env): Config {
-  const lines = new LineCounter();
+  return buildConfig(parseYaml(text, file), file, plugins, env, readSecretFileSync);
+}
+
+const tooLarge = (file: string) => `${file} is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB, which is not a qcs-export config; check the --config path`;
+
+interface ParsedYaml {
+  doc: Document;
+  lines: LineCounter;
+  where: (offset: number | undefined) => string;
+}
+
+/** The YAML document, its templates unmasked, or a ConfigError; bounded in size and nesting before the parser runs. */
+function parseYaml(text: string, file: string): ParsedYaml {
+  if (text.length > MAX_CONFIG_BYTES) throw new ConfigError(tooLarge(file));
   const masked = maskTemplates(text);
+  const deepAt = lineTooDeep(masked.text);
+  if (deepAt !== undefined) {
+    throw new ConfigError(`${file}:${deepAt}: the config nests more than ${MAX_CONFIG_DEPTH} levels deep; a qcs-export config needs a handful`);
+  }
+  const lines = new LineCounter();
   const doc = parseDocument(masked.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const where = (offset: number | undefined) => {
     if (offset === undefined) return file;
@@ -40,11 +77,16 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
     );
   }
   if (masked.masked) unmaskDocument(doc);
-  const interpolation = interpolateDocument(doc, env, dirname(resolve(file)));
+  return { doc, lines, where };
+}
+
+function buildConfig(parsed: ParsedYaml, file: string, plugins: ReadonlyMap<string, AnySinkPlugin>, env: NodeJS.ProcessEnv, readSecret: SecretReader): Config {
+  const { doc, lines, where } = parsed;
+  const interpolation = interpolateDocument(doc, env, dirname(resolve(file)), readSecret);
   const problems: Problem[] = onePerCause(interpolation.issues, (offset) => (offset === undefined ? undefined : lines.linePos(offset).line));
   const ctx: SectionContext = { doc, values: interpolation.values, reported: interpolation.issues.map((i) => i.path) };
 
-  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const raw = toPlain(doc, file);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${file}: the config must be a mapping with "source" and "sinks" keys`);
   }
@@ -105,7 +147,7 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
   if (problems.length > 0 || !source || !run) {
     // In file order, so the list reads top to bottom like the config (the sort is stable for equal positions).
     const placed = problems.map((p) => ({ ...p, offset: p.offset ?? offsetOf(doc, p.path) })).sort((a, b) => (a.offset ?? -1) - (b.offset ?? -1));
-    const text = placed.map((p) => `  ${where(p.offset)} ${formatPath(p.path)}: ${p.message}`);
+    const text = placed.map((p) => `  ${where(p.offset)} ${formatPath(p.path)}: ${hideSensitive(p, interpolation)}`);
     throw new ConfigError([`the config has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, ...text].join('\n'));
   }
   const credentialOrigins = [
@@ -116,4 +158,37 @@ export function parseConfig(text: string, file: string, plugins: ReadonlyMap<str
     ),
   ];
   return { source, sinks, run, file, credentialOrigins };
+}
+
+/** Aliases that expand, each into aliases again, without end. */
+const MAX_ALIAS_EXPANSION = 100;
+
+/**
+ * The document as plain values. An alias that expands beyond MAX_ALIAS_EXPANSION nodes ("billion laughs": each
+ * anchor a list of aliases to the one before) is refused by the yaml library with a ReferenceError; it is a config
+ * problem, not a crash.
+ */
+function toPlain(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
+  } catch (error) {
+    if (error instanceof ReferenceError) {
+      throw new ConfigError(
+        `${file}: its YAML aliases (*name) expand beyond ${MAX_ALIAS_EXPANSION} copies, as a resource-exhaustion ("billion laughs") attack does; ` +
+          'write the values out, or use fewer nested aliases',
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * The last guard for a problem about a value that may hold a credential (InterpolatedValue.sensitive): a schema's
+ * own wording ("pageSize … got 6000") may quote it, and the redactor does not know the config's secrets yet.
+ */
+function hideSensitive(problem: Problem, interpolation: Interpolation): string {
+  const value = interpolation.values.find((v) => v.sensitive && samePath(v.path, problem.path));
+  if (value === undefined) return problem.message;
+  const texts = [value.value, ...interpolation.secrets.filter((s) => value.value.includes(s))].filter((t) => t !== '').sort((a, b) => b.length - a.length);
+  return texts.reduce((message, text) => message.replaceAll(text, '[hidden]'), problem.message);
 }

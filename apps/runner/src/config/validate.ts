@@ -42,8 +42,8 @@ export function validateSection<S extends z.ZodType>(
   const result = schema.safeParse(value, { error: markDefaults, reportInput: true });
   if (result.success) return result.data;
 
-  // A secret file's content may sit under any key, so a value read from one is never shown either.
-  const fromSecretFile = (path: KeyPath) => ctx.values.some((v) => samePath(v.path, path) && v.sources.some((s) => s.kind === 'file'));
+  // A secret file's content or a credential's variable may sit under any key, so a value read from one is never shown either.
+  const sensitive = (path: KeyPath) => ctx.values.some((v) => samePath(v.path, path) && v.sensitive);
   for (const issue of result.error.issues.flatMap((i) => flattenUnion(i))) {
     const path = [...base, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     if (covered(path, done)) continue;
@@ -54,7 +54,7 @@ export function validateSection<S extends z.ZodType>(
         problems.push({ path, message: `Unrecognized key: "${key}"${didYouMean(key, known)}`, offset: keyOffset(ctx.doc, path, key) });
       continue;
     }
-    const secret = isSecretPath(path) || fromSecretFile(path);
+    const secret = isSecretPath(path) || sensitive(path);
     const message =
       issue.message === DEFAULT_MESSAGE
         ? plainMessage(issue, { path, secret, integer: expectedTypeAt(schema, rel) === 'integer', forms: formsOf(schema, rel) })
