@@ -1,4 +1,13 @@
-import { ConfigError, sweepStaleTempFiles, type Logger, type RunContext, type AnySinkPlugin } from '@qcs-export/core';
+import {
+  checkWritable,
+  ConfigError,
+  isQcsError,
+  OutputUnwritableError,
+  sweepStaleTempFiles,
+  type Logger,
+  type RunContext,
+  type AnySinkPlugin,
+} from '@qcs-export/core';
 import type { SinkConfig } from './config/schema.js';
 
 /** Every output of every sink, as each plugin declares it (resolved paths, or "stdout"), with the sink that writes it. */
@@ -50,4 +59,24 @@ export async function sweepOutputs(outputs: ReadonlyArray<{ output: string }>, l
       logger.warn(`process ${pid} is writing ${path} now: another export to ${output} is running; the one that finishes last replaces the file`);
     }
   }
+}
+
+/**
+ * Checks, before the first request to Qualys, that a file can later be written at `path` by the rules every output
+ * follows (core's checkWritable: a writable directory, and no device, FIFO, symbolic link or directory at the path),
+ * creating nothing. A refusal names the setting or flag it came from: found only after the export, it would come
+ * after every output was replaced (a manifest at /dev/null used to do just that).
+ */
+export async function checkPathBeforeRun(path: string, setting: string): Promise<void> {
+  try {
+    await checkWritable(path);
+  } catch (error) {
+    if (!isQcsError(error)) throw error;
+    throw new OutputUnwritableError(`${setting}: ${error.message}`, { cause: error });
+  }
+}
+
+/** checkPathBeforeRun for every output of every sink (stdout aside), named by the sink that writes it. */
+export async function checkOutputsBeforeRun(outputs: ReadonlyArray<{ output: string; sink: string }>): Promise<void> {
+  for (const { output, sink } of outputs) if (output !== 'stdout') await checkPathBeforeRun(output, sink);
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError, isQcsError, type AnySinkPlugin, type Logger } from '@qcs-export/core';
+import { AbortedError, ConfigError, isQcsError, StateInvalidError, type AnySinkPlugin, type Logger } from '@qcs-export/core';
 import { manifestPathOf, writeManifest, type StateReport } from './audit/manifest.js';
 import type { Config } from './config/schema.js';
 import { exitCodeOf, ExitCode } from './exit-codes.js';
+import { checkOutputsBeforeRun, checkPathBeforeRun, outputsOf } from './outputs.js';
 import type { Progress } from './progress.js';
 import { runExport, type RunResult, type RunTrace } from './run.js';
 import { runContextFor } from './run-context.js';
@@ -26,6 +27,8 @@ export interface ScheduledRunOptions {
   fullRefresh?: boolean;
   /** --no-state-update: leave the state as it is, even after a successful run. */
   noStateUpdate?: boolean;
+  /** The exit code the manifest records for an interrupted run: 130 for SIGINT, 143 for SIGTERM. */
+  interruptExitCode?: () => number | undefined;
 }
 
 export interface ScheduledRunResult extends RunResult {
@@ -49,7 +52,11 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
   let stateReport: StateReport | undefined;
   let lock: StateLock | undefined;
   let result: RunResult | undefined;
+  // The manifest is checked first: a run refused because of it has no manifest to write either.
+  if (manifestPath !== undefined) await checkPathBeforeRun(manifestPath, options.manifestPath !== undefined ? '--manifest' : 'run.manifest');
   try {
+    if (statePath !== undefined) await checkPathBeforeRun(statePath, options.statePath !== undefined ? '--state' : 'run.state');
+    await checkOutputsBeforeRun(outputsOf(config.sinks, options.plugins, ctx));
     if (options.fullRefresh && statePath === undefined) throw new ConfigError('--full-refresh needs a state: give --state FILE or run.state');
     if (options.noStateUpdate && statePath === undefined) throw new ConfigError('--no-state-update needs a state: give --state FILE or run.state');
     let plan: RunPlan | undefined;
@@ -61,7 +68,14 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
         throw new ConfigError([`these sinks cannot run with a state (run.state / --state):`, ...refusals.map((r) => `  ${r}`)].join('\n'));
       }
       lock = await acquireStateLock(statePath, { onTakeover: (message) => options.logger.warn(message) });
-      previous = await readState(statePath);
+      previous = await readState(statePath).catch((error: unknown) => {
+        // What the error recommends: a full refresh needs nothing from the old state, and replaces it at the end.
+        if (!options.fullRefresh || !(error instanceof StateInvalidError)) throw error;
+        options.logger.warn(
+          `--full-refresh: ${error.message.replace(/ Restore it, or run with --full-refresh.*$/s, '')} A new state replaces it when this run succeeds.`,
+        );
+        return undefined;
+      });
       const lookbackMs = config.run.lookbackMinutes * 60_000;
       plan = planRun(previous, identityOf(config), { fullRefresh: options.fullRefresh === true, lookbackMs, statePath });
       const overlap = new Map(plan.mode === 'incremental' ? plan.previous.overlap.map((e) => [e.sha, e.updated] as const) : []);
@@ -124,7 +138,8 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
   /** The manifest of this run, if one is asked for; a successful run whose manifest cannot be written fails. */
   async function manifest(failure: unknown): Promise<void> {
     if (manifestPath === undefined) return;
-    const exitCode = failure !== undefined ? exitCodeOf(failure) : result && result.rejected > 0 ? ExitCode.recordsRejected : ExitCode.ok;
+    const interrupted = failure instanceof AbortedError ? options.interruptExitCode?.() : undefined;
+    const exitCode = failure !== undefined ? (interrupted ?? exitCodeOf(failure)) : result && result.rejected > 0 ? ExitCode.recordsRejected : ExitCode.ok;
     const error =
       failure === undefined
         ? undefined
