@@ -8,6 +8,9 @@
 import { relaunchWithHeapLimit, relayLauncherSignals } from './heap-limit.js';
 import { toolVersion } from './version.js';
 
+/** How long the process may outlive its command's end. */
+const COMMAND_DONE_GRACE_MS = 2000;
+
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   process.stdout.write(`${toolVersion}\n`);
@@ -15,4 +18,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   relayLauncherSignals();
   const { main } = await import('./main.js');
   process.exitCode = await main(argv);
+  // The command is over. What could still hold the process is an operation nothing can cancel: a read abandoned
+  // after its timeout on a hung network filesystem, a request after an interrupt. It gets a moment, not for ever.
+  setTimeout(() => process.exit(), COMMAND_DONE_GRACE_MS).unref();
 }

@@ -1,6 +1,21 @@
 import { isQcsError, type QcsErrorCode } from '@qcs-export/core';
 
-/** Process exit codes, documented in the README. */
+/**
+ * Process exit codes, documented in the README:
+ *
+ * | code | meaning |
+ * |---|---|
+ * | 0 | success |
+ * | 1 | the export failed (network, server, a sink, completeness) |
+ * | 2 | invalid config or usage, an unusable output, manifest or state path, a bad secret file: nothing was requested |
+ * | 3 | the export finished but a sink rejected some records |
+ * | 4 | authentication failed |
+ * | 5 | nothing matched and run.failOnEmpty asks for that to fail |
+ * | 130 | interrupted by SIGINT (Ctrl-C) |
+ * | 143 | terminated by SIGTERM (128 + 15, what a shell shows for a process SIGTERM ended) |
+ *
+ * After 130 or 143 no previous output was replaced, the state was not advanced, and temporary files were removed.
+ */
 export const ExitCode = {
   ok: 0,
   failed: 1,
@@ -9,6 +24,7 @@ export const ExitCode = {
   authFailed: 4,
   emptyExport: 5,
   interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -42,8 +58,9 @@ export function exitCodeOf(error: unknown): ExitCode {
   return isQcsError(error) ? exitCodeByErrorCode[error.code] : ExitCode.failed;
 }
 
-/** Worst first: an interrupt, a failed export, refused credentials, a bad config, an empty export, rejected records. */
+/** Worst first: an interrupt or termination, a failed export, refused credentials, a bad config, an empty export, rejected records. */
 const SEVERITY: readonly number[] = [
+  ExitCode.terminated,
   ExitCode.interrupted,
   ExitCode.failed,
   ExitCode.authFailed,

@@ -81,4 +81,5 @@ Usage:
 
 -c is short for --config.
 Exit codes: 0 ok · 1 export failed · 2 invalid config or usage · 3 records rejected by a sink ·
-            4 authentication failed · 5 nothing matched (run.failOnEmpty) · 130 interrupted`;
+            4 authentication failed · 5 nothing matched (run.failOnEmpty) · 130 interrupted (SIGINT) ·
+            143 terminated (SIGTERM)`;

@@ -1,7 +1,8 @@
-import { AbortedError, removeLiveTempFilesSync, UsageError } from '@qcs-export/core';
+import { UsageError } from '@qcs-export/core';
 import { type Flags, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, exitCodeOf, worstExitCode } from '../exit-codes.js';
+import { type Interrupts, watchInterrupts } from '../interrupt.js';
 import { outputsOf } from '../outputs.js';
 import { createProgress } from '../progress.js';
 import { sinkPlugins } from '../registry.js';
@@ -30,37 +31,34 @@ export async function runCommand(argv: string[]): Promise<number> {
       }
     }
   }
-  const controller = new AbortController();
   let progressDone: () => void = () => undefined;
-  const onSignal = (name: string) => {
-    if (controller.signal.aborted) {
-      // A second Ctrl-C: no time to let the sinks abort, but this process's temporary files can still go.
-      removeLiveTempFilesSync();
-      process.exit(ExitCode.interrupted);
+  const interrupts = watchInterrupts({ onFirst: () => progressDone() });
+  const onProgress = (done: () => void) => (progressDone = done);
+  const run = (file: string) => runOne(file, values, interrupts, onProgress);
+  try {
+    if (files.length === 1) return await run(files[0] as string);
+    // Several subscriptions, one after another, each with its own state and manifest; an interrupt stops the rest.
+    const codes: number[] = [];
+    for (const file of files) {
+      if (interrupts.signal.aborted) break;
+      try {
+        codes.push(await run(file));
+      } catch (error) {
+        codes.push(reportError(error, ['run'], `${file}: `));
+      }
     }
-    progressDone();
-    process.stderr.write(`\n${name}: stopping; removing partial output (press Ctrl-C again to quit at once)\n`);
-    controller.abort(new AbortedError(`interrupted by ${name}`));
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-
-  if (files.length === 1) return runOne(files[0] as string, values, controller.signal, (done) => (progressDone = done));
-  // Several subscriptions, one after another, each with its own state and manifest; an interrupt stops the rest.
-  const codes: number[] = [];
-  for (const file of files) {
-    if (controller.signal.aborted) break;
-    try {
-      codes.push(await runOne(file, values, controller.signal, (done) => (progressDone = done)));
-    } catch (error) {
-      codes.push(reportError(error, ['run'], `${file}: `));
-    }
+    return interrupts.exitCode() ?? worstExitCode(codes);
+  } catch (error) {
+    // Whatever the run failed with once a signal came (an aborted request, a login cut short), the signal decides the code.
+    const code = interrupts.exitCode();
+    if (code === undefined) throw error;
+    reportError(error, ['run', ...argv]);
+    return code;
   }
-  return controller.signal.aborted ? ExitCode.interrupted : worstExitCode(codes);
 }
 
-async function runOne(file: string, values: Flags, signal: AbortSignal, onProgress: (done: () => void) => void): Promise<number> {
-  const config = await loadConfig(file, sinkPlugins);
+async function runOne(file: string, values: Flags, interrupts: Interrupts, onProgress: (done: () => void) => void): Promise<number> {
+  const config = await loadConfig(file, sinkPlugins, process.env, { signal: interrupts.signal });
   registerAllSecrets(config);
   const settings = logSettings(values, config.run.logLevel);
   const json = values['json'] === true;
@@ -79,7 +77,8 @@ async function runOne(file: string, values: Flags, signal: AbortSignal, onProgre
     plugins: sinkPlugins,
     logger,
     redact: (text) => redactor.redact(text),
-    signal,
+    signal: interrupts.signal,
+    interruptExitCode: () => interrupts.exitCode(),
     progress,
     ...(typeof values['state'] === 'string' ? { statePath: values['state'] } : {}),
     ...(typeof values['manifest'] === 'string' ? { manifestPath: values['manifest'] } : {}),
