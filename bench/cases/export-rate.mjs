@@ -5,7 +5,17 @@
 import { imageSource, QualysClient } from '@qcs-export/core';
 
 const [url, username, password, strategy, concurrency, pageSize, limit, windowSec] = process.argv.slice(2);
-const client = new QualysClient({ baseUrl: url, auth: { kind: 'jwt', username, password } });
+// Counts the governor's "another client" inferences: against a server no one else uses, each is a false one.
+let othersInferred = 0;
+const logger = {
+  debug: (m) => {
+    if (m.includes('another client')) othersInferred++;
+  },
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+const client = new QualysClient({ baseUrl: url, auth: { kind: 'jwt', username, password }, logger });
 // Answer times per bucket, as this client saw them.
 const answered = { images: [], list: [] };
 const timed = {
@@ -30,5 +40,15 @@ const buckets = Object.fromEntries(
       return [name, { calls: times.length, span, use: times.length / span / allowedPerSecond }];
     }),
 );
-console.log(JSON.stringify({ records, seconds, strategy: source.stats.strategy, status429: client.stats.status429, buckets, requests: client.stats.requests }));
+console.log(
+  JSON.stringify({
+    records,
+    seconds,
+    strategy: source.stats.strategy,
+    status429: client.stats.status429,
+    othersInferred,
+    buckets,
+    requests: client.stats.requests,
+  }),
+);
 await client.close();
