@@ -227,7 +227,8 @@ describe('RateGovernor: the server counts at arrival, our log at send (fake cloc
     { windowMs: 60_000, limit: 300, up: 0, down: 300, concurrency: 8 },
   ];
   for (const c of cases) {
-    it(`no 429 and the whole budget: ${c.limit} per ${c.windowMs / 1000} s, random latency up to ${c.up} ms before the count and ${c.down} ms after, concurrency ${c.concurrency}`, async () => {
+    const latency = `random latency up to ${c.up} ms before the count and ${c.down} ms after`;
+    it(`no 429 and the whole budget: ${c.limit} per ${c.windowMs / 1000} s, ${latency}, concurrency ${c.concurrency}`, async () => {
       vi.useFakeTimers({ now: 0 });
       const { logger, lines } = debugLog();
       const g = new RateGovernor({ clock: () => Date.now(), logger });
