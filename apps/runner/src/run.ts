@@ -106,6 +106,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     sourceLabel: prepared.label,
     coverage: deps.updatedSince !== undefined ? 'changes' : 'full',
     ...(deps.trace ? { runId: deps.trace.runId } : {}),
+    ...(deps.redact ? { redact: deps.redact } : {}),
   };
   const filter = andFilters(config.source.filter, deps.updatedSince !== undefined ? `updated>=${deps.updatedSince}` : undefined);
   const sinks: RunSink[] = config.sinks.map((s) => ({

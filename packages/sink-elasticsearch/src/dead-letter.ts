@@ -63,6 +63,6 @@ export function deadLetterRedactor(options: ElasticsearchSinkOptions, ctx: RunCo
   if (auth && 'apiKey' in auth) own.add(auth.apiKey);
   else if (auth && 'bearer' in auth) own.add(auth.bearer);
   else if (auth) own.addBasic(auth.username, auth.password);
-  const runs = (ctx as RunContext & { redact?: (text: string) => string }).redact;
+  const runs = ctx.redact;
   return (text) => own.redact(runs ? runs(text) : text);
 }

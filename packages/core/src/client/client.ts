@@ -11,6 +11,7 @@ import { classifyResponse, statusError, TRANSIENT_STATUS, type ClassifyPolicy } 
 import { CLIENT_DEFAULTS } from './defaults.js';
 import { exchange, type ExchangeContext, type ExchangeInit } from './exchange.js';
 import { looksLikeJwt } from './jwt.js';
+import { proxyEnvOf, proxyFor } from './proxy-env.js';
 import { RateGovernor, type Slot } from './rate-governor.js';
 import { RETRY_NOW, Retryable } from './retryable.js';
 import type { ClientStats, QualysAuth, QualysClientOptions, QualysGetter, QualysResponse, QualysSetting, RequestOptions, RetryOptions } from './types.js';
@@ -337,14 +338,13 @@ function createDispatcher(options: QualysClientOptions): Dispatcher {
     maxHeaderSize: MAX_HEADER_BYTES,
   };
   const env = options.env ?? process.env;
-  const httpsProxy = env['https_proxy'] ?? env['HTTPS_PROXY'];
-  const httpProxy = env['http_proxy'] ?? env['HTTP_PROXY'];
-  if (httpsProxy || httpProxy) {
-    // Through a proxy, the TLS to Qualys runs inside the tunnel (requestTls), and an https:// proxy has its own (proxyTls).
-    const tls = ca === undefined ? {} : { requestTls: { ca }, proxyTls: { ca } };
-    return new EnvHttpProxyAgent({ ...timeouts, ...tls, httpsProxy, httpProxy, noProxy: env['no_proxy'] ?? env['NO_PROXY'] ?? '' });
-  }
-  return new Agent(timeouts);
+  // The one rule both sides of a run follow (the Elasticsearch sink reads it too): lower-case names win, an empty
+  // value is unset, and a loopback gateway (the simulator, an SSH tunnel) is reached directly, never through a proxy.
+  if (proxyFor(options.baseUrl, env) === undefined) return new Agent(timeouts);
+  const { httpsProxy, httpProxy, noProxy } = proxyEnvOf(env);
+  // Through a proxy, the TLS to Qualys runs inside the tunnel (requestTls), and an https:// proxy has its own (proxyTls).
+  const tls = ca === undefined ? {} : { requestTls: { ca }, proxyTls: { ca } };
+  return new EnvHttpProxyAgent({ ...timeouts, ...tls, ...(httpsProxy ? { httpsProxy } : {}), ...(httpProxy ? { httpProxy } : {}), noProxy });
 }
 
 /**

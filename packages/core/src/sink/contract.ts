@@ -58,6 +58,11 @@ export interface RunContext {
    * last run ("changes", an incremental run). A sink must not take an image missing from a "changes" run for gone.
    */
   coverage?: 'full' | 'changes';
+  /**
+   * Hides every secret the run knows (the Qualys credentials as well as every sink's) in a text: for what a sink
+   * writes that may quote a server's words, such as a dead-letter file. Default: nothing hidden but the sink's own.
+   */
+  redact?: (text: string) => string;
 }
 
 /**
