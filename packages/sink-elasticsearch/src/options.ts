@@ -52,10 +52,16 @@ export const elasticsearchOptions = z
           .min(1)
           .optional()
           .meta({ description: 'A CA certificate file (PEM) to trust, e.g. `ca.pem` for a private CA.', defaultText: 'none' }),
-        caFingerprint: z.string().min(1).optional().meta({
-          description: 'The SHA-256 fingerprint of the CA to trust, e.g. `"AA:BB:…"`.',
-          defaultText: 'none',
-        }),
+        caFingerprint: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({
+            description:
+              'The SHA-256 fingerprint of the cluster\'s CA, e.g. `"AA:BB:…"`. On its own it trusts a self-signed or private CA the node sends ' +
+              'in its chain (pinned, every connection verified); otherwise give `caFile`.',
+            defaultText: 'none',
+          }),
       })
       .optional()
       .meta({ description: 'Which CA to trust: `caFile` and/or `caFingerprint`.', defaultText: 'the system CAs' }),
