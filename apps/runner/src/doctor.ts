@@ -59,7 +59,8 @@ export function formatDiagnosis(d: NonNullable<DoctorOutcome['report']>): string
     `${mark(d.bulk.ok)} bulk /images/list: ${d.bulk.detail}`,
     `  raw Link header: ${d.bulk.link ?? '(none)'}`,
     `401 body for an invalid token: ${d.unauthorized ?? '(not tried)'}`,
-    `excepted findings on /vuln: ${d.exceptions.detail}`,
+    `excepted findings on /vuln: ${d.exceptions.detail}` +
+      (d.exceptions.listOmitsThem ? '; set source.vulnerabilities.includeClean: true to export the excepted findings of images listed clean' : ''),
     `auto would use: ${d.auto.strategy} (${d.auto.reason})`,
     `${mark(d.usable)} ` +
       (d.usable ? 'usable: an export of this filter can be completed and checked' : 'NOT usable: no strategy can guarantee a complete export') +

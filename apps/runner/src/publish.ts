@@ -1,4 +1,15 @@
-import { isQcsError, NetworkError, QcsError, SinkError, SinkIncompleteError, TimeoutError, type Logger, type Sink, type SinkSummary } from '@qcs-export/core';
+import {
+  AbortedError,
+  isQcsError,
+  NetworkError,
+  QcsError,
+  SinkError,
+  SinkIncompleteError,
+  TimeoutError,
+  type Logger,
+  type Sink,
+  type SinkSummary,
+} from '@qcs-export/core';
 
 /** A sink of the run, by the name the config gives it. */
 export interface RunSink {
@@ -17,16 +28,24 @@ export type PublishedSummary = SinkSummary & { name: string };
  * thrown: the caller aborts the rest. Only when all have published and all add up does each drop its backup
  * (settle()). `onPublished` sees each summary as it comes and again when a rollback changes it, for the manifest.
  */
-export async function publishAll(sinks: readonly RunSink[], logger: Logger, onPublished: (summaries: PublishedSummary[]) => void): Promise<SinkSummary[]> {
+export async function publishAll(
+  sinks: readonly RunSink[],
+  logger: Logger,
+  signal: AbortSignal,
+  onPublished: (summaries: PublishedSummary[]) => void,
+): Promise<SinkSummary[]> {
   const published: Array<{ entry: RunSink; summary: PublishedSummary }> = [];
   const report = () => onPublished(published.map((p) => p.summary));
   try {
     for (const entry of sinks) {
+      // An interrupt between two renames rolls back the ones made: a run stopped while publishing replaces nothing.
+      if (signal.aborted) throw new AbortedError();
       const summary = await entry.sink.close().catch((e: unknown) => Promise.reject(labelled(entry.name, e)));
       published.push({ entry, summary: { name: entry.name, ...summary } });
       report();
     }
     checkAccounting(published.map((p) => p.summary));
+    if (signal.aborted) throw new AbortedError();
   } catch (error) {
     const notRestored = await rollBack(published, logger);
     report();

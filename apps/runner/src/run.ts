@@ -135,6 +135,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
         client: prepared.client,
         from: config.source.vulnerabilities.from,
         concurrency: config.source.vulnerabilities.concurrency,
+        includeClean: config.source.vulnerabilities.includeClean,
         signal,
         logger,
       })
@@ -181,7 +182,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     if (signal.aborted) throw new AbortedError();
     // Publish all or nothing: a sink that fails to publish, or does not account for every record it was given,
     // makes every sink that already published put its previous output back.
-    const summaries = await publishAll(sinks, logger, (published) => {
+    const summaries = await publishAll(sinks, logger, signal, (published) => {
       if (deps.trace) deps.trace.sinkSummaries = published;
     });
     if (deps.trace) deps.trace.committed = true;

@@ -146,3 +146,48 @@ describe('publish is all or nothing, and every sink accounts for what it was giv
     expect(warned.filter((w) => /writes as it goes/.test(w))).toEqual([]);
   });
 });
+
+describe('an interrupt while the sinks publish (issue 17)', () => {
+  it('rolls back the outputs already replaced, and the run ends as interrupted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qcs-publish-signal-'));
+    try {
+      await mkdir(join(dir, 'out'));
+      await writeFile(join(dir, 'out/images.jsonl'), 'previous good export\n');
+      const controller = new AbortController();
+      // A sink that takes its time to publish, during which the signal comes (as SIGTERM from a pod's deadline).
+      const slow = defineSinkPlugin({
+        type: 'slow',
+        description: 'test sink',
+        options: z.strictObject({}),
+        commit: () => 'atomic',
+        create: () => {
+          let given = 0;
+          return {
+            open: async () => undefined,
+            write: async (batch) => {
+              given += batch.length;
+            },
+            close: async () => {
+              controller.abort();
+              return { type: 'slow', target: 'slow', records: given, rejected: 0, delivered: given, published: 'created' };
+            },
+            abort: async () => undefined,
+          };
+        },
+      }) as SinkPlugin<Record<string, never>>;
+      const plugins = new Map([...sinkPlugins, ['slow', slow]]);
+      const config = parseConfig(
+        'source:\n  simulator: { images: 50 }\nsinks:\n  - type: jsonl\n    path: out/images.jsonl\n  - type: slow\n  - type: csv\n    path: out/images.csv\n',
+        join(dir, 'config.yaml'),
+        plugins,
+      );
+      await expect(runExport(config, { plugins, logger: silentLogger, signal: controller.signal, baseDir: dir })).rejects.toMatchObject({
+        code: 'QCS_ABORTED',
+      });
+      expect(await readFile(join(dir, 'out/images.jsonl'), 'utf8')).toBe('previous good export\n');
+      expect(await readdir(join(dir, 'out'))).toEqual(['images.jsonl']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

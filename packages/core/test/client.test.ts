@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   AbortedError,
@@ -281,31 +281,27 @@ describe('QualysClient transport policy', () => {
     expect(() => new QualysClient({ baseUrl: 'http://[::1]:8080', auth: { kind: 'token', token: 'x' } })).not.toThrow();
   });
 
-  it('goes through HTTP_PROXY (a CONNECT tunnel), and not when the host is in NO_PROXY', async () => {
+  // Through a proxy only what is not loopback: apps/runner/test/qualys-proxy.test.ts tunnels to an https gateway that
+  // only the proxy can reach (plain http is refused for any host that is not loopback).
+  it('never sends a loopback gateway through HTTP_PROXY or HTTPS_PROXY, named or numeric (issue 17)', async () => {
     const target = await fixture((_q, res) => json(res, 200, { ok: true }));
     const tunnels: string[] = [];
-    const proxy = createServer();
-    proxy.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-      tunnels.push(req.url ?? '');
-      const [host, port] = (req.url ?? '').split(':');
-      const upstream = connect(Number(port), host === 'localhost' ? '127.0.0.1' : (host as string), () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(socket);
-        socket.pipe(upstream);
-      });
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
+    const proxy = createServer((req, res) => {
+      tunnels.push(`${req.method} ${req.url}`);
+      res.writeHead(502).end();
+    });
+    proxy.on('connect', (req: IncomingMessage, socket: Socket) => {
+      tunnels.push(`CONNECT ${req.url}`);
+      socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
     });
     servers.push(proxy);
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
     const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    const targetUrl = target.url.replace('127.0.0.1', 'localhost');
     const auth = { kind: 'token' as const, token: 't' };
-    expect((await client(targetUrl, { auth, env: { HTTP_PROXY: proxyUrl } }).get('/x')).body).toEqual({ ok: true });
-    expect(tunnels).toEqual([new URL(targetUrl).host]);
-    expect((await client(targetUrl, { auth, env: { HTTP_PROXY: proxyUrl, NO_PROXY: 'localhost' } }).get('/x')).body).toEqual({ ok: true });
-    expect(tunnels).toHaveLength(1);
+    for (const url of [target.url, target.url.replace('127.0.0.1', 'localhost')]) {
+      expect((await client(url, { auth, env: { HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl, http_proxy: proxyUrl } }).get('/x')).body).toEqual({ ok: true });
+    }
+    expect(tunnels).toEqual([]);
     expect(target.seen).toHaveLength(2);
   });
 });

@@ -108,6 +108,28 @@ describe('excepted findings (point 7)', () => {
   });
 });
 
+describe('images listed clean by a tenant whose list counts leave excepted findings out (point 7)', () => {
+  it('get no call by default; includeClean asks for their findings, and the excepted ones are exported as exempted', async () => {
+    const { sim, client } = await setup({ images: 400 });
+    const withExceptions = sim.images().filter((i) => imageFindings(i).some((f) => f['isExempted'] === true)).slice(0, 10);
+    expect(withExceptions.length).toBeGreaterThan(0);
+    // What such a tenant lists for an image whose every finding is excepted: all-zero counts.
+    const zeros = { severity1Count: 0, severity2Count: 0, severity3Count: 0, severity4Count: 0, severity5Count: 0 };
+    const records = withExceptions.map((i) => normalizeImage({ ...i, vulnerabilities: zeros }, 'images'));
+    expect(records.every((r) => r.vulnerabilityCounts?.total === 0)).toBe(true);
+    const expected = withExceptions.flatMap((i) => imageFindings(i));
+
+    const skipped = await enrichAll(records, { client, from: 'vuln' });
+    expect(skipped.stats).toMatchObject({ calls: 0, skippedClean: records.length, findings: 0 });
+
+    const asked = await enrichAll(records, { client, from: 'vuln', includeClean: true });
+    const findings = asked.out.flatMap((i) => i.vulnerabilities ?? []);
+    expect(findings).toHaveLength(expected.length);
+    expect(findings.filter((f) => f.isExempted === true)).toHaveLength(expected.filter((f) => f['isExempted'] === true).length);
+    expect(asked.stats).toMatchObject({ calls: records.length, skippedClean: 0 });
+  });
+});
+
 describe('unknown stays unknown (point 8)', () => {
   it('a never-scanned image (null counts in the list) keeps null counts and gets no findings, whatever its details say', async () => {
     const { sim, client } = await setup();

@@ -44,6 +44,9 @@ export class DeadLetterFile {
     if (!this.opening) return undefined;
     const file = await this.opening;
     await file.commit();
+    // Dead letters are kept whatever becomes of the run (they are what to replay), so the file they replace is not
+    // kept for a rollback.
+    await file.settle();
     return this.path;
   }
 }

@@ -162,6 +162,7 @@ class ElasticsearchSink extends LifecycleSink {
         records: s.written,
         rejected: s.rejected,
         bytes: s.bytes,
+        published: 'incremental',
         details: {
           ...(this.options.dataStream ? { appended: s.created, duplicates: s.duplicates } : { created: s.created, updated: s.updated }),
           ...(s.dropped > 0 ? { droppedByPipeline: s.dropped } : {}),

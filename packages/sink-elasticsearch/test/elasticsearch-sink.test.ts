@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -198,6 +198,16 @@ describe('elasticsearch sink', () => {
       expect(l.document['@timestamp']).toBe('2026-11-22T10:30:00.000Z');
     }
     expect(server.documents('images-dl').size).toBe(38);
+  });
+
+  it('a dead-letter file at a fixed path replaces the previous one and leaves no backup of it behind (issue 17)', async () => {
+    await writeFile(join(dir, 'rejected.ndjson'), 'the previous run\'s dead letters\n');
+    const records = makeTestRecords(5, { seed: 3 });
+    server.inject({ kind: 'item-reject', id: (records[1] as ImageRecord).sha, status: 400, type: 'document_parsing_exception', reason: 'bad' });
+    const summary = await run({ index: 'images-dl-fixed', deadLetterPath: 'rejected.ndjson' }, records);
+    expect(summary).toMatchObject({ records: 4, rejected: 1, delivered: 5, published: 'incremental' });
+    expect(await readFile(join(dir, 'rejected.ndjson'), 'utf8')).toMatch(/document_parsing_exception/);
+    expect(await readdir(dir)).toEqual(['rejected.ndjson']);
   });
 
   it('dead-letters a document 429 is still answered for after maxRetries', async () => {

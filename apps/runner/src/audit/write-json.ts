@@ -10,6 +10,8 @@ export async function writeJsonAtomically(path: string, value: unknown): Promise
   try {
     await file.write(`${JSON.stringify(value, null, 2)}\n`);
     const { bytes } = await file.commit();
+    // A state or a manifest stands alone: once it is in place there is nothing to roll back to, so no backup is kept.
+    await file.settle();
     return { bytes };
   } catch (error) {
     await file.abort();

@@ -6,6 +6,8 @@ import { IMAGES_PATH } from './crawl-context.js';
 export interface ExceptionsVerdict {
   /** true: left out unless applyException=false; false: sent either way; undefined: could not be told. */
   hiddenByDefault: boolean | undefined;
+  /** The image list's counts leave excepted findings out too: an image whose every finding is excepted looks clean. */
+  listOmitsThem?: boolean;
   detail: string;
 }
 
@@ -51,6 +53,7 @@ export async function probeExceptions(
         total === byDefault.length ? '; the list leaves them out of its counts too, so an image whose every finding is excepted is exported as clean' : '';
       return {
         hiddenByDefault: true,
+        listOmitsThem: listToo !== '',
         detail: `HIDDEN by default (${numbers}); qcs-export sends applyException=false, so they are exported, with exempted: true${listToo}`,
       };
     }

@@ -48,7 +48,7 @@ function countsUnknown(image: ImageRecord): boolean {
 
 /** One image with its findings, or as it was when it is gone; throws when its findings would otherwise be lost. */
 export async function enrichImage(image: ImageRecord, options: EnrichOptions, stats: EnrichStats): Promise<ImageRecord> {
-  if (image.vulnerabilityCounts?.total === 0) {
+  if (image.vulnerabilityCounts?.total === 0 && options.includeClean !== true) {
     stats.skippedClean++;
     return { ...image, vulnerabilities: [] };
   }

@@ -22,6 +22,12 @@ export interface EnrichOptions {
    * on in smaller batches keeps memory to what a few dozen images hold. Default: 4 × concurrency, at least 64.
    */
   batchImages?: number;
+  /**
+   * Ask for the findings of images the list counts as clean too. Needed where the list's counts leave excepted
+   * findings out (doctor tells): an image whose every finding is excepted is then listed clean. Default: false (an
+   * image listed clean needs no call).
+   */
+  includeClean?: boolean;
   signal?: AbortSignal;
   logger?: Logger;
 }
