@@ -55,7 +55,9 @@ describe('a hostile config is a config error, bounded in time (issue 17)', () =>
   });
 
   it('a __proto__ key is an unknown key, and changes no prototype', async () => {
-    const text = `source:\n  simulator: { images: 10 }\n  __proto__: { pageSize: 5 }\nsinks:\n  - type: jsonl\n    path: out.jsonl\n    __proto__: { polluted: yes }\n`;
+    const text =
+      'source:\n  simulator: { images: 10 }\n  __proto__: { pageSize: 5 }\n' +
+      'sinks:\n  - type: jsonl\n    path: out.jsonl\n    __proto__: { polluted: yes }\n';
     expect(() => parse(text)).toThrow(/source: Unrecognized key: "__proto__"[\s\S]*sinks\[0\]: Unrecognized key: "__proto__"/);
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
     const file = await h.config(text);
@@ -66,7 +68,8 @@ describe('a hostile config is a config error, bounded in time (issue 17)', () =>
 
 describe('a config error never shows a value a credential also came from (issue 17)', () => {
   const live = (extra: string) =>
-    `source:\n  baseUrl: https://gateway.qg1.apps.qualys.com\n  auth:\n    username: auditor\n    password: \${QUALYS_PASSWORD}\n${extra}sinks:\n  - type: jsonl\n    path: out.jsonl\n`;
+    `source:\n  baseUrl: https://gateway.qg1.apps.qualys.com\n  auth:\n    username: auditor\n    password: \${QUALYS_PASSWORD}\n` +
+    `${extra}sinks:\n  - type: jsonl\n    path: out.jsonl\n`;
 
   it('pageSize from the password variable: named, never shown, whether it converts or not', async () => {
     const text = live('  pageSize: ${QUALYS_PASSWORD}\n');

@@ -49,7 +49,8 @@ describe('SIGTERM and SIGINT always end a run, whatever it is waiting for (issue
   it('SIGTERM while pages are slow: exit 143, no partial file, the state kept, and the manifest says 143', async () => {
     const s = await h.simulator({ images: 20_000, latencyMs: 40 });
     const file = await h.config(
-      `${liveConfig(s.url, '  - type: jsonl\n    path: out/a-{datetime}.jsonl\n', '  concurrency: 1\n')}run:\n  state: state/qcs.json\n  manifest: manifest.json\n`,
+      `${liveConfig(s.url, '  - type: jsonl\n    path: out/a-{datetime}.jsonl\n', '  concurrency: 1\n')}` +
+        'run:\n  state: state/qcs.json\n  manifest: manifest.json\n',
     );
     const r = await runAndSignal(s, ['run', '-c', file], 'SIGTERM', 6);
     expect(r.code, r.stderr).toBe(143);
