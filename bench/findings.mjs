@@ -2,8 +2,8 @@
 // 1. Rate: how much of the /images/** budget the enrichment calls use while they have work, and whether they cause
 //    429s, against the independent rate-limited front (rate-front.mjs; 40 calls per 2 s, as in issue 18), read from
 //    the front's arrival log. A call may be counted at any moment until its answer comes, so no client can safely
-//    reuse its slot before answer + window: the "ceiling" column is that bound, window / (window + latency after
-//    the count), or what the workers' round trips allow. At Qualys' 60 s window, 100 ms of latency costs 0.2%.
+//    reuse its slot before answer + window, and the next call counts when it arrives: the "ceiling" column is that
+//    bound, window / (window + latency), or what the workers' round trips allow. At Qualys' 60 s window, 100 ms of latency costs 0.2%.
 // 2. Throughput and memory: findings per second through the JSON Lines and CSV sinks, next to the same rows made and
 //    counted without a sink, and peak RSS at two export sizes (it must not grow with the number of findings).
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -3,7 +3,8 @@
 // answer, Remaining counted including the current call, a 429 with ToWait in whole seconds when over) in front of
 // the simulator. Use is read from the front's arrival log: the server's window occupancy averaged over the busy
 // period after its first window (see rateUse), next to the ceiling that latency sets (a slot is reusable only once
-// the answer is in: window / (window + latency after the count)). Prints figures; never fails on timing.
+// the answer is in, and the next call counts when it arrives: window / (window + round trip)). Concurrency 1 is bound
+// by its own round trips (one call at a time). Prints figures; never fails on timing.
 // BENCH_RATE_WINDOWS (2,60), BENCH_RATE_LATENCIES (0,100a,100b), BENCH_RATE_CONCURRENCY (1,8,32), BENCH_RATE_KINDS
 // (images,bulk) cut the matrix down. Cases with a 60 s window run about 2.5 minutes each.
 import { table } from './lib.mjs';

@@ -33,9 +33,10 @@ export async function measure(c) {
     const b = stats.buckets[bucketName];
     const u = rateUse(b, c.kind === 'findings' ? b.details : b.accepted);
     const windowMs = c.windowSec * 1000;
-    // A slot can be reused only once its call's answer is in (its arrival time is unknown before that): a window
-    // plus the latency after the count. With too few workers, their round trips bound the rate instead.
-    const reuse = windowMs / (windowMs + (c.at === 'after' ? c.latencyMs : 0));
+    // A slot can be reused only once its call's answer is in (its arrival time is unknown before that), and the next
+    // call counts only when it arrives: a slot of the server's window stands empty for a whole round trip per reuse,
+    // wherever the latency lies. With too few workers, their round trips bound the rate instead.
+    const reuse = windowMs / (windowMs + c.latencyMs);
     const workers = c.latencyMs > 0 ? (c.concurrency * windowMs) / (c.limit * c.latencyMs) : Number.POSITIVE_INFINITY;
     return {
       calls: u?.calls ?? b.accepted.length,
