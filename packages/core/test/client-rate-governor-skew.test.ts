@@ -132,6 +132,30 @@ describe('RateGovernor: the server counts at arrival, our log at send (fake cloc
     expect(server.arrivals.at(-1)?.status).toBe(200);
   });
 
+  for (const [marginMs, expected] of [
+    [undefined, 1_025],
+    [0, 1_000],
+    [200, 1_200],
+  ] as const) {
+    it(`the arrival margin (${marginMs ?? 'default: max(25 ms, 1% of the window)'}) holds a quickly answered call's slot past the window`, async () => {
+      vi.useFakeTimers({ now: 0 });
+      const g = new RateGovernor({ clock: () => Date.now(), ...(marginMs === undefined ? {} : { marginMs }) });
+      const server = arrivalWindow(1, 1_000);
+      await settled(call(g, server, 0, 0));
+      let grantedAt: number | undefined;
+      const next = g.acquire('images').then((slot) => {
+        grantedAt = Date.now();
+        return slot;
+      });
+      await vi.advanceTimersByTimeAsync(expected - 1);
+      expect(grantedAt).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(grantedAt).toBe(expected);
+      g.settle(await next, server.arrive());
+      expect(server.arrivals.map((a) => a.status)).toEqual([200, 200]);
+    });
+  }
+
   it('a deficit too small to be certain is taken for another client only once it persists past the calls in flight', async () => {
     vi.useFakeTimers({ now: 0 });
     const { logger, lines } = debugLog();
