@@ -20,8 +20,8 @@ const SHARED_RESERVE = 1;
 
 /**
  * Answers in a row whose Remaining shows fewer free calls than our own likely count allows, before a deficit too
- * small to be certain is taken for another client (see learn()). The run must also include an answer to a call let
- * out after the first of them came back, which calls overtaking each other on the way to the server cannot produce.
+ * small to be certain is taken for another client (see othersBehind). The run must also include an answer to a call
+ * let out after the first of them came back, which calls overtaking each other on the way to the server cannot make.
  */
 const PERSISTENT_DEFICIT_ANSWERS = 3;
 
