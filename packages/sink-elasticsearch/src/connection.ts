@@ -6,11 +6,13 @@ import {
   ConfigError,
   ForbiddenError,
   NetworkError,
+  ProtocolError,
   proxyFor,
   SinkError,
   TimeoutError,
   type QcsError,
 } from '@qcs-export/core/sink';
+import { BoundedUndiciConnection } from './bounded-connection.js';
 import { fetchPinnedCertificate } from './ca-pin.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 
@@ -40,7 +42,7 @@ export function proxyForNodes(nodes: readonly string[], env: NodeJS.ProcessEnv =
 
 /** How the client reaches the nodes: through a proxy (the HTTP connection class, since the undici one refuses proxies) or directly. */
 export function connectionFor(proxy: string | undefined): Pick<ClientOptions, 'Connection' | 'proxy'> {
-  return proxy ? { Connection: HttpConnection, proxy } : {};
+  return proxy ? { Connection: HttpConnection, proxy } : { Connection: BoundedUndiciConnection };
 }
 
 /**
@@ -76,6 +78,9 @@ export async function createClient(options: ElasticsearchSinkOptions, userAgent:
     ...(options.tls?.caFingerprint ? { caFingerprint: options.tls.caFingerprint } : {}),
     tls,
     maxRetries: 0,
+    // Every answer is bounded, as the Qualys client's are: a proxy or a misbehaving node cannot fill the memory.
+    maxResponseSize: MAX_ANSWER_BYTES,
+    maxCompressedResponseSize: MAX_ANSWER_BYTES,
     requestTimeout: options.requestTimeoutMs,
     headers: { 'user-agent': userAgent },
   });
@@ -110,6 +115,9 @@ export function isCertificateError(error: unknown): boolean {
   if (!(error instanceof errors.ConnectionError)) return false;
   return /certificate|self[- ]signed|CERT_|unable to (verify|get)|altnames|fingerprint/i.test(error.message);
 }
+
+/** The largest answer read from the cluster: bulk answers for the largest requests are a few MiB. */
+export const MAX_ANSWER_BYTES = 64 * 2 ** 20;
 
 /** Status of a failed request, or undefined when no response came back. */
 export const statusOf = (error: unknown): number | undefined => (error instanceof errors.ResponseError ? error.statusCode : undefined);
@@ -188,6 +196,13 @@ export function explain(error: unknown, options: ElasticsearchSinkOptions, doing
     });
   }
   if (status !== undefined) return new SinkError(`Elasticsearch at ${where} failed ${doing} with ${status}: ${reasonOf(error)}`);
+  // The transport's own words when an answer passes maxResponseSize, by its Content-Length or as it streams in.
+  if (error instanceof errors.RequestAbortedError && /bigger than the maximum/.test(error.message)) {
+    return new ProtocolError(`Elasticsearch at ${where} answered more than ${MAX_ANSWER_BYTES / 2 ** 20} MiB while ${doing}, which the export does not read;`, {
+      setting: 'node',
+      hint: 'no answer of the calls this sink makes is that large: check what stands between this machine and the cluster (a proxy sending something else)',
+    });
+  }
   return new SinkError(`${doing} on Elasticsearch at ${where} failed: ${(error as Error).message}`);
 }
 

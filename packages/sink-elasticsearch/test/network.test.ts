@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateError } from '@qcs-export/core';
 import { startElasticsearchTestServer, TEST_TLS, type EsTestServer } from '@qcs-export/elasticsearch-testserver';
 import { makeRunContext, makeTestRecords } from '@qcs-export/sink-testkit';
-import { connectionFor, isTransient, proxyForNodes } from '../src/connection.js';
+import { BoundedUndiciConnection } from '../src/bounded-connection.js';
+import { connectionFor, isTransient, MAX_ANSWER_BYTES, proxyForNodes } from '../src/connection.js';
 import { createElasticsearchSink, elasticsearchSink, type ElasticsearchSinkOptions } from '../src/index.js';
 
 let dir: string;
@@ -85,7 +86,7 @@ describe('proxies (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
 
   it('a node reached through a proxy gets the connection class that supports one (the undici one refuses proxies)', () => {
     expect(connectionFor('http://proxy:3128')).toEqual({ Connection: HttpConnection, proxy: 'http://proxy:3128' });
-    expect(connectionFor(undefined)).toEqual({});
+    expect(connectionFor(undefined)).toEqual({ Connection: BoundedUndiciConnection });
   });
 
   it('a loopback node bypasses a configured proxy; a node elsewhere goes through it, and every document arrives', async () => {
@@ -183,6 +184,42 @@ describe('clusters of other kinds and versions', () => {
       expect(es.documents('logs-qcs-710').size).toBe(60);
     } finally {
       await es.close();
+    }
+  });
+});
+
+describe('answers are bounded (issue 17)', () => {
+  it('an answer larger than the cap, by its Content-Length or as it streams in, fails with QCS_PROTOCOL without being read whole', async () => {
+    let sent = 0;
+    const huge = createHttpServer((req, res) => {
+      req.resume();
+      const declared = req.url?.includes('chunked') ? {} : { 'content-length': String(MAX_ANSWER_BYTES + 1) };
+      res.writeHead(200, { 'x-elastic-product': 'Elasticsearch', 'content-type': 'application/json', ...declared });
+      // Streams past the cap in 1 MiB pieces; the client must stop reading long before this loop ends.
+      const chunk = Buffer.alloc(2 ** 20, 0x20);
+      const pump = () => {
+        while (sent < 4 * MAX_ANSWER_BYTES && !res.destroyed) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => huge.listen(0, '127.0.0.1', r));
+    try {
+      const node = `http://127.0.0.1:${(huge.address() as AddressInfo).port}`;
+      for (const path of ['', '/chunked']) {
+        sent = 0;
+        await expect(exportTo(`${node}${path}`, { index: 'huge' })).rejects.toMatchObject({
+          code: 'QCS_PROTOCOL',
+          message: expect.stringMatching(/answered more than 64 MiB/),
+        });
+        expect(sent).toBeLessThan(3 * MAX_ANSWER_BYTES);
+      }
+    } finally {
+      huge.closeAllConnections();
+      await new Promise<void>((r) => huge.close(() => r()));
     }
   });
 });
