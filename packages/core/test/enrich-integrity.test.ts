@@ -111,7 +111,10 @@ describe('excepted findings (point 7)', () => {
 describe('images listed clean by a tenant whose list counts leave excepted findings out (point 7)', () => {
   it('get no call by default; includeClean asks for their findings, and the excepted ones are exported as exempted', async () => {
     const { sim, client } = await setup({ images: 400 });
-    const withExceptions = sim.images().filter((i) => imageFindings(i).some((f) => f['isExempted'] === true)).slice(0, 10);
+    const withExceptions = sim
+      .images()
+      .filter((i) => imageFindings(i).some((f) => f['isExempted'] === true))
+      .slice(0, 10);
     expect(withExceptions.length).toBeGreaterThan(0);
     // What such a tenant lists for an image whose every finding is excepted: all-zero counts.
     const zeros = { severity1Count: 0, severity2Count: 0, severity3Count: 0, severity4Count: 0, severity5Count: 0 };

@@ -201,7 +201,7 @@ describe('elasticsearch sink', () => {
   });
 
   it('a dead-letter file at a fixed path replaces the previous one and leaves no backup of it behind (issue 17)', async () => {
-    await writeFile(join(dir, 'rejected.ndjson'), 'the previous run\'s dead letters\n');
+    await writeFile(join(dir, 'rejected.ndjson'), "the previous run's dead letters\n");
     const records = makeTestRecords(5, { seed: 3 });
     server.inject({ kind: 'item-reject', id: (records[1] as ImageRecord).sha, status: 400, type: 'document_parsing_exception', reason: 'bad' });
     const summary = await run({ index: 'images-dl-fixed', deadLetterPath: 'rejected.ndjson' }, records);

@@ -111,12 +111,15 @@ const common = {
       concurrency: z.number().int().min(1).max(64).default(32).meta({
         description: "Enrichment calls in flight. The rate governor paces them to the subscription's budget, so this only bounds how much latency is hidden.",
       }),
-      includeClean: z.boolean().default(false).meta({
-        description:
-          'Also ask for the findings of images whose list counts are all zero (one call each). Set it where the image list leaves excepted ' +
-          'findings out of its counts (`qcs-export doctor` says so): an image whose every finding is excepted then looks clean, and its ' +
-          'excepted findings would not be exported.',
-      }),
+      includeClean: z
+        .boolean()
+        .default(false)
+        .meta({
+          description:
+            'Also ask for the findings of images whose list counts are all zero (one call each). Set it where the image list leaves excepted ' +
+            'findings out of its counts (`qcs-export doctor` says so): an image whose every finding is excepted then looks clean, and its ' +
+            'excepted findings would not be exported.',
+        }),
     })
     .optional()
     .meta({ description: "Fetch each image's vulnerabilities, for sinks with `records: findings` or `packages`.", defaultText: 'no enrichment' }),
