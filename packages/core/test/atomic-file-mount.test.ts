@@ -80,7 +80,7 @@ describe('AtomicFileWriter on real mounts (private mount namespace)', () => {
     const stdout = execFileSync('unshare', ['--mount', '--propagation', 'private', process.execPath, '--input-type=module', '-e', SCRIPT], {
       env: { ...process.env, QCS_DIST: pathToFileURL(DIST).href, QCS_DIR: dir },
       encoding: 'utf8',
-      timeout: 30_000,
+      timeout: 110_000, // a hang guard, inside the test's own
     });
     const out = JSON.parse(stdout) as Record<string, string | string[]>;
     const partial = (name: string) => expect.stringMatching(new RegExp(`^\\.${name.replace('.', '\\.')}\\.\\d+-[0-9a-f]{12}\\.partial$`));
@@ -102,5 +102,5 @@ describe('AtomicFileWriter on real mounts (private mount namespace)', () => {
     expect(out.roFinish).toMatch(
       /^OutputUnwritableError: cannot publish .*late\.jsonl: .*\/ro is not writable \(EROFS\).*; and .*\.late\.jsonl\.\d+-[0-9a-f]{12}\.partial \(EROFS\)/,
     );
-  }, 60_000);
+  });
 });
