@@ -1,5 +1,6 @@
-import { jsonlSink } from './jsonl-sink.js';
+import { jsonlSink } from './plugin.js';
 
-export { createJsonlPlugin, jsonlSink, type JsonlSinkDeps } from './jsonl-sink.js';
+export { createJsonlSink, JsonlSink, type JsonlSinkDeps } from './jsonl-sink.js';
 export { jsonlOptions, type JsonlSinkOptions } from './options.js';
+export { createJsonlPlugin, jsonlSink } from './plugin.js';
 export default jsonlSink;

@@ -1,18 +1,15 @@
 import {
   runStamp,
-  deltaFileSupport,
   AtomicFileWriter,
-  checkWritable,
-  type FilePublished,
-  defineSinkPlugin,
-  LifecycleSink,
   resolveOutputPath,
+  type FilePublished,
+  LifecycleSink,
   rowsOf,
   type ImageRecord,
   type RunContext,
   type SinkSummary,
 } from '@qcs-export/core/sink';
-import { jsonlOptions, type JsonlSinkOptions } from './options.js';
+import type { JsonlSinkOptions } from './options.js';
 import { StreamWriter } from './stdout-writer.js';
 
 export interface JsonlSinkDeps {
@@ -20,7 +17,7 @@ export interface JsonlSinkDeps {
   stdout?: NodeJS.WritableStream;
 }
 
-class JsonlSink extends LifecycleSink {
+export class JsonlSink extends LifecycleSink {
   private file: AtomicFileWriter | undefined;
   private stream: StreamWriter | undefined;
   private records = 0;
@@ -97,22 +94,7 @@ function linesIn(text: string): number {
   return lines;
 }
 
-/** The JSON Lines sink: a file (.gz compresses) or stdout, committed atomically. */
-export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
-  return defineSinkPlugin({
-    type: 'jsonl',
-    description: 'JSON Lines: one normalized image per line, to a file (.gz compresses) or stdout ("-")',
-    options: jsonlOptions,
-    // A file is renamed into place at the end; stdout is read by the next program as it is written.
-    commit: (options) => (options.path === '-' ? 'incremental' : 'atomic'),
-    needsFindings: (options) => options.records !== 'images',
-    create: (options, ctx) => new JsonlSink(options, ctx, deps),
-    async check(options, ctx) {
-      if (options.path !== '-') await checkWritable(resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir }));
-    },
-    outputs: (options, ctx) => [options.path === '-' ? 'stdout' : resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
-    incremental: (options) => deltaFileSupport(options.path, `lines (${options.records})`),
-  });
+/** A JSON Lines sink for one run; the plugin (plugin.ts) loads this module when the run opens it. */
+export function createJsonlSink(options: JsonlSinkOptions, ctx: RunContext, deps: JsonlSinkDeps = {}): JsonlSink {
+  return new JsonlSink(options, ctx, deps);
 }
-
-export const jsonlSink = createJsonlPlugin();

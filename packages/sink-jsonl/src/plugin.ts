@@ -1,0 +1,26 @@
+import { checkWritable, defineSinkPlugin, deferredSink, deltaFileSupport, resolveOutputPath } from '@qcs-export/core/sink';
+import type { JsonlSinkDeps } from './jsonl-sink.js';
+import { jsonlOptions } from './options.js';
+
+/**
+ * The JSON Lines sink: a file (.gz compresses) or stdout, committed atomically. This module is what the runner loads
+ * for every config, as for the other sinks; the writer loads when a run opens the sink.
+ */
+export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
+  return defineSinkPlugin({
+    type: 'jsonl',
+    description: 'JSON Lines: one normalized image per line, to a file (.gz compresses) or stdout ("-")',
+    options: jsonlOptions,
+    // A file is renamed into place at the end; stdout is read by the next program as it is written.
+    commit: (options) => (options.path === '-' ? 'incremental' : 'atomic'),
+    needsFindings: (options) => options.records !== 'images',
+    create: (options, ctx) => deferredSink(async () => (await import('./jsonl-sink.js')).createJsonlSink(options, ctx, deps)),
+    async check(options, ctx) {
+      if (options.path !== '-') await checkWritable(resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir }));
+    },
+    outputs: (options, ctx) => [options.path === '-' ? 'stdout' : resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
+    incremental: (options) => deltaFileSupport(options.path, `lines (${options.records})`),
+  });
+}
+
+export const jsonlSink = createJsonlPlugin();
