@@ -59,3 +59,17 @@ export function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   for (const r of rows) console.log(r.map((c, i) => String(c).padEnd(widths[i])).join('  '));
 }
+
+/** A silent logger that counts the debug lines containing `text` (e.g. the rate governor's inferences). */
+export function countingLogger(text) {
+  let count = 0;
+  const logger = {
+    debug: (m) => {
+      if (m.includes(text)) count++;
+    },
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  return { logger, count: () => count };
+}

@@ -8,19 +8,12 @@ import { csvSink } from '@qcs-export/sink-csv';
 import { elasticsearchSink } from '@qcs-export/sink-elasticsearch';
 import { excelSink } from '@qcs-export/sink-excel';
 import { jsonlSink } from '@qcs-export/sink-jsonl';
-import { report } from '../lib.mjs';
+import { countingLogger, report } from '../lib.mjs';
 
 const [url, username, password, sinkName, concurrency, outDir, esUrl] = process.argv.slice(2);
 // Counts the governor's "another client" inferences: against a server no one else uses, each is a false one.
-let othersInferred = 0;
-const logger = {
-  debug: (m) => {
-    if (m.includes('another client')) othersInferred++;
-  },
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+const inferences = countingLogger('another client');
+const logger = inferences.logger;
 const client = new QualysClient({ baseUrl: url, auth: { kind: 'jwt', username, password }, logger });
 const detailTimes = [];
 const timed = {
@@ -64,6 +57,6 @@ report(source.stats.findings, started, {
   calls: source.stats.calls,
   callsPerSecond: detailTimes.length / span,
   status429: client.stats.status429,
-  othersInferred,
+  othersInferred: inferences.count(),
 });
 await client.close();

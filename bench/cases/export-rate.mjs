@@ -3,18 +3,12 @@
 // the export uses while it has work, and how many 429s it received.
 // args: url username password strategy concurrency pageSize limit windowSec
 import { imageSource, QualysClient } from '@qcs-export/core';
+import { countingLogger } from '../lib.mjs';
 
 const [url, username, password, strategy, concurrency, pageSize, limit, windowSec] = process.argv.slice(2);
 // Counts the governor's "another client" inferences: against a server no one else uses, each is a false one.
-let othersInferred = 0;
-const logger = {
-  debug: (m) => {
-    if (m.includes('another client')) othersInferred++;
-  },
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+const inferences = countingLogger('another client');
+const logger = inferences.logger;
 const client = new QualysClient({ baseUrl: url, auth: { kind: 'jwt', username, password }, logger });
 // Answer times per bucket, as this client saw them.
 const answered = { images: [], list: [] };
@@ -46,7 +40,7 @@ console.log(
     seconds,
     strategy: source.stats.strategy,
     status429: client.stats.status429,
-    othersInferred,
+    othersInferred: inferences.count(),
     buckets,
     requests: client.stats.requests,
   }),
