@@ -1,12 +1,9 @@
-import { constants, type Stats } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { ConfigError } from '@qcs-export/core';
+import { readBoundedFile } from './config/bounded-file.js';
 
 /** A CA file holds a few certificates, a whole bundle at most (Mozilla's is about 220 KiB); anything larger is a wrong path. */
 export const MAX_CA_FILE_BYTES = 1024 * 1024;
-/** O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; O_NOCTTY: a terminal never becomes ours. */
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /**
  * Reads the PEM file `setting` names (source.tls.caFile) the way a secret file is read: only a regular file of at most
@@ -21,20 +18,9 @@ export async function readCaFile(path: string, setting: string): Promise<string>
     });
   let text: string;
   try {
-    const before = refusal(await stat(path));
-    if (before) throw problem(before);
-    const handle = await open(path, OPEN_FLAGS);
-    try {
-      const after = refusal(await handle.stat());
-      if (after) throw problem(after);
-      const buffer = Buffer.alloc(MAX_CA_FILE_BYTES + 1);
-      let length = 0;
-      for (let n = -1; n !== 0 && length < buffer.length; length += n) ({ bytesRead: n } = await handle.read(buffer, length, buffer.length - length, null));
-      if (length > MAX_CA_FILE_BYTES) throw problem('is larger than 1 MiB');
-      text = buffer.subarray(0, length).toString('utf8');
-    } finally {
-      await handle.close().catch(() => undefined);
-    }
+    const read = await readBoundedFile(path, MAX_CA_FILE_BYTES);
+    if (!read.ok) throw problem(read.why === 'too large' ? 'is larger than 1 MiB' : `is ${read.why}`);
+    text = read.bytes.toString('utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     throw problem(`cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
@@ -49,13 +35,4 @@ export async function readCaFile(path: string, setting: string): Promise<string>
     }
   });
   return blocks.join('\n');
-}
-
-function refusal(info: Stats): string | undefined {
-  if (info.isFile()) return info.size > MAX_CA_FILE_BYTES ? 'is larger than 1 MiB' : undefined;
-  if (info.isDirectory()) return 'is a directory';
-  if (info.isFIFO()) return 'is a FIFO (named pipe)';
-  if (info.isSocket()) return 'is a socket';
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'is a device';
-  return 'is not a regular file';
 }

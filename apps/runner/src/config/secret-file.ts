@@ -1,6 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { AbortedError } from '@qcs-export/core';
+import { readBoundedFile, readBoundedFileSync, type BoundedRead, type NotReadable } from './bounded-file.js';
 
 /** A secret file is a key or a password, not data; anything bigger is a wrong path. */
 export const MAX_SECRET_FILE_BYTES = 64 * 1024;
@@ -10,82 +10,29 @@ export const SECRET_READ_TIMEOUT_MS = 10_000;
 /** The content of a ${file:…} secret, or why it cannot be used (a message naming the path, never the content). */
 export type SecretFile = { ok: true; value: string } | { ok: false; problem: string };
 
-/**
- * O_NONBLOCK so that opening a FIFO returns at once instead of waiting for a writer (for a regular file the flag
- * changes nothing); O_NOCTTY so that naming a terminal cannot make it this process's controlling terminal.
- */
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
-
 const refused = (problem: string): SecretFile => ({ ok: false, problem });
 
-/**
- * Why a file cannot be a secret: only a regular file of at most MAX_SECRET_FILE_BYTES can. A FIFO would block the
- * read until something writes to it, /dev/zero or /dev/urandom would never end, a directory has no content.
- */
-function refusal(path: string, info: Stats): string | undefined {
-  if (info.isFile()) {
-    return info.size > MAX_SECRET_FILE_BYTES ? `${path} is larger than 64 KiB, which is not a secret; check the \${file:…} path` : undefined;
-  }
-  const kind = info.isDirectory()
-    ? 'a directory'
-    : info.isFIFO()
-      ? 'a FIFO (named pipe)'
-      : info.isSocket()
-        ? 'a socket'
-        : info.isCharacterDevice() || info.isBlockDevice()
-          ? 'a device'
-          : 'not a regular file';
-  return `${path} is ${kind}; \${file:…} reads a regular file of at most 64 KiB holding the secret (a mounted Kubernetes or Docker secret is one)`;
+/** Why a file cannot be a secret, in the words a config error gives: only a regular file of at most 64 KiB can. */
+function refusal(path: string, why: NotReadable): SecretFile {
+  if (why === 'too large') return refused(`${path} is larger than 64 KiB, which is not a secret; check the \${file:…} path`);
+  return refused(`${path} is ${why}; \${file:…} reads a regular file of at most 64 KiB holding the secret (a mounted Kubernetes or Docker secret is one)`);
 }
 
-function decode(path: string, bytes: Buffer): SecretFile {
-  // Grown past the limit since it was checked: still not a secret.
-  if (bytes.length > MAX_SECRET_FILE_BYTES) return refused(`${path} is larger than 64 KiB, which is not a secret; check the \${file:…} path`);
-  const value = bytes.toString('utf8').replace(/\r?\n$/, '');
+function decode(path: string, read: BoundedRead): SecretFile {
+  if (!read.ok) return refusal(path, read.why);
+  const value = read.bytes.toString('utf8').replace(/\r?\n$/, '');
   return value === '' ? refused(`${path} is empty; put the secret in it`) : { ok: true, value };
 }
 
 const cannotRead = (path: string, error: unknown): SecretFile =>
   refused(`cannot read the secret file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
 
-/**
- * Reads a secret file synchronously (parseConfig, which has no event loop to wait on). The path is looked at before
- * it is opened, so a device is never opened at all, and the opened handle is looked at again, so a file swapped in
- * between is caught; at most one byte more than the limit is read.
- */
+/** Reads a secret file synchronously (parseConfig, which has no event loop to wait on), as readBoundedFile reads. */
 export function readSecretFileSync(path: string): SecretFile {
-  let fd: number | undefined;
   try {
-    const before = refusal(path, statSync(path));
-    if (before !== undefined) return refused(before);
-    fd = openSync(path, OPEN_FLAGS);
-    const after = refusal(path, fstatSync(fd));
-    if (after !== undefined) return refused(after);
-    const buffer = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    return decode(path, buffer.subarray(0, length));
+    return decode(path, readBoundedFileSync(path, MAX_SECRET_FILE_BYTES));
   } catch (error) {
     return cannotRead(path, error);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-async function readChecked(path: string, opened: (handle: FileHandle) => void): Promise<SecretFile> {
-  const before = refusal(path, await stat(path));
-  if (before !== undefined) return refused(before);
-  const handle = await open(path, OPEN_FLAGS);
-  opened(handle);
-  try {
-    const after = refusal(path, await handle.stat());
-    if (after !== undefined) return refused(after);
-    const buffer = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) ({ bytesRead: n } = await handle.read(buffer, length, buffer.length - length, null));
-    return decode(path, buffer.subarray(0, length));
-  } finally {
-    await handle.close().catch(() => undefined);
   }
 }
 
@@ -118,8 +65,8 @@ export function readSecretFile(path: string, options: { timeoutMs?: number; sign
       timeoutMs,
     );
     signal?.addEventListener('abort', onAbort, { once: true });
-    readChecked(path, (h) => (handle = h)).then(
-      (result) => settle(() => resolve(result)),
+    readBoundedFile(path, MAX_SECRET_FILE_BYTES, (h) => (handle = h)).then(
+      (result) => settle(() => resolve(decode(path, result))),
       (error: unknown) => settle(() => resolve(cannotRead(path, error))),
     );
   });
