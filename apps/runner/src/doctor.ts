@@ -27,6 +27,7 @@ export async function runDoctor(config: Config, logger: Logger, signal: AbortSig
       request: { signal },
       unauthenticated: stranger,
       baseUrl: prepared.baseUrl,
+      resultCap: config.source.resultCap,
     });
     const report = { tool: `qcs-export ${toolVersion}`, source: prepared.label, filter: config.source.filter, ...diagnosis };
     const problem = diagnosis.usable

@@ -121,6 +121,7 @@ export async function runExport(config: Config, deps: RunDeps): Promise<RunResul
     strategy: config.source.strategy,
     filter,
     pageSize: config.source.pageSize,
+    resultCap: config.source.resultCap,
     prefetch: config.source.prefetch,
     concurrency: config.source.concurrency,
     signal,

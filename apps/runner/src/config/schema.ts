@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertSecureUrl, CLIENT_DEFAULTS, DEFAULT_SLA, PAGE_SIZE_LIMITS, QcsError } from '@qcs-export/core';
+import { assertSecureUrl, CLIENT_DEFAULTS, DEFAULT_SLA, IMAGES_RESULT_CAP, PAGE_SIZE_LIMITS, QcsError } from '@qcs-export/core';
 
 // Descriptions and defaults live in .meta(): `qcs-export schema` and the README's option tables are made from them.
 const authSchemas = {
@@ -91,6 +91,17 @@ const common = {
         `Records per request: 1..${imagesPages.max} for \`/images\` (\`auto\`, \`pages\`, \`images\`), 1..${bulkPages.max} for \`bulk\` ` +
         `(\`auto\` uses at most ${bulkPages.max} when it falls back to bulk).`,
       defaultText: `\`${imagesPages.default}\`, or \`${bulkPages.default}\` for bulk`,
+    }),
+  resultCap: z
+    .number()
+    .int()
+    .min(100)
+    .max(1_000_000)
+    .default(IMAGES_RESULT_CAP)
+    .meta({
+      description:
+        'The most records one `/images` query can reach (page number × page size). Qualys documents 10,000; set it lower only for a server or ' +
+        'gateway that caps lower. `auto` reads by page number up to 90% of it.',
     }),
   prefetch: z.number().int().min(1).max(16).default(2).meta({ description: 'Pages fetched ahead of the sinks, per window.' }),
   concurrency: z.number().int().min(1).max(16).default(4).meta({

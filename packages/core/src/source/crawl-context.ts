@@ -14,6 +14,8 @@ export interface CrawlContext {
   client: QualysGetter;
   filter: string | undefined;
   pageSize: number;
+  /** The most records one /images query reaches (pageNumber × pageSize); IMAGES_RESULT_CAP unless configured. */
+  resultCap: number;
   request: RequestOptions;
   ledger: DeliveryLedger;
   logger: Logger;

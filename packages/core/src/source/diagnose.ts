@@ -2,7 +2,7 @@ import { QcsError } from '../errors.js';
 import type { QualysGetter, QualysResponse, RequestOptions } from '../client/types.js';
 import { BULK_PATH, IMAGES_PATH, IMAGES_RESULT_CAP } from './crawl-context.js';
 import { probeExceptions, type ExceptionsVerdict } from './diagnose-exceptions.js';
-import { countNow, decideAuto, DEFAULT_PAGE_NUMBER_LIMIT } from './image-source.js';
+import { countNow, decideAuto, pageNumberLimitFor } from './image-source.js';
 import { nextPaginationQuery } from './link-header.js';
 import { rawEpochMs, readPage } from './raw-page.js';
 import { selfTestKeyset, type FormVerdict, type SelfTestResult } from './self-test.js';
@@ -16,6 +16,8 @@ export interface DiagnoseOptions {
   unauthenticated?: QualysGetter;
   /** The configured base URL, to tell whether the bulk Link header names another host. */
   baseUrl: string;
+  /** The most records one /images query reaches; as the source's option. Default: IMAGES_RESULT_CAP. */
+  resultCap?: number;
 }
 
 export interface Diagnosis {
@@ -86,12 +88,16 @@ export async function diagnoseServer(options: DiagnoseOptions): Promise<Diagnosi
   }
 
   let pastCap: string;
-  const pageNumber = IMAGES_RESULT_CAP / 1000 + 1;
+  const resultCap = options.resultCap ?? IMAGES_RESULT_CAP;
+  // The first page wholly past the cap, in pages of up to 1,000 that divide it.
+  const probeSize = Math.min(1000, resultCap);
+  const pageNumber = Math.floor(resultCap / probeSize) + 1;
   try {
-    const page = readPage(await client.get(IMAGES_PATH, { filter: options.filter, pageNumber, pageSize: 1000 }, request), IMAGES_PATH);
-    pastCap = `page ${pageNumber} of 1,000 answered with ${page.data.length} records (${page.shape}), count ${page.count ?? 'absent'}`;
+    const page = readPage(await client.get(IMAGES_PATH, { filter: options.filter, pageNumber, pageSize: probeSize }, request), IMAGES_PATH);
+    const answer = `${page.data.length} records (${page.shape}), count ${page.count ?? 'absent'}`;
+    pastCap = `page ${pageNumber} of ${probeSize.toLocaleString('en-US')} answered with ${answer}`;
   } catch (error) {
-    pastCap = `page ${pageNumber} of 1,000 refused: ${describeFailure(error)}`;
+    pastCap = `page ${pageNumber} of ${probeSize.toLocaleString('en-US')} refused: ${describeFailure(error)}`;
   }
 
   let bulk: Diagnosis['bulk'];
@@ -135,7 +141,8 @@ export async function diagnoseServer(options: DiagnoseOptions): Promise<Diagnosi
     }
   }
 
-  const auto = decideAuto(count, DEFAULT_PAGE_NUMBER_LIMIT, count !== undefined && count > DEFAULT_PAGE_NUMBER_LIMIT ? tests.updated : undefined);
+  const limit = pageNumberLimitFor(resultCap);
+  const auto = decideAuto(count, limit, count !== undefined && count > limit ? tests.updated : undefined, resultCap);
   const usable = count !== undefined && (auto.strategy !== 'bulk' || bulk.ok);
   return { access, count, rateLimitHeaders: headers, forms, sorts, pastCap, bulk, unauthorized, exceptions, auto, usable, calls };
 }

@@ -14,8 +14,13 @@ import { selfTestKeyset, type SelfTestResult } from './self-test.js';
 import type { ImageSource, ImageSourceOptions, ResolvedStrategy, SourceStats } from './types.js';
 
 export const PAGE_SIZE_LIMITS = { images: { max: 1000, default: 1000 }, bulk: { max: 250, default: 250 } } as const;
-/** auto reads by page number up to this count, leaving room below the cap for images added during the run. */
-export const DEFAULT_PAGE_NUMBER_LIMIT = 9_000;
+/** auto reads by page number up to this share of the cap, leaving room below it for images added during the run. */
+const PAGE_NUMBER_SHARE = 0.9;
+export const DEFAULT_PAGE_NUMBER_LIMIT = pageNumberLimitFor(IMAGES_RESULT_CAP);
+
+export function pageNumberLimitFor(resultCap: number): number {
+  return Math.floor(resultCap * PAGE_NUMBER_SHARE);
+}
 /** Records whose `updated` is later than the run's start, less this allowance for clock skew, changed during the run. */
 const CLOCK_SKEW_MS = 15 * 60_000;
 /** Most tail passes (keyset) or cursor continuations (bulk) made while the server counts more images than were delivered. */
@@ -44,6 +49,8 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const logger = options.logger ?? silentLogger;
   const filter = options.filter?.trim() || undefined;
+  const resultCap = options.resultCap ?? IMAGES_RESULT_CAP;
+  if (!Number.isInteger(resultCap) || resultCap < 1) throw new ConfigError(`resultCap must be a whole number of at least 1, got ${resultCap}`);
   const stats: SourceStats = {
     pages: 0,
     records: 0,
@@ -65,6 +72,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
       client: options.client,
       filter,
       pageSize,
+      resultCap,
       request: { signal },
       ledger,
       logger,
@@ -125,8 +133,8 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
     async function chooseStrategy(): Promise<{ strategy: ResolvedStrategy; reason: string; plan?: KeysetPlan }> {
       const total = stats.expectedAtStart;
       if (strategy !== 'auto') return { strategy, reason: 'set in the config' };
-      const limit = options.pageNumberLimit ?? DEFAULT_PAGE_NUMBER_LIMIT;
-      if (total === undefined || total <= limit) return decideAuto(total, limit, undefined);
+      const limit = options.pageNumberLimit ?? pageNumberLimitFor(resultCap);
+      if (total === undefined || total <= limit) return decideAuto(total, limit, undefined, resultCap);
       // The keyset's window plan is made while the self-test runs, to save round trips; it is used only if the
       // test passes (a server that fails the test may well answer the planning probes wrongly too).
       const planning = planKeysetWindows(keysetCtx, concurrency).then(
@@ -137,7 +145,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
       // Images rescanned during the test move counts; a real dialect fails the same way twice.
       if (!test.ok && !test.verdicts.some((v) => v.detail.startsWith('refused'))) test = await selfTestKeyset(base, 'updated', await countNow(base));
       stats.selfTest = test.verdicts;
-      const decision = decideAuto(total, limit, test);
+      const decision = decideAuto(total, limit, test, resultCap);
       const planned = await planning;
       if (decision.strategy !== 'images') return decision;
       if ('error' in planned) throw planned.error;
@@ -285,10 +293,15 @@ function blameThePagingForm(error: unknown, strategy: ResolvedStrategy, advice: 
  * What auto does with a count and, past the page-number limit, the keyset self-test: the documented page numbers
  * when they reach every image, a proven keyset past them, and otherwise the documented bulk cursor.
  */
-export function decideAuto(total: number | undefined, limit: number, test: SelfTestResult | undefined): { strategy: ResolvedStrategy; reason: string } {
+export function decideAuto(
+  total: number | undefined,
+  limit: number,
+  test: SelfTestResult | undefined,
+  resultCap: number = IMAGES_RESULT_CAP,
+): { strategy: ResolvedStrategy; reason: string } {
   if (total === undefined) return { strategy: 'bulk', reason: 'the server sends no count with /images, so page numbers cannot be checked' };
   if (total <= limit)
-    return { strategy: 'pages', reason: `${total} images match, within reach of page numbers (documented; cap ${IMAGES_RESULT_CAP.toLocaleString('en-US')})` };
+    return { strategy: 'pages', reason: `${total} images match, within reach of page numbers (documented; cap ${resultCap.toLocaleString('en-US')})` };
   if (test?.ok) return { strategy: 'images', reason: `${total} images, past the cap; the keyset self-test passed on this server (${test.calls} calls)` };
   const failed = (test?.verdicts ?? []).filter((v) => !v.ok).map((v) => `${v.form}: ${v.detail}`);
   return {

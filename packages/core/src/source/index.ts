@@ -1,4 +1,4 @@
-export { imageSource, decideAuto, countNow, PAGE_SIZE_LIMITS, DEFAULT_PAGE_NUMBER_LIMIT } from './image-source.js';
+export { imageSource, decideAuto, countNow, PAGE_SIZE_LIMITS, DEFAULT_PAGE_NUMBER_LIMIT, pageNumberLimitFor } from './image-source.js';
 export { nextPaginationQuery } from './link-header.js';
 export { prefetch } from './prefetch.js';
 export { selfTestKeyset, type FormVerdict, type SelfTestResult } from './self-test.js';

@@ -1,7 +1,7 @@
 import type { SourceAdvice } from './advice.js';
 import { SourceIncompleteError, SourceInconsistentError } from '../errors.js';
 import { andFilters, excludeUuids } from './qql.js';
-import { IMAGES_PATH, IMAGES_RESULT_CAP, type CrawlContext } from './crawl-context.js';
+import { IMAGES_PATH, type CrawlContext } from './crawl-context.js';
 import { describeEmpty, describeRecord, rawEpochMs, readPage, type RawPage } from './raw-page.js';
 import { fetchedAhead, fetchExpectingRecords } from './refetch.js';
 
@@ -123,9 +123,9 @@ async function crawlEqualKeys(ctx: KeysetContext, key: number): Promise<void> {
   for (let pass = 1; pass <= 3; pass++) {
     let expected = 0;
     for (let pageNumber = 1; ; pageNumber++) {
-      if ((pageNumber - 1) * ctx.pageSize >= IMAGES_RESULT_CAP) {
+      if ((pageNumber - 1) * ctx.pageSize >= ctx.resultCap) {
         throw new SourceInconsistentError(
-          `more than ${IMAGES_RESULT_CAP} images share the ${ctx.field} date ${new Date(key).toISOString()}; ` +
+          `more than ${ctx.resultCap} images share the ${ctx.field} date ${new Date(key).toISOString()}; ` +
             `paging by key cannot pass Qualys' cap within one value. Use ${ctx.advice.useStrategy('bulk')} for this subscription.`,
         );
       }

@@ -1,5 +1,5 @@
 import { SourceIncompleteError } from '../errors.js';
-import { IMAGES_PATH, IMAGES_RESULT_CAP, type CrawlContext } from './crawl-context.js';
+import { IMAGES_PATH, type CrawlContext } from './crawl-context.js';
 import { describeEmpty, readPage, type RawPage } from './raw-page.js';
 import { fetchedAhead, fetchExpectingRecords } from './refetch.js';
 
@@ -81,11 +81,11 @@ async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count:
       );
     }
     count = page.count;
-    if (count > IMAGES_RESULT_CAP) {
+    if (count > ctx.resultCap) {
       throw new SourceIncompleteError(
         count,
         ctx.ledger.delivered,
-        `the filter now matches ${count} images, more than the ${IMAGES_RESULT_CAP} that page numbers can reach; ` +
+        `the filter now matches ${count} images, more than the ${ctx.resultCap} that page numbers can reach; ` +
           're-run the export (strategy auto then pages past the cap).',
       );
     }

@@ -45,7 +45,12 @@ export interface ImageSourceOptions {
   concurrency?: number;
   /** Keyset: longest `not uuid: [...]` list sent before a group of equal dates is paged by number instead. Default: 100. */
   maxExclusions?: number;
-  /** auto: the largest count read by page numbers; above it the export pages past the cap. Default: 9,000. */
+  /**
+   * The most records one /images query can reach (pageNumber × pageSize). Qualys documents 10,000; set it only for
+   * a server or gateway that caps lower. Default: 10,000.
+   */
+  resultCap?: number;
+  /** auto: the largest count read by page numbers; above it the export pages past the cap. Default: 90% of resultCap (9,000). */
   pageNumberLimit?: number;
   signal?: AbortSignal;
   logger?: Logger;
