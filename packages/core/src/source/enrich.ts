@@ -1,8 +1,8 @@
 import type { QualysGetter } from '../client/types.js';
-import { AbortedError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
 import { mismatchWarning } from './count-check.js';
+import { Limiter } from './limiter.js';
 import { enrichImage, type EnrichStats, type FindingsEndpoint } from './enrich-image.js';
 
 export type { EnrichStats, FindingsEndpoint } from './enrich-image.js';
@@ -61,7 +61,8 @@ export function enrichImages(batches: AsyncIterable<ImageRecord[]>, options: Enr
     stats,
     async *[Symbol.asyncIterator]() {
       const source = inBatchesOf(batches, options.batchImages ?? Math.max(64, 4 * concurrency))[Symbol.asyncIterator]();
-      const slots = new CallSlots(concurrency, options.signal);
+      // The first failed call fails the export: calls still waiting would only spend rate budget on a lost run.
+      const slots = new Limiter(concurrency, { signal: options.signal, stopOnFailure: true });
       /** Batches whose calls are out, oldest first: the one awaited and the one behind it. */
       const inFlight: Promise<ImageRecord[]>[] = [];
       let sourceDone = false;
@@ -97,44 +98,6 @@ function endpointName(from: FindingsEndpoint | undefined): string {
 function observed<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
   return promise;
-}
-
-/** At most `limit` tasks running at once, started first come, first served; once closed, waiting tasks never start. */
-class CallSlots {
-  private running = 0;
-  private closed = false;
-  /** The first task's failure: tasks that never start fail with it too, so whichever batch is awaited tells the cause. */
-  private failure: unknown;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(
-    private readonly limit: number,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running++;
-    try {
-      if (this.closed) throw this.failure ?? new AbortedError();
-      if (this.signal?.aborted) throw new AbortedError();
-      return await task();
-    } catch (error) {
-      // The first failure fails the export: tasks still waiting would only spend rate budget on a lost run.
-      if (!this.closed) this.failure = error;
-      this.closed = true;
-      throw error;
-    } finally {
-      // The slot passes straight to the next waiter, so `running` never dips and lets a newcomer jump the queue.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
-    }
-  }
-
-  close(): void {
-    this.closed = true;
-  }
 }
 
 async function* inBatchesOf(batches: AsyncIterable<ImageRecord[]>, size: number): AsyncGenerator<ImageRecord[]> {

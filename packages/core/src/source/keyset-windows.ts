@@ -1,7 +1,9 @@
+import { AbortedError } from '../errors.js';
 import type { ImageRecord } from '../record.js';
 import { andFilters } from './qql.js';
 import { IMAGES_PATH } from './crawl-context.js';
 import { crawlKeysetRange, type KeyRange, type KeysetContext, type KeysetPosition } from './keyset.js';
+import { Limiter } from './limiter.js';
 import { prefetch } from './prefetch.js';
 import { rawEpochMs, readPage } from './raw-page.js';
 
@@ -50,9 +52,9 @@ export async function planKeysetWindows(ctx: ProbeContext, concurrency: number):
   if (concurrency <= 1 || total === undefined || total <= 2 * ctx.pageSize || min === undefined || max === undefined || max <= min) return single;
 
   const target = Math.max(ctx.pageSize, Math.ceil(total / (concurrency * 2)));
-  const probes = limiter(PLAN_PROBES_IN_FLIGHT);
+  const probes = new Limiter(PLAN_PROBES_IN_FLIGHT);
   const countOf = (from: number, until: number) =>
-    probes(async () => (await probeKeyset(ctx, andFilters(ctx.filter, `${ctx.field}>=${from}`, `${ctx.field}<${until}`), 'asc')).count);
+    probes.run(async () => (await probeKeyset(ctx, andFilters(ctx.filter, `${ctx.field}>=${from}`, `${ctx.field}<${until}`), 'asc')).count);
   type Piece = { from: number; until: number; count: number };
   // The whole range is cut in FIRST_CUT pieces at once (one round trip of probes in parallel), and a piece still
   // over the target in four, so planning takes few round trips even when an outlier stretches the range over
@@ -92,21 +94,6 @@ const PLAN_PROBES_IN_FLIGHT = 16;
 /** Pieces the whole key range is first cut into. */
 const FIRST_CUT = 16;
 
-function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    while (active >= max) await new Promise<void>((r) => waiting.push(r));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-
 /**
  * Crawls the windows with up to `concurrency` producers at once and yields their pages in window order. A window
  * starts as soon as a producer slot is free, but never more than 2 × concurrency windows ahead of the one being
@@ -122,34 +109,25 @@ export async function* crawlWindowsInOrder(
   onLastEnd: (position: KeysetPosition) => void,
 ): AsyncGenerator<ImageRecord[]> {
   const started: Array<AsyncIterator<ImageRecord[]>> = [];
-  let producing = 0;
+  const producers = new Limiter(concurrency);
   let reading = 0;
-  let closed = false;
   const fill = () => {
-    while (
-      !closed &&
-      !signal?.aborted &&
-      started.length < windows.length &&
-      producing < Math.max(1, concurrency) &&
-      started.length < reading + 2 * Math.max(1, concurrency)
-    ) {
+    // Windows are started in order and the limiter is first come, first served, so the window being read always
+    // holds a slot or is next in line: a later window waiting on a full buffer cannot starve it.
+    while (!signal?.aborted && started.length < windows.length && started.length < reading + 2 * Math.max(1, concurrency)) {
       const index = started.length;
       const window = windows[index] as KeysetWindow;
-      producing++;
       const pages = prefetch<ImageRecord[]>(
-        async (emit, windowSignal) => {
-          try {
+        (emit, windowSignal) =>
+          producers.run(async () => {
+            if (windowSignal.aborted) throw new AbortedError();
             const counted = async (batch: ImageRecord[]) => {
               window.delivered += batch.length;
               await emit(batch);
             };
             const end = await crawlKeysetRange({ ...ctx, request: { signal: windowSignal }, emit: counted }, window);
             if (index === windows.length - 1) onLastEnd(end);
-          } finally {
-            producing--;
-            fill();
-          }
-        },
+          }),
         prefetchPages,
         signal,
       );
@@ -168,7 +146,7 @@ export async function* crawlWindowsInOrder(
     }
   } finally {
     // No window may start once the reader has gone, or its producer would run with nobody to stop it.
-    closed = true;
+    producers.close();
     await Promise.all(started.map((it) => it.return?.()));
   }
 }

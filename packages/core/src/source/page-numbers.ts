@@ -1,6 +1,7 @@
 import { SourceIncompleteError } from '../errors.js';
 import { IMAGES_PATH, type CrawlContext } from './crawl-context.js';
 import { describeEmpty, readPage, type RawPage } from './raw-page.js';
+import { Limiter } from './limiter.js';
 import { fetchedAhead, fetchExpectingRecords } from './refetch.js';
 
 /** Passes over the result before giving up on a server whose pages keep shifting. */
@@ -50,22 +51,22 @@ async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count:
   let shortPages = 0;
   let fresh = 0;
   let lastPage = 1;
+  // Pages are asked for ahead of the one handed on, at most `concurrency` requests at once; the pages held are
+  // bounded by the look-ahead below, which is the same number.
+  const requests = new Limiter(concurrency);
   const inFlight = new Map<number, Promise<RawPage>>();
   const request = (pageNumber: number) => {
     if (!inFlight.has(pageNumber)) {
       const expected = () => count === undefined || (pageNumber - 1) * ctx.pageSize < count;
-      inFlight.set(
-        pageNumber,
-        fetchedAhead(
-          fetchExpectingRecords(
-            () => fetchNumberedPage(ctx, pageNumber),
-            (p) => (p.count ?? 0) > 0 && expected(),
-            ctx.request,
-            (p, attempt) =>
-              ctx.logger.warn(`Qualys sent an empty page ${pageNumber} (${describeEmpty(p)}) although it counts more images; asking again (${attempt})`),
-          ),
-        ),
-      );
+      const fetchPage = () =>
+        fetchExpectingRecords(
+          () => fetchNumberedPage(ctx, pageNumber),
+          (p) => (p.count ?? 0) > 0 && expected(),
+          ctx.request,
+          (p, attempt) =>
+            ctx.logger.warn(`Qualys sent an empty page ${pageNumber} (${describeEmpty(p)}) although it counts more images; asking again (${attempt})`),
+        );
+      inFlight.set(pageNumber, fetchedAhead(requests.run(fetchPage)));
     }
   };
   for (let pageNumber = 1; pageNumber <= lastPage; pageNumber++) {
