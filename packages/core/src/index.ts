@@ -13,3 +13,5 @@ export * from './columns/index.js';
 export * from './suggest.js';
 export { backoffDelay } from './retry/backoff.js';
 export * from './findings/index.js';
+export * from './grain/index.js';
+export * from './sla-policy.js';

@@ -15,3 +15,5 @@ export { backoffDelay } from './retry/backoff.js';
 export { assertSecureUrl, isLoopbackHost } from './client/url-policy.js';
 export { noProxyMatches, proxyEnvOf, proxyFor, type ProxyEnv } from './client/proxy-env.js';
 export * from './findings/index.js';
+export * from './grain/index.js';
+export * from './sla-policy.js';

@@ -1,9 +1,6 @@
 export {
-  buildColumns,
   buildColumnsFor,
   columnSpecSchema,
-  DEFAULT_COLUMNS,
-  IMAGE_SHAPE,
   tabularOptionsShape,
   type AnyColumn,
   type CellValue,
@@ -13,5 +10,4 @@ export {
   type KnownColumn,
   type RecordShape,
 } from './columns.js';
-export { checkTabularOutput, refineColumns, tabularColumns } from './tabular.js';
-export { runStamp, runStampColumns, stampRunOption } from './run-stamp.js';
+export { runStamp, runStampColumns, stampRunOption, type RunFacts } from './run-stamp.js';

@@ -1,6 +1,11 @@
 import { z } from 'zod';
-import type { RunContext } from '../sink/contract.js';
 import type { AnyColumn } from './columns.js';
+
+/** The facts of the run a stamp carries (a RunContext has them). */
+export interface RunFacts {
+  runId?: string | undefined;
+  startedAt: Date;
+}
 
 /** The `stampRun` option of the file sinks. */
 export const stampRunOption = z
@@ -13,12 +18,12 @@ export const stampRunOption = z
   });
 
 /** The run's id and start time as fields, for a sink whose options ask for them; nothing otherwise. */
-export function runStamp(ctx: Pick<RunContext, 'runId' | 'startedAt'>, enabled: boolean): { runId: string | null; exportedAt: string } | undefined {
+export function runStamp(ctx: RunFacts, enabled: boolean): { runId: string | null; exportedAt: string } | undefined {
   return enabled ? { runId: ctx.runId ?? null, exportedAt: ctx.startedAt.toISOString() } : undefined;
 }
 
 /** The same as two trailing table columns. */
-export function runStampColumns(ctx: Pick<RunContext, 'runId' | 'startedAt'>, enabled: boolean): AnyColumn[] {
+export function runStampColumns(ctx: RunFacts, enabled: boolean): AnyColumn[] {
   const stamp = runStamp(ctx, enabled);
   if (stamp === undefined) return [];
   return [

@@ -2,9 +2,6 @@ import type { IsoDate } from '../record.js';
 import type { SeverityLabel } from './severity.js';
 import type { SlaStatus } from './sla.js';
 
-/** Which rows a sink writes: one per image (the inventory), per image × QID, or per image × QID × affected package. */
-export type RecordGrain = 'images' | 'findings' | 'packages';
-
 export interface AffectedPackage {
   name: string | null;
   version: string | null;

@@ -3,7 +3,8 @@ import type { ImageRecord, VulnerabilityFinding } from '../record.js';
 import { repoTagText } from '../record-text.js';
 import type { AffectedPackage, FindingRecord } from './finding-record.js';
 import { severityLabel } from './severity.js';
-import { DEFAULT_SLA, slaFields, type SlaPolicy } from './sla.js';
+import { DEFAULT_SLA, type SlaPolicy } from '../sla-policy.js';
+import { slaFields } from './sla.js';
 
 export interface FindingRowOptions {
   /** The export's start time: ages and SLA status are measured at it. */

@@ -9,10 +9,6 @@ import { FileBackup, syncDir } from './file-backup.js';
 import { checkPublishable, checkWritable, refuseSpecialFile } from './path-checks.js';
 import { liveFiles, tempPathFor } from './temp-files.js';
 
-// Kept importable from here, where they lived before the split.
-export { checkPublishable, checkWritable, mountPointsIn } from './path-checks.js';
-export { processIsAlive, removeLiveTempFilesSync, sweepStaleTempFiles, type StaleTempFiles } from './temp-files.js';
-
 export interface AtomicFileOptions {
   /** Compress with gzip: true for level 6, or an explicit level 1..9. Default: false. */
   gzip?: boolean | { level: number };

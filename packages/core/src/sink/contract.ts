@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { SlaPolicy } from '../findings/sla.js';
 import type { Logger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
+import type { SlaPolicy } from '../sla-policy.js';
 
 /** What a sink reports when it closes; the runner prints it in the run summary. */
 export interface SinkSummary {

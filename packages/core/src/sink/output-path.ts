@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import type { RunContext } from './contract.js';
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
@@ -18,4 +19,12 @@ export function resolveOutputPath(template: string, opts: { now: Date; baseDir: 
     return value;
   });
   return isAbsolute(expanded) ? expanded : resolve(opts.baseDir, expanded);
+}
+
+/**
+ * The output path of a sink's option in this run: every sink and the runner resolve their paths at the run's start
+ * time and against the directory the command ran from, so this is the one way they call it.
+ */
+export function outputPathFor(template: string, ctx: Pick<RunContext, 'startedAt' | 'baseDir'>): string {
+  return resolveOutputPath(template, { now: ctx.startedAt, baseDir: ctx.baseDir });
 }

@@ -1,10 +1,9 @@
 import type { z } from 'zod';
-import type { RecordGrain } from '../findings/finding-record.js';
-import { shapeOf } from '../findings/grain.js';
-import { checkWritable } from '../sink/atomic-file.js';
+import { type AnyColumn, buildColumnsFor, type ColumnSpec } from '../columns/columns.js';
 import type { RunContext } from '../sink/contract.js';
-import { resolveOutputPath } from '../sink/output-path.js';
-import { type AnyColumn, buildColumnsFor, type ColumnSpec } from './columns.js';
+import { outputPathFor } from '../sink/output-path.js';
+import { checkWritable } from '../sink/path-checks.js';
+import { type RecordGrain, shapeOf } from './grain.js';
 
 interface TabularOptions {
   columns?: ColumnSpec[] | undefined;
@@ -30,5 +29,5 @@ export function refineColumns(options: TabularOptions, ctx: z.RefinementCtx): vo
 /** The pre-flight of a tabular file sink for `qcs-export validate`: its columns build and its file can be created. */
 export async function checkTabularOutput(options: TabularOptions & { path: string }, ctx: RunContext): Promise<void> {
   tabularColumns(options);
-  await checkWritable(resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir }));
+  await checkWritable(outputPathFor(options.path, ctx));
 }

@@ -1,5 +1,5 @@
 import { countColumn, dateColumn, type KnownColumn, type RecordShape } from '../columns/columns.js';
-import type { AffectedPackage, FindingRecord } from './finding-record.js';
+import type { AffectedPackage, FindingRecord } from '../findings/finding-record.js';
 
 /** Every field of FindingRecord and its kind, held to the type by `satisfies`. */
 const FINDING_FIELDS = {

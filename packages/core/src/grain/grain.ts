@@ -1,14 +1,19 @@
 import { z } from 'zod';
-import { IMAGE_SHAPE, type RecordShape } from '../columns/columns.js';
+import type { RecordShape } from '../columns/columns.js';
+import type { FindingRecord } from '../findings/finding-record.js';
+import { findingRows, type FindingRowOptions } from '../findings/finding-rows.js';
 import type { ImageRecord } from '../record.js';
 import type { RunContext } from '../sink/contract.js';
 import { FINDING_SHAPE, PACKAGE_SHAPE } from './finding-columns.js';
-import type { FindingRecord, RecordGrain } from './finding-record.js';
-import { findingRows, type FindingRowOptions } from './finding-rows.js';
+import { IMAGE_SHAPE } from './image-columns.js';
+
+/** Which rows a sink writes: one per image (the inventory), per image × QID, or per image × QID × affected package. */
+export const RECORD_GRAINS = ['images', 'findings', 'packages'] as const;
+export type RecordGrain = (typeof RECORD_GRAINS)[number];
 
 /** The `records` option of a sink that can write any grain. */
 export const recordsOption = z
-  .enum(['images', 'findings', 'packages'])
+  .enum(RECORD_GRAINS)
   .default('images')
   .meta({
     description:
