@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Auth } from './auth.js';
 import type { Dialect } from './dialect.js';
 import type { FaultQueue, QueuedFault } from './faults.js';
+import type { Gate } from './gate.js';
 import type { MutationStats, Mutations } from './mutations.js';
 import type { SimulatorOptions } from './options.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -35,6 +36,7 @@ export interface Context {
   readonly store: ImageStore;
   readonly auth: Auth;
   readonly faults: FaultQueue;
+  readonly gate: Gate;
   readonly limiter: RateLimiter;
   readonly mutations: Mutations;
   readonly stats: SimulatorStats;

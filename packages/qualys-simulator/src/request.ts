@@ -26,6 +26,8 @@ export async function handleRequest(ctx: Context, req: IncomingMessage, res: Ser
     if (log.length > MAX_LOG) log.splice(0, log.length - MAX_LOG);
   });
   const body = await readBody(req);
+  // Held before the faults are taken, so a fault the test injects while the request waits applies to it.
+  await ctx.gate.pass();
 
   const dataPage = isDataPage(req.method, path);
   let fault = ctx.faults.take(path, dataPage);

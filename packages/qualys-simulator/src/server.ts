@@ -4,6 +4,7 @@ import { Auth } from './auth.js';
 import type { Context, RequestLogEntry, SimulatorStats } from './context.js';
 import { generateImages, type RawImage } from './data.js';
 import { FaultQueue, type Fault } from './faults.js';
+import { Gate } from './gate.js';
 import { errorBody, send } from './http.js';
 import { Mutations } from './mutations.js';
 import type { SimulatorOptions } from './options.js';
@@ -31,6 +32,15 @@ export interface QualysSimulator {
   removeImages(count: number): string[];
   inject(fault: Fault): void;
   setLatency(ms: number): void;
+  /**
+   * Answers the next `after` requests (any path), then holds every later one unanswered until release(): a run
+   * interrupted or raced by a test waits for the test on a request it has sent. Counted in stats when it arrives.
+   */
+  hold(after: number): void;
+  /** Answers the held requests and stops holding. */
+  release(): void;
+  /** How many requests are held now. */
+  held(): number;
   close(): Promise<void>;
 }
 
@@ -61,6 +71,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Qu
     store,
     auth,
     faults: new FaultQueue(() => auth.expireTokens()),
+    gate: new Gate(),
     limiter: new RateLimiter(
       options.rateLimit === undefined ? QUALYS_RATE_LIMITS : options.rateLimit,
       options.rateLimitMode ?? 'fixed',
@@ -104,6 +115,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Qu
     setLatency: (ms) => {
       ctx.latencyMs = ms;
     },
+    hold: (after) => ctx.gate.hold(after),
+    release: () => ctx.gate.release(),
+    held: () => ctx.gate.held,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
