@@ -1,5 +1,5 @@
 import type { Logger } from '@qcs-export/core/sink';
-import type { BulkEntry } from './bulk-writer.js';
+import type { BulkEntry } from './bulk-entry.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 
 /**

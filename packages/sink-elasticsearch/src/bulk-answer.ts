@@ -1,4 +1,4 @@
-import type { BulkEntry } from './bulk-writer.js';
+import type { BulkEntry } from './bulk-entry.js';
 
 export interface BulkItemResult {
   _id?: string;

@@ -2,18 +2,11 @@ import { errors, type Client } from '@elastic/elasticsearch';
 import { backoffDelay, SinkError, SinkIncompleteError, type Logger } from '@qcs-export/core/sink';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchLimit, splitInTwo } from './batch-limit.js';
+import type { BulkEntry } from './bulk-entry.js';
 import { acknowledgedItems, type BulkAnswer, type BulkItemResult, UnacknowledgedBulk } from './bulk-answer.js';
 import { describeNodes, explain, indexingPressureOf, isTransient, reasonOf, statusOf } from './connection.js';
 import type { DeadLetter, DeadLetterFile } from './dead-letter.js';
 import type { ElasticsearchSinkOptions } from './options.js';
-
-/** One document, serialized once: the action line and the source line, ready to join into a bulk body. */
-export interface BulkEntry {
-  id: string | undefined;
-  lines: string;
-  /** The size of `lines` in bytes, measured once. */
-  bytes: number;
-}
 
 export interface BulkStats {
   /** Documents a 2xx result of a checked bulk answer acknowledged (created, updated, or a duplicate of this run's). */

@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { LifecycleSink, rowsOf, SinkError, type FindingRecord, type ImageRecord, type RunContext, type Sink, type SinkSummary } from '@qcs-export/core/sink';
-import { BulkWriter, type BulkEntry } from './bulk-writer.js';
+import type { BulkEntry } from './bulk-entry.js';
+import { BulkWriter } from './bulk-writer.js';
 import { createClient, describeNodes, explain, verifyCluster } from './connection.js';
 import { DeadLetterFile, deadLetterPathOf, deadLetterRedactor } from './dead-letter.js';
 import { ecsFinding } from './ecs-finding.js';
