@@ -1,6 +1,6 @@
 import { SourceIncompleteError, SourceInconsistentError } from '../errors.js';
 import { sleep } from '../client/wait.js';
-import { BULK_PATH, type CrawlContext } from './crawl-context.js';
+import { BULK_PATH, handOn, type CrawlContext } from './crawl-context.js';
 import { nextPaginationQuery } from './link-header.js';
 import { rawEpochMs, readPage } from './raw-page.js';
 import { fetchedAhead } from './refetch.js';
@@ -75,8 +75,7 @@ export async function crawlBulk(ctx: CrawlContext, start?: string): Promise<Bulk
       cursor = next;
       pending = fetch(cursor);
     }
-    const fresh = ctx.ledger.fresh(page.data, 'images/list');
-    if (fresh.length > 0) await ctx.emit(fresh);
+    await handOn(ctx, page.data, 'images/list');
     if (end) return end;
   }
 }

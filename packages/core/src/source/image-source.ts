@@ -10,6 +10,7 @@ import { DeliveryLedger } from './ledger.js';
 import { crawlPageNumbers } from './page-numbers.js';
 import { prefetch } from './prefetch.js';
 import { readPage } from './raw-page.js';
+import { IMAGES } from './resource.js';
 import { selfTestKeyset, type SelfTestResult } from './self-test.js';
 import type { ImageSource, ImageSourceOptions, ResolvedStrategy, SourceStats } from './types.js';
 
@@ -67,13 +68,14 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
 
   const advice = options.advice ?? DEFAULT_ADVICE;
   const produce = async (emit: (batch: ImageRecord[]) => Promise<void>, signal: AbortSignal) => {
-    const ledger = new DeliveryLedger(Date.now() - CLOCK_SKEW_MS);
+    const ledger = new DeliveryLedger(IMAGES, Date.now() - CLOCK_SKEW_MS);
     const base: CrawlContext = {
       client: options.client,
       filter,
       pageSize,
       resultCap,
       request: { signal },
+      resource: IMAGES,
       ledger,
       logger,
       advice,
@@ -256,7 +258,7 @@ export function imageSource(options: ImageSourceOptions): ImageSource {
       );
     }
 
-    function checkSurplus(l: DeliveryLedger): void {
+    function checkSurplus(l: DeliveryLedger<ImageRecord>): void {
       const unchanged = l.delivered - l.changedDuringRun;
       const most = Math.max(stats.expectedAtStart ?? Infinity, stats.countAtEnd ?? Infinity);
       if (unchanged > most) {

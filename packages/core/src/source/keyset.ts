@@ -1,7 +1,7 @@
 import type { SourceAdvice } from './advice.js';
 import { SourceIncompleteError, SourceInconsistentError } from '../errors.js';
 import { andFilters, excludeUuids } from './qql.js';
-import { IMAGES_PATH, type CrawlContext } from './crawl-context.js';
+import { handOn, IMAGES_PATH, type CrawlContext } from './crawl-context.js';
 import { describeEmpty, describeRecord, rawEpochMs, readPage, type RawPage } from './raw-page.js';
 import { fetchedAhead, fetchExpectingRecords } from './refetch.js';
 
@@ -76,8 +76,7 @@ export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, star
       break;
     }
     // A record repeated inside one page is dropped here, before the order check it would otherwise fail.
-    const repeats = dropRepeats(page);
-    ctx.ledger.duplicatesDropped += repeats;
+    ctx.ledger.droppedRepeats(dropRepeats(page));
     const keys = checkKeysetPage(ctx.field, page, low, range.until, excluded, ctx.advice);
     // With no count the only safe end is an empty page, which costs one more request per range.
     expectMore = page.count !== undefined ? page.count > page.data.length : true;
@@ -102,8 +101,7 @@ export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, star
       // The next query depends only on raw keys, so it goes out before this page is normalized and handed on.
       if (expectMore) pending = fetch(query());
     }
-    const fresh = ctx.ledger.fresh(page.data, 'images');
-    if (fresh.length > 0) await ctx.emit(fresh);
+    await handOn(ctx, page.data, 'images');
     if (tieTooLarge) {
       await crawlEqualKeys(ctx, last);
       if (expectMore && (range.until === null || (low as number) < range.until)) pending = fetch(query());
@@ -140,8 +138,7 @@ async function crawlEqualKeys(ctx: KeysetContext, key: number): Promise<void> {
         }
         seen.add(String(raw['sha']));
       }
-      const fresh = ctx.ledger.fresh(page.data, 'images');
-      if (fresh.length > 0) await ctx.emit(fresh);
+      await handOn(ctx, page.data, 'images');
       if (page.data.length < ctx.pageSize && (page.count === undefined || pageNumber * ctx.pageSize >= page.count)) break;
     }
     if (seen.size >= expected) return;

@@ -1,57 +1,84 @@
-import { normalizeImage } from '../normalize/index.js';
-import type { ImageRecord } from '../record.js';
+import type { ListResource } from './resource.js';
 import { ShaSet } from './sha-set.js';
 
-/**
- * What one run has handed to its consumer: every sha, once. Crawls pass their raw pages through `fresh()`, which
- * drops records already delivered (repeated in a page, or returned again after a rescan moved them); the source
- * passes every batch through `commit()` at the moment it hands it on. Only `commit()` records a sha: a batch a
- * crawl produced but that never reached the consumer (a window abandoned when auto switches strategy) must not
- * count as delivered, or the next strategy would skip it.
- */
-export class DeliveryLedger {
-  private readonly seen = new ShaSet();
-  duplicatesDropped = 0;
-  /** Delivered records whose `updated` is later than `changedAfterMs`: images that changed or arrived during the run. */
-  changedDuringRun = 0;
+/** What the ledger counted, for the run's stats. */
+export interface LedgerStats {
+  delivered: number;
+  /** Records dropped because their key was already delivered (repeated in a page, or returned again after a rescan). */
+  duplicatesDropped: number;
+  /** Delivered records that changed after the run started: rescanned or added while it ran. */
+  changedDuringRun: number;
+}
 
-  /** `changedAfterMs`: the newest `updated` the server held when the run started (or the start time, less a skew allowance). */
-  constructor(private changedAfterMs: number) {}
+/**
+ * What one run has handed to its consumer: every key, once. Crawls pass their normalized pages through `fresh()`,
+ * which drops records already delivered (repeated in a page, or returned again after a rescan moved them); the
+ * source passes every batch through `commit()` at the moment it hands it on. Only `commit()` records a key: a batch
+ * a crawl produced but that never reached the consumer (a window abandoned when auto switches strategy) must not
+ * count as delivered, or the next strategy would skip it. The ledger keeps its own counts; others only read them.
+ */
+export class DeliveryLedger<R> {
+  private readonly seen = new ShaSet();
+  private dropped = 0;
+  private changed = 0;
+
+  /** `changedAfterMs`: the newest change the server held when the run started (or the start time, less a skew allowance). */
+  constructor(
+    private readonly resource: Pick<ListResource<R>, 'key' | 'changedAt'>,
+    private changedAfterMs: number,
+  ) {}
 
   get delivered(): number {
     return this.seen.size;
+  }
+
+  get duplicatesDropped(): number {
+    return this.dropped;
+  }
+
+  /** Delivered records whose change date is later than `changedAfterMs`. */
+  get changedDuringRun(): number {
+    return this.changed;
+  }
+
+  get stats(): LedgerStats {
+    return { delivered: this.delivered, duplicatesDropped: this.dropped, changedDuringRun: this.changed };
   }
 
   setChangedAfter(ms: number): void {
     this.changedAfterMs = ms;
   }
 
-  /** Normalizes the records of a page that were not delivered before, in page order (the first of repeats). */
-  fresh(page: ReadonlyArray<Record<string, unknown>>, endpoint: 'images' | 'images/list'): ImageRecord[] {
-    const out: ImageRecord[] = [];
+  /** The records of a page that were not delivered before, in page order (the first of repeats). */
+  fresh(page: readonly R[]): R[] {
+    const out: R[] = [];
     const inPage = new Set<string>();
-    for (const raw of page) {
-      const record = normalizeImage(raw, endpoint);
-      if (inPage.has(record.sha) || this.seen.has(record.sha)) {
-        this.duplicatesDropped++;
+    for (const record of page) {
+      const key = this.resource.key(record);
+      if (inPage.has(key) || this.seen.has(key)) {
+        this.dropped++;
         continue;
       }
-      inPage.add(record.sha);
+      inPage.add(key);
       out.push(record);
     }
     return out;
   }
 
+  /** Counts records a crawl dropped as repeats before they reached `fresh()` (a keyset page checks its order first). */
+  droppedRepeats(count: number): void {
+    this.dropped += count;
+  }
+
   /** Records the batch as delivered and returns the records not delivered before (two crawls may race to one). */
-  commit(batch: readonly ImageRecord[]): ImageRecord[] {
-    const out: ImageRecord[] = [];
+  commit(batch: readonly R[]): R[] {
+    const out: R[] = [];
     for (const record of batch) {
-      if (!this.seen.add(record.sha)) {
-        this.duplicatesDropped++;
+      if (!this.seen.add(this.resource.key(record))) {
+        this.dropped++;
         continue;
       }
-      const updated = record.updated === null ? NaN : Date.parse(record.updated);
-      if (updated > this.changedAfterMs) this.changedDuringRun++;
+      if (this.resource.changedAt(record) > this.changedAfterMs) this.changed++;
       out.push(record);
     }
     return out;

@@ -1,5 +1,5 @@
 import { SourceIncompleteError } from '../errors.js';
-import { IMAGES_PATH, type CrawlContext } from './crawl-context.js';
+import { handOn, IMAGES_PATH, type CrawlContext } from './crawl-context.js';
 import { describeEmpty, readPage, type RawPage } from './raw-page.js';
 import { Limiter } from './limiter.js';
 import { fetchedAhead, fetchExpectingRecords } from './refetch.js';
@@ -93,9 +93,7 @@ async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count:
     lastPage = Math.max(1, Math.ceil(count / ctx.pageSize));
     if (pageNumber < lastPage && page.data.length < ctx.pageSize) shortPages++;
     for (const raw of page.data) shas.add(String(raw['sha']));
-    const records = ctx.ledger.fresh(page.data, 'images');
-    fresh += records.length;
-    if (records.length > 0) await ctx.emit(records);
+    fresh += await handOn(ctx, page.data, 'images');
   }
   return { count: count ?? 0, seen: shas.size, shortPages, fresh };
 }
