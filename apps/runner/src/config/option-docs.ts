@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { type DocMeta, metaOf, readSchema } from './zod-node.js';
 
 /** One option as the README's tables show it: its dot path, its default and what it does. */
 export interface OptionRow {
@@ -6,19 +7,6 @@ export interface OptionRow {
   default: string;
   description: string;
 }
-
-/**
- * The documentation a schema carries in `.meta()`: `description`; `default` for a value applied outside the schema
- * (it is a real value, so the JSON Schema gets it too); `defaultText` for a default that is not one value (markdown).
- */
-interface DocMeta {
-  description?: string;
-  default?: unknown;
-  defaultText?: string;
-}
-
-type Def = z.core.$ZodTypes['_zod']['def'];
-const defOf = (schema: z.core.$ZodType): Def => (schema as z.core.$ZodTypes)._zod.def;
 
 /** A default value as the docs show it: code, with strings quoted only where the quotes matter ("; "). */
 export function formatDefault(value: unknown): string | undefined {
@@ -40,16 +28,19 @@ function unwrap(schema: z.core.$ZodType): Unwrapped {
   const found: Unwrapped = { inner: schema, meta: {}, optional: false };
   for (let current: z.core.$ZodType | undefined = schema; current; ) {
     found.inner = current;
-    found.meta = { ...((z.globalRegistry.get(current) as DocMeta | undefined) ?? {}), ...found.meta };
-    const def = defOf(current);
-    if (def.type === 'optional') found.optional = true;
-    if ((def.type === 'default' || def.type === 'prefault') && found.schemaDefault === undefined) found.schemaDefault = { value: def.defaultValue };
+    found.meta = { ...metaOf(current), ...found.meta };
+    const node = readSchema(current);
+    if (node.type === 'optional') found.optional = true;
+    if ((node.type === 'default' || node.type === 'prefault') && found.schemaDefault === undefined) found.schemaDefault = { value: node.defaultValue };
     current =
-      def.type === 'optional' || def.type === 'nullable' || def.type === 'default' || def.type === 'prefault' || def.type === 'readonly'
-        ? def.innerType
-        : def.type === 'pipe'
-          ? def.in
-          : undefined;
+      node.type === 'optional' ||
+      node.type === 'nullable' ||
+      node.type === 'default' ||
+      node.type === 'prefault' ||
+      node.type === 'readonly' ||
+      node.type === 'pipe'
+        ? node.inner
+        : undefined;
   }
   return found;
 }
@@ -62,13 +53,13 @@ function defaultCell(u: Unwrapped, underAlternative: boolean): string {
   return u.optional || u.schemaDefault || underAlternative ? '' : '(required)';
 }
 
-/** The object schemas a value may be (one, or each branch of a union of objects), or none for a plain value. */
-function objectForms(schema: z.core.$ZodType): Array<z.core.$ZodObject> {
-  const def = defOf(schema);
-  if (def.type === 'object') return [schema as z.core.$ZodObject];
-  if (def.type !== 'union') return [];
-  const forms = def.options.map((option) => unwrap(option).inner);
-  return forms.every((f) => defOf(f).type === 'object') ? (forms as z.core.$ZodObject[]) : [];
+/** The fields of each object a value may be (one, or each branch of a union of objects), or none for a plain value. */
+function objectForms(schema: z.core.$ZodType): Array<Readonly<Record<string, z.core.$ZodType>>> {
+  const node = readSchema(schema);
+  if (node.type === 'object') return [node.shape];
+  if (node.type !== 'union') return [];
+  const forms = node.options.map((option) => readSchema(unwrap(option).inner));
+  return forms.every((f) => f.type === 'object') ? forms.map((f) => f.shape) : [];
 }
 
 /**
@@ -80,7 +71,7 @@ export function optionRows(schema: z.core.$ZodType, prefix = '', underAlternativ
   const forms = objectForms(unwrap(schema).inner);
   const rows: OptionRow[] = [];
   for (const form of forms) {
-    for (const [name, child] of Object.entries(form._zod.def.shape)) {
+    for (const [name, child] of Object.entries(form)) {
       const key = `${prefix}${name}`;
       if (rows.some((r) => r.key === key)) continue;
       const u = unwrap(child);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertSecureUrl, CLIENT_DEFAULTS, DEFAULT_SLA, IMAGES_RESULT_CAP, PAGE_SIZE_LIMITS, QcsError } from '@qcs-export/core';
+import { assertSecureUrl, CLIENT_DEFAULTS, DEFAULT_SLA, IMAGES_RESULT_CAP, PAGE_SIZE_LIMITS, QcsError, SOURCE_STRATEGIES } from '@qcs-export/core';
 
 // Descriptions and defaults live in .meta(): `qcs-export schema` and the README's option tables are made from them.
 const authSchemas = {
@@ -73,7 +73,7 @@ const common = {
     defaultText: 'every image',
   }),
   strategy: z
-    .enum(['auto', 'pages', 'images', 'bulk'])
+    .enum(SOURCE_STRATEGIES)
     .default('auto')
     .meta({
       description:

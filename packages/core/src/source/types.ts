@@ -14,7 +14,8 @@ import type { FormVerdict } from './self-test.js';
  * - "bulk": GET /csapi/v1.3/images/list, following the server's Link cursor. Records carry findings
  *   (qid/result/software) but no severity counts.
  */
-export type SourceStrategy = 'auto' | 'pages' | 'images' | 'bulk';
+export const SOURCE_STRATEGIES = ['auto', 'pages', 'images', 'bulk'] as const;
+export type SourceStrategy = (typeof SOURCE_STRATEGIES)[number];
 export type ResolvedStrategy = Exclude<SourceStrategy, 'auto'>;
 
 export interface PageInfo {
