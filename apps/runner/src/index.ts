@@ -3,5 +3,5 @@ export { configJsonSchema } from './config/json-schema.js';
 export { ExitCode, exitCodeByErrorCode, exitCodeOf } from './exit-codes.js';
 export type { Config, SinkConfig, SourceConfig } from './config/schema.js';
 export { sinkPlugins } from './registry.js';
-export { runExport, type RunDeps, type RunResult } from './run.js';
+export { runExport, type ReadPlan, type RunDeps, type RunResult } from './run/export.js';
 export { formatSummary } from './summary.js';

@@ -1,5 +1,5 @@
-import type { RunResult } from './run.js';
-import type { ScheduledRunResult } from './scheduled-run.js';
+import type { RunResult } from './run/result.js';
+import type { ScheduledRunResult } from './run/scheduled-run.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 

@@ -3,7 +3,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeImage, SourceInconsistentError, StateInvalidError, StateLockedError, type ImageRecord } from '@qcs-export/core';
-import { OverlapTracker, planRun, type StateIdentity } from '../src/state/incremental.js';
+import { OverlapTracker } from '../src/run/stages/overlap-filter.js';
+import type { StateIdentity } from '../src/state/identity.js';
+import { planRun } from '../src/state/plan.js';
 import { acquireStateLock, LOCK_STALE_AFTER_MS } from '../src/state/lock.js';
 import type { RunState } from '../src/state/state-file.js';
 

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { defineSinkPlugin, SinkError, silentLogger, type AnySinkPlugin, type Logger, type SinkCommit, type SinkPlugin } from '@qcs-export/core';
 import { parseConfig } from '../src/config/load.js';
 import { sinkPlugins } from '../src/registry.js';
-import { runExport, type RunTrace } from '../src/run.js';
-import { scheduledRun } from '../src/scheduled-run.js';
+import { runExport, type RunTrace } from '../src/run/export.js';
+import { scheduledRun } from '../src/run/scheduled-run.js';
 
 type Behaviour = 'fails-to-publish' | 'loses-one' | 'fails-to-open' | 'accounts';
 
@@ -140,7 +140,7 @@ describe('publish is all or nothing, and every sink accounts for what it was giv
     const warned: string[] = [];
     const logger: Logger = { ...silentLogger, warn: (m) => void warned.push(m) };
     const calls: string[] = [];
-    const plugins = new Map([...sinkPlugins, ['edge', edgeSink('fails-to-open', calls, 'incremental')]]);
+    const plugins = new Map([...sinkPlugins, ['edge', edgeSink('fails-to-open', calls, 'in-place')]]);
     await expect(runExport(config(plugins), { plugins, logger, signal: new AbortController().signal, baseDir: dir })).rejects.toThrow(/refused the connection/);
     expect(calls).toEqual(['open', 'abort']);
     expect(warned.filter((w) => /writes as it goes/.test(w))).toEqual([]);

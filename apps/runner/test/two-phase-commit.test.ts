@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { defineSinkPlugin, SinkError, silentLogger, type Logger, type SinkCommit, type SinkPlugin, type AnySinkPlugin } from '@qcs-export/core';
 import { parseConfig } from '../src/config/load.js';
 import { sinkPlugins } from '../src/registry.js';
-import { runExport } from '../src/run.js';
+import { runExport } from '../src/run/export.js';
 
 /**
  * A sink that takes every batch and fails at the end of the run, as a disk that fills at the last flush or an
@@ -73,7 +73,7 @@ describe('two-phase commit: no sink publishes unless every sink finished (issue 
     expect((await readdir(join(dir, 'out'))).sort()).toEqual(['images.csv', 'images.jsonl']);
   });
 
-  it('a failed run warns that an incremental sink keeps what it sent, and says nothing of atomic ones', async () => {
+  it('a failed run warns that an in-place sink keeps what it sent, and says nothing of atomic ones', async () => {
     const warnings = async (commit: SinkCommit) => {
       const warned: string[] = [];
       const logger: Logger = { ...silentLogger, warn: (m) => void warned.push(m) };
@@ -83,7 +83,7 @@ describe('two-phase commit: no sink publishes unless every sink finished (issue 
       ).rejects.toThrow(/no space left/);
       return warned.filter((w) => /writes as it goes/.test(w));
     };
-    expect(await warnings('incremental')).toEqual([
+    expect(await warnings('in-place')).toEqual([
       'sink "fails-at-end" (fails-at-end) writes as it goes: what it sent before the failure stays there; re-run the export to complete it',
     ]);
     expect(await warnings('atomic')).toEqual([]);

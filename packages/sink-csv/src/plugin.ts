@@ -15,4 +15,5 @@ export const csvSink = defineSinkPlugin({
   check: checkTabularOutput,
   outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
   incremental: (options) => deltaFileSupport(options.path, `rows (${options.records})`),
+  stateTarget: (options) => ({ target: options.path, records: options.records }),
 });

@@ -11,7 +11,7 @@ export const elasticsearchSink = defineSinkPlugin({
   type: 'elasticsearch',
   description: 'Elasticsearch for a SIEM: one document per image (_id = sha) or a data stream, mapped by an index template',
   options: elasticsearchOptions,
-  commit: () => 'incremental',
+  commit: () => 'in-place',
   needsFindings: (options) => options.records !== 'images',
   create: (options, ctx) => deferredSink(async () => (await import('./elasticsearch-sink.js')).createElasticsearchSink(options, ctx)),
   secrets: (options) =>
@@ -27,6 +27,9 @@ export const elasticsearchSink = defineSinkPlugin({
       ? 'each changed image is appended to the data stream as a new event'
       : 'documents of changed images are replaced in place (same _id); the others stay as the last run left them',
   }),
+  // The index or data stream by name, whichever dataStream says it is, as states written before plugins declared
+  // their target recorded it: a state stays valid across the upgrade.
+  stateTarget: (options) => ({ target: options.index, records: options.records }),
   async check(options, ctx) {
     const [{ createClient, verifyCluster }, { checkTemplatePrecedence }] = await Promise.all([import('./connection.js'), import('./template.js')]);
     const client = await createClient(options, `qcs-export/${ctx.toolVersion}`);

@@ -34,7 +34,7 @@ export interface SinkContractHarness {
   expected(record: ImageRecord): { sha: string } & Record<string, unknown>;
   /**
    * How the sink commits, as its plugin declares it (`plugin.commit(options)`). 'atomic': nothing is visible before
-   * close(), and records come back in the order written. 'incremental': records become visible as they are sent and
+   * close(), and records come back in the order written. 'in-place': records become visible as they are sent and
    * come back in no particular order (an index); such a sink must instead be idempotent, so a re-run converges on one
    * copy of each record.
    */
@@ -276,7 +276,7 @@ function inWrittenOrder(h: SinkContractHarness, back: string[], records: readonl
 export function runSinkContract(harness: SinkContractHarness): void {
   describe(`Sink contract: ${harness.name}`, () => {
     const cases =
-      harness.commit === 'incremental'
+      harness.commit === 'in-place'
         ? { ...Object.fromEntries(Object.entries(contractCases).filter(([n]) => !ATOMIC_ONLY.has(n))), ...indexContractCases }
         : { ...contractCases, ...publishContractCases };
     for (const [name, run] of Object.entries(cases)) it(name, () => run(harness), 60_000);

@@ -1,7 +1,8 @@
 import { resolveOutputPath, tlsVerificationDisabled, type AnySinkPlugin, type RunContext } from '@qcs-export/core';
 import type { Config } from '../config/schema.js';
 import { outputsOf } from '../outputs.js';
-import type { RunTrace } from '../run.js';
+import { grainOf } from '../sink-declarations.js';
+import type { RunTrace } from '../run/result.js';
 import { digestFile, type FileDigest } from './file-digest.js';
 import { canonicalJson, redactedConfig, sha256 } from './redacted-config.js';
 import { writeJsonAtomically } from './write-json.js';
@@ -88,7 +89,7 @@ export async function buildManifest(input: ManifestInput): Promise<Record<string
     },
     sinks: config.sinks.map((s, i) => {
       const summary = trace.sinkSummaries.find((x) => x.name === s.name && x.type === s.type);
-      const grain = (s.options as { records?: string }).records ?? 'images';
+      const grain = grainOf(plugins.get(s.type), s.options);
       return {
         name: s.name,
         type: s.type,

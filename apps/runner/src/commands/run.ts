@@ -6,10 +6,10 @@ import { type Interrupts, watchInterrupts } from '../interrupt.js';
 import { outputsOf } from '../outputs.js';
 import { createProgress } from '../progress.js';
 import { sinkPlugins } from '../registry.js';
-import { rejectedError } from '../run.js';
 import { reportError } from '../report-error.js';
-import { scheduledRun, type ScheduledRunResult } from '../scheduled-run.js';
-import { runContextFor } from '../run-context.js';
+import { rejectedError } from '../run/result.js';
+import { runContextFor } from '../run/run-context.js';
+import { scheduledRun, type ScheduledRunResult } from '../run/scheduled-run.js';
 import { formatSummary } from '../summary.js';
 
 export async function runCommand(argv: string[]): Promise<number> {

@@ -5,7 +5,7 @@ import { isSimulatorSource } from '../config/schema.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from '../outputs.js';
 import { sinkPlugins } from '../registry.js';
-import { runContextFor } from '../run-context.js';
+import { runContextFor } from '../run/run-context.js';
 import { prepareSource } from '../source-setup.js';
 
 export async function validateCommand(argv: string[]): Promise<number> {

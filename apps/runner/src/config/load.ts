@@ -9,7 +9,7 @@ import { formatPath, samePath } from './paths.js';
 import { keyOffset, offsetOf } from './position.js';
 import { readSecretFile, readSecretFileSync, type SecretFile } from './secret-file.js';
 import { authKindOf, liveSourceSchema, runSchema, simulatorSourceSchema, type Config, type SinkConfig, type SourceConfig } from './schema.js';
-import { incrementalSupportOf } from '../state/incremental.js';
+import { incrementalSupportOf } from '../sink-declarations.js';
 import { validateSection, type Problem, type SectionContext } from './validate.js';
 import { lineTooDeep, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from './yaml-limits.js';
 

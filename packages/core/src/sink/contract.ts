@@ -22,7 +22,7 @@ export interface SinkSummary {
   /**
    * What publishing did to the destination's previous output: "replaced" (a file was there and is now the new one),
    * "created" (nothing was there), "restored" (the run failed after publishing, and the previous output was put
-   * back), "incremental" (an index or stdout: written as it went). For the audit manifest.
+   * back), "incremental" (an in-place sink, an index or stdout: written as it went). For the audit manifest.
    */
   published?: 'replaced' | 'created' | 'restored' | 'incremental';
   /** Bytes written, where the sink knows it. */
@@ -86,7 +86,7 @@ export interface Sink {
   close(): Promise<SinkSummary>;
   /**
    * After close() succeeded, when another sink failed to publish: put the previous output back, byte for byte (or
-   * remove the new file when there was none), and remove the backup. Optional: an incremental sink has nothing to undo.
+   * remove the new file when there was none), and remove the backup. Optional: an in-place sink has nothing to undo.
    */
   rollback?(): Promise<void>;
   /**
@@ -101,16 +101,29 @@ export interface Sink {
  * How a sink's output becomes visible, and so what abort() means for it:
  * - 'atomic': nothing is visible until close() publishes it (a temporary file renamed into place); abort() removes
  *   everything written, and a previous output under the same name stays as it was.
- * - 'incremental': records are visible as they are sent (an index, stdout); abort() stops sending, and what was sent
+ * - 'in-place': records are visible as they are sent (an index, stdout); abort() stops sending, and what was sent
  *   stays. Such a sink must be idempotent, so that re-running the export converges on one copy of each record.
+ * (Not to be confused with incremental runs, which read only what changed since the last run: see IncrementalSupport.
+ * A summary's `published` still says "incremental" for an in-place sink, since manifests already carry that word.)
  */
-export type SinkCommit = 'atomic' | 'incremental';
+export type SinkCommit = 'atomic' | 'in-place';
 
 /**
  * How a sink takes part in incremental runs (run.state), where each run delivers only the images changed since the
  * last one: `meaning` says what its output then holds, for the docs; a refusal says why it cannot, and what to do.
  */
 export type IncrementalSupport = { ok: true; meaning: string } | { ok: false; reason: string };
+
+/**
+ * What an incremental run's state file records for one sink, so that a later run can tell whether the sink still
+ * writes what the state's high-water mark was acknowledged for. `target` is the destination as the config names it
+ * (a path template, an index), unresolved so that {date} in it does not look like a new destination every day; null
+ * when the sink has none to name. `records` is the grain it writes ("images", "findings", …).
+ */
+export interface StateTarget {
+  target: string | null;
+  records: string;
+}
 
 export interface SinkPlugin<O = unknown> {
   /** The `type` key in the config, e.g. "jsonl". */
@@ -133,8 +146,14 @@ export interface SinkPlugin<O = unknown> {
    * runner refuses a config in which two sinks name the same one, since one would silently overwrite the other.
    */
   outputs?(options: O, ctx: RunContext): string[];
-  /** Whether and how this sink runs incrementally; a plugin that does not say is refused in incremental runs. */
+  /** Whether and how this sink takes part in incremental runs; a plugin that does not say is refused in them. */
   incremental?(options: O): IncrementalSupport;
+  /**
+   * What the state of an incremental run records for this sink (see StateTarget). A run whose sinks do not match the
+   * state's is refused, since the high-water mark says nothing about a new destination. Required for a plugin whose
+   * incremental() says ok: without it the runner refuses the sink in incremental runs.
+   */
+  stateTarget?(options: O): StateTarget;
 }
 
 /**
@@ -162,6 +181,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   needsFindings?(options: z.output<S>): boolean;
   outputs?(options: z.output<S>, ctx: RunContext): string[];
   incremental?(options: z.output<S>): IncrementalSupport;
+  stateTarget?(options: z.output<S>): StateTarget;
 }): SinkPlugin<z.output<S>> {
   return plugin as SinkPlugin<z.output<S>>;
 }

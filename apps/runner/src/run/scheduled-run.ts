@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { AbortedError, ConfigError, isQcsError, StateInvalidError, type AnySinkPlugin, type Logger } from '@qcs-export/core';
-import { manifestPathOf, writeManifest, type StateReport } from './audit/manifest.js';
-import type { Config } from './config/schema.js';
-import { exitCodeOf, ExitCode } from './exit-codes.js';
-import { checkOutputsBeforeRun, checkPathBeforeRun, outputsOf } from './outputs.js';
-import type { Progress } from './progress.js';
-import { runExport, type RunResult, type RunTrace } from './run.js';
+import { manifestPathOf, writeManifest, type StateReport } from '../audit/manifest.js';
+import type { Config } from '../config/schema.js';
+import { exitCodeOf, ExitCode } from '../exit-codes.js';
+import { checkOutputsBeforeRun, checkPathBeforeRun, outputsOf } from '../outputs.js';
+import type { Progress } from '../progress.js';
+import { incrementalRefusals } from '../sink-declarations.js';
+import { identityOf } from '../state/identity.js';
+import { acquireStateLock, type StateLock } from '../state/lock.js';
+import { planRun, type RunPlan } from '../state/plan.js';
+import { readState, writeState, type RunState } from '../state/state-file.js';
+import { toolVersion } from '../version.js';
+import { runExport, type ReadPlan, type RunResult, type RunTrace } from './export.js';
 import { runContextFor } from './run-context.js';
-import { identityOf, incrementalRefusals, OverlapTracker, planRun, type RunPlan } from './state/incremental.js';
-import { acquireStateLock, type StateLock } from './state/lock.js';
-import { readState, writeState, type RunState } from './state/state-file.js';
-import { toolVersion } from './version.js';
+import { OverlapTracker } from './stages/overlap-filter.js';
 
 export interface ScheduledRunOptions {
   plugins: ReadonlyMap<string, AnySinkPlugin>;
@@ -38,9 +41,10 @@ export interface ScheduledRunResult extends RunResult {
 }
 
 /**
- * One export with what a scheduled job needs around it: the incremental state (locked for the run, read before it,
- * written after every sink committed, never after a failure or a rejected record) and the audit manifest (written
- * at the end of every run, failed ones included).
+ * One export with what a scheduled job needs around it: the state of incremental runs (locked for the run, read
+ * before it, written after every sink committed, never after a failure or a rejected record) and the audit manifest
+ * (written at the end of every run, failed ones included). The state decides what the export reads (its ReadPlan:
+ * the `updated>=` bound and the overlap filter); the export's stages are runExport's.
  */
 export async function scheduledRun(config: Config, options: ScheduledRunOptions): Promise<ScheduledRunResult> {
   const startedAt = new Date();
@@ -77,7 +81,7 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
         return undefined;
       });
       const lookbackMs = config.run.lookbackMinutes * 60_000;
-      plan = planRun(previous, identityOf(config), { fullRefresh: options.fullRefresh === true, lookbackMs, statePath });
+      plan = planRun(previous, identityOf(config, options.plugins), { fullRefresh: options.fullRefresh === true, lookbackMs, statePath });
       const overlap = new Map(plan.mode === 'incremental' ? plan.previous.overlap.map((e) => [e.sha, e.updated] as const) : []);
       tracker = new OverlapTracker(plan.mode === 'incremental' ? plan.since : undefined, overlap, lookbackMs);
       stateReport = {
@@ -93,17 +97,12 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
           : `full run (${plan.reason}); the state will hold its high-water mark`,
       );
     }
-    result = await runExport(config, {
-      plugins: options.plugins,
-      logger: options.logger,
-      redact: options.redact,
-      signal: options.signal,
-      startedAt,
-      trace,
-      ...(options.progress ? { progress: options.progress } : {}),
+    const read: ReadPlan = {
       ...(plan?.mode === 'incremental' ? { updatedSince: plan.since } : {}),
-      ...(tracker ? { filterBatches: (batches) => tracker.filter(batches) } : {}),
-    });
+      ...(tracker ? { overlap: tracker } : {}),
+    };
+    const deps = { plugins: options.plugins, logger: options.logger, redact: options.redact, signal: options.signal, startedAt, trace };
+    result = await runExport(config, { ...deps, ...(options.progress ? { progress: options.progress } : {}) }, read);
     if (statePath !== undefined && tracker && stateReport) {
       stateReport.overlapSkipped = tracker.overlapSkipped;
       const next = tracker.next(previous);
@@ -112,7 +111,7 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
       } else if (options.noStateUpdate) {
         options.logger.info(`the state ${statePath} was left as it was (--no-state-update)`);
       } else {
-        const identity = identityOf(config);
+        const identity = identityOf(config, options.plugins);
         await writeState(statePath, {
           stateVersion: 1,
           ...identity,

@@ -1,25 +1,18 @@
-import {
-  AbortedError,
-  isQcsError,
-  NetworkError,
-  QcsError,
-  SinkError,
-  SinkIncompleteError,
-  TimeoutError,
-  type Logger,
-  type Sink,
-  type SinkSummary,
-} from '@qcs-export/core';
-
-/** A sink of the run, by the name the config gives it. */
-export interface RunSink {
-  name: string;
-  type: string;
-  sink: Sink;
-}
+import { AbortedError, isQcsError, QcsError, SinkError, SinkIncompleteError, type Logger, type SinkSummary } from '@qcs-export/core';
+import { labelled, type RunSink } from '../run-sinks.js';
 
 /** A sink's summary as the audit manifest records it: with its name, and what its publishing did in the end. */
 export type PublishedSummary = SinkSummary & { name: string };
+
+/**
+ * The first phase of the run's commit: every sink finishes and syncs its output, publishing nothing. A sink failing
+ * here (a full disk at the last flush, a refresh answered 503) thus fails the run before any sink has replaced its
+ * previous output.
+ */
+export async function prepareAll(sinks: readonly RunSink[], signal: AbortSignal): Promise<void> {
+  await Promise.all(sinks.map(({ name, sink }) => sink.prepare?.().catch((e: unknown) => Promise.reject(labelled(name, e)))));
+  if (signal.aborted) throw new AbortedError();
+}
 
 /**
  * The second phase of the run's commit, all or nothing: every sink publishes (close()), then the run checks that each
@@ -88,7 +81,8 @@ export function checkAccounting(summaries: readonly PublishedSummary[]): void {
 async function rollBack(published: Array<{ entry: RunSink; summary: PublishedSummary }>, logger: Logger): Promise<string[]> {
   const notRestored: string[] = [];
   for (const p of [...published].reverse()) {
-    if (!p.entry.sink.rollback || p.summary.published === 'incremental') continue;
+    // An in-place sink (an index, stdout) has no previous output to put back.
+    if (!p.entry.sink.rollback || p.entry.inPlace) continue;
     try {
       await p.entry.sink.rollback();
       p.summary = { ...p.summary, published: 'restored' };
@@ -106,17 +100,6 @@ function withUnrestored(error: unknown, targets: readonly string[]): Error {
   const detail = `${base} Publishing was rolled back, except for ${targets.join(', ')}, which now hold this failed run's output.`;
   // The failure keeps its code (and so its exit code): what could not be restored is added to what went wrong.
   return isQcsError(error) ? new QcsError(error.code, detail, { cause: error }) : new SinkError(detail, { cause: error });
-}
-
-/** A sink's failure, named after the sink: the same error class and code, its message prefixed. */
-export function labelled(name: string, error: unknown): unknown {
-  if (error instanceof SinkError) return new SinkError(`sink "${name}": ${error.message}`, { cause: error });
-  // A sink's connection failures (Elasticsearch down or too slow) keep their code, like the source's.
-  if (error instanceof NetworkError || error instanceof TimeoutError) {
-    const Labelled = error instanceof NetworkError ? NetworkError : TimeoutError;
-    return new Labelled(`sink "${name}": ${error.detail}`, { cause: error, setting: error.setting, hint: error.hint });
-  }
-  return error;
 }
 
 function fmt(n: number): string {

@@ -1,6 +1,6 @@
 import { silentLogger, type Logger, type RunContext } from '@qcs-export/core';
-import type { Config } from './config/schema.js';
-import { toolVersion } from './version.js';
+import type { Config } from '../config/schema.js';
+import { toolVersion } from '../version.js';
 
 /** The facts every sink of one run (or one validate) shares; relative output paths resolve against `baseDir`. */
 export function runContextFor(

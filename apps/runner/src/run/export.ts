@@ -1,0 +1,109 @@
+import { AbortedError, type AnySinkPlugin, type ImageRecord, type Logger, type RunContext, type SourceStats } from '@qcs-export/core';
+import type { Config } from '../config/schema.js';
+import { checkDistinctOutputs, outputsOf, sweepOutputs } from '../outputs.js';
+import type { Progress } from '../progress.js';
+import { prepareSource } from '../source-setup.js';
+import { checkNotEmpty } from './empty-export.js';
+import { resultOf, type RunResult, type RunTrace } from './result.js';
+import { runContextFor } from './run-context.js';
+import { abortRunSinks, createRunSinks } from './run-sinks.js';
+import { enrich } from './stages/enrichment.js';
+import { fanOut } from './stages/fan-out.js';
+import type { OverlapTracker } from './stages/overlap-filter.js';
+import { prepareAll, publishAll } from './stages/publish.js';
+import { readSource } from './stages/source.js';
+
+export type { RunResult, RunTrace } from './result.js';
+
+export interface RunDeps {
+  plugins: ReadonlyMap<string, AnySinkPlugin>;
+  logger: Logger;
+  /** Hides every secret the config names in text a server sent, before the client quotes and cuts it. */
+  redact?: (text: string) => string;
+  signal: AbortSignal;
+  /** Directory relative output paths resolve against. Default: the current working directory. */
+  baseDir?: string;
+  progress?: Progress;
+  /** When the run started: output paths' {date}/{time} and the records' export time. Default: now. */
+  startedAt?: Date;
+  /** Filled in as the run goes, for the audit manifest. */
+  trace?: RunTrace;
+}
+
+/** What a run reads, as a run with a state plans it (scheduled-run.ts); a run without one reads everything. */
+export interface ReadPlan {
+  /** Only the images changed since this time (epoch ms): an incremental run, whose filter gets `updated>=` it. */
+  updatedSince?: number;
+  /** The overlap filter of a run with a state, full or incremental: it also keeps the next high-water mark. */
+  overlap?: OverlapTracker;
+}
+
+/**
+ * One export, in five stages: source → overlap filter (with a state) → enrichment (with source.vulnerabilities) →
+ * fan-out to every sink → publish (a two-phase commit: prepare every sink, then publish each, all or nothing). Any
+ * failure, or an interrupt, aborts every sink, so no partial file is left under a final name and no previous output
+ * is replaced unless every sink got its whole output safely to disk.
+ */
+export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = {}): Promise<RunResult> {
+  const startedMs = deps.startedAt?.getTime() ?? Date.now();
+  const { logger, signal, progress, trace } = deps;
+  const baseCtx = runContextFor(config, { sourceLabel: 'pending', logger, signal, baseDir: deps.baseDir, startedAt: new Date(startedMs) });
+  checkDistinctOutputs(config.sinks, deps.plugins, baseCtx);
+  await sweepOutputs(outputsOf(config.sinks, deps.plugins, baseCtx), logger);
+  progress?.phase('connecting to Qualys…');
+  const prepared = await prepareSource(config.source, logger, deps.redact, config.credentialOrigins);
+  const coverage = read.updatedSince !== undefined ? 'changes' : 'full';
+  const ctx: RunContext = {
+    ...baseCtx,
+    sourceLabel: prepared.label,
+    coverage,
+    ...(trace ? { runId: trace.runId } : {}),
+    ...(deps.redact ? { redact: deps.redact } : {}),
+  };
+  const sinks = createRunSinks(config.sinks, deps.plugins, ctx);
+  const source = readSource(config.source, prepared.client, { signal, logger, progress, updatedSince: read.updatedSince });
+  const kept = read.overlap ? read.overlap.filter(source.batches) : source.batches;
+  const enriched = enrich(kept, config.source, prepared.client, { signal, logger });
+  if (trace) {
+    Object.assign(trace, { sourceLabel: prepared.label, effectiveFilter: source.filter, clientStats: prepared.client.stats, sourceStats: source.stats });
+    if (enriched.stats) trace.enrichment = enriched.stats;
+  }
+  const batches = enriched.batches[Symbol.asyncIterator]();
+  try {
+    await fanOut(batches, sinks, { signal, ...(enriched.stats ? { onBatch: enrichedProgress(progress, source.stats) } : {}) });
+    checkNotEmpty(config, source.stats, coverage, logger);
+    // Finishing can take a while (a large workbook is zipped at the end): say so instead of sitting at 100%.
+    progress?.phase(`finishing ${config.sinks.map((s) => `${s.name} (${s.type})`).join(', ')}…`);
+    await prepareAll(sinks, signal);
+    const summaries = await publishAll(sinks, logger, signal, (published) => {
+      if (trace) trace.sinkSummaries = published;
+    });
+    if (trace) trace.committed = true;
+    progress?.done();
+    return resultOf({
+      source: { label: prepared.label, stats: source.stats, client: prepared.client.stats },
+      enrichment: enriched.stats,
+      summaries,
+      startedMs,
+    });
+  } catch (error) {
+    progress?.done();
+    const reason = signal.aborted ? new AbortedError() : error;
+    await abortRunSinks(sinks, reason, logger);
+    throw reason;
+  } finally {
+    await batches.return?.();
+    await prepared.close();
+  }
+}
+
+/** With enrichment the source reads ahead of the findings calls, so progress counts the images as they are enriched. */
+function enrichedProgress(progress: Progress | undefined, stats: SourceStats): ((batch: readonly ImageRecord[]) => void) | undefined {
+  if (!progress) return undefined;
+  let page = 0;
+  let records = 0;
+  return (batch) => {
+    records += batch.length;
+    progress.update({ page: ++page, records: batch.length, totalRecords: records, expectedTotal: stats.expectedAtStart });
+  };
+}

@@ -1,0 +1,30 @@
+import { AbortedError, type ImageRecord } from '@qcs-export/core';
+import { labelled, type RunSink } from '../run-sinks.js';
+
+/**
+ * The stage that writes: every batch to every sink at once, the next batch only when all of them took it (the wait on
+ * write() is the backpressure). The first batch is read before any sink opens, so bad credentials or a rejected filter
+ * fail the run without creating a single file or directory. The iterator is left for the caller to close, since a
+ * failure here must not wait for the source to wind down before the sinks abort.
+ */
+export async function fanOut(
+  batches: AsyncIterator<ImageRecord[]>,
+  sinks: readonly RunSink[],
+  options: { signal: AbortSignal; onBatch?: (batch: readonly ImageRecord[]) => void },
+): Promise<void> {
+  const { signal } = options;
+  let next = await batches.next();
+  await Promise.all(
+    sinks.map(async (entry) => {
+      await entry.sink.open();
+      entry.opened = true;
+    }),
+  );
+  for (; !next.done; next = await batches.next()) {
+    if (signal.aborted) throw new AbortedError();
+    const batch = next.value;
+    await Promise.all(sinks.map(({ name, sink }) => sink.write(batch).catch((e: unknown) => Promise.reject(labelled(name, e)))));
+    options.onBatch?.(batch);
+  }
+  if (signal.aborted) throw new AbortedError();
+}
