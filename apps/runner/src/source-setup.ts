@@ -1,4 +1,4 @@
-import { QualysClient, type Redactor, type Logger, type QualysAuth } from '@qcs-export/core';
+import { QualysClient, registerCredentials, type Redactor, type Logger, type QualysAuth } from '@qcs-export/core';
 import { readCaFile } from './ca-file.js';
 import type { QualysSimulator } from '@qcs-export/qualys-simulator';
 import { isSimulatorSource, type SourceConfig } from './config/schema.js';
@@ -27,10 +27,7 @@ export function authOf(source: Exclude<SourceConfig, { simulator: unknown }>): Q
 /** Registers every credential of the source with the redactor, so no log line or error can print it. */
 export function registerSecrets(source: SourceConfig, redactor: Redactor): void {
   if (isSimulatorSource(source)) return;
-  const auth = authOf(source);
-  if (auth.kind === 'token') redactor.add(auth.token);
-  else if (auth.kind === 'basic') redactor.addBasic(auth.username, auth.password);
-  else redactor.add(auth.password);
+  registerCredentials(redactor, authOf(source));
 }
 
 /** Connects to Qualys, or starts the embedded simulator on loopback and connects to that. */

@@ -15,3 +15,4 @@ export { backoffDelay } from './retry/backoff.js';
 export * from './findings/index.js';
 export * from './grain/index.js';
 export * from './sla-policy.js';
+export * from './secret-fields.js';

@@ -2,6 +2,8 @@
  * A small structured logger. Every line goes through a Redactor first, so a secret that reaches a message
  * by accident (an error from a library quoting a URL or header) is still never printed.
  */
+import { isSecretField } from './secret-fields.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -51,7 +53,9 @@ export class Redactor {
   redact(text: string): string {
     let out = text;
     for (const s of this.ordered) if (out.includes(s)) out = out.split(s).join('***');
-    return out.replace(/(Bearer|Basic|ApiKey)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 ***').replace(/([?&](?:password|token|access_token)=)[^&\s]+/gi, '$1***');
+    return out
+      .replace(/(Bearer|Basic|ApiKey)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 ***')
+      .replace(/([?&])([^=&\s]+)=[^&\s]+/g, (query, sep: string, name: string) => (isSecretField(name) ? `${sep}${name}=***` : query));
   }
 
   private register(form: string): void {

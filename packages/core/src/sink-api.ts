@@ -17,3 +17,4 @@ export { noProxyMatches, proxyEnvOf, proxyFor, type ProxyEnv } from './client/pr
 export * from './findings/index.js';
 export * from './grain/index.js';
 export * from './sla-policy.js';
+export * from './secret-fields.js';

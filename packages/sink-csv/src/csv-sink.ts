@@ -5,7 +5,7 @@ import {
   rowsOf,
   tabularColumns,
   LifecycleSink,
-  resolveOutputPath,
+  outputPathFor,
   SinkError,
   type AnyColumn,
   type FilePublished,
@@ -30,7 +30,7 @@ class CsvSink extends LifecycleSink {
     private readonly options: CsvSinkOptions,
     private readonly ctx: RunContext,
   ) {
-    const path = resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
+    const path = outputPathFor(options.path, ctx);
     super(`the csv sink for ${path}`);
     this.path = path;
     this.columns = [...tabularColumns(options), ...runStampColumns(ctx, options.stampRun)];

@@ -1,4 +1,4 @@
-import { checkTabularOutput, defineSinkPlugin, deferredSink, deltaFileSupport, resolveOutputPath } from '@qcs-export/core/sink';
+import { checkTabularOutput, defineSinkPlugin, deferredSink, deltaFileSupport, outputPathFor } from '@qcs-export/core/sink';
 import { csvOptions } from './options.js';
 
 /**
@@ -13,7 +13,6 @@ export const csvSink = defineSinkPlugin({
   needsFindings: (options) => options.records !== 'images',
   create: (options, ctx) => deferredSink(async () => (await import('./csv-sink.js')).createCsvSink(options, ctx)),
   check: checkTabularOutput,
-  outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
+  outputs: (options, ctx) => [outputPathFor(options.path, ctx)],
   incremental: (options) => deltaFileSupport(options.path, `rows (${options.records})`),
-  stateTarget: (options) => ({ target: options.path, records: options.records }),
 });

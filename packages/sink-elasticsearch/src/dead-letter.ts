@@ -1,4 +1,4 @@
-import { AtomicFileWriter, Redactor, resolveOutputPath, type RunContext } from '@qcs-export/core/sink';
+import { AtomicFileWriter, outputPathFor, Redactor, registerCredentials, type RunContext } from '@qcs-export/core/sink';
 import type { ElasticsearchSinkOptions } from './options.js';
 
 export interface DeadLetter {
@@ -53,7 +53,7 @@ export class DeadLetterFile {
 
 /** Where rejected documents go, if any are: the one file this sink writes. */
 export function deadLetterPathOf(options: ElasticsearchSinkOptions, ctx: RunContext): string {
-  return resolveOutputPath(options.deadLetterPath.replaceAll('{index}', options.index), { now: ctx.startedAt, baseDir: ctx.baseDir });
+  return outputPathFor(options.deadLetterPath.replaceAll('{index}', options.index), ctx);
 }
 
 /**
@@ -62,10 +62,7 @@ export function deadLetterPathOf(options: ElasticsearchSinkOptions, ctx: RunCont
  */
 export function deadLetterRedactor(options: ElasticsearchSinkOptions, ctx: RunContext): (text: string) => string {
   const own = new Redactor();
-  const auth = options.auth;
-  if (auth && 'apiKey' in auth) own.add(auth.apiKey);
-  else if (auth && 'bearer' in auth) own.add(auth.bearer);
-  else if (auth) own.addBasic(auth.username, auth.password);
+  registerCredentials(own, options.auth);
   const runs = ctx.redact;
   return (text) => own.redact(runs ? runs(text) : text);
 }

@@ -8,7 +8,7 @@ import {
   findingRows,
   LifecycleSink,
   PACKAGE_SHAPE,
-  resolveOutputPath,
+  outputPathFor,
   SinkError,
   type Column,
   type FilePublished,
@@ -57,7 +57,7 @@ class ExcelSink extends LifecycleSink {
     private readonly ctx: RunContext,
     internals: ExcelSinkInternals = {},
   ) {
-    const path = resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
+    const path = outputPathFor(options.path, ctx);
     super(`the excel sink for ${path}`);
     this.path = path;
     // Columns the user chose keep their order; the default set is put in reading order for Excel.

@@ -1,4 +1,4 @@
-import { checkTabularOutput, defineSinkPlugin, deferredSink, resolveOutputPath } from '@qcs-export/core/sink';
+import { checkTabularOutput, defineSinkPlugin, deferredSink, outputPathFor } from '@qcs-export/core/sink';
 import { excelOptions } from './options.js';
 
 /**
@@ -13,7 +13,7 @@ export const excelSink = defineSinkPlugin({
   needsFindings: (options) => options.findings !== false,
   create: (options, ctx) => deferredSink(async () => (await import('./excel-sink.js')).createExcelSink(options, ctx)),
   check: checkTabularOutput,
-  outputs: (options, ctx) => [resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
+  outputs: (options, ctx) => [outputPathFor(options.path, ctx)],
   // A workbook is evidence of the whole inventory (its Summary counts, its SLA sheet): one holding only the images
   // changed since the last run would pass for that. Writing the whole inventory instead would make every run full.
   incremental: () => ({
@@ -22,7 +22,4 @@ export const excelSink = defineSinkPlugin({
       'a workbook is a snapshot of the whole inventory (Summary and SLA sheets count everything in it), so it cannot hold only the changes; ' +
       'export it from a config without run.state (it may share the source settings)',
   }),
-  // Refused in incremental runs above, so no state holds a workbook; declared all the same, so the plugin says what
-  // a state would record (its Images sheets are one row per image, whatever `findings` adds beside them).
-  stateTarget: (options) => ({ target: options.path, records: 'images' }),
 });

@@ -1,7 +1,7 @@
 import {
   runStamp,
   AtomicFileWriter,
-  resolveOutputPath,
+  outputPathFor,
   type FilePublished,
   LifecycleSink,
   rowsOf,
@@ -28,7 +28,7 @@ export class JsonlSink extends LifecycleSink {
     private readonly ctx: RunContext,
     private readonly deps: JsonlSinkDeps,
   ) {
-    const path = options.path === '-' ? '-' : resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir });
+    const path = options.path === '-' ? '-' : outputPathFor(options.path, ctx);
     super(`the jsonl sink for ${path}`);
     this.path = path;
   }

@@ -1,4 +1,4 @@
-import { checkWritable, defineSinkPlugin, deferredSink, deltaFileSupport, resolveOutputPath } from '@qcs-export/core/sink';
+import { checkWritable, defineSinkPlugin, deferredSink, deltaFileSupport, outputPathFor } from '@qcs-export/core/sink';
 import type { JsonlSinkDeps } from './jsonl-sink.js';
 import { jsonlOptions } from './options.js';
 
@@ -12,15 +12,14 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
     description: 'JSON Lines: one normalized image per line, to a file (.gz compresses) or stdout ("-")',
     options: jsonlOptions,
     // A file is renamed into place at the end; stdout is read by the next program as it is written.
-    commit: (options) => (options.path === '-' ? 'in-place' : 'atomic'),
+    commit: (options) => (options.path === '-' ? 'incremental' : 'atomic'),
     needsFindings: (options) => options.records !== 'images',
     create: (options, ctx) => deferredSink(async () => (await import('./jsonl-sink.js')).createJsonlSink(options, ctx, deps)),
     async check(options, ctx) {
-      if (options.path !== '-') await checkWritable(resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir }));
+      if (options.path !== '-') await checkWritable(outputPathFor(options.path, ctx));
     },
-    outputs: (options, ctx) => [options.path === '-' ? 'stdout' : resolveOutputPath(options.path, { now: ctx.startedAt, baseDir: ctx.baseDir })],
+    outputs: (options, ctx) => [options.path === '-' ? 'stdout' : outputPathFor(options.path, ctx)],
     incremental: (options) => deltaFileSupport(options.path, `lines (${options.records})`),
-    stateTarget: (options) => ({ target: options.path, records: options.records }),
   });
 }
 

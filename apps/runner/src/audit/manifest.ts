@@ -1,4 +1,4 @@
-import { resolveOutputPath, tlsVerificationDisabled, type AnySinkPlugin, type RunContext } from '@qcs-export/core';
+import { outputPathFor, tlsVerificationDisabled, type AnySinkPlugin, type RunContext } from '@qcs-export/core';
 import type { Config } from '../config/schema.js';
 import { outputsOf } from '../outputs.js';
 import { grainOf } from '../sink-declarations.js';
@@ -115,7 +115,7 @@ export async function buildManifest(input: ManifestInput): Promise<Record<string
 /** Where the manifest goes: --manifest wins over run.manifest; {date}, {time} and {datetime} expand as in output paths. */
 export function manifestPathOf(flag: string | undefined, config: Config, ctx: RunContext): string | undefined {
   const template = flag ?? config.run.manifest;
-  return template === undefined ? undefined : resolveOutputPath(template, { now: ctx.startedAt, baseDir: ctx.baseDir });
+  return template === undefined ? undefined : outputPathFor(template, ctx);
 }
 
 export async function writeManifest(path: string, input: ManifestInput): Promise<void> {

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { AnySinkPlugin, SinkPlugin } from '@qcs-export/core';
+import { isSecretField, type AnySinkPlugin, type SinkPlugin } from '@qcs-export/core';
 import type { Config } from '../config/schema.js';
 
 const REDACTED = '[redacted]';
-/** Option names that hold a credential wherever they appear, besides what each sink plugin declares as secret. */
-const SECRET_KEYS = new Set(['password', 'token', 'apiKey', 'api_key', 'bearer', 'secret']);
 
 /**
  * The effective config (after defaults and interpolation) with every secret replaced by "[redacted]": the source's
@@ -15,7 +13,7 @@ const SECRET_KEYS = new Set(['password', 'token', 'apiKey', 'api_key', 'bearer',
 export function redactedConfig(config: Config, plugins: ReadonlyMap<string, AnySinkPlugin>, redact: (text: string) => string): unknown {
   const sinkSecrets = config.sinks.flatMap((s) => (plugins.get(s.type) as SinkPlugin<unknown> | undefined)?.secrets?.(s.options) ?? []);
   const hide = (value: unknown, key?: string): unknown => {
-    if (typeof value === 'string') return (key !== undefined && SECRET_KEYS.has(key)) || sinkSecrets.includes(value) ? REDACTED : redact(value);
+    if (typeof value === 'string') return (key !== undefined && isSecretField(key)) || sinkSecrets.includes(value) ? REDACTED : redact(value);
     if (Array.isArray(value)) return value.map((v) => hide(v));
     if (value !== null && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hide(v, k)]));

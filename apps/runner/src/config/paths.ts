@@ -1,3 +1,5 @@
+import { isCredentialKey } from '@qcs-export/core';
+
 /** A key path inside the config, e.g. ["sinks", 1, "auth", "apiKey"]. */
 export type KeyPath = Array<string | number>;
 
@@ -15,10 +17,10 @@ export function isUnder(path: readonly (string | number)[], prefix: readonly (st
   return path.length >= prefix.length && prefix.every((p, i) => p === path[i]);
 }
 
-// Keys whose values are credentials. Anything under them stays out of messages, which end up in CI logs and tickets.
-const SECRET_KEY = /auth|password|passphrase|secret|token|bearer|apikey|credential/i;
-
-/** Whether a value at `path` may be a credential, so a message may name the key but never show the value. */
+/**
+ * Whether a value at `path` may be a credential, so a message may name the key but never show the value: anything
+ * under a credential key (core's list) stays out of messages, which end up in CI logs and tickets.
+ */
 export function isSecretPath(path: readonly (string | number | symbol)[]): boolean {
-  return path.some((p) => typeof p === 'string' && SECRET_KEY.test(p));
+  return path.some((p) => typeof p === 'string' && isCredentialKey(p));
 }

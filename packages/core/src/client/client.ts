@@ -3,6 +3,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { AbortedError, ProtocolError } from '../errors.js';
 import { Redactor, silentLogger, type Logger } from '../logger.js';
+import { registerCredentials } from '../secret-fields.js';
 import { backoffDelay } from '../retry/backoff.js';
 import { printable, type RawResponse, type Redact } from './answer-text.js';
 import { Credentials } from './auth.js';
@@ -318,9 +319,7 @@ function readableQuery(url: URL): string {
 /** Knows this client's own credentials in every form they are sent in: the Bearer token, the Basic header, the form-encoded password. */
 function redactorFor(auth: QualysAuth): Redactor {
   const redactor = new Redactor();
-  if (auth.kind === 'token') redactor.add(auth.token);
-  else if (auth.kind === 'basic') redactor.addBasic(auth.username, auth.password);
-  else redactor.add(auth.password);
+  registerCredentials(redactor, auth);
   return redactor;
 }
 
