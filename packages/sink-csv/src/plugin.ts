@@ -15,4 +15,5 @@ export const csvSink = defineSinkPlugin({
   check: checkTabularOutput,
   outputs: (options, ctx) => [outputPathFor(options.path, ctx)],
   incremental: (options) => deltaFileSupport(options.path, `rows (${options.records})`),
+  stateTarget: (options) => ({ target: options.path, records: options.records }),
 });

@@ -22,4 +22,7 @@ export const excelSink = defineSinkPlugin({
       'a workbook is a snapshot of the whole inventory (Summary and SLA sheets count everything in it), so it cannot hold only the changes; ' +
       'export it from a config without run.state (it may share the source settings)',
   }),
+  // Refused in incremental runs above, so no state holds a workbook; declared all the same, so the plugin says what
+  // a state would record (its Images sheets are one row per image, whatever `findings` adds beside them).
+  stateTarget: (options) => ({ target: options.path, records: 'images' }),
 });

@@ -12,7 +12,7 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
     description: 'JSON Lines: one normalized image per line, to a file (.gz compresses) or stdout ("-")',
     options: jsonlOptions,
     // A file is renamed into place at the end; stdout is read by the next program as it is written.
-    commit: (options) => (options.path === '-' ? 'incremental' : 'atomic'),
+    commit: (options) => (options.path === '-' ? 'in-place' : 'atomic'),
     needsFindings: (options) => options.records !== 'images',
     create: (options, ctx) => deferredSink(async () => (await import('./jsonl-sink.js')).createJsonlSink(options, ctx, deps)),
     async check(options, ctx) {
@@ -20,6 +20,7 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
     },
     outputs: (options, ctx) => [options.path === '-' ? 'stdout' : outputPathFor(options.path, ctx)],
     incremental: (options) => deltaFileSupport(options.path, `lines (${options.records})`),
+    stateTarget: (options) => ({ target: options.path, records: options.records }),
   });
 }
 
