@@ -1,4 +1,4 @@
-import { deferredSink, defineSinkPlugin } from '@qcs-export/core/sink';
+import { credentialsOf, deferredSink, defineSinkPlugin } from '@qcs-export/core/sink';
 import { deadLetterPathOf } from './dead-letter.js';
 import { elasticsearchOptions } from './options.js';
 
@@ -14,12 +14,7 @@ export const elasticsearchSink = defineSinkPlugin({
   commit: () => 'in-place',
   needsFindings: (options) => options.records !== 'images',
   create: (options, ctx) => deferredSink(async () => (await import('./elasticsearch-sink.js')).createElasticsearchSink(options, ctx)),
-  secrets: (options) =>
-    options.auth
-      ? Object.entries(options.auth)
-          .filter(([k]) => k !== 'username')
-          .map(([, v]) => v)
-      : [],
+  secrets: (options) => credentialsOf(options.auth).secrets,
   outputs: (options, ctx) => [deadLetterPathOf(options, ctx)],
   incremental: (options) => ({
     ok: true,
