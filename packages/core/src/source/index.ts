@@ -1,4 +1,7 @@
-export { imageSource, decideAuto, countNow, PAGE_SIZE_LIMITS, DEFAULT_PAGE_NUMBER_LIMIT, pageNumberLimitFor } from './image-source.js';
+export { imageSource } from './image-source.js';
+export { decideAuto } from './choose-strategy.js';
+export { countNow } from './count-now.js';
+export { PAGE_SIZE_LIMITS, DEFAULT_PAGE_NUMBER_LIMIT, pageNumberLimitFor } from './settings.js';
 export { nextPaginationQuery } from './link-header.js';
 export { prefetch } from './prefetch.js';
 export { selfTestKeyset, type FormVerdict, type SelfTestResult } from './self-test.js';
