@@ -14,3 +14,11 @@ export const DEFAULT_ADVICE: SourceAdvice = {
   useStrategy: (strategies) => `strategy: ${strategies}`,
   diagnosis: 'the server diagnosis (diagnoseServer)',
 };
+
+/**
+ * The other strategy a message sends the user to when the one that failed cannot be trusted on this server: the bulk
+ * cursor where the resource has one, otherwise page numbers over a filter narrow enough for them.
+ */
+export function otherWay(advice: SourceAdvice, resource: { noun: string; bulk?: unknown }): string {
+  return resource.bulk !== undefined ? advice.useStrategy('bulk') : `${advice.useStrategy('pages')} with a filter that matches fewer ${resource.noun}`;
+}

@@ -1,9 +1,10 @@
 import { SourceIncompleteError, SourceInconsistentError } from '../errors.js';
 import { sleep } from '../client/wait.js';
-import { BULK_PATH, handOn, type CrawlContext } from './crawl-context.js';
+import { handOn, type CrawlContext } from './crawl-context.js';
 import { nextPaginationQuery } from './link-header.js';
 import { rawEpochMs, readPage } from './raw-page.js';
 import { fetchedAhead } from './refetch.js';
+import { bulkOf } from './resource.js';
 
 /** Empty pages in a row, each with a Link onwards, before the crawl is declared stuck. */
 const MAX_EMPTY_PAGES_IN_A_ROW = 5;
@@ -18,23 +19,24 @@ export interface BulkEnd {
 }
 
 /**
- * Follows the bulk API's cursor (GET /images/list, keyset on `updated`). Only the `paginationQuery` value is
+ * Follows the resource's bulk cursor (for images GET /images/list, keyset on `updated`). Only the `paginationQuery` value is
  * taken from the Link header and re-sent to our own base URL (see link-header.ts). A page with no records but a
  * Link onwards is followed, not taken as the end; a Link that points back at the same cursor while records keep
- * coming would loop, and fails instead. Images rescanned during the crawl move ahead of the cursor and come back
+ * coming would loop, and fails instead. Records rescanned during the crawl move ahead of the cursor and come back
  * again; the run's ledger delivers the first copy only.
  */
-export async function crawlBulk(ctx: CrawlContext, start?: string): Promise<BulkEnd> {
+export async function crawlBulk<R>(ctx: CrawlContext<R>, start?: string): Promise<BulkEnd> {
+  const bulk = bulkOf(ctx.resource);
   let emptyInARow = 0;
   let warnedNoLink = false;
-  const tail = new TailTracker();
+  const tail = new TailTracker(bulk.cursorField, ctx.resource.exclusionField);
   const fetch = (cursor: string | undefined) =>
-    fetchedAhead(ctx.client.get(BULK_PATH, { filter: ctx.filter, limit: ctx.pageSize, paginationQuery: cursor }, ctx.request));
+    fetchedAhead(ctx.client.get(bulk.path, { filter: ctx.filter, limit: ctx.pageSize, paginationQuery: cursor }, ctx.request));
   let cursor = start;
   let pending = fetch(cursor);
   for (;;) {
     const response = await pending;
-    const page = readPage(response, `GET ${BULK_PATH}`);
+    const page = readPage(response, `GET ${bulk.path}`);
     tail.observe(page.data);
     const link = response.headers['link'];
     let next = nextPaginationQuery(link);
@@ -75,23 +77,29 @@ export async function crawlBulk(ctx: CrawlContext, start?: string): Promise<Bulk
       cursor = next;
       pending = fetch(cursor);
     }
-    await handOn(ctx, page.data, 'images/list');
+    await handOn(ctx, page.data, 'bulk');
     if (end) return end;
   }
 }
 
 /**
- * Remembers the newest `updated` seen and the uuids at it, to write a cursor in the server's own documented form
- * (`updated>=<ms> AND not uuid: [...]`, docs/qualys-api.md §2) that continues after the last record.
+ * Remembers the newest cursor date seen (`updated`) and the uuids at it (the exclusion field), to write a cursor in
+ * the server's own documented form (`updated>=<ms> AND not uuid: [...]`, docs/qualys-api.md §2) that continues
+ * after the last record.
  */
 class TailTracker {
   private key: number | undefined;
   private uuids: string[] = [];
 
+  constructor(
+    private readonly field: string,
+    private readonly exclusionField: string,
+  ) {}
+
   observe(records: ReadonlyArray<Record<string, unknown>>): void {
     for (const raw of records) {
-      const key = rawEpochMs(raw, 'updated');
-      const uuid = raw['uuid'];
+      const key = rawEpochMs(raw, this.field);
+      const uuid = raw[this.exclusionField];
       if (key === undefined || typeof uuid !== 'string') continue;
       if (this.key === undefined || key > this.key) {
         this.key = key;
@@ -103,7 +111,7 @@ class TailTracker {
   cursor(): string | undefined {
     if (this.key === undefined) return undefined;
     // A URL cannot carry thousands of uuids; past a few hundred, continue strictly after the newest value instead.
-    if (this.uuids.length > 200) return `updated>=${this.key + 1}`;
-    return `updated>=${this.key} AND not uuid: [${this.uuids.join(',')}]`;
+    if (this.uuids.length > 200) return `${this.field}>=${this.key + 1}`;
+    return `${this.field}>=${this.key} AND not ${this.exclusionField}: [${this.uuids.join(',')}]`;
   }
 }

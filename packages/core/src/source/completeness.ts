@@ -1,6 +1,6 @@
 import { SourceIncompleteError, SourceInconsistentError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SourceAdvice } from './advice.js';
+import { otherWay, type SourceAdvice } from './advice.js';
 import type { LedgerStats } from './ledger.js';
 import type { PassEnd, Strategy } from './strategy.js';
 import type { SourceStats } from './types.js';
@@ -13,6 +13,8 @@ export interface CompletenessOptions {
   noun: string;
   /** The list endpoint whose count is asked, for the message when it sends none. */
   path: string;
+  /** Whether the resource has a bulk cursor to suggest when the count is not met. Default: true, as images do. */
+  hasBulk?: boolean;
   /** The server's count for the filter now; undefined when it sends none. */
   countNow: () => Promise<number | undefined>;
   ledger: { readonly stats: LedgerStats };
@@ -104,6 +106,7 @@ export class Completeness {
   private shortfall(count: number | undefined, where: string): SourceIncompleteError {
     const { noun, advice, stats } = this.o;
     const delivered = this.delivered;
+    const instead = this.o.hasBulk === false ? otherWay(advice, { noun }) : advice.useStrategy('bulk');
     stats.countAtEnd = count;
     if (count === undefined) {
       return new SourceIncompleteError(
@@ -119,7 +122,7 @@ export class Completeness {
       `Qualys counts ${count} ${noun} for the filter, but only ${delivered} could be read ${where}` +
         `${stats.expectedAtStart !== undefined ? ` (${stats.expectedAtStart} at the start)` : ''}; ` +
         `${count - delivered} are missing, so nothing was written. ` +
-        `Re-run the export; if it happens again, run ${advice.diagnosis}, and try ${advice.useStrategy('bulk')}.`,
+        `Re-run the export; if it happens again, run ${advice.diagnosis}, and try ${instead}.`,
     );
   }
 

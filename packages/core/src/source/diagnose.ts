@@ -1,6 +1,6 @@
 import { QcsError } from '../errors.js';
 import type { QualysGetter, QualysResponse, RequestOptions } from '../client/types.js';
-import { BULK_PATH, IMAGES_PATH, IMAGES_RESULT_CAP } from './crawl-context.js';
+import { BULK_PATH, IMAGES, IMAGES_PATH, IMAGES_RESULT_CAP } from './resource.js';
 import { probeExceptions, type ExceptionsVerdict } from './diagnose-exceptions.js';
 import { decideAuto } from './choose-strategy.js';
 import { countNow } from './count-now.js';
@@ -68,7 +68,7 @@ export async function diagnoseServer(options: DiagnoseOptions): Promise<Diagnosi
   const forms: FormVerdict[] = [];
   const tests: Partial<Record<'updated' | 'created', SelfTestResult>> = {};
   for (const field of ['updated', 'created'] as const) {
-    const test = await selfTestKeyset({ client, filter: options.filter, request }, field, count);
+    const test = await selfTestKeyset({ client, filter: options.filter, request, resource: IMAGES }, field, count);
     tests[field] = test;
     forms.push(...test.verdicts.map((v) => ({ ...v, form: v.form.includes(field) ? v.form : `${v.form} (with ${field})` })));
   }

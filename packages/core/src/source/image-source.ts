@@ -1,95 +1,11 @@
-import type { ImageRecord } from '../record.js';
-import { chooseStrategy } from './choose-strategy.js';
-import { Completeness } from './completeness.js';
-import type { CrawlContext } from './crawl-context.js';
-import { countNow } from './count-now.js';
-import type { KeysetContext } from './keyset.js';
-import { DeliveryLedger } from './ledger.js';
-import { prefetch } from './prefetch.js';
+import { listSource } from './list-source.js';
 import { IMAGES } from './resource.js';
-import { runStrategy } from './run-strategy.js';
-import { resolveSettings } from './settings.js';
-import type { ImageSource, ImageSourceOptions, SourceStats } from './types.js';
-
-/** Records whose `updated` is later than the run's start, less this allowance for clock skew, changed during the run. */
-const CLOCK_SKEW_MS = 15 * 60_000;
+import type { ImageSource, ImageSourceOptions } from './types.js';
 
 /**
- * Streams every image the server holds for the filter as normalized batches, one per API page, and ends with a
- * verdict: the source compares what it delivered with the server's own count at the start and at the end, and
- * fails with QCS_SOURCE_INCOMPLETE (or QCS_SOURCE_INCONSISTENT) rather than end quietly short (completeness.ts).
- * No image is delivered twice: every batch passes the run's ledger of shas on its way out. Images removed during
- * the run may have been delivered before they went; that is reported, not an error.
+ * Streams every image the server holds for the filter as normalized batches (README "Strategies", "How a run knows
+ * it is complete"): the list source over IMAGES.
  */
 export function imageSource(options: ImageSourceOptions): ImageSource {
-  const settings = resolveSettings(options);
-  const { logger } = settings;
-  const stats: SourceStats = {
-    pages: 0,
-    records: 0,
-    duplicatesDropped: 0,
-    strategy: undefined,
-    strategyReason: undefined,
-    selfTest: undefined,
-    expectedAtStart: undefined,
-    countAtEnd: undefined,
-    changedDuringRun: 0,
-    repairPasses: 0,
-    severityCounts: 'present',
-  };
-
-  const produce = async (emit: (batch: ImageRecord[]) => Promise<void>, signal: AbortSignal) => {
-    const ledger = new DeliveryLedger(IMAGES, Date.now() - CLOCK_SKEW_MS);
-    const copyLedgerStats = () => {
-      stats.duplicatesDropped = ledger.duplicatesDropped;
-      stats.changedDuringRun = ledger.changedDuringRun;
-    };
-    const base: CrawlContext = {
-      client: options.client,
-      filter: settings.filter,
-      pageSize: settings.pageSize,
-      resultCap: settings.resultCap,
-      request: { signal },
-      resource: IMAGES,
-      ledger,
-      logger,
-      advice: settings.advice,
-      emit: async (produced) => {
-        const batch = ledger.commit(produced);
-        copyLedgerStats();
-        if (batch.length === 0) return;
-        stats.pages++;
-        stats.records += batch.length;
-        options.onPage?.({ page: stats.pages, records: batch.length, totalRecords: stats.records, expectedTotal: stats.expectedAtStart });
-        await emit(batch);
-      },
-    };
-    const ctx: KeysetContext = { ...base, field: 'updated', maxExclusions: settings.maxExclusions };
-    const completeness = new Completeness({
-      noun: IMAGES.noun,
-      path: IMAGES.path,
-      countNow: () => countNow(base),
-      ledger,
-      logger,
-      advice: settings.advice,
-      stats,
-    });
-
-    const total = await completeness.countAtStart();
-    const choice = await chooseStrategy(settings, ctx, total, stats);
-    stats.strategy = choice.strategy;
-    stats.strategyReason = choice.reason;
-    logger.info(`source strategy: ${choice.strategy} (${choice.reason})`);
-    options.onStrategy?.(choice.strategy, choice.reason);
-
-    await runStrategy(choice, { settings, ctx, signal, completeness, stats });
-    completeness.checkSurplus(stats.strategy);
-    copyLedgerStats();
-  };
-
-  return {
-    stats,
-    // One batch of hand-over between the strategy and the consumer; the strategies hold their own prefetch.
-    [Symbol.asyncIterator]: () => prefetch<ImageRecord[]>(produce, 1, options.signal)[Symbol.asyncIterator](),
-  };
+  return listSource(IMAGES, options);
 }

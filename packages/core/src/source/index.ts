@@ -1,4 +1,6 @@
 export { imageSource } from './image-source.js';
+export { listSource } from './list-source.js';
+export { IMAGES, type ListResource, type ListRead, type BulkCursor } from './resource.js';
 export { decideAuto } from './choose-strategy.js';
 export { countNow } from './count-now.js';
 export { PAGE_SIZE_LIMITS, DEFAULT_PAGE_NUMBER_LIMIT, pageNumberLimitFor } from './settings.js';

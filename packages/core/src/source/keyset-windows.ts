@@ -1,13 +1,14 @@
 import { AbortedError } from '../errors.js';
-import type { ImageRecord } from '../record.js';
 import { andFilters } from './qql.js';
-import { IMAGES_PATH } from './crawl-context.js';
 import { crawlKeysetRange, type KeyRange, type KeysetContext, type KeysetPosition } from './keyset.js';
 import { Limiter } from './limiter.js';
 import { prefetch } from './prefetch.js';
 import { rawEpochMs, readPage } from './raw-page.js';
+import type { ListResource } from './resource.js';
 
-type ProbeContext = Pick<KeysetContext, 'client' | 'filter' | 'field' | 'pageSize' | 'request' | 'logger'>;
+type ProbeContext = Pick<KeysetContext, 'client' | 'filter' | 'field' | 'pageSize' | 'request' | 'logger'> & {
+  resource: Pick<ListResource<unknown>, 'path'>;
+};
 
 export interface KeysetWindow extends KeyRange {
   /** The server's count for this window when it was planned. */
@@ -30,15 +31,16 @@ async function probeKeyset(
   filter: string | undefined,
   direction: 'asc' | 'desc',
 ): Promise<{ count: number | undefined; key: number | undefined }> {
-  const response = await ctx.client.get(IMAGES_PATH, { filter, sort: `${ctx.field}:${direction}`, pageNumber: 1, pageSize: 1 }, ctx.request);
-  const page = readPage(response, `GET ${IMAGES_PATH}`);
+  const { path } = ctx.resource;
+  const response = await ctx.client.get(path, { filter, sort: `${ctx.field}:${direction}`, pageNumber: 1, pageSize: 1 }, ctx.request);
+  const page = readPage(response, `GET ${path}`);
   const first = page.data[0];
   return { count: page.count, key: first ? rawEpochMs(first, ctx.field) : undefined };
 }
 
 /**
  * Splits the key range into windows of similar size so several can be crawled at once. The split only affects
- * speed, never which images are delivered: the first window is open below and the last open above, so together
+ * speed, never which records are delivered: the first window is open below and the last open above, so together
  * they cover every possible key.
  */
 export async function planKeysetWindows(ctx: ProbeContext, concurrency: number): Promise<KeysetPlan> {
@@ -58,8 +60,8 @@ export async function planKeysetWindows(ctx: ProbeContext, concurrency: number):
   type Piece = { from: number; until: number; count: number };
   // The whole range is cut in FIRST_CUT pieces at once (one round trip of probes in parallel), and a piece still
   // over the target in four, so planning takes few round trips even when an outlier stretches the range over
-  // years. The plan only decides speed: images rescanned while it is made move between ranges, and the run's final
-  // reconciliation, not the plan, decides whether every image was delivered.
+  // years. The plan only decides speed: records rescanned while it is made move between ranges, and the run's final
+  // reconciliation, not the plan, decides whether every record was delivered.
   const split = async (w: Piece, ways: number): Promise<Piece[]> => {
     const span = w.until - w.from;
     if (w.count <= target || span <= 1) return [w];
@@ -100,15 +102,15 @@ const FIRST_CUT = 16;
  * read, and each holds at most `prefetchPages` pages: memory is bounded by concurrency, prefetch and page size,
  * not by the size of the export. `onLastEnd` receives the position after the last window's final record.
  */
-export async function* crawlWindowsInOrder(
-  ctx: Omit<KeysetContext, 'emit'>,
+export async function* crawlWindowsInOrder<R>(
+  ctx: Omit<KeysetContext<R>, 'emit'>,
   windows: KeysetWindow[],
   concurrency: number,
   prefetchPages: number,
   signal: AbortSignal | undefined,
   onLastEnd: (position: KeysetPosition) => void,
-): AsyncGenerator<ImageRecord[]> {
-  const started: Array<AsyncIterator<ImageRecord[]>> = [];
+): AsyncGenerator<R[]> {
+  const started: Array<AsyncIterator<R[]>> = [];
   const producers = new Limiter(concurrency);
   let reading = 0;
   const fill = () => {
@@ -117,11 +119,11 @@ export async function* crawlWindowsInOrder(
     while (!signal?.aborted && started.length < windows.length && started.length < reading + 2 * Math.max(1, concurrency)) {
       const index = started.length;
       const window = windows[index] as KeysetWindow;
-      const pages = prefetch<ImageRecord[]>(
+      const pages = prefetch<R[]>(
         (emit, windowSignal) =>
           producers.run(async () => {
             if (windowSignal.aborted) throw new AbortedError();
-            const counted = async (batch: ImageRecord[]) => {
+            const counted = async (batch: R[]) => {
               window.delivered += batch.length;
               await emit(batch);
             };
@@ -137,7 +139,7 @@ export async function* crawlWindowsInOrder(
   try {
     for (reading = 0; reading < windows.length; reading++) {
       fill();
-      const pages = started[reading] as AsyncIterator<ImageRecord[]>;
+      const pages = started[reading] as AsyncIterator<R[]>;
       for (;;) {
         const next = await pages.next();
         if (next.done) break;

@@ -1,12 +1,14 @@
-import type { SourceAdvice } from './advice.js';
+import { otherWay, type SourceAdvice } from './advice.js';
 import { SourceIncompleteError, SourceInconsistentError } from '../errors.js';
-import { andFilters, excludeUuids } from './qql.js';
-import { handOn, IMAGES_PATH, type CrawlContext } from './crawl-context.js';
+import { andFilters, excludeValues } from './qql.js';
+import { handOn, type CrawlContext } from './crawl-context.js';
+import type { ImageRecord } from '../record.js';
+import type { ListResource } from './resource.js';
 import { describeEmpty, describeRecord, rawEpochMs, readPage, type RawPage } from './raw-page.js';
 import { fetchedAhead, fetchExpectingRecords } from './refetch.js';
 
-/** The date the keyset pages by. `updated` is what Qualys' own bulk cursor uses (docs/qualys-api.md §2). */
-export type KeysetField = 'updated' | 'created';
+/** The epoch-ms date field the keyset pages by: the resource's `keysetField` (for images `updated`, or `created`). */
+export type KeysetField = string;
 
 /** A half-open range [from, until) of the key, in epoch ms; null is unbounded on that side. */
 export interface KeyRange {
@@ -14,15 +16,15 @@ export interface KeyRange {
   until: number | null;
 }
 
-/** Where a keyset crawl stands: the next query is `key>=low and not uuid: [excluded]`. */
+/** Where a keyset crawl stands: the next query is `key>=low and not <exclusionField>: [excluded]`. */
 export interface KeysetPosition {
   low: number | null;
   excluded: string[];
 }
 
-export interface KeysetContext extends CrawlContext {
+export interface KeysetContext<R = ImageRecord> extends CrawlContext<R> {
   field: KeysetField;
-  /** Longest `not uuid: [...]` list sent before a group of equal keys is paged by number instead. */
+  /** Longest `not <exclusionField>: [...]` list sent before a group of equal keys is paged by number instead. */
   maxExclusions: number;
 }
 
@@ -32,13 +34,15 @@ export function describeRange(field: KeysetField, range: KeyRange): string {
 }
 
 /**
- * Crawls one range of GET /images in key order, keyset style: every request is page 1 of
- * `key>=<last key> and not uuid: [<uuids already delivered at that key>]`, the form of Qualys' own bulk cursor,
- * so no query is ever paged past the 10,000 cap. A page is only the end of the range when the server's count
- * for the query agrees; a short or empty page in the middle is followed or asked for again. Returns the position
- * after the last record, so the crawl can be continued later (the tail pass that picks up rescanned images).
+ * Crawls one range of the resource's list in key order, keyset style: every request is page 1 of
+ * `key>=<last key> and not uuid: [<uuids already delivered at that key>]` (uuid: the resource's exclusionField),
+ * the form of Qualys' own bulk cursor, so no query is ever paged past the result cap. A page is only the end of the
+ * range when the server's count for the query agrees; a short or empty page in the middle is followed or asked for
+ * again. Returns the position
+ * after the last record, so the crawl can be continued later (the tail pass that picks up rescanned records).
  */
-export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, start?: KeysetPosition): Promise<KeysetPosition> {
+export async function crawlKeysetRange<R>(ctx: KeysetContext<R>, range: KeyRange, start?: KeysetPosition): Promise<KeysetPosition> {
+  const { noun, exclusionField } = ctx.resource;
   let low = start?.low ?? range.from;
   let excluded = start?.excluded ?? [];
   let expectMore = false;
@@ -47,7 +51,7 @@ export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, star
       ctx.filter,
       low !== null ? `${ctx.field}>=${low}` : undefined,
       range.until !== null ? `${ctx.field}<${range.until}` : undefined,
-      excludeUuids(excluded),
+      excludeValues(exclusionField, excluded),
     );
   const fetch = (filter: string | undefined) =>
     fetchedAhead(
@@ -69,29 +73,29 @@ export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, star
         throw new SourceIncompleteError(
           page.count,
           0,
-          `Qualys counted ${page.count} images for ${describeRange(ctx.field, range)} but sent none (${describeEmpty(page)}), four times; ` +
-            `the export would be incomplete. Re-run it; if this repeats, use ${ctx.advice.useStrategy('bulk')}.`,
+          `Qualys counted ${page.count} ${noun} for ${describeRange(ctx.field, range)} but sent none (${describeEmpty(page)}), four times; ` +
+            `the export would be incomplete. Re-run it; if this repeats, use ${otherWay(ctx.advice, ctx.resource)}.`,
         );
       }
       break;
     }
     // A record repeated inside one page is dropped here, before the order check it would otherwise fail.
-    ctx.ledger.droppedRepeats(dropRepeats(page));
-    const keys = checkKeysetPage(ctx.field, page, low, range.until, excluded, ctx.advice);
+    ctx.ledger.droppedRepeats(dropRepeats(page, ctx.resource.keyField));
+    const keys = checkKeysetPage(ctx.resource, ctx.field, page, low, range.until, excluded, ctx.advice);
     // With no count the only safe end is an empty page, which costs one more request per range.
     expectMore = page.count !== undefined ? page.count > page.data.length : true;
     const last = keys[keys.length - 1] as number;
     const tail: string[] = [];
     let tailHasNoUuid = false;
     for (let i = keys.length - 1; i >= 0 && keys[i] === last; i--) {
-      const uuid = (page.data[i] as Record<string, unknown>)['uuid'];
+      const uuid = (page.data[i] as Record<string, unknown>)[exclusionField];
       if (typeof uuid !== 'string' || uuid === '') tailHasNoUuid = true;
       tail.push(String(uuid));
     }
     const nextExcluded = last === low ? excluded.concat(tail) : tail;
     const tieTooLarge = tailHasNoUuid || nextExcluded.length > ctx.maxExclusions;
     if (tieTooLarge) {
-      // Too many images share this key (reproducible builds, a bulk rescan) to list them in one URL: page through
+      // Too many records share this key (reproducible builds, a bulk rescan) to list them in one URL: page through
       // that single value by page number instead, then continue strictly after it.
       low = last + 1;
       excluded = [];
@@ -101,7 +105,7 @@ export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, star
       // The next query depends only on raw keys, so it goes out before this page is normalized and handed on.
       if (expectMore) pending = fetch(query());
     }
-    await handOn(ctx, page.data, 'images');
+    await handOn(ctx, page.data, 'list');
     if (tieTooLarge) {
       await crawlEqualKeys(ctx, last);
       if (expectMore && (range.until === null || (low as number) < range.until)) pending = fetch(query());
@@ -111,11 +115,12 @@ export async function crawlKeysetRange(ctx: KeysetContext, range: KeyRange, star
 }
 
 /**
- * Delivers the images of one key value by page number (the group itself must stay under the 10,000 cap). The
- * server's order among equal keys is not documented, so the pass is repeated until every image the server counts
+ * Delivers the records of one key value by page number (the group itself must stay under the result cap). The
+ * server's order among equal keys is not documented, so the pass is repeated until every record the server counts
  * for that value has been seen.
  */
-async function crawlEqualKeys(ctx: KeysetContext, key: number): Promise<void> {
+async function crawlEqualKeys<R>(ctx: KeysetContext<R>, key: number): Promise<void> {
+  const { noun, one, keyField } = ctx.resource;
   const filter = andFilters(ctx.filter, `${ctx.field}:[${key} ... ${key}]`);
   const seen = new Set<string>();
   for (let pass = 1; pass <= 3; pass++) {
@@ -123,8 +128,8 @@ async function crawlEqualKeys(ctx: KeysetContext, key: number): Promise<void> {
     for (let pageNumber = 1; ; pageNumber++) {
       if ((pageNumber - 1) * ctx.pageSize >= ctx.resultCap) {
         throw new SourceInconsistentError(
-          `more than ${ctx.resultCap} images share the ${ctx.field} date ${new Date(key).toISOString()}; ` +
-            `paging by key cannot pass Qualys' cap within one value. Use ${ctx.advice.useStrategy('bulk')} for this subscription.`,
+          `more than ${ctx.resultCap} ${noun} share the ${ctx.field} date ${new Date(key).toISOString()}; ` +
+            `paging by key cannot pass Qualys' cap within one value. Use ${otherWay(ctx.advice, ctx.resource)} for this subscription.`,
         );
       }
       const page = await fetchKeysetPage(ctx, filter, pageNumber);
@@ -132,13 +137,13 @@ async function crawlEqualKeys(ctx: KeysetContext, key: number): Promise<void> {
       for (const raw of page.data) {
         if (rawEpochMs(raw, ctx.field) !== key) {
           throw new SourceInconsistentError(
-            `Qualys returned image ${describeRecord(raw)} for the filter ${ctx.field}:[${key} ... ${key}] although its ${ctx.field} date differs; ` +
-              `the server does not apply the paging filter as expected. Use ${ctx.advice.useStrategy('bulk')}.`,
+            `Qualys returned ${one} ${describeRecord(raw, keyField)} for the filter ${ctx.field}:[${key} ... ${key}] although its ${ctx.field} date differs; ` +
+              `the server does not apply the paging filter as expected. Use ${otherWay(ctx.advice, ctx.resource)}.`,
           );
         }
-        seen.add(String(raw['sha']));
+        seen.add(String(raw[keyField]));
       }
-      await handOn(ctx, page.data, 'images');
+      await handOn(ctx, page.data, 'list');
       if (page.data.length < ctx.pageSize && (page.count === undefined || pageNumber * ctx.pageSize >= page.count)) break;
     }
     if (seen.size >= expected) return;
@@ -146,27 +151,28 @@ async function crawlEqualKeys(ctx: KeysetContext, key: number): Promise<void> {
   throw new SourceIncompleteError(
     0,
     seen.size,
-    `the images with ${ctx.field} ${new Date(key).toISOString()} could not all be read in three passes by page number; ` +
-      `re-run the export, or use ${ctx.advice.useStrategy('bulk')}.`,
+    `the ${noun} with ${ctx.field} ${new Date(key).toISOString()} could not all be read in three passes by page number; ` +
+      `re-run the export, or use ${otherWay(ctx.advice, ctx.resource)}.`,
   );
 }
 
 export async function fetchKeysetPage(
-  ctx: Pick<KeysetContext, 'client' | 'field' | 'pageSize' | 'request'>,
+  ctx: Pick<KeysetContext, 'client' | 'field' | 'pageSize' | 'request'> & { resource: Pick<ListResource<unknown>, 'path'> },
   filter: string | undefined,
   pageNumber: number,
 ): Promise<RawPage> {
-  const response = await ctx.client.get(IMAGES_PATH, { filter, sort: `${ctx.field}:asc`, pageNumber, pageSize: ctx.pageSize }, ctx.request);
-  return readPage(response, `GET ${IMAGES_PATH}`);
+  const { path } = ctx.resource;
+  const response = await ctx.client.get(path, { filter, sort: `${ctx.field}:asc`, pageNumber, pageSize: ctx.pageSize }, ctx.request);
+  return readPage(response, `GET ${path}`);
 }
 
-function dropRepeats(page: RawPage): number {
-  const shas = new Set<string>();
+function dropRepeats(page: RawPage, keyField: string): number {
+  const keys = new Set<string>();
   const before = page.data.length;
   page.data = page.data.filter((raw) => {
-    const sha = String(raw['sha']);
-    if (shas.has(sha)) return false;
-    shas.add(sha);
+    const key = String(raw[keyField]);
+    if (keys.has(key)) return false;
+    keys.add(key);
     return true;
   });
   return before - page.data.length;
@@ -174,9 +180,10 @@ function dropRepeats(page: RawPage): number {
 
 /**
  * The keyset is only exact if the server applied the filter and the sort. Both are checked on every page, so a
- * server that ignores them fails loudly instead of looping or skipping images.
+ * server that ignores them fails loudly instead of looping or skipping records.
  */
 function checkKeysetPage(
+  resource: Pick<ListResource<unknown>, 'one' | 'noun' | 'bulk' | 'keyField' | 'exclusionField'>,
   field: KeysetField,
   page: RawPage,
   low: number | null,
@@ -185,22 +192,24 @@ function checkKeysetPage(
   advice: SourceAdvice,
 ): number[] {
   const keys: number[] = [];
+  const { one, keyField, exclusionField } = resource;
   const excludedUuids = excluded.length > 0 ? new Set(excluded) : undefined;
   let previous = -Infinity;
   for (const raw of page.data) {
     const key = rawEpochMs(raw, field);
     if (key === undefined) {
       throw new SourceInconsistentError(
-        `image ${describeRecord(raw)} has no numeric "${field}" date, which the keyset pages by. Use ${advice.useStrategy('bulk')}.`,
+        `${one} ${describeRecord(raw, keyField)} has no numeric "${field}" date, which the keyset pages by. Use ${otherWay(advice, resource)}.`,
       );
     }
     const outside = key < previous || (low !== null && key < low) || (until !== null && key >= until);
-    const repeated = excludedUuids !== undefined && key === low && excludedUuids.has(String(raw['uuid']));
+    const repeated = excludedUuids !== undefined && key === low && excludedUuids.has(String(raw[exclusionField]));
     if (outside || repeated) {
       throw new SourceInconsistentError(
-        `Qualys returned image ${describeRecord(raw)} ${repeated ? 'although the query excluded it' : `out of the requested ${field} order or range`}; ` +
+        `Qualys returned ${one} ${describeRecord(raw, keyField)} ` +
+          `${repeated ? 'although the query excluded it' : `out of the requested ${field} order or range`}; ` +
           'the server does not apply the paging filter or sort as expected, so exactly-once delivery cannot be guaranteed. ' +
-          `Use ${advice.useStrategy('bulk')} (or auto).`,
+          `Use ${otherWay(advice, resource)} (or auto).`,
       );
     }
     previous = key;

@@ -1,17 +1,12 @@
 import { SourceIncompleteError } from '../errors.js';
-import { handOn, IMAGES_PATH, type CrawlContext } from './crawl-context.js';
+import { otherWay } from './advice.js';
+import { handOn, type CrawlContext } from './crawl-context.js';
 import { describeEmpty, readPage, type RawPage } from './raw-page.js';
 import { Limiter } from './limiter.js';
 import { fetchedAhead, fetchExpectingRecords } from './refetch.js';
 
 /** Passes over the result before giving up on a server whose pages keep shifting. */
 const MAX_PASSES = 3;
-/**
- * `created` is the sort token of the documented /images samples (docs/qualys-api.md §1). Ascending, because
- * `created` never changes when an image is rescanned, and an image built recently lands after the pages already
- * read rather than shifting them all.
- */
-export const PAGE_NUMBER_SORT = 'created:asc';
 
 export interface PageNumberResult {
   /** The server's count at the end of the last pass. */
@@ -20,13 +15,16 @@ export interface PageNumberResult {
 }
 
 /**
- * The documented way to read up to 10,000 images: page numbers. Offsets shift when images are added or removed
- * during a pass (a record then appears twice or not at all), and the order among equal sort keys is not
- * documented, so one pass proves nothing by itself. The result is read again until a pass sees exactly the
- * records the server counts, all of them already delivered: only then is every image delivered once. Records a
- * later pass finds (images added or moved meanwhile) are delivered as they are found.
+ * The documented way to read up to the result cap: page numbers, sorted ascending by the resource's
+ * `pageNumberSort` (a date that never changes, so a record added during the run lands after the pages already read
+ * rather than shifting them all). Offsets still shift when records are added or removed during a pass (a record
+ * then appears twice or not at all), and the order among equal sort keys is not documented, so one pass proves
+ * nothing by itself. The result is read again until a pass sees exactly the records the server counts, all of them
+ * already delivered: only then is every record delivered once. Records a later pass finds (added or moved
+ * meanwhile) are delivered as they are found.
  */
-export async function crawlPageNumbers(ctx: CrawlContext, concurrency: number): Promise<PageNumberResult> {
+export async function crawlPageNumbers<R>(ctx: CrawlContext<R>, concurrency: number): Promise<PageNumberResult> {
+  const { noun, one } = ctx.resource;
   for (let pass = 1; ; pass++) {
     const { count, seen, shortPages, fresh } = await onePass(ctx, concurrency);
     const consistent = shortPages === 0 && seen === count;
@@ -37,16 +35,17 @@ export async function crawlPageNumbers(ctx: CrawlContext, concurrency: number): 
       throw new SourceIncompleteError(
         count,
         ctx.ledger.delivered,
-        `reading ${count} images by page number, ${MAX_PASSES} passes never saw each image the server counts exactly once ` +
+        `reading ${count} ${noun} by page number, ${MAX_PASSES} passes never saw each ${one} the server counts exactly once ` +
           `(last pass: ${seen} distinct of ${count}${shortPages ? `, ${shortPages} short pages` : ''}); the server's pages shift or its order is unstable. ` +
-          `Re-run the export, or use ${ctx.advice.useStrategy('bulk')}.`,
+          `Re-run the export, or use ${otherWay(ctx.advice, ctx.resource)}.`,
       );
     }
   }
 }
 
-async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count: number; seen: number; shortPages: number; fresh: number }> {
-  const shas = new Set<string>();
+async function onePass<R>(ctx: CrawlContext<R>, concurrency: number): Promise<{ count: number; seen: number; shortPages: number; fresh: number }> {
+  const { noun, path, keyField } = ctx.resource;
+  const keys = new Set<string>();
   let count: number | undefined;
   let shortPages = 0;
   let fresh = 0;
@@ -64,7 +63,7 @@ async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count:
           (p) => (p.count ?? 0) > 0 && expected(),
           ctx.request,
           (p, attempt) =>
-            ctx.logger.warn(`Qualys sent an empty page ${pageNumber} (${describeEmpty(p)}) although it counts more images; asking again (${attempt})`),
+            ctx.logger.warn(`Qualys sent an empty page ${pageNumber} (${describeEmpty(p)}) although it counts more ${noun}; asking again (${attempt})`),
         );
       inFlight.set(pageNumber, fetchedAhead(requests.run(fetchPage)));
     }
@@ -77,8 +76,8 @@ async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count:
       throw new SourceIncompleteError(
         0,
         ctx.ledger.delivered,
-        `Qualys sent no "count" with page ${pageNumber} of GET ${IMAGES_PATH}, so the export cannot be checked for completeness; ` +
-          `use ${ctx.advice.useStrategy('bulk')}.`,
+        `Qualys sent no "count" with page ${pageNumber} of GET ${path}, so the export cannot be checked for completeness; ` +
+          `use ${otherWay(ctx.advice, ctx.resource)}.`,
       );
     }
     count = page.count;
@@ -86,19 +85,20 @@ async function onePass(ctx: CrawlContext, concurrency: number): Promise<{ count:
       throw new SourceIncompleteError(
         count,
         ctx.ledger.delivered,
-        `the filter now matches ${count} images, more than the ${ctx.resultCap} that page numbers can reach; ` +
+        `the filter now matches ${count} ${noun}, more than the ${ctx.resultCap} that page numbers can reach; ` +
           're-run the export (strategy auto then pages past the cap).',
       );
     }
     lastPage = Math.max(1, Math.ceil(count / ctx.pageSize));
     if (pageNumber < lastPage && page.data.length < ctx.pageSize) shortPages++;
-    for (const raw of page.data) shas.add(String(raw['sha']));
-    fresh += await handOn(ctx, page.data, 'images');
+    for (const raw of page.data) keys.add(String(raw[keyField]));
+    fresh += await handOn(ctx, page.data, 'list');
   }
-  return { count: count ?? 0, seen: shas.size, shortPages, fresh };
+  return { count: count ?? 0, seen: keys.size, shortPages, fresh };
 }
 
-async function fetchNumberedPage(ctx: CrawlContext, pageNumber: number): Promise<RawPage> {
-  const response = await ctx.client.get(IMAGES_PATH, { filter: ctx.filter, sort: PAGE_NUMBER_SORT, pageNumber, pageSize: ctx.pageSize }, ctx.request);
-  return readPage(response, `GET ${IMAGES_PATH}`);
+async function fetchNumberedPage<R>(ctx: CrawlContext<R>, pageNumber: number): Promise<RawPage> {
+  const { path, pageNumberSort } = ctx.resource;
+  const response = await ctx.client.get(path, { filter: ctx.filter, sort: `${pageNumberSort}:asc`, pageNumber, pageSize: ctx.pageSize }, ctx.request);
+  return readPage(response, `GET ${path}`);
 }

@@ -10,7 +10,7 @@ export function andFilters(...parts: Array<string | undefined | null | false>): 
 }
 
 /** `not uuid: [a, b]`: the exclusion the Qualys bulk cursor itself uses for records already seen at a boundary. */
-export function excludeUuids(uuids: readonly string[]): string | undefined {
-  if (uuids.length === 0) return undefined;
-  return `not uuid: [${uuids.join(', ')}]`;
+export function excludeValues(field: string, values: readonly string[]): string | undefined {
+  if (values.length === 0) return undefined;
+  return `not ${field}: [${values.join(', ')}]`;
 }

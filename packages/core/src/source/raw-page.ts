@@ -42,9 +42,10 @@ export function rawEpochMs(record: Record<string, unknown>, field: string): numb
   return Number.isFinite(n) ? n : undefined;
 }
 
-export function describeRecord(record: Record<string, unknown>): string {
-  const id = record['sha'] ?? record['uuid'] ?? record['imageId'];
-  return typeof id === 'string' ? id : '(no sha)';
+/** A record as messages name it: by its key field, else the identifiers images and containers share. */
+export function describeRecord(record: Record<string, unknown>, keyField = 'sha'): string {
+  const id = record[keyField] ?? record['sha'] ?? record['uuid'] ?? record['imageId'];
+  return typeof id === 'string' ? id : `(no ${keyField})`;
 }
 
 /** How a page that held nothing arrived, for messages. */

@@ -1,9 +1,9 @@
 import { QcsError } from '../errors.js';
 import type { QualysGetter, RequestOptions } from '../client/types.js';
-import { IMAGES_PATH } from './crawl-context.js';
 import type { KeysetField } from './keyset.js';
-import { andFilters, excludeUuids } from './qql.js';
+import { andFilters, excludeValues } from './qql.js';
 import { rawEpochMs, readPage } from './raw-page.js';
+import type { ListResource } from './resource.js';
 
 /** One query form tried on this server, and what it did. */
 export interface FormVerdict {
@@ -23,6 +23,8 @@ export interface SelfTestContext {
   client: QualysGetter;
   filter: string | undefined;
   request: RequestOptions;
+  /** The list the forms are tried on, and the field a `not <field>: [...]` exclusion names. */
+  resource: Pick<ListResource<unknown>, 'path' | 'exclusionField'>;
 }
 
 /** Records read to find a pivot whose neighbourhood is known exactly. */
@@ -30,9 +32,9 @@ const SAMPLE_SIZES = [50, 1000] as const;
 
 /**
  * Checks, on this server and this filter, every query form a keyset crawl on `field` relies on, by asking for
- * counts it can predict exactly from one sorted sample (docs/qualys-api.md §2: none of these forms is
- * documented for /images). From the sample it takes a pivot value p with `below` records under it and `atPivot`
- * records on it, then expects:
+ * counts it can predict exactly from one sorted sample of the resource's list (docs/qualys-api.md §2: none of
+ * these forms is documented for /images). From the sample it takes a pivot value p with `below` records under it
+ * and `atPivot` records on it, then expects (`uuid` is the resource's exclusionField):
  *   sort=field:asc                     the sample is in ascending order and the count is the total
  *   field>=p                           total − below     (a server reading epoch-ms as seconds fails here)
  *   field<p                            below
@@ -45,10 +47,11 @@ const SAMPLE_SIZES = [50, 1000] as const;
 export async function selfTestKeyset(ctx: SelfTestContext, field: KeysetField, total: number | undefined): Promise<SelfTestResult> {
   const verdicts: FormVerdict[] = [];
   let calls = 0;
+  const { path, exclusionField } = ctx.resource;
   const ask = async (filter: string | undefined, pageSize: number) => {
     calls++;
-    const response = await ctx.client.get(IMAGES_PATH, { filter, sort: `${field}:asc`, pageNumber: 1, pageSize }, ctx.request);
-    return readPage(response, `GET ${IMAGES_PATH}`);
+    const response = await ctx.client.get(path, { filter, sort: `${field}:asc`, pageNumber: 1, pageSize }, ctx.request);
+    return readPage(response, `GET ${path}`);
   };
   const done = (): SelfTestResult => ({ ok: verdicts.length > 0 && verdicts.every((v) => v.ok), verdicts, calls });
   if (total === undefined) {
@@ -103,13 +106,17 @@ export async function selfTestKeyset(ctx: SelfTestContext, field: KeysetField, t
   const next = keys[k] as number;
   const below = j;
   const atPivot = k - j;
-  const uuid = String(sample.data[j]?.['uuid'] ?? '');
+  const excludedValue = String(sample.data[j]?.[exclusionField] ?? '');
   const forms: Array<{ form: string; filter: string; expected: number }> = [
     { form: `${field}>=X (epoch ms)`, filter: `${field}>=${p}`, expected: total - below },
     { form: `${field}<X`, filter: `${field}<${p}`, expected: below },
     { form: `${field}>=X and ${field}<Y`, filter: `${field}>=${p} and ${field}<${next}`, expected: atPivot },
     { form: `${field}:[X ... X]`, filter: `${field}:[${p} ... ${p}]`, expected: atPivot },
-    { form: `${field}>=X and not uuid: [...]`, filter: `${field}>=${p} and ${excludeUuids([uuid])}`, expected: total - below - 1 },
+    {
+      form: `${field}>=X and not ${exclusionField}: [...]`,
+      filter: `${field}>=${p} and ${excludeValues(exclusionField, [excludedValue])}`,
+      expected: total - below - 1,
+    },
   ];
   const results = await Promise.all(
     forms.map(async (f) => {

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { DEFAULT_ADVICE, type SourceAdvice } from './advice.js';
-import { IMAGES_RESULT_CAP } from './crawl-context.js';
+import { IMAGES_RESULT_CAP, type ListResource } from './resource.js';
 import type { ImageSourceOptions, SourceStrategy } from './types.js';
 
 export const PAGE_SIZE_LIMITS = { images: { max: 1000, default: 1000 }, bulk: { max: 250, default: 250 } } as const;
@@ -27,15 +27,29 @@ export interface SourceSettings {
   advice: SourceAdvice;
 }
 
-/** Applies the defaults; a bad value fails before any request, with the option's name. */
-export function resolveSettings(options: ImageSourceOptions): SourceSettings {
+/**
+ * Applies the defaults; a bad value fails before any request, with the option's name. So does a strategy the
+ * resource cannot be read with (bulk without a bulk cursor, the keyset without a keyset field).
+ */
+export function resolveSettings(
+  options: ImageSourceOptions,
+  resource: Pick<ListResource<unknown>, 'noun' | 'path' | 'resultCap' | 'keysetField' | 'bulk'>,
+): SourceSettings {
   const strategy = options.strategy ?? 'auto';
+  const advice = options.advice ?? DEFAULT_ADVICE;
+  const missing =
+    strategy === 'bulk' && resource.bulk === undefined ? 'bulk cursor' : strategy === 'images' && resource.keysetField === undefined ? 'keyset field' : '';
+  if (missing !== '') {
+    throw new ConfigError(
+      `the ${strategy} strategy cannot read ${resource.noun}: GET ${resource.path} has no ${missing}. Use ${advice.useStrategy('auto or pages')}.`,
+    );
+  }
   const limits = PAGE_SIZE_LIMITS[strategy === 'bulk' ? 'bulk' : 'images'];
   const pageSize = options.pageSize ?? limits.default;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > limits.max) {
     throw new ConfigError(`pageSize must be a whole number from 1 to ${limits.max} for the ${strategy} strategy, got ${pageSize}`);
   }
-  const resultCap = options.resultCap ?? IMAGES_RESULT_CAP;
+  const resultCap = options.resultCap ?? resource.resultCap;
   if (!Number.isInteger(resultCap) || resultCap < 1) throw new ConfigError(`resultCap must be a whole number of at least 1, got ${resultCap}`);
   return {
     strategy,
@@ -47,6 +61,6 @@ export function resolveSettings(options: ImageSourceOptions): SourceSettings {
     resultCap,
     pageNumberLimit: options.pageNumberLimit ?? pageNumberLimitFor(resultCap),
     logger: options.logger ?? silentLogger,
-    advice: options.advice ?? DEFAULT_ADVICE,
+    advice,
   };
 }

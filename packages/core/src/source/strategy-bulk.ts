@@ -1,14 +1,17 @@
 import { QcsError } from '../errors.js';
 import { crawlBulk, type BulkEnd } from './bulk-cursor.js';
 import type { CrawlContext } from './crawl-context.js';
+import { bulkOf } from './resource.js';
 import { PAGE_SIZE_LIMITS } from './settings.js';
 import type { PassEnd, Strategy } from './strategy.js';
 
 /**
- * The bulk cursor (GET /images/list, documented past 10,000 images). Its tail is the cursor continued after its
- * end, where rescanned images land; `switched` says it took over from another strategy mid-run, for the message.
+ * The resource's bulk cursor (for images GET /images/list, documented past 10,000 images). Its tail is the cursor
+ * continued after its end, where rescanned records land; `switched` says it took over from another strategy mid-run,
+ * for the message.
  */
-export function bulkStrategy(base: CrawlContext, switched: boolean): Strategy {
+export function bulkStrategy<R>(base: CrawlContext<R>, switched: boolean): Strategy {
+  bulkOf(base.resource);
   const ctx = { ...base, pageSize: Math.min(base.pageSize, PAGE_SIZE_LIMITS.bulk.max) };
   let end: BulkEnd | undefined;
   return {

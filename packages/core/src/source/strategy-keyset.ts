@@ -11,10 +11,11 @@ export interface KeysetStrategyOptions {
 }
 
 /**
- * A keyset on `updated` over /images (undocumented forms, checked on every page): the key range is planned into
- * windows crawled in parallel, and the tail behind the last window is where rescanned and new images land.
+ * A keyset on the resource's keyset field (`updated` for /images; undocumented forms, checked on every page): the
+ * key range is planned into windows crawled in parallel, and the tail behind the last window is where rescanned and
+ * new records land.
  */
-export function keysetStrategy(ctx: KeysetContext, options: KeysetStrategyOptions): Strategy {
+export function keysetStrategy<R>(ctx: KeysetContext<R>, options: KeysetStrategyOptions): Strategy {
   let plan = options.plan;
   let tail: KeysetPosition | undefined;
   return {

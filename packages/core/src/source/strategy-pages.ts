@@ -6,7 +6,7 @@ import type { PassEnd, Strategy } from './strategy.js';
  * Page numbers (documented, up to the result cap). The crawl repeats its own passes until one agrees with the
  * server's count, so its first pass ends proven; a tail of a page-number read is the whole result again.
  */
-export function pagesStrategy(ctx: CrawlContext, concurrency: number): Strategy {
+export function pagesStrategy<R>(ctx: CrawlContext<R>, concurrency: number): Strategy {
   const readAll = async () => {
     await crawlPageNumbers(ctx, concurrency);
   };

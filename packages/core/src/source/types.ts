@@ -13,6 +13,7 @@ import type { FormVerdict } from './self-test.js';
  * - "images": GET /csapi/v1.3/images as a keyset on `updated` (undocumented forms, checked on every page).
  * - "bulk": GET /csapi/v1.3/images/list, following the server's Link cursor. Records carry findings
  *   (qid/result/software) but no severity counts.
+ * Another list resource (resource.ts) is read the same ways over its own list and bulk cursor, under the same names.
  */
 export const SOURCE_STRATEGIES = ['auto', 'pages', 'images', 'bulk'] as const;
 export type SourceStrategy = (typeof SOURCE_STRATEGIES)[number];
@@ -84,6 +85,12 @@ export interface SourceStats {
   severityCounts: 'present' | 'absent';
 }
 
-export interface ImageSource extends AsyncIterable<ImageRecord[]> {
+/** Batches of normalized records of one list resource, and what the source did to read them. */
+export interface ListSource<R> extends AsyncIterable<R[]> {
   readonly stats: SourceStats;
 }
+
+export interface ImageSource extends ListSource<ImageRecord> {}
+
+/** The options of a source over any list resource are those of the image source; the resource brings its own defaults. */
+export type ListSourceOptions = ImageSourceOptions;
