@@ -87,11 +87,11 @@ describe('the state identity comes from the plugins, and states written before t
 
   it('a state file written the old way on disk: the scheduled run reads it, runs incremental, and writes it back in the same shape', async () => {
     const statePath = join(dir, 'state.json');
-    const state = { ...stateWrittenTheOldWay, sinks: stateWrittenTheOldWay.sinks.slice(0, 1) };
-    state.sinks[0] = { ...state.sinks[0], target: join(dir, 'out/images-{datetime}.jsonl') } as (typeof state.sinks)[0];
+    const path = join(dir, 'out/images-{datetime}.jsonl');
+    const state: RunState = { ...stateWrittenTheOldWay, sinks: [{ name: 'jsonl', type: 'jsonl', records: 'images', target: path }] };
     await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
     const config = parseConfig(
-      `source:\n  simulator: { images: 200, seed: 7 }\nsinks:\n  - type: jsonl\n    path: ${join(dir, 'out/images-{datetime}.jsonl')}\nrun:\n  state: ${statePath}\n`,
+      `source:\n  simulator: { images: 200, seed: 7 }\nsinks:\n  - type: jsonl\n    path: ${path}\nrun:\n  state: ${statePath}\n`,
       join(dir, 'config.yaml'),
       sinkPlugins,
     );
