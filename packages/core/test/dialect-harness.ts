@@ -16,7 +16,45 @@ afterEach(async () => {
   client = undefined;
 });
 
-export const CHURN = { everyRequests: 4, count: 12, adds: 1, removes: 1 } as const;
+type Churn = Exclude<NonNullable<SimulatorOptions['updatesDuringCrawl']>, false>;
+
+/**
+ * How big a case is. The path a crawl takes depends on the data's size next to the cap one /images query reaches
+ * (Qualys documents 10,000), not on the absolute numbers: 2,500 images under a 1,000 cap page past the cap as
+ * 11,000 under 10,000 do, with a tenth of the page size, tie group and churn, and a fraction of the work. SMALL is
+ * every case's default; FULL keeps one case per strategy at the documented cap.
+ */
+export interface Scale {
+  /** The server's cap (simulator maxResultWindow) and the source's resultCap. */
+  cap: number;
+  /** Images in the data set: past the cap, and past the 90% of it auto reads by page number. */
+  images: number;
+  /** /images page size: a tenth of the cap. */
+  pageSize: number;
+  /** /images/list page size (at most 250). */
+  bulkPageSize: number;
+  /** A tie group: three /images pages, more than the keyset's `not uuid: [...]` list (100) holds. */
+  ties: number;
+  /** Images rescanned, added and removed while a crawl runs. */
+  churn: Churn;
+}
+
+export const FULL: Scale = {
+  cap: 10_000,
+  images: 11_000,
+  pageSize: 1000,
+  bulkPageSize: 250,
+  ties: 3000,
+  churn: { everyRequests: 4, count: 12, adds: 1, removes: 1 },
+};
+export const SMALL: Scale = {
+  cap: 1000,
+  images: 2500,
+  pageSize: 100,
+  bulkPageSize: 100,
+  ties: 300,
+  churn: { everyRequests: 4, count: 3, adds: 1, removes: 1 },
+};
 
 export interface Outcome {
   ok: boolean;
@@ -31,8 +69,14 @@ export interface MidCrawlFault {
   matches: (path: string, query: Record<string, string | number | undefined>) => boolean;
 }
 
-export async function run(simOptions: SimulatorOptions, sourceOptions: Omit<ImageSourceOptions, 'client'>, midCrawl?: MidCrawlFault): Promise<Outcome> {
-  sim = await startSimulator({ rateLimit: false, images: 11_000, seed: 21, ...simOptions });
+/** Runs the source against a simulator at `scale` (cap, images, page size), which `simOptions` and `sourceOptions` override. */
+export async function run(
+  simOptions: SimulatorOptions,
+  sourceOptions: Omit<ImageSourceOptions, 'client'>,
+  midCrawl?: MidCrawlFault,
+  scale: Scale = SMALL,
+): Promise<Outcome> {
+  sim = await startSimulator({ rateLimit: false, images: scale.images, maxResultWindow: scale.cap, seed: 21, ...simOptions });
   const s = sim;
   client = new QualysClient({ baseUrl: s.url, auth: { kind: 'jwt', ...s.credentials }, retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 2 } });
   const real = client;
@@ -44,11 +88,16 @@ export async function run(simOptions: SimulatorOptions, sourceOptions: Omit<Imag
     },
   };
   const initial = new Set(s.images().map((i) => i.sha));
-  const source = imageSource({ client: getter, pageSize: 1000, ...sourceOptions });
+  const source = imageSource({ client: getter, pageSize: scale.pageSize, resultCap: scale.cap, ...sourceOptions });
   const records: ImageRecord[] = [];
+  // A fault meant for the middle of a crawl must have been injected, with more of those requests after it.
+  const expectMidCrawl = () => {
+    if (midCrawl) expect(matched, `requests matching the mid-crawl fault (injected on the ${midCrawl.nth}th)`).toBeGreaterThan(midCrawl.nth);
+  };
   try {
     for await (const batch of source) records.push(...batch);
   } catch (error) {
+    expectMidCrawl();
     // A failure must be one of ours, with a stable code (which the CLI maps to a non-zero exit code: see
     // apps/runner/test/readme-error-codes.test.ts) and a message that says what to do.
     expect(error, String(error)).toBeInstanceOf(QcsError);
@@ -56,6 +105,7 @@ export async function run(simOptions: SimulatorOptions, sourceOptions: Omit<Imag
     expect((error as QcsError).message.length).toBeGreaterThan(40);
     return { ok: false, error: error as QcsError, stats: source.stats };
   }
+  expectMidCrawl();
   // A clean end: every image the server holds now was delivered, exactly once, and nothing that never existed.
   const delivered = records.map((r) => r.sha);
   const unique = new Set(delivered);
@@ -72,8 +122,16 @@ const KEYSET: Strategy[] = ['auto', 'images'];
 const LINK: Strategy[] = ['auto', 'bulk'];
 const ALL: Strategy[] = ['auto', 'images', 'bulk'];
 
+/** A tie group of `scale.ties` images on one value of `field`. */
+const tied =
+  (field: 'updated' | 'created', dialect: SimulatorOptions = {}) =>
+  (scale: Scale): SimulatorOptions => ({ ties: { field, size: scale.ties }, ...dialect });
+
+/** A dialect's simulator options, or a function of the scale for those whose data size is part of the case. */
+export type DialectOptions = SimulatorOptions | ((scale: Scale) => SimulatorOptions);
+
 /** Each dialect, the strategies whose requests it changes (auto always), and whether auto must complete. */
-export const DIALECTS: Array<[string, SimulatorOptions, { autoCompletes: boolean; strategies: Strategy[] }]> = [
+export const DIALECTS: Array<[string, DialectOptions, { autoCompletes: boolean; strategies: Strategy[] }]> = [
   ['documented reading', {}, { autoCompletes: true, strategies: ALL }],
   ['rejects comparisons (>=, <)', { dialect: { reject: ['compare'] } }, { autoCompletes: true, strategies: KEYSET }],
   ['rejects "not"', { dialect: { reject: ['not'] } }, { autoCompletes: true, strategies: KEYSET }],
@@ -84,11 +142,11 @@ export const DIALECTS: Array<[string, SimulatorOptions, { autoCompletes: boolean
   ['over-filters combined ranges', { dialect: { overFilterCombinedRanges: true } }, { autoCompletes: true, strategies: KEYSET }],
   ['ignores sort', { dialect: { ignoreSort: true } }, { autoCompletes: true, strategies: KEYSET }],
   [
-    '3,000 images on one updated value, unstable tie order',
-    { ties: { field: 'updated', size: 3000 }, dialect: { unstableTieOrder: true } },
+    'three pages of images on one updated value, unstable tie order',
+    tied('updated', { dialect: { unstableTieOrder: true } }),
     { autoCompletes: true, strategies: ALL },
   ],
-  ['3,000 images on one created value', { ties: { field: 'created', size: 3000 } }, { autoCompletes: true, strategies: KEYSET }],
+  ['three pages of images on one created value', tied('created'), { autoCompletes: true, strategies: KEYSET }],
   ['empty data past the cap', { capBehaviour: 'empty' }, { autoCompletes: true, strategies: KEYSET }],
   ['truncated data past the cap', { capBehaviour: 'truncate' }, { autoCompletes: true, strategies: KEYSET }],
   ['well-formed Link', { linkStyle: 'rfc', linkEnd: 'absent' }, { autoCompletes: true, strategies: LINK }],
@@ -99,9 +157,10 @@ export const DIALECTS: Array<[string, SimulatorOptions, { autoCompletes: boolean
 ];
 
 /** Runs one dialect with one strategy, with images changing during the crawl, and checks auto's expected outcome. */
-export async function checkDialect(strategy: Strategy, dialect: SimulatorOptions, expectation: { autoCompletes: boolean }): Promise<void> {
-  const options = strategy === 'bulk' ? { strategy, pageSize: 250 } : { strategy, concurrency: 4 };
-  const outcome = await run({ ...dialect, updatesDuringCrawl: CHURN }, options);
+export async function checkDialect(strategy: Strategy, dialect: DialectOptions, expectation: { autoCompletes: boolean }, scale: Scale = SMALL): Promise<void> {
+  const options = strategy === 'bulk' ? { strategy, pageSize: scale.bulkPageSize } : { strategy, concurrency: 4 };
+  const simOptions = typeof dialect === 'function' ? dialect(scale) : dialect;
+  const outcome = await run({ ...simOptions, updatesDuringCrawl: scale.churn }, options, undefined, scale);
   if (strategy === 'auto') {
     expect(outcome.ok, outcome.error?.message).toBe(expectation.autoCompletes);
     if (outcome.ok) expect(outcome.stats.strategyReason).toBeTruthy();

@@ -38,7 +38,14 @@ function dataRequests(s: QualysSimulator) {
   return s.requests.filter((r) => r.path.startsWith('/csapi/'));
 }
 
-describe('image source: every image exactly once past the 10,000 cap', () => {
+/**
+ * Past the cap: one full-size case per strategy here at the documented 10,000 (the images strategy with 25,000 images,
+ * bulk with 12,000); the others page past a 1,000 cap (simulator maxResultWindow, source resultCap) with 2,500
+ * images, which takes the same paths with a tenth of the requests.
+ */
+const SMALL_CAP = { maxResultWindow: 1000 } as const;
+
+describe('image source: every image exactly once past the cap', () => {
   it('images strategy delivers 25,000 images exactly once, in updated order, without paging any query past the cap', async () => {
     const { sim, client } = await setup({ images: 25_000, seed: 7 });
     const source = imageSource({ client, pageSize: 1000, concurrency: 4, strategy: 'images' });
@@ -60,8 +67,8 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
   });
 
   it('images strategy stays exact while images are rescanned during the crawl (concurrent updates)', async () => {
-    const { sim, client } = await setup({ images: 25_000, seed: 11, updatesDuringCrawl: { everyRequests: 2, count: 40 } });
-    const records = await collect({ client, pageSize: 500, concurrency: 3, strategy: 'images' });
+    const { sim, client } = await setup({ images: 2500, seed: 11, ...SMALL_CAP, updatesDuringCrawl: { everyRequests: 2, count: 4 } });
+    const records = await collect({ client, pageSize: 50, concurrency: 3, strategy: 'images', resultCap: 1000 });
     const updatedShas = new Set(records.filter((r) => r.updated !== null).map((r) => r.sha));
     expect(updatedShas.size).toBe(records.length);
     expectExactlyOnce(
@@ -73,9 +80,9 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
   });
 
   it('images strategy gives the same set sequentially (concurrency 1) as with parallel windows', async () => {
-    const { sim, client } = await setup({ images: 6_000, seed: 3 });
-    const sequential = await collect({ client, pageSize: 700, concurrency: 1, strategy: 'images' });
-    const parallel = await collect({ client, pageSize: 700, concurrency: 4, strategy: 'images' });
+    const { sim, client } = await setup({ images: 2500, seed: 3, ...SMALL_CAP });
+    const sequential = await collect({ client, pageSize: 70, concurrency: 1, strategy: 'images', resultCap: 1000 });
+    const parallel = await collect({ client, pageSize: 70, concurrency: 4, strategy: 'images', resultCap: 1000 });
     expectExactlyOnce(
       sequential,
       sim.images().map((i) => i.sha),
@@ -84,8 +91,8 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
   });
 
   it('applies the user filter: delivers exactly the images the filter matches', async () => {
-    const { sim, client } = await setup({ images: 4_000, seed: 9 });
-    const records = await collect({ client, pageSize: 300, filter: 'riskScore>=50', strategy: 'images' });
+    const { sim, client } = await setup({ images: 2500, seed: 9, ...SMALL_CAP });
+    const records = await collect({ client, pageSize: 100, filter: 'riskScore>=50', strategy: 'images', resultCap: 1000 });
     const expected = sim
       .images()
       .filter((i) => typeof i.riskScore === 'number' && i.riskScore >= 50)
@@ -94,29 +101,33 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
     expectExactlyOnce(records, expected);
   });
 
+  // The first at full size (12,000 images in pages of 250), the second with a fifth of the images, page and rescans.
   it.each([
-    ['doc', 'null'],
-    ['rfc', 'absent'],
-  ] as const)('bulk strategy (Link style %s, end %s) delivers every image once and drops the copies rescans cause', async (linkStyle, linkEnd) => {
-    const { sim, client } = await setup({ images: 12_000, seed: 13, linkStyle, linkEnd, updatesDuringCrawl: { everyRequests: 3, count: 60 } });
-    const source = imageSource({ client, strategy: 'bulk', pageSize: 250 });
-    const records: ImageRecord[] = [];
-    for await (const batch of source) records.push(...batch);
-    expectExactlyOnce(
-      records,
-      sim.images().map((i) => i.sha),
-    );
-    expect(source.stats.duplicatesDropped).toBeGreaterThan(0);
-    // the cursor is re-sent to the configured server, never followed to the host the Link header names
-    const later = dataRequests(sim)
-      .filter((r) => r.path.endsWith('/images/list'))
-      .slice(1);
-    expect(later.length).toBeGreaterThan(40);
-    for (const r of later) expect(String(r.query['paginationQuery'] ?? '')).toMatch(/updated>=/);
-  });
+    ['doc', 'null', 12_000, 250, 60],
+    ['rfc', 'absent', 2500, 50, 12],
+  ] as const)(
+    'bulk strategy (Link style %s, end %s) delivers every image once and drops the copies rescans cause',
+    async (linkStyle, linkEnd, images, pageSize, count) => {
+      const { sim, client } = await setup({ images, seed: 13, linkStyle, linkEnd, updatesDuringCrawl: { everyRequests: 3, count } });
+      const source = imageSource({ client, strategy: 'bulk', pageSize });
+      const records: ImageRecord[] = [];
+      for await (const batch of source) records.push(...batch);
+      expectExactlyOnce(
+        records,
+        sim.images().map((i) => i.sha),
+      );
+      expect(source.stats.duplicatesDropped).toBeGreaterThan(0);
+      // the cursor is re-sent to the configured server, never followed to the host the Link header names
+      const later = dataRequests(sim)
+        .filter((r) => r.path.endsWith('/images/list'))
+        .slice(1);
+      expect(later.length).toBeGreaterThan(40);
+      for (const r of later) expect(String(r.query['paginationQuery'] ?? '')).toMatch(/updated>=/);
+    },
+  );
 
   it('holds a bounded number of pages when the consumer stops reading (memory bounded by page size and prefetch)', async () => {
-    const { sim, client } = await setup({ images: 20_000, seed: 2 });
+    const { sim, client } = await setup({ images: 4000, seed: 2 });
     const iterator = imageSource({ client, pageSize: 100, concurrency: 2, prefetch: 2, strategy: 'images' })[Symbol.asyncIterator]();
     await iterator.next();
     await new Promise((r) => setTimeout(r, 400));
@@ -128,7 +139,7 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
   });
 
   it('makes no further call once the consumer stops reading, even with windows still unstarted', async () => {
-    const { client } = await setup({ images: 20_000, seed: 8, latencyMs: 5 });
+    const { client } = await setup({ images: 2500, seed: 8, latencyMs: 5 });
     let stopped = false;
     let callsAfterStop = 0;
     const counting: QualysGetter = {
@@ -146,11 +157,11 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
   });
 
   it('stops with AbortedError when the run is interrupted mid-crawl', async () => {
-    const { client } = await setup({ images: 20_000, seed: 4, latencyMs: 20 });
+    const { client } = await setup({ images: 2500, seed: 4, latencyMs: 20, ...SMALL_CAP });
     const controller = new AbortController();
     let batches = 0;
     const run = (async () => {
-      for await (const _ of imageSource({ client, pageSize: 100, signal: controller.signal })) {
+      for await (const _ of imageSource({ client, pageSize: 100, resultCap: 1000, signal: controller.signal })) {
         if (++batches === 3) controller.abort();
       }
     })();
@@ -160,7 +171,7 @@ describe('image source: every image exactly once past the 10,000 cap', () => {
   it.each(['pages', 'images', 'bulk'] as const)(
     '%s: an abort while pages fetched ahead are in flight rejects them quietly (no unhandled rejection ends the process)',
     async (strategy) => {
-      const { client } = await setup({ images: strategy === 'pages' ? 5_000 : 12_000, seed: 6, latencyMs: 40 });
+      const { client } = await setup({ images: strategy === 'pages' ? 900 : 2500, seed: 6, latencyMs: 40 });
       const controller = new AbortController();
       const unhandled: unknown[] = [];
       const onUnhandled = (reason: unknown) => unhandled.push(reason);
