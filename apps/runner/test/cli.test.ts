@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { startElasticsearchTestServer } from '@qcs-export/elasticsearch-testserver';
-import { liveConfig, PASSWORD, shasOf, useCliHarness } from './support.js';
+import { liveConfig, PASSWORD, shasOf, untilHeld, useCliHarness } from './support.js';
 
 const h = useCliHarness();
 const { cli, simulator, config } = h;
@@ -72,18 +72,22 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
   });
 
   it('a source failure mid-run exits 1 and removes every partial file', async () => {
-    const s = await simulator({ images: 20_000, latencyMs: 15 });
+    // 24 pages; the 17th request waits until the test has seen the partial files and made the server fail.
+    const s = await simulator({ images: 6000 });
+    s.hold(16);
     const file = await config(
       liveConfig(s.url, '  - type: jsonl\n    path: out/a.jsonl\n  - type: jsonl\n    path: out/b.jsonl.gz\n', '  retries: 1\n  concurrency: 1\n'),
     );
-    const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD }, () => {
-      const timer = setInterval(() => {
-        if (s.stats.requests > 16) {
-          s.inject({ kind: 'status', status: 503, count: 1000 });
-          clearInterval(timer);
-        }
-      }, 5);
+    let partial: string[] = [];
+    const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD }, (child) => {
+      void untilHeld(s, child).then(async (held) => {
+        if (!held) return;
+        partial = await readdir(join(h.dir, 'out'));
+        s.inject({ kind: 'status', status: 503, count: 1000 });
+        s.release();
+      });
     });
+    expect(partial).toHaveLength(2);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/QCS_HTTP_ERROR.*503/);
     expect(await readdir(join(h.dir, 'out'))).toEqual([]);
@@ -99,16 +103,19 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
   });
 
   it('SIGINT mid-run exits 130 and leaves no file', async () => {
-    const s = await simulator({ images: 20_000, latencyMs: 40 });
+    // The 7th request waits: the run is mid-crawl, its partial file open, when the signal comes.
+    const s = await simulator();
+    s.hold(6);
     const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/a.jsonl\n', '  concurrency: 1\n'));
+    let partial: string[] = [];
     const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD }, (child) => {
-      const timer = setInterval(() => {
-        if (s.stats.requests > 6) {
-          child.kill('SIGINT');
-          clearInterval(timer);
-        }
-      }, 5);
+      void untilHeld(s, child).then(async (held) => {
+        if (!held) return;
+        partial = await readdir(join(h.dir, 'out'));
+        child.kill('SIGINT');
+      });
     });
+    expect(partial).toHaveLength(1);
     expect(r.code).toBe(130);
     expect(await readdir(join(h.dir, 'out')).catch(() => [])).toEqual([]);
   });

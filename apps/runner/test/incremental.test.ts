@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { startElasticsearchTestServer } from '@qcs-export/elasticsearch-testserver';
-import { liveConfig, PASSWORD, useCliHarness } from './support.js';
+import { liveConfig, PASSWORD, untilHeld, useCliHarness } from './support.js';
 
 const h = useCliHarness();
 const env = { QUALYS_PASSWORD: PASSWORD };
@@ -42,8 +42,11 @@ function replay(files: Line[][]): Map<string, string | null> {
 
 const isoOf = (raw: string | null) => (raw === null ? null : new Date(Number(raw)).toISOString());
 
-/** The run's time is in the file names, to the second: two runs in one second would share a name. */
-const nextSecond = () => new Promise((r) => setTimeout(r, 1100));
+/**
+ * The run's time is in the file names, to the second: two runs in one second would share a name. Called after a
+ * run has ended, this waits for the next whole second, so the next run's time is later than the last one's.
+ */
+const nextSecond = () => new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
 
 async function latestManifest(
   dir: string,
@@ -255,22 +258,18 @@ describe('incremental runs with --state / run.state (issue 12)', () => {
   });
 
   it('a run killed mid-way (SIGKILL) leaves the state and a lock behind; the next run takes the lock over and loses nothing', async () => {
-    const s = await h.simulator({ images: 800, latencyMs: 40 });
+    const s = await h.simulator({ images: 800 });
     const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());
     expect((await h.cli(['run', '-c', file], env)).code).toBe(0);
     const before = await readFile(join(h.dir, 'state/qcs.json'));
     const changed = new Set(s.updateImages(40));
     await nextSecond();
-    const served = s.stats.requests;
+    // Killed once the run is under way: logged in, reading pages, and waiting on its third request.
+    s.hold(2);
     const killed = await h.cli(['run', '-c', file], env, (child) => {
-      // Killed once the run is under way: logged in and reading pages.
-      const poll = setInterval(() => {
-        if (s.stats.requests >= served + 3) {
-          clearInterval(poll);
-          child.kill('SIGKILL');
-        }
-      }, 5);
+      void untilHeld(s, child).then((held) => held && child.kill('SIGKILL'));
     });
+    s.release();
     expect(killed.code).toBe(null);
     expect(await readFile(join(h.dir, 'state/qcs.json'))).toEqual(before);
     expect((await readdir(join(h.dir, 'state'))).sort()).toEqual(['qcs.json', 'qcs.json.lock']);
@@ -282,13 +281,15 @@ describe('incremental runs with --state / run.state (issue 12)', () => {
   });
 
   it('two runs on one state at once: the second refuses to start, naming the first, and the state stays whole', async () => {
-    // Slow answers keep the first run going for seconds; the second starts once the first holds the lock.
-    const s = await h.simulator({ images: 600, latencyMs: 400 });
+    // The first run's second request is held until the second run has been refused: it holds the lock all along.
+    const s = await h.simulator({ images: 600 });
+    s.hold(1);
     const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());
     const lock = join(h.dir, 'state/qcs.json.lock');
     const first = h.cli(['run', '-c', file], env);
-    while (!(await stat(lock).catch(() => undefined))) await new Promise((r) => setTimeout(r, 10));
+    while (!(await stat(lock).catch(() => undefined)) || s.held() === 0) await new Promise((r) => setTimeout(r, 10));
     const second = await h.cli(['run', '-c', file], env);
+    s.release();
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/QCS_STATE_LOCKED.*another run is using the state .*process \d+ on /s);
     const a = await first;

@@ -12,13 +12,16 @@ const env = { QUALYS_PASSWORD: PASSWORD };
  */
 const HANG_GUARD_MS = 25_000;
 
-/** Runs the CLI and sends `signal` once the simulator has seen `requests` requests (the process is then blocked on one). */
-function runAndSignal(s: QualysSimulator, args: string[], signal: NodeJS.Signals, requests: number) {
+/**
+ * Runs the CLI and sends `signal` once the simulator has seen `requests` requests (the process is then blocked on
+ * one), after `before` has looked at what the run has made so far.
+ */
+function runAndSignal(s: QualysSimulator, args: string[], signal: NodeJS.Signals, requests: number, before?: () => Promise<void>) {
   return h.cli(args, env, (child) => {
     const poll = setInterval(() => {
       if (s.stats.requests < requests) return;
       clearInterval(poll);
-      child.kill(signal);
+      void Promise.resolve(before?.()).then(() => child.kill(signal));
     }, 5);
     const guard = setTimeout(() => child.kill('SIGKILL'), HANG_GUARD_MS);
     child.on('exit', () => {
@@ -46,13 +49,19 @@ describe('SIGTERM and SIGINT always end a run, whatever it is waiting for (issue
     expect(r.code, r.stderr).toBe(130);
   });
 
-  it('SIGTERM while pages are slow: exit 143, no partial file, the state kept, and the manifest says 143', async () => {
-    const s = await h.simulator({ images: 20_000, latencyMs: 40 });
+  it('SIGTERM while a page is unanswered: exit 143, no partial file, the state kept, and the manifest says 143', async () => {
+    // The 7th request is held: the run is mid-crawl, its partial file open, when the signal comes.
+    const s = await h.simulator();
+    s.hold(6);
     const file = await h.config(
       `${liveConfig(s.url, '  - type: jsonl\n    path: out/a-{datetime}.jsonl\n', '  concurrency: 1\n')}` +
         'run:\n  state: state/qcs.json\n  manifest: manifest.json\n',
     );
-    const r = await runAndSignal(s, ['run', '-c', file], 'SIGTERM', 6);
+    let partial: string[] = [];
+    const r = await runAndSignal(s, ['run', '-c', file], 'SIGTERM', 7, async () => {
+      partial = await readdir(join(h.dir, 'out'));
+    });
+    expect(partial).toHaveLength(1);
     expect(r.code, r.stderr).toBe(143);
     expect(await readdir(join(h.dir, 'out')).catch(() => [])).toEqual([]);
     expect(await readdir(join(h.dir, 'state')).catch(() => [])).toEqual([]);

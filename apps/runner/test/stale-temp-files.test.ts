@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { liveConfig, PASSWORD, useCliHarness } from './support.js';
+import { liveConfig, PASSWORD, untilHeld, useCliHarness } from './support.js';
 
 const h = useCliHarness();
 
@@ -36,18 +36,20 @@ describe('temporary files left by a crashed run (issue 9, point 14)', () => {
   });
 
   it('a double Ctrl-C exits at once (130) and still removes the temporary files', async () => {
-    const s = await h.simulator({ images: 20_000, latencyMs: 30 });
+    // The 9th request is held: the sinks have opened their temporary files when the run is interrupted twice in a row.
+    const s = await h.simulator();
+    s.hold(8);
     const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: out/a.jsonl\n  - type: csv\n    path: out/b.csv\n', '  concurrency: 1\n'));
+    let partial: string[] = [];
     const r = await h.cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD }, (child) => {
-      const timer = setInterval(() => {
-        // once the sinks have opened their temporary files, interrupt twice in a row
-        if (s.stats.requests > 25) {
-          clearInterval(timer);
-          child.kill('SIGINT');
-          child.kill('SIGINT');
-        }
-      }, 5);
+      void untilHeld(s, child).then(async (held) => {
+        if (!held) return;
+        partial = await readdir(join(h.dir, 'out'));
+        child.kill('SIGINT');
+        child.kill('SIGINT');
+      });
     });
+    expect(partial).toHaveLength(2);
     expect(r.code).toBe(130);
     expect(await readdir(join(h.dir, 'out')).catch(() => [])).toEqual([]);
   });

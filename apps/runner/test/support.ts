@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,18 @@ export function useCliHarness(): CliHarness {
       return file;
     },
   };
+}
+
+/**
+ * Resolves true once the simulator holds a request (see QualysSimulator.hold), so the run is waiting on it; false if
+ * the process ended first, so the test fails on what it checks next instead of waiting for ever.
+ */
+export async function untilHeld(s: QualysSimulator, child: ChildProcess): Promise<boolean> {
+  while (s.held() === 0) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
 }
 
 export function liveConfig(url: string, sinks: string, extra = ''): string {
