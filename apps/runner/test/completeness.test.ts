@@ -4,19 +4,25 @@ import { describe, expect, it } from 'vitest';
 import { liveConfig, PASSWORD, shasOf, useCliHarness } from './support.js';
 
 const h = useCliHarness();
+/**
+ * Past the cap at a tenth of the size: the simulator caps /images at 1,000 records and the config says so
+ * (source.resultCap), so 2,500 images take the paths 11,000 take under the documented 10,000.
+ */
+const SMALL_CAP = { images: 2500, maxResultWindow: 1000 } as const;
+const RESULT_CAP = '  resultCap: 1000\n';
 
 describe('qcs-export run: a complete export, or a loud failure that writes nothing', () => {
   it('a server that misapplies a paging form still gets a complete export (auto falls back to bulk) and the summary says why', async () => {
-    const s = await h.simulator({ images: 11_000, dialect: { epochSeconds: true }, updatesDuringCrawl: { everyRequests: 5, count: 10 } });
-    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n'));
+    const s = await h.simulator({ ...SMALL_CAP, dialect: { epochSeconds: true }, updatesDuringCrawl: { everyRequests: 5, count: 3 } });
+    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n', RESULT_CAP));
     const r = await h.cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code, r.stderr).toBe(0);
     const shas = shasOf(await readFile(join(h.dir, 'out/images.jsonl'), 'utf8'));
     expect(new Set(shas).size).toBe(shas.length);
     expect(new Set(shas)).toEqual(new Set(s.images().map((i) => i.sha)));
-    expect(r.stderr).toMatch(/strategy bulk: 11000 images, past the cap; the keyset self-test failed \(updated>=X \(epoch ms\): expected count/);
+    expect(r.stderr).toMatch(/strategy bulk: 2500 images, past the cap; the keyset self-test failed \(updated>=X \(epoch ms\): expected count/);
     expect(r.stderr).toMatch(/severity counts: ABSENT/);
-    expect(r.stderr).toMatch(/Qualys counts 11,000/);
+    expect(r.stderr).toMatch(/Qualys counts 2,500/);
     const json = await h.cli(['run', '--config', file, '--json'], { QUALYS_PASSWORD: PASSWORD });
     const summary = JSON.parse(json.stdout) as { strategy: string; selfTest: Array<{ form: string; ok: boolean }> };
     expect(summary.strategy).toBe('bulk');
@@ -77,8 +83,8 @@ describe('qcs-export run: a complete export, or a loud failure that writes nothi
 
 describe('qcs-export doctor', () => {
   it('reports every form, the rate-limit headers, the Link header and the strategy auto would choose; exit 0; no secret printed', async () => {
-    const s = await h.simulator({ images: 11_000, rateLimit: { list: { limit: 120, windowSec: 60 }, images: { limit: 5000, windowSec: 60 } } });
-    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n'));
+    const s = await h.simulator({ ...SMALL_CAP, rateLimit: { list: { limit: 120, windowSec: 60 }, images: { limit: 5000, windowSec: 60 } } });
+    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n', RESULT_CAP));
     const before = s.stats.requests;
     const r = await h.cli(['doctor', '--config', file, '--json'], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code, r.stderr).toBe(0);
@@ -94,7 +100,7 @@ describe('qcs-export doctor', () => {
       pastCap: string;
       calls: number;
     };
-    expect(report).toMatchObject({ usable: true, count: 11_000, auto: { strategy: 'images' } });
+    expect(report).toMatchObject({ usable: true, count: 2500, auto: { strategy: 'images' } });
     expect(report.forms.filter((f) => f.form.includes('updated')).every((f) => f.ok)).toBe(true);
     expect(report.forms.some((f) => f.form === 'updated>=X and not uuid: [...]' && f.ok)).toBe(true);
     expect(report.forms.filter((f) => f.form.includes('created')).every((f) => f.ok)).toBe(true);
@@ -102,7 +108,8 @@ describe('qcs-export doctor', () => {
     expect(report.bulk.link).toMatch(/^<http:\/\/qualysapi\.qualys\.com\/csapi\/v1\.3\/images\/list\?.*<;rel=next$/);
     expect(report.bulk.detail).toMatch(/documented malformed form.*not 127\.0\.0\.1/);
     expect(report.unauthorized).toMatch(/401/);
-    expect(report.pastCap).toMatch(/page 11 of 1,000 refused: QCS_FILTER_REJECTED/);
+    // The first page wholly past the configured cap: page 2 of 1,000 (page 11 under the documented 10,000).
+    expect(report.pastCap).toMatch(/page 2 of 1,000 refused: QCS_FILTER_REJECTED/);
     expect(report.calls).toBeLessThanOrEqual(30);
     expect(s.stats.requests - before).toBeLessThanOrEqual(32);
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
@@ -111,8 +118,8 @@ describe('qcs-export doctor', () => {
   });
 
   it('names the form a server misapplies, and picks bulk', async () => {
-    const s = await h.simulator({ images: 11_000, dialect: { ignoreNotUuid: true } });
-    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: x.jsonl\n'));
+    const s = await h.simulator({ ...SMALL_CAP, dialect: { ignoreNotUuid: true } });
+    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: x.jsonl\n', RESULT_CAP));
     const r = await h.cli(['doctor', '--config', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/✗ updated>=X and not uuid: \[\.\.\.\]: expected count \d+, got \d+/);
