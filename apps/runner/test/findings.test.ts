@@ -84,8 +84,9 @@ describe('vulnerability findings (issue 11)', () => {
   });
 
   it('enrichment within a small rate budget causes no 429: the governor paces it', async () => {
+    // 60 detail calls, 32 at a time, against 40 per second: a third of them must wait for the next second.
     const s = await simulator({
-      images: 120,
+      images: 60,
       rateLimit: { list: { limit: 120, windowSec: 60 }, images: { limit: 40, windowSec: 1 } },
       rateLimitMode: 'sliding',
     });

@@ -13,13 +13,18 @@ const RUN = 'run:\n  state: state/qcs.json\n';
 /** A run that never ends on its own is stopped here, so the test fails on its exit code instead of hanging. */
 const HANG_GUARD_MS = 20_000;
 
-/** Every file under out/ and state/, with its bytes and modification time, to show a refused run touched nothing. */
-async function snapshot(dir: string): Promise<Record<string, { bytes: string; mtimeMs: number }>> {
-  const out: Record<string, { bytes: string; mtimeMs: number }> = {};
+/**
+ * Every file under out/ and state/, with its bytes, inode and modification time, to show a refused run touched
+ * nothing: a file written again has a new time, and one replaced by a rename (as every output is published) a new
+ * inode, even within the second that names it.
+ */
+async function snapshot(dir: string): Promise<Record<string, { bytes: string; ino: number; mtimeMs: number }>> {
+  const out: Record<string, { bytes: string; ino: number; mtimeMs: number }> = {};
   for (const sub of ['out', 'state']) {
     for (const name of await readdir(join(dir, sub)).catch(() => [] as string[])) {
       const path = join(dir, sub, name);
-      out[`${sub}/${name}`] = { bytes: (await readFile(path)).toString('base64'), mtimeMs: (await stat(path)).mtimeMs };
+      const { ino, mtimeMs } = await stat(path);
+      out[`${sub}/${name}`] = { bytes: (await readFile(path)).toString('base64'), ino, mtimeMs };
     }
   }
   return out;
@@ -39,8 +44,6 @@ async function exported(withState: boolean) {
   expect(first.code, first.stderr).toBe(0);
   const before = await snapshot(h.dir);
   expect(Object.keys(before)).toHaveLength(withState ? 3 : 2);
-  // Output names carry the run's time to the second: a later run in another second would add files, not replace these.
-  await new Promise((r) => setTimeout(r, 1100));
   return { s, file, before, requests: s.stats.requests };
 }
 
