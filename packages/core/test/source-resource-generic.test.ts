@@ -190,7 +190,8 @@ describe('decideAuto says where a resource without a bulk cursor cannot go', () 
     expect(decideAuto(12_000, 9_000, failedTest)).toEqual({
       strategy: 'bulk',
       reason:
-        '12000 images, past the cap; the keyset self-test failed (updated>=X and not uuid: [...]: expected count 9, got 10), so the documented bulk cursor is used',
+        '12000 images, past the cap; the keyset self-test failed (updated>=X and not uuid: [...]: expected count 9, got 10), ' +
+        'so the documented bulk cursor is used',
     });
     expect(decideAuto(undefined, 9_000, undefined).strategy).toBe('bulk');
   });
