@@ -15,7 +15,7 @@ import { rateUse } from './rate-front.mjs';
 export async function measure(c) {
   const bucketName = c.kind === 'bulk' ? 'list' : 'images';
   const buckets = { list: { limit: c.limit, windowSec: c.windowSec }, images: { limit: c.limit, windowSec: c.windowSec } };
-  const sim = await startSimulatorProcess({ images: c.images, seed: 3, rateLimit: false });
+  const sim = await startSimulatorProcess({ images: c.images, seed: 3, rateLimit: false, ...(c.resultCap ? { maxResultWindow: c.resultCap } : {}) });
   const front = await startServerProcess('rate-front.mjs', {
     upstream: sim.url,
     buckets,
@@ -28,7 +28,7 @@ export async function measure(c) {
     const r =
       c.kind === 'findings'
         ? await runCase('export-findings.mjs', [front.url, sim.username, sim.password, 'none', c.concurrency, dir])
-        : await runCase('export-rate.mjs', [front.url, sim.username, sim.password, c.kind, c.concurrency, c.pageSize, c.limit, c.windowSec]);
+        : await runCase('export-rate.mjs', [front.url, sim.username, sim.password, c.kind, c.concurrency, c.pageSize, c.limit, c.windowSec, c.resultCap ?? '']);
     const stats = await (await fetch(`${front.url}/__front/stats`)).json();
     const b = stats.buckets[bucketName];
     const u = rateUse(b, c.kind === 'findings' ? b.details : b.accepted);

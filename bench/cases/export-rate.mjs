@@ -1,11 +1,11 @@
 // One export against a simulator (its own process) that enforces a SLIDING-window rate limit and sends
 // X-RateLimit-Limit / -Window-Sec / -Remaining / -ToWait-Sec on every answer: how much of the allowed call rate
 // the export uses while it has work, and how many 429s it received.
-// args: url username password strategy concurrency pageSize limit windowSec
+// args: url username password strategy concurrency pageSize limit windowSec [resultCap]
 import { imageSource, QualysClient } from '@qcs-export/core';
 import { countingLogger } from '../lib.mjs';
 
-const [url, username, password, strategy, concurrency, pageSize, limit, windowSec] = process.argv.slice(2);
+const [url, username, password, strategy, concurrency, pageSize, limit, windowSec, resultCap] = process.argv.slice(2);
 // Counts the governor's "another client" inferences: against a server no one else uses, each is a false one.
 const inferences = countingLogger('another client');
 const logger = inferences.logger;
@@ -21,7 +21,13 @@ const timed = {
 };
 const started = performance.now();
 let records = 0;
-const source = imageSource({ client: timed, strategy, pageSize: Number(pageSize), concurrency: Number(concurrency) });
+const source = imageSource({
+  client: timed,
+  strategy,
+  pageSize: Number(pageSize),
+  concurrency: Number(concurrency),
+  ...(resultCap ? { resultCap: Number(resultCap) } : {}),
+});
 for await (const batch of source) records += batch.length;
 const seconds = (performance.now() - started) / 1000;
 const allowedPerSecond = Number(limit) / Number(windowSec);
