@@ -2,41 +2,9 @@ import { HttpError, ProtocolError, SourceInconsistentError } from '../errors.js'
 import { silentLogger } from '../logger.js';
 import { normalizeImage } from '../normalize/normalize-image.js';
 import type { ImageRecord } from '../record.js';
-import { countMismatch, MISMATCH_EXAMPLES, type CountMismatch } from './count-check.js';
-import type { EnrichOptions } from './enrich.js';
+import { countMismatch, MISMATCH_EXAMPLES } from './count-check.js';
+import type { EnrichOptions, EnrichStats } from './enrich-types.js';
 import { stillListed } from './image-recheck.js';
-
-/** Where an image's findings come from: the image details (one call, the Splunk add-on's choice) or `/vuln`. */
-export type FindingsEndpoint = 'details' | 'vuln';
-
-export interface EnrichStats {
-  /** Detail or /vuln calls made. */
-  calls: number;
-  /** Images whose counts say they have no vulnerability: no call needed. */
-  skippedClean: number;
-  /**
-   * Images gone between the list and their details: the call answered 404 (or 204) and the image list no longer
-   * holds them. Exported without findings, warned about, and counted here.
-   */
-  missing: number;
-  /** The first few of them, so a run with --quiet and --json still names them. */
-  missingShas: string[];
-  /** Image-list calls made to tell a gone image from a listed one after a 404 (or 204): one per such answer. */
-  rechecks: number;
-  /** Findings read. */
-  findings: number;
-  /** Findings the server marked as under an exception (`isExempted`): exported, with `exempted: true`. */
-  exempted: number;
-  /**
-   * Images Qualys holds no vulnerability data for (never scanned: null counts in the list, or no counts and no scan
-   * date from the bulk API) whose answer had no findings either: exported with null counts and no finding rows.
-   */
-  notScanned: number;
-  /** Images whose severity counts in the list disagree with the findings their answer held. */
-  countMismatches: number;
-  /** The first few of them, with both sides. */
-  mismatchExamples: CountMismatch[];
-}
 
 /**
  * Not "no vulnerabilities" but "nobody knows": the list said null (never scanned), or the bulk API, which never

@@ -1,36 +1,11 @@
-import type { QualysGetter } from '../client/types.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
 import { mismatchWarning } from './count-check.js';
 import { Limiter } from './limiter.js';
-import { enrichImage, type EnrichStats, type FindingsEndpoint } from './enrich-image.js';
+import { enrichImage } from './enrich-image.js';
+import type { EnrichOptions, EnrichStats, FindingsEndpoint } from './enrich-types.js';
 
-export type { EnrichStats, FindingsEndpoint } from './enrich-image.js';
-
-export interface EnrichOptions {
-  client: QualysGetter;
-  /** Default: "details". */
-  from?: FindingsEndpoint;
-  /**
-   * Calls in flight at once. The client's rate governor paces them to the `/images/**` budget (5,000 a minute, shared
-   * with every other tool of the subscription), so this bounds latency-bound throughput, not the rate: at 0.4 s a
-   * call, 32 in flight reach about 80 calls a second, the whole budget. Default: 32.
-   */
-  concurrency?: number;
-  /**
-   * Images per batch handed on. A page of 1,000 images with a hundred findings each is 100,000 findings; handing them
-   * on in smaller batches keeps memory to what a few dozen images hold. Default: 4 × concurrency, at least 64.
-   */
-  batchImages?: number;
-  /**
-   * Ask for the findings of images the list counts as clean too. Needed where the list's counts leave excepted
-   * findings out (doctor tells): an image whose every finding is excepted is then listed clean. Default: false (an
-   * image listed clean needs no call).
-   */
-  includeClean?: boolean;
-  signal?: AbortSignal;
-  logger?: Logger;
-}
+export type { EnrichOptions, EnrichStats, FindingsEndpoint } from './enrich-types.js';
 
 /**
  * Adds each image's findings to it, batch by batch, with at most `concurrency` calls in flight, and hands the batches
