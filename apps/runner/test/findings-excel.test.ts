@@ -72,6 +72,6 @@ describe('Excel with findings (issue 11)', () => {
     const file = await h.config('source:\n  simulator: { images: 5 }\nsinks:\n  - type: excel\n    path: e.xlsx\n    findings: findings\n');
     const r = await h.cli(['validate', '-c', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/this sink needs the vulnerabilities of each image; add source\.vulnerabilities/);
+    expect(r.stderr).toMatch(/sinks\[0\]\.findings: this sink needs the vulnerabilities of each image; add source\.vulnerabilities/);
   });
 });

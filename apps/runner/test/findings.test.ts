@@ -145,6 +145,7 @@ describe('vulnerability findings (issue 11)', () => {
     const file = await config('source:\n  simulator: { images: 10 }\nsinks:\n  - type: csv\n    path: f.csv\n    records: findings\n');
     const r = await cli(['validate', '-c', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/records: findings needs the vulnerabilities of each image; add source\.vulnerabilities/);
+    // The plugin names the option that asks for findings, so the message points at that line of the config.
+    expect(r.stderr).toMatch(/sinks\[0\]\.records: records: findings needs the vulnerabilities of each image; add source\.vulnerabilities/);
   });
 });

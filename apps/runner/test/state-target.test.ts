@@ -137,6 +137,18 @@ describe('the state identity comes from the plugins, and states written before t
     );
   });
 
+  it('a refusal points at the option the plugin names (a file path), or at the sink type when it names none (a workbook)', () => {
+    const yaml = 'source:\n  simulator: { images: 10 }\nrun:\n  state: state.json\nsinks:\n  - type: csv\n    path: f.csv\n  - type: excel\n    path: e.xlsx\n';
+    let message = '';
+    try {
+      parseConfig(yaml, join(dir, 'c.yaml'), sinkPlugins);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/sinks\[0\]\.path: with run\.state, an incremental run writes only the images changed/);
+    expect(message).toMatch(/sinks\[1\]\.type: with run\.state, a workbook is a snapshot/);
+  });
+
   it('a sink that takes part in incremental runs without declaring its state target is refused, at load and at run', async () => {
     const { stateTarget: _dropped, ...withoutTarget } = bucketSink;
     const plugins = new Map<string, AnySinkPlugin>([...sinkPlugins, ['bucket', withoutTarget as AnySinkPlugin]]);

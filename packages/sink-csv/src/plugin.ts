@@ -10,7 +10,7 @@ export const csvSink = defineSinkPlugin({
   description: 'CSV for spreadsheets: one row per image, RFC 4180, UTF-8 BOM, formula-injection safe',
   options: csvOptions,
   commit: () => 'atomic',
-  needsFindings: (options) => options.records !== 'images',
+  needsFindings: (options) => options.records !== 'images' && { option: 'records', setting: `records: ${options.records}` },
   create: (options, ctx) => deferredSink(async () => (await import('./csv-sink.js')).createCsvSink(options, ctx)),
   check: checkTabularOutput,
   outputs: (options, ctx) => [outputPathFor(options.path, ctx)],

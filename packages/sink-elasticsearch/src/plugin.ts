@@ -12,7 +12,7 @@ export const elasticsearchSink = defineSinkPlugin({
   description: 'Elasticsearch for a SIEM: one document per image (_id = sha) or a data stream, mapped by an index template',
   options: elasticsearchOptions,
   commit: () => 'in-place',
-  needsFindings: (options) => options.records !== 'images',
+  needsFindings: (options) => options.records !== 'images' && { option: 'records', setting: `records: ${options.records}` },
   create: (options, ctx) => deferredSink(async () => (await import('./elasticsearch-sink.js')).createElasticsearchSink(options, ctx)),
   secrets: (options) => credentialsOf(options.auth).secrets,
   outputs: (options, ctx) => [deadLetterPathOf(options, ctx)],

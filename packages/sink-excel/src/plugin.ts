@@ -10,7 +10,7 @@ export const excelSink = defineSinkPlugin({
   description: 'Excel .xlsx for compliance: real dates and numbers, frozen filtered header, severity colours, Summary sheet',
   options: excelOptions,
   commit: () => 'atomic',
-  needsFindings: (options) => options.findings !== false,
+  needsFindings: (options) => options.findings !== false && { option: 'findings', setting: 'this sink' },
   create: (options, ctx) => deferredSink(async () => (await import('./excel-sink.js')).createExcelSink(options, ctx)),
   check: checkTabularOutput,
   outputs: (options, ctx) => [outputPathFor(options.path, ctx)],

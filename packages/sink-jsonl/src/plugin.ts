@@ -13,7 +13,7 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
     options: jsonlOptions,
     // A file is renamed into place at the end; stdout is read by the next program as it is written.
     commit: (options) => (options.path === '-' ? 'in-place' : 'atomic'),
-    needsFindings: (options) => options.records !== 'images',
+    needsFindings: (options) => options.records !== 'images' && { option: 'records', setting: `records: ${options.records}` },
     create: (options, ctx) => deferredSink(async () => (await import('./jsonl-sink.js')).createJsonlSink(options, ctx, deps)),
     async check(options, ctx) {
       if (options.path !== '-') await checkWritable(outputPathFor(options.path, ctx));

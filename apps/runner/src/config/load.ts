@@ -126,19 +126,17 @@ function buildConfig(parsed: ParsedYaml, file: string, plugins: ReadonlyMap<stri
         continue;
       }
       const options = validateSection(plugin.options, rest, ['sinks', i], ctx, problems);
-      if (source && options !== undefined && plugin.needsFindings?.(options) && !source.vulnerabilities) {
-        const grain = (options as { records?: string }).records;
-        const what = grain && grain !== 'images' ? `records: ${grain}` : 'this sink';
+      const demand = source && options !== undefined && !source.vulnerabilities ? plugin.needsFindings?.(options) : false;
+      if (demand) {
         problems.push({
-          path: ['sinks', i, grain && grain !== 'images' ? 'records' : 'findings'],
-          message: `${what} needs the vulnerabilities of each image; add source.vulnerabilities (e.g. vulnerabilities: { from: details })`,
+          path: ['sinks', i, demand.option],
+          message: `${demand.setting} needs the vulnerabilities of each image; add source.vulnerabilities (e.g. vulnerabilities: { from: details })`,
         });
       }
       // With a state every run but the first delivers only the changes: a sink that cannot hold them is refused here, so
       // validate says so too (the run checks again, for --state).
       const support: IncrementalSupport | undefined = options !== undefined && withState ? incrementalSupportOf(plugin, plugin.type, options) : undefined;
-      if (support && !support.ok)
-        problems.push({ path: ['sinks', i, 'path' in (rest as object) ? 'path' : 'type'], message: `with run.state, ${support.reason}` });
+      if (support && !support.ok) problems.push({ path: ['sinks', i, support.option ?? 'type'], message: `with run.state, ${support.reason}` });
       if (options !== undefined) sinks.push({ type: plugin.type, name: typeof name === 'string' ? name : plugin.type, options });
     }
   }

@@ -112,7 +112,13 @@ export type SinkCommit = 'atomic' | 'in-place';
  * How a sink takes part in incremental runs (run.state), where each run delivers only the images changed since the
  * last one: `meaning` says what its output then holds, for the docs; a refusal says why it cannot, and what to do.
  */
-export type IncrementalSupport = { ok: true; meaning: string } | { ok: false; reason: string };
+export type IncrementalSupport = { ok: true; meaning: string } | { ok: false; reason: string; option?: string };
+
+/** The option of a sink's config that makes it write findings ("records"), and that setting as a message names it ("records: findings"). */
+export interface FindingsDemand {
+  option: string;
+  setting: string;
+}
 
 /**
  * What an incremental run's state file records for one sink, so that a later run can tell whether the sink still
@@ -139,8 +145,11 @@ export interface SinkPlugin<O = unknown> {
   check?(options: O, ctx: RunContext): Promise<void>;
   /** Credentials in the options, so the runner can keep them out of every log line and message. */
   secrets?(options: O): string[];
-  /** Whether these options write findings, which need the source to fetch each image's vulnerabilities. Default: no. */
-  needsFindings?(options: O): boolean;
+  /**
+   * Whether these options write findings, which need the source to fetch each image's vulnerabilities: false, or the
+   * option that asks for them, so a config error points at it. Default: no.
+   */
+  needsFindings?(options: O): false | FindingsDemand;
   /**
    * Every place this sink would write in a run: resolved file paths (dead-letter files included), or "stdout". The
    * runner refuses a config in which two sinks name the same one, since one would silently overwrite the other.
@@ -178,7 +187,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   create(options: z.output<S>, ctx: RunContext): Sink;
   check?(options: z.output<S>, ctx: RunContext): Promise<void>;
   secrets?(options: z.output<S>): string[];
-  needsFindings?(options: z.output<S>): boolean;
+  needsFindings?(options: z.output<S>): false | FindingsDemand;
   outputs?(options: z.output<S>, ctx: RunContext): string[];
   incremental?(options: z.output<S>): IncrementalSupport;
   stateTarget?(options: z.output<S>): StateTarget;

@@ -10,6 +10,7 @@ export function deltaFileSupport(path: string, what: string): IncrementalSupport
   if (/\{(time|datetime)\}/.test(path)) return { ok: true, meaning: `one file per run with the ${what} of the images changed since the last run` };
   return {
     ok: false,
+    option: 'path',
     reason:
       `an incremental run writes only the images changed since the last run, so each run needs its own file: put {datetime} in path ` +
       `(e.g. ${suggest(path)}); with {date} alone, a second run on the same day would replace the first one's changes`,
