@@ -32,7 +32,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
   });
 
   it('a wrong password exits 4 with an actionable message, writes no file and never prints the password', async () => {
-    const s = await simulator();
+    const s = await simulator({ images: 50 });
     const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n'));
     const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: 'wr0ng&=+pw' });
     expect(r.code).toBe(4);
@@ -42,7 +42,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
   });
 
   it('a token the server refuses exits 4 and the token appears nowhere', async () => {
-    const s = await simulator();
+    const s = await simulator({ images: 50 });
     const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2VjcmV0LXNpZ25hdHVyZQ';
     const file = await config(
       liveConfig(s.url, '  - type: jsonl\n    path: o.jsonl\n').replace(/ {2}auth:\n.*\n.*\n/, '  auth:\n    token: ${QUALYS_TOKEN}\n'),
@@ -54,7 +54,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
   });
 
   it('a filter the server rejects exits 2 with the server message', async () => {
-    const s = await simulator();
+    const s = await simulator({ images: 50 });
     const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: o.jsonl\n', '  filter: "nosuchfield:1"\n'));
     const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(2);
@@ -63,7 +63,7 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
   });
 
   it('an unwritable output path exits 2 and leaves no other sink output', async () => {
-    const s = await simulator();
+    const s = await simulator({ images: 50 });
     const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: good/a.jsonl\n  - type: jsonl\n    path: /etc/hostname/b.jsonl\n'));
     const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(2);
