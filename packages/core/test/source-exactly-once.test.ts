@@ -39,15 +39,15 @@ function dataRequests(s: QualysSimulator) {
 }
 
 /**
- * Past the cap: one full-size case per strategy here at the documented 10,000 (the images strategy with 25,000 images,
+ * Past the cap: one full-size case per strategy here at the documented 10,000 (the images strategy with 12,000 images,
  * bulk with 12,000); the others page past a 1,000 cap (simulator maxResultWindow, source resultCap) with 2,500
  * images, which takes the same paths with a tenth of the requests.
  */
 const SMALL_CAP = { maxResultWindow: 1000 } as const;
 
 describe('image source: every image exactly once past the cap', () => {
-  it('images strategy delivers 25,000 images exactly once, in updated order, without paging any query past the cap', async () => {
-    const { sim, client } = await setup({ images: 25_000, seed: 7 });
+  it('images strategy delivers 12,000 images exactly once, in updated order, without paging any query past the cap', async () => {
+    const { sim, client } = await setup({ images: 12_000, seed: 7 });
     const source = imageSource({ client, pageSize: 1000, concurrency: 4, strategy: 'images' });
     const records: ImageRecord[] = [];
     for await (const batch of source) records.push(...batch);
@@ -57,7 +57,7 @@ describe('image source: every image exactly once past the cap', () => {
     );
     const updated = records.map((r) => Date.parse(r.updated as string));
     for (let i = 1; i < updated.length; i++) expect(updated[i]).toBeGreaterThanOrEqual(updated[i - 1] as number);
-    expect(source.stats).toMatchObject({ strategy: 'images', expectedAtStart: 25_000, countAtEnd: 25_000, records: 25_000, duplicatesDropped: 0 });
+    expect(source.stats).toMatchObject({ strategy: 'images', expectedAtStart: 12_000, countAtEnd: 12_000, records: 12_000, duplicatesDropped: 0 });
     for (const r of dataRequests(sim)) {
       const pageNumber = Number(r.query['pageNumber'] ?? 1);
       const pageSize = Number(r.query['pageSize'] ?? 50);
