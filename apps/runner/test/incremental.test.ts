@@ -340,7 +340,7 @@ describe('incremental runs with --state / run.state (issue 12)', () => {
     const excel = await h.config(liveConfig(s.url, '  - type: excel\n    path: out/x.xlsx\n') + withState());
     const r1 = await h.cli(['run', '-c', excel], env);
     expect(r1.code).toBe(2);
-    expect(r1.stderr).toMatch(/config\.yaml:\d+:\d+ sinks\[0\]\.path: with run\.state, a workbook is a snapshot/);
+    expect(r1.stderr).toMatch(/config\.yaml:\d+:\d+ sinks\[0\]\.type: with run\.state, a workbook is a snapshot/);
     const checked = await h.cli(['validate', '-c', excel], env);
     expect(checked.code).toBe(2);
     expect(checked.stderr).toMatch(/a workbook is a snapshot/);
