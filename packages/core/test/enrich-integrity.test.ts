@@ -1,23 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { imageFindings, startSimulator, type QualysSimulator, type RawImage, type SimulatorOptions } from '@qcs-export/qualys-simulator';
-import { enrichImages, imageSource, normalizeImage, QualysClient, type EnrichOptions, type ImageRecord, type Logger } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { imageFindings, type QualysSimulator, type RawImage, type SimulatorOptions } from '@qcs-export/qualys-simulator';
+import { enrichImages, imageSource, normalizeImage, type EnrichOptions, type ImageRecord, type Logger } from '../src/index.js';
+import { useSimulatorClient } from './simulator-client.js';
 
 // Issue 17: findings are never silently lost or invented. Every case runs against the simulator over loopback.
 
-let sim: QualysSimulator | undefined;
-let client: QualysClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await sim?.close();
-  sim = undefined;
-  client = undefined;
-});
-
-async function setup(options: SimulatorOptions = {}): Promise<{ sim: QualysSimulator; client: QualysClient }> {
-  sim = await startSimulator({ images: 200, rateLimit: false, ...options });
-  client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
-  return { sim, client };
-}
+const startSimulatorClient = useSimulatorClient();
+const setup = (options: SimulatorOptions = {}) => startSimulatorClient({ images: 200, ...options });
 
 function warnings(): { logger: Logger; warned: string[] } {
   const warned: string[] = [];

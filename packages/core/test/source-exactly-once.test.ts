@@ -1,21 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type QualysSimulator, type SimulatorOptions } from '@qcs-export/qualys-simulator';
-import { AbortedError, imageSource, QualysClient, type ImageRecord, type ImageSourceOptions, type QualysGetter } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { QualysSimulator } from '@qcs-export/qualys-simulator';
+import { AbortedError, imageSource, type ImageRecord, type ImageSourceOptions, type QualysGetter } from '../src/index.js';
+import { useSimulatorClient } from './simulator-client.js';
 
-let sim: QualysSimulator | undefined;
-let client: QualysClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await sim?.close();
-  sim = undefined;
-  client = undefined;
-});
-
-async function setup(options: SimulatorOptions): Promise<{ sim: QualysSimulator; client: QualysClient }> {
-  sim = await startSimulator({ rateLimit: false, ...options });
-  client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
-  return { sim, client };
-}
+const setup = useSimulatorClient();
 
 async function collect(options: ImageSourceOptions): Promise<ImageRecord[]> {
   const out: ImageRecord[] = [];

@@ -1,17 +1,17 @@
-import { startSimulator, type QualysSimulator, type SimulatorOptions } from '@qcs-export/qualys-simulator';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { QualysSimulator, SimulatorOptions } from '@qcs-export/qualys-simulator';
+import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   decideAuto,
   listSource,
   type ListResource,
   type ListSourceOptions,
-  QualysClient,
   type QualysGetter,
   type RequestOptions,
   SourceIncompleteError,
   type SourceStats,
 } from '../src/index.js';
+import { useSimulatorClient } from './simulator-client.js';
 
 /**
  * A second resource, defined only here: the simulator's /images list read under another noun and key (`imageId`),
@@ -37,20 +37,8 @@ const ARTEFACTS: ListResource<Artefact> = {
   normalize: (raw) => ({ id: String(raw['imageId']), updated: Number(raw['updated']) }),
 };
 
-let sim: QualysSimulator | undefined;
-let client: QualysClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await sim?.close();
-  sim = undefined;
-  client = undefined;
-});
-
-async function start(options: SimulatorOptions): Promise<{ sim: QualysSimulator; client: QualysClient }> {
-  sim = await startSimulator({ rateLimit: false, seed: 21, ...options });
-  client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 2 } });
-  return { sim, client };
-}
+const startSimulatorClient = useSimulatorClient({ maxRetries: 2 });
+const start = (options: SimulatorOptions) => startSimulatorClient({ seed: 21, ...options });
 
 async function drain(
   getter: QualysGetter,

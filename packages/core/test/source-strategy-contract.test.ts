@@ -1,6 +1,6 @@
-import { startSimulator, type QualysSimulator } from '@qcs-export/qualys-simulator';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_ADVICE, type ImageRecord, QualysClient, silentLogger } from '../src/index.js';
+import type { QualysSimulator } from '@qcs-export/qualys-simulator';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ADVICE, type ImageRecord, silentLogger } from '../src/index.js';
 import { Completeness } from '../src/source/completeness.js';
 import type { CrawlContext } from '../src/source/crawl-context.js';
 import { countNow } from '../src/source/count-now.js';
@@ -11,20 +11,16 @@ import type { Strategy } from '../src/source/strategy.js';
 import { bulkStrategy } from '../src/source/strategy-bulk.js';
 import { keysetStrategy } from '../src/source/strategy-keyset.js';
 import { pagesStrategy } from '../src/source/strategy-pages.js';
-
-let sim: QualysSimulator | undefined;
-let client: QualysClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await sim?.close();
-  sim = undefined;
-  client = undefined;
-});
+import { useSimulatorClient } from './simulator-client.js';
 
 /** A crawl context over a loopback simulator, recording every sha handed on, as imageSource builds it. */
+const startSimulatorClient = useSimulatorClient({ maxRetries: 2 });
+let sim: QualysSimulator | undefined;
+
 async function setup(images: number) {
-  sim = await startSimulator({ rateLimit: false, images, seed: 18 });
-  client = new QualysClient({ baseUrl: sim.url, auth: { kind: 'jwt', ...sim.credentials }, retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 2 } });
+  const started = await startSimulatorClient({ images, seed: 18 });
+  sim = started.sim;
+  const client = started.client;
   const ledger = new DeliveryLedger(IMAGES, Date.now());
   const delivered: string[] = [];
   const controller = new AbortController();
