@@ -91,3 +91,12 @@ export const shasOf = (text: string) =>
     .split('\n')
     .filter(Boolean)
     .map((l) => (JSON.parse(l) as { sha: string }).sha);
+
+/** A run section with a state and a manifest per run, plus `extra` lines of it. */
+export const withState = (extra = '') => `run:\n  state: state/qcs.json\n  manifest: out/manifest-{datetime}.json\n${extra}`;
+
+/**
+ * The run's time is in the file names, to the second: two runs in one second would share a name. Called after a
+ * run has ended, this waits for the next whole second, so the next run's time is later than the last one's.
+ */
+export const nextSecond = () => new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
