@@ -1,20 +1,16 @@
-import { afterEach, expect } from 'vitest';
-import { startSimulator, type Fault, type QualysSimulator, type SimulatorOptions } from '@qcs-export/qualys-simulator';
-import { imageSource, QcsError, QualysClient, type ImageRecord, type ImageSourceOptions, type QualysGetter, type SourceStats } from '../src/index.js';
+import { expect } from 'vitest';
+import { useSimulatorClient } from './simulator-client.js';
+import type { Fault, QualysSimulator, SimulatorOptions } from '@qcs-export/qualys-simulator';
+import { imageSource, QcsError, type ImageRecord, type ImageSourceOptions, type QualysGetter, type SourceStats } from '../src/index.js';
 
 /**
  * Runs the image source against a simulator and checks the exactly-once promise: a run either delivers every
  * image the server holds at the end, once, and nothing that never existed, or fails with a QcsError whose exit
  * code is not 0 and whose message says what to do. Registers its own clean-up.
  */
+const startSimulatorClient = useSimulatorClient({ maxRetries: 2 });
+/** The simulator of the last run(), for tests that read its requests or data set. */
 export let sim: QualysSimulator | undefined;
-let client: QualysClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await sim?.close();
-  sim = undefined;
-  client = undefined;
-});
 
 type Churn = Exclude<NonNullable<SimulatorOptions['updatesDuringCrawl']>, false>;
 
@@ -76,10 +72,10 @@ export async function run(
   midCrawl?: MidCrawlFault,
   scale: Scale = SMALL,
 ): Promise<Outcome> {
-  sim = await startSimulator({ rateLimit: false, images: scale.images, maxResultWindow: scale.cap, seed: 21, ...simOptions });
-  const s = sim;
-  client = new QualysClient({ baseUrl: s.url, auth: { kind: 'jwt', ...s.credentials }, retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 2 } });
-  const real = client;
+  const started = await startSimulatorClient({ images: scale.images, maxResultWindow: scale.cap, seed: 21, ...simOptions });
+  sim = started.sim;
+  const s = started.sim;
+  const real = started.client;
   let matched = 0;
   const getter: QualysGetter = {
     get: (path, query = {}, options) => {
