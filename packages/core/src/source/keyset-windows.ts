@@ -1,7 +1,5 @@
 import { AbortedError } from '../errors.js';
-import { andFilters } from './qql.js';
-import { crawlKeysetRange, type KeyRange, type KeysetContext, type KeysetPosition } from './keyset.js';
-import { Limiter } from './limiter.js';
+import { crawlKeysetRange, describeRange, type KeyRange, type KeysetContext, type KeysetPosition, type KeysetProgress } from './keyset.js';
 import { prefetch } from './prefetch.js';
 import { rawEpochMs, readPage } from './raw-page.js';
 import type { ListResource } from './resource.js';
@@ -11,7 +9,7 @@ type ProbeContext = Pick<KeysetContext, 'client' | 'filter' | 'field' | 'pageSiz
 };
 
 export interface KeysetWindow extends KeyRange {
-  /** The server's count for this window when it was planned. */
+  /** The server's count for this window when its crawl began (its first page's), until it is split. */
   planned: number | undefined;
   /** Records this window delivered so far (not counting repeats), for the message when a run falls short. */
   delivered: number;
@@ -39,116 +37,158 @@ async function probeKeyset(
 }
 
 /**
- * Splits the key range into windows of similar size so several can be crawled at once. The split only affects
- * speed, never which records are delivered: the first window is open below and the last open above, so together
- * they cover every possible key.
+ * Cuts the key range into one window per producer, of equal spans of the key. The split only affects speed, never
+ * which records are delivered: the first window is open below and the last open above, so together they cover every
+ * possible key. The windows' sizes are not counted ahead: each window's first page brings its count, and producers
+ * that finish early split the windows with the most left (crawlWindows). Counting pieces ahead cost one call each,
+ * as many as the data calls themselves on a small export with large pages.
  */
 export async function planKeysetWindows(ctx: ProbeContext, concurrency: number): Promise<KeysetPlan> {
   // The oldest and the newest key, in one round trip.
   const [first, last] = await Promise.all([probeKeyset(ctx, ctx.filter, 'asc'), probeKeyset(ctx, ctx.filter, 'desc')]);
-  const whole: KeysetWindow = { from: null, until: null, planned: first.count, delivered: 0 };
   const total = first.count;
   const max = total === 0 ? undefined : last.key;
-  const single = { windows: total === 0 ? [] : [whole], total, maxKey: max };
   const min = first.key;
-  if (concurrency <= 1 || total === undefined || total <= 2 * ctx.pageSize || min === undefined || max === undefined || max <= min) return single;
-
-  const target = Math.max(ctx.pageSize, Math.ceil(total / (concurrency * 2)));
-  const probes = new Limiter(PLAN_PROBES_IN_FLIGHT);
-  const countOf = (from: number, until: number) =>
-    probes.run(async () => (await probeKeyset(ctx, andFilters(ctx.filter, `${ctx.field}>=${from}`, `${ctx.field}<${until}`), 'asc')).count);
-  type Piece = { from: number; until: number; count: number };
-  // The whole range is cut in FIRST_CUT pieces at once (one round trip of probes in parallel), and a piece still
-  // over the target in four, so planning takes few round trips even when an outlier stretches the range over
-  // years. The plan only decides speed: records rescanned while it is made move between ranges, and the run's final
-  // reconciliation, not the plan, decides whether every record was delivered.
-  const split = async (w: Piece, ways: number): Promise<Piece[]> => {
-    const span = w.until - w.from;
-    if (w.count <= target || span <= 1) return [w];
-    const cuts = [...new Set(Array.from({ length: ways - 1 }, (_, k) => w.from + Math.max(1, Math.floor((span * (k + 1)) / ways))))].filter((c) => c < w.until);
-    const bounds = [w.from, ...cuts, w.until];
-    const counts = await Promise.all(bounds.slice(0, -1).map((from, i) => countOf(from, bounds[i + 1] as number)));
-    const parts = bounds.slice(0, -1).map((from, i) => ({ from, until: bounds[i + 1] as number, count: counts[i] ?? 0 }));
-    return (await Promise.all(parts.map((p) => split(p, 4)))).flat();
-  };
-  const pieces = await split({ from: min, until: max + 1, count: total }, FIRST_CUT);
-
-  // Splitting leaves empty or tiny slivers; fold neighbours together up to the target so each window is worth a request.
-  const merged: Piece[] = [];
-  for (const piece of pieces) {
-    const prev = merged[merged.length - 1];
-    if (prev && prev.count + piece.count <= target) {
-      prev.until = piece.until;
-      prev.count += piece.count;
-    } else merged.push({ ...piece });
+  const whole: KeysetWindow = { from: null, until: null, planned: total, delivered: 0 };
+  if (concurrency <= 1 || total === undefined || total <= 2 * ctx.pageSize || min === undefined || max === undefined || max <= min) {
+    return { windows: total === 0 ? [] : [whole], total, maxKey: max };
   }
-  const windows: KeysetWindow[] = merged.map((w, i) => ({
-    from: i === 0 ? null : w.from,
-    until: i === merged.length - 1 ? null : w.until,
-    planned: w.count,
-    delivered: 0,
-  }));
+  const ways = Math.min(concurrency, Math.ceil(total / ctx.pageSize));
+  const span = max + 1 - min;
+  const cuts = [...new Set(Array.from({ length: ways - 1 }, (_, k) => min + Math.floor((span * (k + 1)) / ways)))].filter((c) => c > min && c <= max);
+  const bounds = [null, ...cuts, null];
+  const windows: KeysetWindow[] = bounds.slice(0, -1).map((from, i) => ({ from, until: bounds[i + 1] ?? null, planned: undefined, delivered: 0 }));
   return { windows, total, maxKey: max };
 }
 
-/** Count probes in flight at once while planning: quick for the user; the rate governor still paces them. */
-const PLAN_PROBES_IN_FLIGHT = 16;
-/** Pieces the whole key range is first cut into. */
-const FIRST_CUT = 16;
+/** How many times the running windows may be split, per producer: bounds the calls a skewed key spread can waste. */
+const SPLITS_PER_PRODUCER = 8;
+
+/** A window being crawled, as the splitter sees it. */
+interface RunningWindow<R> {
+  window: KeysetWindow;
+  progress: KeysetProgress | undefined;
+  /** Set once its crawl has returned: a finished window is never split. */
+  finished: boolean;
+  pages: AsyncIterator<R[]>;
+  pull: Promise<{ running: RunningWindow<R>; next: IteratorResult<R[]> }>;
+}
 
 /**
- * Crawls the windows with up to `concurrency` producers at once and yields their pages in window order. A window
- * starts as soon as a producer slot is free, but never more than 2 × concurrency windows ahead of the one being
- * read, and each holds at most `prefetchPages` pages: memory is bounded by concurrency, prefetch and page size,
- * not by the size of the export. `onLastEnd` receives the position after the last window's final record.
+ * Crawls the windows with up to `concurrency` producers at once and yields each page as soon as it is in, from
+ * whichever window sent it: a window that is slow or larger than planned never holds the others up. When a
+ * producer is free and no planned window is left, the running window with the most records still to read is split
+ * in two, and the upper part gets the free producer, so every producer stays busy to the end of the crawl. Each
+ * window holds at most `prefetchPages` pages: memory is bounded by concurrency, prefetch and page size, not by the
+ * size of the export. `maxKey` (the newest key at planning) bounds the split of the open top window.
+ * `onLastEnd` receives the position after the top window's final record.
  */
-export async function* crawlWindowsInOrder<R>(
+export async function* crawlWindows<R>(
   ctx: Omit<KeysetContext<R>, 'emit'>,
-  windows: KeysetWindow[],
+  plan: Pick<KeysetPlan, 'windows' | 'maxKey'>,
   concurrency: number,
   prefetchPages: number,
   signal: AbortSignal | undefined,
   onLastEnd: (position: KeysetPosition) => void,
 ): AsyncGenerator<R[]> {
-  const started: Array<AsyncIterator<R[]>> = [];
-  const producers = new Limiter(concurrency);
-  let reading = 0;
+  const waiting = [...plan.windows];
+  const running = new Set<RunningWindow<R>>();
+  const producers = Math.max(1, concurrency);
+  let splitsLeft = SPLITS_PER_PRODUCER * producers;
+
+  const pullOf = (r: RunningWindow<R>) => {
+    const pull = r.pages.next().then((next) => ({ running: r, next }));
+    // Raced, not awaited one by one: a window that fails after the reader stopped (aborted with the others) must
+    // not become an unhandled rejection. The race still sees every failure while the reader is there.
+    pull.catch(() => undefined);
+    return pull;
+  };
+  const start = (window: KeysetWindow) => {
+    const r = { window, progress: undefined, finished: false } as RunningWindow<R>;
+    r.pages = prefetch<R[]>(
+      async (emit, windowSignal) => {
+        const counted = async (batch: R[]) => {
+          window.delivered += batch.length;
+          await emit(batch);
+        };
+        const end = await crawlKeysetRange({ ...ctx, request: { signal: windowSignal }, emit: counted }, window, undefined, (p) => {
+          if (!r.progress && window.planned === undefined) window.planned = p.count;
+          r.progress = p;
+        });
+        r.finished = true;
+        if (window.until === null) onLastEnd(end);
+      },
+      prefetchPages,
+      signal,
+    )[Symbol.asyncIterator]();
+    r.pull = pullOf(r);
+    running.add(r);
+  };
+  const splitOne = (): KeysetWindow | undefined => {
+    if (splitsLeft <= 0) return undefined;
+    let best: { r: RunningWindow<R>; at: number; remaining: number } | undefined;
+    for (const r of running) {
+      const at = r.finished ? undefined : splitPoint(r.window, r.progress, plan.maxKey, ctx.pageSize);
+      const remaining = r.progress?.remaining ?? 0;
+      if (at !== undefined && (!best || remaining > best.remaining)) best = { r, at, remaining };
+    }
+    if (!best) return undefined;
+    splitsLeft--;
+    const parent = best.r.window;
+    const upper: KeysetWindow = { from: best.at, until: parent.until, planned: undefined, delivered: 0 };
+    // The parent's count covered both parts; neither part's share of it is known.
+    parent.planned = undefined;
+    parent.until = best.at;
+    plan.windows.splice(plan.windows.indexOf(parent) + 1, 0, upper);
+    ctx.logger.debug(`a producer is free: ${describeRange(ctx.field, upper)} is split off a window with ${best.remaining} ${ctx.resource.noun} left`);
+    return upper;
+  };
   const fill = () => {
-    // Windows are started in order and the limiter is first come, first served, so the window being read always
-    // holds a slot or is next in line: a later window waiting on a full buffer cannot starve it.
-    while (!signal?.aborted && started.length < windows.length && started.length < reading + 2 * Math.max(1, concurrency)) {
-      const index = started.length;
-      const window = windows[index] as KeysetWindow;
-      const pages = prefetch<R[]>(
-        (emit, windowSignal) =>
-          producers.run(async () => {
-            if (windowSignal.aborted) throw new AbortedError();
-            const counted = async (batch: R[]) => {
-              window.delivered += batch.length;
-              await emit(batch);
-            };
-            const end = await crawlKeysetRange({ ...ctx, request: { signal: windowSignal }, emit: counted }, window);
-            if (index === windows.length - 1) onLastEnd(end);
-          }),
-        prefetchPages,
-        signal,
-      );
-      started.push(pages[Symbol.asyncIterator]());
+    while (!signal?.aborted && running.size < producers) {
+      const window = waiting.shift() ?? splitOne();
+      if (!window) return;
+      start(window);
     }
   };
   try {
-    for (reading = 0; reading < windows.length; reading++) {
-      fill();
-      const pages = started[reading] as AsyncIterator<R[]>;
-      for (;;) {
-        const next = await pages.next();
-        if (next.done) break;
-        yield next.value;
+    for (fill(); running.size > 0; fill()) {
+      const { running: r, next } = await Promise.race([...running].map((each) => each.pull));
+      if (next.done) {
+        running.delete(r);
+        continue;
       }
+      // A page already in when the run was interrupted is not handed on.
+      if (signal?.aborted) throw new AbortedError();
+      // To the back of the line: when several windows have pages waiting, each gets its turn.
+      running.delete(r);
+      running.add(r);
+      yield next.value;
+      // Pulled only once the consumer wants more, so no window holds a page beyond its prefetch.
+      r.pull = pullOf(r);
     }
   } finally {
-    // No window may start once the reader has gone, or its producer would run with nobody to stop it.
-    producers.close();
-    await Promise.all(started.map((it) => it.return?.()));
+    // No window may go on once the reader has gone, or its producer would run with nobody to stop it.
+    waiting.length = 0;
+    await Promise.all([...running].map((r) => r.pages.return?.()));
   }
+}
+
+/**
+ * Where to split a running window so its two parts hold about the same number of records, or undefined when it is
+ * not worth a request: fewer than two pages left, no count from the server, or no key room above the last one read.
+ * The keys' density on the last page estimates where the middle of the rest lies; a wrong guess only costs balance,
+ * since the two parts together still cover the window's range exactly.
+ */
+export function splitPoint(window: KeyRange, progress: KeysetProgress | undefined, maxKey: number | undefined, pageSize: number): number | undefined {
+  if (!progress || progress.remaining === undefined || progress.remaining < 2 * pageSize) return undefined;
+  const end = window.until ?? (maxKey === undefined ? undefined : maxKey + 1);
+  const low = progress.reached + 1;
+  if (end === undefined || end - low < 2) return undefined;
+  const spread = progress.reached - progress.pageFrom;
+  const msPerRecord = progress.pageLength > 1 && spread > 0 ? spread / (progress.pageLength - 1) : undefined;
+  const middle = low + (end - low) / 2;
+  const byDensity = msPerRecord === undefined ? undefined : low + (progress.remaining / 2) * msPerRecord;
+  // Keys that lie sparser further on than on the last page put the guess past the end: the middle is better then.
+  const guess = byDensity !== undefined && byDensity < end - 1 ? byDensity : middle;
+  return Math.min(end - 1, Math.max(low, Math.floor(guess)));
 }

@@ -16,6 +16,21 @@ export interface KeyRange {
   until: number | null;
 }
 
+/**
+ * How far a running crawl of a range has come, reported after every page, so the rest of its range can be split
+ * off to an idle producer (keyset-windows.ts).
+ */
+export interface KeysetProgress {
+  /** The last key delivered: the rest of the range lies above it. */
+  reached: number;
+  /** The first key of the last page; with `reached` and `pageLength`, how densely the keys lie there. */
+  pageFrom: number;
+  pageLength: number;
+  /** The server's count for the query of the last page, and of those the records beyond it; undefined without a count. */
+  count: number | undefined;
+  remaining: number | undefined;
+}
+
 /** Where a keyset crawl stands: the next query is `key>=low and not <exclusionField>: [excluded]`. */
 export interface KeysetPosition {
   low: number | null;
@@ -40,8 +55,16 @@ export function describeRange(field: KeysetField, range: KeyRange): string {
  * range when the server's count for the query agrees; a short or empty page in the middle is followed or asked for
  * again. Returns the position
  * after the last record, so the crawl can be continued later (the tail pass that picks up rescanned records).
+ *
+ * `range.until` may be lowered while the crawl runs, to hand the rest of the range to another crawl: every request
+ * reads it, and records at or past it on a page asked for before it was lowered are left to that other crawl.
  */
-export async function crawlKeysetRange<R>(ctx: KeysetContext<R>, range: KeyRange, start?: KeysetPosition): Promise<KeysetPosition> {
+export async function crawlKeysetRange<R>(
+  ctx: KeysetContext<R>,
+  range: KeyRange,
+  start?: KeysetPosition,
+  onProgress?: (progress: KeysetProgress) => void,
+): Promise<KeysetPosition> {
   const { noun, exclusionField } = ctx.resource;
   let low = start?.low ?? range.from;
   let excluded = start?.excluded ?? [];
@@ -53,7 +76,8 @@ export async function crawlKeysetRange<R>(ctx: KeysetContext<R>, range: KeyRange
       range.until !== null ? `${ctx.field}<${range.until}` : undefined,
       excludeValues(exclusionField, excluded),
     );
-  const fetch = (filter: string | undefined) =>
+  const fetch = (filter: string | undefined) => ({ until: range.until, page: fetchPage(filter) });
+  const fetchPage = (filter: string | undefined) =>
     fetchedAhead(
       fetchExpectingRecords(
         () => fetchKeysetPage(ctx, filter, 1),
@@ -64,9 +88,10 @@ export async function crawlKeysetRange<R>(ctx: KeysetContext<R>, range: KeyRange
       ),
     );
 
-  let pending: Promise<RawPage> | undefined = fetch(query());
+  let pending: { until: number | null; page: Promise<RawPage> } | undefined = fetch(query());
   while (pending) {
-    const page: RawPage = await pending;
+    const asked = pending;
+    const page: RawPage = await asked.page;
     pending = undefined;
     if (page.data.length === 0) {
       if (page.count !== undefined && page.count > 0) {
@@ -80,11 +105,27 @@ export async function crawlKeysetRange<R>(ctx: KeysetContext<R>, range: KeyRange
       break;
     }
     // A record repeated inside one page is dropped here, before the order check it would otherwise fail.
+    const received = page.data.length;
     ctx.ledger.droppedRepeats(dropRepeats(page, ctx.resource.keyField));
-    const keys = checkKeysetPage(ctx.resource, ctx.field, page, low, range.until, excluded, ctx.advice);
+    const keys = checkKeysetPage(ctx.resource, ctx.field, page, low, asked.until, excluded, ctx.advice);
+    // The page is sorted, so once it holds a key at or past an end lowered since it was asked for, every key of the
+    // range below that end is on it: the range is done, and the rest is the other crawl's.
+    const cutAt = range.until === asked.until ? -1 : keys.findIndex((key) => range.until !== null && key >= range.until);
+    if (cutAt === 0) break;
+    if (cutAt > 0) {
+      page.data = page.data.slice(0, cutAt);
+      keys.length = cutAt;
+    }
     // With no count the only safe end is an empty page, which costs one more request per range.
-    expectMore = page.count !== undefined ? page.count > page.data.length : true;
+    expectMore = cutAt > 0 ? false : page.count !== undefined ? page.count > page.data.length : true;
     const last = keys[keys.length - 1] as number;
+    onProgress?.({
+      reached: last,
+      pageFrom: keys[0] as number,
+      pageLength: keys.length,
+      count: page.count,
+      remaining: !expectMore ? 0 : page.count !== undefined ? Math.max(0, page.count - received) : undefined,
+    });
     const tail: string[] = [];
     let tailHasNoUuid = false;
     for (let i = keys.length - 1; i >= 0 && keys[i] === last; i--) {

@@ -68,6 +68,11 @@ export function prefetch<T>(
               finish();
               throw failure.error;
             }
+            // Once the run is interrupted nothing more is handed on, not even what is already fetched.
+            if (parentSignal?.aborted) {
+              finish();
+              throw new AbortedError();
+            }
             if (queue.length > 0) {
               const value = queue.shift() as T;
               wakeProducer?.();

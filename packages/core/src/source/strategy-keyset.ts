@@ -1,5 +1,5 @@
 import { crawlKeysetRange, describeRange, type KeysetContext, type KeysetPosition } from './keyset.js';
-import { crawlWindowsInOrder, planKeysetWindows, type KeysetPlan, type KeysetWindow } from './keyset-windows.js';
+import { crawlWindows, planKeysetWindows, type KeysetPlan, type KeysetWindow } from './keyset-windows.js';
 import type { PassEnd, Strategy } from './strategy.js';
 
 export interface KeysetStrategyOptions {
@@ -23,7 +23,7 @@ export function keysetStrategy<R>(ctx: KeysetContext<R>, options: KeysetStrategy
     async crawl(): Promise<PassEnd> {
       plan ??= await planKeysetWindows(ctx, options.concurrency);
       if (plan.maxKey !== undefined) ctx.ledger.setChangedAfter(plan.maxKey);
-      const windows = crawlWindowsInOrder(ctx, plan.windows, options.concurrency, options.prefetchPages, options.signal, (end) => {
+      const windows = crawlWindows(ctx, plan, options.concurrency, options.prefetchPages, options.signal, (end) => {
         tail = end;
       });
       for await (const batch of windows) await ctx.emit(batch);
