@@ -45,13 +45,13 @@ export function applyAction(store: Store, action: BulkAction, faults: ItemFaults
   const injected = faults.itemError(id ?? undefined);
   if (injected) {
     const { status, ...error } = injected;
-    return fail(store.resolve(action.index)[0], status, error);
+    return fail(store.indices.get(action.index), status, error);
   }
 
   let state: IndexState;
   try {
-    // A delete never creates an index; every other op auto-creates its target.
-    const existingTarget = store.resolve(action.index)[0];
+    // A write to an alias goes to its write index; a delete never creates an index; every other op auto-creates its target.
+    const existingTarget = store.writeTarget(action.index);
     if (action.op === 'delete' && !existingTarget) return item({ _index: action.index, _id: id, status: 404, error: indexNotFound(action.index).asCause() });
     state = existingTarget ?? store.create(action.index);
   } catch (error) {

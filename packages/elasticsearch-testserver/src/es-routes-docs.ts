@@ -54,8 +54,15 @@ function search(ctx: Context, req: EsRequest): Reply {
 
 function getDoc(ctx: Context, req: EsRequest): Reply {
   const index = req.params['index'] as string;
-  const state = ctx.store.resolve(index)[0];
+  const states = ctx.store.resolve(index);
+  const state = states[0];
   if (!state) throw indexNotFound(index);
+  if (states.length > 1)
+    throw new EsError(
+      400,
+      'illegal_argument_exception',
+      `alias [${index}] has more than one index associated with it [${states.map((s) => s.backingIndex).join(', ')}], can't execute a single index op`,
+    );
   const id = req.params['id'] as string;
   const doc = state.docs.get(id);
   if (!doc) return ok({ _index: state.backingIndex, _id: id, found: false }, 404);

@@ -1,4 +1,6 @@
+import { aliasView } from './es-aliases.js';
 import { EsError, indexNotFound } from './es-errors.js';
+import { resolveExpression } from './es-expressions.js';
 import { ok } from './es-http.js';
 import { mergeMappings, validateMappings } from './es-mapping-rules.js';
 import type { FieldMapping } from './es-mappings.js';
@@ -7,17 +9,21 @@ import type { IndexState } from './es-store.js';
 
 const SHARDS = { total: 1, successful: 1, failed: 0 };
 
-/** The indices an expression names; a plain name that does not exist is a 404 unless ignore_unavailable. */
+/**
+ * The indices an expression names, for the APIs that read or refresh them. A plain name that names nothing is a
+ * 404 unless ignore_unavailable=true; a wildcard that matches nothing gives no indices, unless allow_no_indices=false.
+ */
 export function targets(ctx: Context, req: EsRequest, expression = req.params['index'] ?? '_all'): IndexState[] {
-  const missing = ctx.store.missing(expression);
+  const { states, missing, unmatched } = resolveExpression(ctx.store.indices.values(), expression);
   if (missing.length > 0 && req.query.get('ignore_unavailable') !== 'true') throw indexNotFound(missing[0] as string);
-  return ctx.store.resolve(expression);
+  if (states.length === 0 && req.query.get('allow_no_indices') === 'false') throw indexNotFound(unmatched[0] ?? missing[0] ?? expression);
+  return states;
 }
 
 function createIndex(ctx: Context, req: EsRequest) {
   const name = req.params['index'] as string;
-  const body = req.json<{ mappings?: FieldMapping; settings?: unknown; aliases?: unknown }>();
-  const existing = ctx.store.resolve(name)[0];
+  const body = req.json<{ mappings?: FieldMapping; settings?: unknown; aliases?: Record<string, unknown> }>();
+  const existing = ctx.store.indices.get(name) ?? [...ctx.store.indices.values()].find((s) => s.backingIndex === name);
   if (existing)
     throw new EsError(400, 'resource_already_exists_exception', `index [${existing.backingIndex}/${existing.uuid}] already exists`, {
       index_uuid: existing.uuid,
@@ -33,13 +39,13 @@ function createIndex(ctx: Context, req: EsRequest) {
     );
   }
   validateMappings(body.mappings);
-  ctx.store.create(name, body.mappings);
+  ctx.store.create(name, body.mappings, body.aliases);
   return ok({ acknowledged: true, shards_acknowledged: true, index: name });
 }
 
 function describeIndex(state: IndexState) {
   return {
-    aliases: {},
+    aliases: Object.fromEntries([...state.aliases].map(([name, props]) => [name, aliasView(props)])),
     mappings: state.mappings,
     settings: {
       index: {
@@ -61,6 +67,13 @@ function deleteIndex(ctx: Context, req: EsRequest) {
   // action.destructive_requires_name is true by default in 8.x: a wildcard delete is refused.
   if (expression.includes('*') || expression === '_all')
     throw new EsError(400, 'illegal_argument_exception', `Wildcard expressions or all indices are not allowed`);
+  const alias = expression.split(',').find((part) => !ctx.store.indices.has(part) && ctx.store.aliasMembers(part).length > 0);
+  if (alias)
+    throw new EsError(
+      400,
+      'illegal_argument_exception',
+      `The provided expression [${alias}] matches an alias, specify the corresponding concrete indices instead.`,
+    );
   for (const t of targets(ctx, req)) ctx.store.indices.delete(t.name);
   return ok({ acknowledged: true });
 }

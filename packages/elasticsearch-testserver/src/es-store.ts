@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { type AliasProps, aliasNamesAnIndex, checkWriteIndices, parseAliasProps, validateAliasName, writeIndexOf } from './es-aliases.js';
 import { EsError } from './es-errors.js';
+import { glob, resolveExpression } from './es-expressions.js';
 import { mergeMappings, validateMappings } from './es-mapping-rules.js';
 import type { FieldMapping } from './es-mappings.js';
 
@@ -22,6 +24,8 @@ export interface IndexState {
   creationDate: number;
   mappings: FieldMapping;
   docs: Map<string, StoredDoc>;
+  /** The aliases that point to this index, by name. */
+  aliases: Map<string, AliasProps>;
   /** Versions of deleted documents: a document indexed again after a delete continues from there, as with Elasticsearch's tombstones. */
   tombstones: Map<string, number>;
   seqNo: number;
@@ -50,13 +54,8 @@ const TEMPLATE_KEYS = new Set([
   'deprecated',
 ]);
 
-export const glob = (pattern: string) =>
-  new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
+export { glob };
+
 const patternsOf = (t: IndexTemplate) => (Array.isArray(t.index_patterns) ? t.index_patterns : [t.index_patterns]);
 
 /**
@@ -176,10 +175,25 @@ export class Store {
     return mappings;
   }
 
-  /** Creates an index, or a data stream when its template asks for one, with the template's mappings under `extra`. */
-  create(name: string, extra: FieldMapping = {}): IndexState {
+  /**
+   * Creates an index, or a data stream when its template asks for one, with the template's mappings under `extra`
+   * and the template's aliases with `aliases` (the request's) over them.
+   */
+  create(name: string, extra: FieldMapping = {}, aliases: Record<string, unknown> = {}): IndexState {
     validateIndexName(name);
-    const { templateName, dataStream, mappings } = this.simulate(name, extra);
+    if (this.aliasMembers(name).length > 0)
+      throw new EsError(400, 'invalid_index_name_exception', `Invalid index name [${name}], already exists as alias`, { index_uuid: '_na_', index: name });
+    const { templateName, template, dataStream, mappings } = this.simulate(name, extra);
+    // A template's alias may name the index it is applied to as {index}.
+    const fromTemplate = Object.entries((template?.template?.aliases ?? {}) as Record<string, unknown>).map(
+      ([a, v]) => [a.replaceAll('{index}', name), v] as const,
+    );
+    const wanted = new Map<string, AliasProps>();
+    for (const [alias, spec] of [...fromTemplate, ...Object.entries(aliases)]) {
+      validateAliasName(alias);
+      if (alias === name || this.indices.has(alias)) throw aliasNamesAnIndex(alias);
+      wanted.set(alias, parseAliasProps(alias, spec));
+    }
     const day = new Date().toISOString().slice(0, 10).replaceAll('-', '.');
     const state: IndexState = {
       name,
@@ -189,37 +203,40 @@ export class Store {
       uuid: randomBytes(16).toString('base64url').slice(0, 22),
       creationDate: Date.now(),
       mappings,
+      aliases: wanted,
       docs: new Map(),
       tombstones: new Map(),
       seqNo: 0,
     };
+    for (const alias of wanted.keys()) checkWriteIndices(alias, [...this.aliasMembers(alias), state]);
     this.indices.set(name, state);
     return state;
   }
 
-  /** The index a write goes to, created on first use as auto-create does. */
-  indexForWrite(name: string): IndexState {
-    return this.resolve(name)[0] ?? this.create(name);
+  /** The indices an alias points to, in creation order. */
+  aliasMembers(alias: string): IndexState[] {
+    return [...this.indices.values()].filter((s) => s.aliases.has(alias));
   }
 
-  /** Existing indices and data streams matching an expression: names (or backing index names), a comma list, * globs, _all. */
+  /**
+   * The index a write addressed to `name` goes to: the index or data stream of that name, or an alias's write
+   * index (refused when it has none); undefined when nothing has the name, so the write may create the index.
+   */
+  writeTarget(name: string): IndexState | undefined {
+    const direct = this.indices.get(name) ?? [...this.indices.values()].find((s) => s.backingIndex === name);
+    if (direct) return direct;
+    const members = this.aliasMembers(name);
+    return members.length > 0 ? writeIndexOf(name, members) : undefined;
+  }
+
+  /** Existing indices and data streams an expression names: names, backing index names, aliases, a comma list, * globs, _all, -exclusions. */
   resolve(expression: string): IndexState[] {
-    const out = new Set<IndexState>();
-    for (const part of expression.split(',')) {
-      if (part === '_all' || part.includes('*')) {
-        const re = glob(part === '_all' ? '*' : part);
-        for (const state of this.indices.values()) if (re.test(state.name) || re.test(state.backingIndex)) out.add(state);
-      } else {
-        const state = this.indices.get(part) ?? [...this.indices.values()].find((s) => s.backingIndex === part);
-        if (state) out.add(state);
-      }
-    }
-    return [...out];
+    return resolveExpression(this.indices.values(), expression).states;
   }
 
-  /** The parts of an expression that name no existing index (wildcards never do: they may match nothing). */
+  /** The plain names of an expression that name nothing (wildcards never do: they may match nothing). */
   missing(expression: string): string[] {
-    return expression.split(',').filter((part) => part !== '_all' && !part.includes('*') && this.resolve(part).length === 0);
+    return resolveExpression(this.indices.values(), expression).missing;
   }
 
   static newId(): string {
