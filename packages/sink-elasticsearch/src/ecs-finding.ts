@@ -1,47 +1,97 @@
-import type { FindingRecord } from '@qcs-export/core/sink';
+import type { AffectedPackage, FindingRecord } from '@qcs-export/core/sink';
+
+/** The ECS version the finding documents follow (`ecs.version`). */
+export const ECS_VERSION = '8.17.0';
+
+/** ECS `vulnerability.severity` as Kibana's findings page buckets it; anything else lands in its "none" bucket. */
+export type EcsSeverity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'UNKNOWN';
 
 /**
- * A finding as an ECS document, with the choices Elastic's own Qualys VMDR integration makes, so dashboards and
- * detection rules written for it read these too: `vulnerability.id` is the QID with `enumeration: "QID"`, CVEs go to
- * `vulnerability.reference`, the CVSS v3 base score to `vulnerability.score.base`, the severity as Elastic Security's
- * upper-case label, `package.fixed_version` (Elastic's extension of ECS) beside `package.name`/`version`, and the
- * image as `container.image.*` and `resource.*`. Everything qcs-export computes (SLA, age, the finding key) and every
- * Qualys field ECS has no name for is under `qualys_cs`.
+ * Qualys severity 1–5 in Kibana's four buckets. Qualys' 1 ("minimal", 21% of findings on a real tenant) and 2 are both
+ * LOW, as Elastic's own Qualys VMDR integration folds them; Qualys' own label stays in `qualys_cs.severity_label`.
  */
-export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string): Record<string, unknown> {
+export function ecsSeverity(severity: number | null): EcsSeverity {
+  if (severity === null) return 'UNKNOWN';
+  if (severity >= 5) return 'CRITICAL';
+  if (severity === 4) return 'HIGH';
+  if (severity === 3) return 'MEDIUM';
+  return severity >= 1 ? 'LOW' : 'UNKNOWN';
+}
+
+/** The data stream a document belongs to, written as `data_stream.*` so Fleet-style filters and permissions apply. */
+export interface DataStreamName {
+  type: string;
+  dataset: string;
+  namespace: string;
+}
+
+/** The parts of an Elastic-style data stream name (`<type>-<dataset>-<namespace>`), or undefined for any other name. */
+export function dataStreamNameOf(index: string): DataStreamName | undefined {
+  const m = /^(logs|metrics|traces|synthetics)-([^-]+)-([^-]+)$/.exec(index);
+  return m ? { type: m[1] as string, dataset: m[2] as string, namespace: m[3] as string } : undefined;
+}
+
+const NVD = 'https://nvd.nist.gov/vuln/detail/';
+
+/**
+ * A finding as an ECS document. What each field means, and where it comes from, is the table in ecs-fields.ts (the
+ * README's). The choices that differ from a literal copy of Qualys' answer:
+ * - `vulnerability.id` is the CVE ids (`enumeration: CVE`), which Kibana's findings page shows and groups as "CVE";
+ *   a finding without a CVE keeps its QID there (`enumeration: QID`). The QID is always `qualys_cs.qid`.
+ * - `vulnerability.reference` holds URLs (the NVD page of each CVE), as ECS defines it.
+ * - `package.*` is one package: at the "packages" grain every document is one image × QID × package. At the
+ *   "findings" grain a finding with several packages gets their names in `package.name` and the name, version and
+ *   fix of each together in `qualys_cs.packages`, never parallel arrays that cannot say which fix goes with which.
+ * - `vulnerability.score.version` is left out: Qualys sends the CVSS v3 base score without its vector, so whether it
+ *   is 3.0 or 3.1 is unknown.
+ */
+export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string, dataStream?: DataStreamName): Record<string, unknown> {
   const names = [...new Set(row.repositories.map((r) => r.replace(/:[^:/]*$/, '')))];
   const tags = [...new Set(row.repositories.map((r) => /:([^:/]*)$/.exec(r)?.[1]).filter((t): t is string => t !== undefined))];
-  const single = row.packageName !== null || row.packages.length === 1 ? (row.packages[0] ?? null) : null;
+  const category = typeof row.extra['category'] === 'string' && row.extra['category'] !== '' ? [row.extra['category']] : undefined;
+  const cves = row.cveIds;
   return {
     '@timestamp': timestamp,
-    event: { kind: 'state', category: ['vulnerability'], type: ['info'], dataset: 'qualys_cs.vulnerability', id: row.findingKey },
+    ecs: { version: ECS_VERSION },
+    ...(dataStream ? { data_stream: dataStream } : {}),
+    event: {
+      kind: 'state',
+      category: ['vulnerability'],
+      type: ['info'],
+      module: 'qualys_cs',
+      dataset: dataStream?.dataset ?? 'qualys_cs.vulnerability',
+      id: row.findingKey,
+    },
     observer: { vendor: 'Qualys', product: 'Container Security' },
     vulnerability: {
-      id: String(row.qid),
-      enumeration: 'QID',
+      id: cves.length > 0 ? cves : String(row.qid),
+      enumeration: cves.length > 0 ? 'CVE' : 'QID',
       title: row.title,
-      reference: row.cveIds,
-      severity: row.severityLabel,
-      classification: row.cvss3BaseScore === null ? null : 'CVSS',
-      score: row.cvss3BaseScore === null ? null : { base: row.cvss3BaseScore, version: '3' },
-      category: row.typeDetected === null ? [] : [row.typeDetected],
+      // Qualys CS sends no knowledge-base text with a finding; its title is the description there is.
+      description: row.title,
+      reference: cves.map((cve) => `${NVD}${encodeURIComponent(cve)}`),
+      severity: ecsSeverity(row.severity),
+      ...(row.cvss3BaseScore === null ? {} : { classification: 'CVSS', score: { base: row.cvss3BaseScore } }),
+      ...(category ? { category } : {}),
       published_date: row.published,
       scanner: { vendor: 'Qualys' },
     },
-    package: single
-      ? { name: single.name, version: single.version, fixed_version: single.fixVersion }
-      : {
-          name: row.packages.map((p) => p.name),
-          version: row.packages.map((p) => p.version),
-          fixed_version: row.packages.map((p) => p.fixVersion).filter((v) => v !== null),
-        },
-    container: { image: { name: names, tag: tags, hash: { all: [`sha256:${row.sha}`] } } },
+    ...packageFields(row.packages),
+    container: {
+      image: {
+        ...(names.length > 0 ? { name: names } : {}),
+        ...(tags.length > 0 ? { tag: tags } : {}),
+        hash: { all: [`sha256:${row.sha}`] },
+      },
+    },
     resource: { id: row.sha, name: row.repositories[0] ?? row.sha, type: 'container_image' },
     qualys_cs: {
       ...(runId === undefined ? {} : { run_id: runId }),
       finding_key: row.findingKey,
       qid: row.qid,
+      cve_ids: cves,
       severity: row.severity,
+      severity_label: row.severityLabel,
       customer_severity: row.customerSeverity,
       qds_score: row.qdsScore,
       type_detected: row.typeDetected,
@@ -62,7 +112,21 @@ export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string
       image_in_use: row.imageInUse,
       image_last_scanned: row.imageLastScanned,
       repositories: row.repositories,
+      ...(row.packages.length > 1 ? { packages: row.packages.map(packageObject) } : {}),
       extra: row.extra,
     },
   };
+}
+
+const packageObject = (p: AffectedPackage) => ({ name: p.name, version: p.version, fixed_version: p.fixVersion });
+
+/** ECS `package.*` for one package; for several, only their names (see ecsFinding). */
+function packageFields(packages: readonly AffectedPackage[]): Record<string, unknown> {
+  if (packages.length === 0) return {};
+  if (packages.length === 1) {
+    const only = packages[0] as AffectedPackage;
+    return { package: { name: only.name, version: only.version, ...(only.fixVersion === null ? {} : { fixed_version: only.fixVersion }) } };
+  }
+  const names = [...new Set(packages.map((p) => p.name).filter((n): n is string => n !== null))];
+  return names.length > 0 ? { package: { name: names } } : {};
 }

@@ -4,7 +4,7 @@ import type { BulkEntry } from './bulk-entry.js';
 import { BulkWriter } from './bulk-writer.js';
 import { createClient, describeNodes, explain, verifyCluster } from './connection.js';
 import { DeadLetterFile, deadLetterPathOf, deadLetterRedactor } from './dead-letter.js';
-import { ecsFinding } from './ecs-finding.js';
+import { type DataStreamName, dataStreamNameOf, ecsFinding } from './ecs-finding.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 import { verifyRunCount } from './run-count.js';
 import { fieldTypeInForce, prepareTarget } from './template.js';
@@ -24,6 +24,8 @@ class ElasticsearchSink extends LifecycleSink {
   private client: Client | undefined;
   private writer: BulkWriter | undefined;
   private readonly timestamp: string;
+  /** The data stream's name parts, written into each finding document, when the index follows Elastic's naming. */
+  private readonly dataStream: DataStreamName | undefined;
   private readonly deadLetters: DeadLetterFile;
   private readonly controller = new AbortController();
   /** The field that carries the run id, when the index in force maps it as a keyword (an index made by an older version may not). */
@@ -42,6 +44,7 @@ class ElasticsearchSink extends LifecycleSink {
   ) {
     super(`the elasticsearch sink for ${options.index}`);
     this.timestamp = ctx.startedAt.toISOString();
+    this.dataStream = options.dataStream ? dataStreamNameOf(options.index) : undefined;
     this.deadLetters = new DeadLetterFile(deadLetterPathOf(options, ctx), deadLetterRedactor(options, ctx));
     ctx.signal.addEventListener('abort', () => this.controller.abort(ctx.signal.reason), { once: true });
   }
@@ -59,11 +62,11 @@ class ElasticsearchSink extends LifecycleSink {
           this.countField = field;
           // A data stream keeps history: nothing in it is deleted by run id.
           if (!this.options.dataStream) this.runIdField = field;
-        } else if (!this.options.dataStream && (this.options.records !== 'images' || this.options.removeUnseen)) {
+        } else if (!this.options.dataStream && (this.options.records !== 'images' || this.removesUnseen)) {
           // Deleting by a field the index does not map would match every document: do nothing rather than that.
           this.ctx.logger.warn(
             `${this.options.index} was created by an older qcs-export and does not map ${field}: documents this run did not write ` +
-              `(fixed findings${this.options.removeUnseen ? ', unseen images' : ''}) are not removed; reindex or recreate it to have them removed`,
+              `(fixed findings${this.removesUnseen ? ', unseen images' : ''}) are not removed; reindex or recreate it to have them removed`,
           );
         }
       }
@@ -81,9 +84,10 @@ class ElasticsearchSink extends LifecycleSink {
       this.countDelivered(batch.length);
       for (const record of batch) await writer.add(this.entry(record.sha, { '@timestamp': this.timestamp, ...record, ...runId }));
     } else {
-      const rows = rowsOf(batch, this.options.records, this.ctx) as FindingRecord[];
+      // Kibana's findings page lists one package per row, so its index holds one document per image × QID × package.
+      const rows = rowsOf(batch, this.options.kibana ? 'packages' : this.options.records, this.ctx) as FindingRecord[];
       this.countDelivered(rows.length);
-      for (const row of rows) await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp, this.ctx.runId)));
+      for (const row of rows) await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp, this.ctx.runId, this.dataStream)));
       // An image whose findings were fetched now has exactly these: its other findings in the index are fixed.
       // (One without a findings answer, null, keeps what it had.)
       if (this.runIdField) for (const image of batch) if (Array.isArray(image.vulnerabilities)) this.staleCheck.push(image.sha);
@@ -151,7 +155,7 @@ class ElasticsearchSink extends LifecycleSink {
     try {
       // Only now, when every sink of a complete full run has finished: a failed or partial run must not take an image it
       // did not reach for one that is gone.
-      if (this.options.removeUnseen && this.runIdField && this.ctx.coverage !== 'changes') {
+      if (this.removesUnseen && this.runIdField && this.ctx.coverage !== 'changes') {
         this.unseenRemoved = await this.deleteWhere(undefined, 'removing documents of images this full run did not see');
         if (this.options.refresh) await client.indices.refresh({ index: this.options.index }).catch(() => undefined);
       }
@@ -169,7 +173,7 @@ class ElasticsearchSink extends LifecycleSink {
           ...(s.dropped > 0 ? { droppedByPipeline: s.dropped } : {}),
           requests: s.requests,
           ...(this.staleRemoved > 0 ? { fixedFindingsRemoved: this.staleRemoved } : {}),
-          ...(this.options.removeUnseen ? { unseenRemoved: this.unseenRemoved } : {}),
+          ...(this.removesUnseen ? { unseenRemoved: this.unseenRemoved } : {}),
           // `bytes` counts only what the cluster accepted; what it refused (and was sent again) is shown apart.
           ...(s.bytesNotAccepted > 0 ? { bytesNotAccepted: s.bytesNotAccepted } : {}),
           ...(s.itemRetries + s.requestRetries > 0 ? { retried: `${s.itemRetries} documents, ${s.requestRetries} requests` } : {}),
@@ -198,6 +202,14 @@ class ElasticsearchSink extends LifecycleSink {
     await this.writer?.drain().catch(() => undefined);
     await this.deadLetters.commit().catch(() => undefined);
     await this.client?.close();
+  }
+
+  /**
+   * Whether a complete full run deletes the documents it did not write. Kibana's latest-findings index must hold only
+   * current findings, so with kibana: true it always does, as removeUnseen asks for any other index.
+   */
+  private get removesUnseen(): boolean {
+    return this.options.removeUnseen || this.options.kibana;
   }
 
   private opened(): { writer: BulkWriter; client: Client } {

@@ -9,14 +9,20 @@ const float = { type: 'float' } as const;
 const boolean = { type: 'boolean' } as const;
 const object = (properties: Record<string, unknown>) => ({ properties });
 
+const searchable = { type: 'keyword', ignore_above: 1024, fields: { text: { type: 'text' } } } as const;
+
 export const FINDING_PROPERTIES = {
   '@timestamp': date,
-  event: object({ kind: keyword, category: keyword, type: keyword, dataset: keyword, id: keyword }),
+  ecs: object({ version: keyword }),
+  data_stream: object({ type: keyword, dataset: keyword, namespace: keyword }),
+  event: object({ kind: keyword, category: keyword, type: keyword, module: keyword, dataset: keyword, id: keyword }),
   observer: object({ vendor: keyword, product: keyword }),
   vulnerability: object({
     id: keyword,
     enumeration: keyword,
-    title: { type: 'text', fields: { keyword } },
+    // Keywords, so Kibana can group and sort by them; `.text` for full-text search, as ECS multi-fields do.
+    title: searchable,
+    description: searchable,
     reference: keyword,
     severity: keyword,
     classification: keyword,
@@ -33,7 +39,9 @@ export const FINDING_PROPERTIES = {
     // The run that wrote the document: findings of a re-exported image that this run did not write are fixed.
     run_id: keyword,
     qid: { type: 'long' },
+    cve_ids: keyword,
     severity: integer,
+    severity_label: keyword,
     customer_severity: integer,
     qds_score: float,
     type_detected: keyword,
@@ -54,6 +62,7 @@ export const FINDING_PROPERTIES = {
     image_in_use: boolean,
     image_last_scanned: date,
     repositories: keyword,
+    packages: object({ name: keyword, version: keyword, fixed_version: keyword }),
     extra: { type: 'object', enabled: false },
   }),
 };

@@ -109,9 +109,10 @@ export const TEMPLATE_PRIORITY = 300;
  * The template body, for image documents or finding documents. `dynamic: false` keeps any field the model does not
  * know in _source without guessing a type for it.
  */
-export function indexTemplate(index: string, options: { dataStream: boolean; toolVersion: string; records: RecordGrain }) {
+export function indexTemplate(index: string, options: { dataStream: boolean; toolVersion: string; records: RecordGrain; kibana?: boolean }) {
   return {
-    index_patterns: [index],
+    // With kibana: true the export writes through an alias; the template maps the versioned indices behind it.
+    index_patterns: [options.kibana ? `${index}-v*` : index],
     priority: TEMPLATE_PRIORITY,
     ...(options.dataStream ? { data_stream: {} } : {}),
     template: { mappings: { dynamic: false, properties: options.records === 'images' ? IMAGE_PROPERTIES : FINDING_PROPERTIES } },

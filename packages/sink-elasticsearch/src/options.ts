@@ -18,6 +18,13 @@ const indexName = z
   .refine((n) => !/[\\/*?"<>| ,#:]/.test(n), 'index may not contain \\ / * ? " < > | , # : or spaces')
   .refine((n) => !/^[-_+.]/.test(n), 'index may not start with - _ + or .');
 
+/** Where Kibana's Findings → Vulnerabilities page reads third-party findings (Kibana's CDR_LATEST_THIRD_PARTY_VULNERABILITIES_INDEX_PATTERN). */
+const KIBANA_INDEX = /^security_solution-.+\.vulnerability_latest$/;
+export const KIBANA_LATEST_ALIAS = 'security_solution-qualys_cs.vulnerability_latest';
+/** Elastic's data stream naming, `<type>-<dataset>-<namespace>`, for the findings dataset. */
+export const FINDINGS_DATASET = 'qualys_cs.vulnerability';
+export const FINDINGS_DATA_STREAM = `logs-${FINDINGS_DATASET}-default`;
+
 const secret = (what: string) => z.string().min(1, `${what} is empty; set it from the environment, e.g. \${ES_API_KEY}`);
 
 export const elasticsearchOptions = z
@@ -26,7 +33,12 @@ export const elasticsearchOptions = z
     node: z
       .union([url, z.array(url).min(1)])
       .meta({ description: 'The cluster URL, or a list of node URLs. `https://`; plain `http://` only to a loopback host.' }),
-    index: indexName.meta({ description: 'The index, or the data stream with `dataStream: true`. Lowercase, as Elasticsearch requires.' }),
+    index: indexName.optional().meta({
+      description:
+        'The index, or the data stream with `dataStream: true`, or with `kibana: true` the alias Kibana reads. Lowercase, as Elasticsearch ' +
+        "requires. Required for image documents; for findings a data stream follows Elastic's naming, `logs-<dataset>-<namespace>`.",
+      defaultText: `\`${KIBANA_LATEST_ALIAS}\` with \`kibana: true\`; \`${FINDINGS_DATA_STREAM}\` for findings with \`dataStream: true\``,
+    }),
     auth: z
       .union([
         z.strictObject({ apiKey: secret('apiKey').meta({ description: 'The encoded API key, e.g. `${ES_API_KEY}`.' }) }).meta({ description: 'An API key.' }),
@@ -69,6 +81,15 @@ export const elasticsearchOptions = z
     dataStream: z.boolean().default(false).meta({
       description: 'Append to a data stream (`op_type: create`, `@timestamp` = export time) to keep history over time, instead of one document per image.',
     }),
+    kibana: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          "Keep the latest findings where Kibana's Findings → Vulnerabilities page reads them: one document per current finding and package " +
+          `(\`${KIBANA_LATEST_ALIAS}\`, an alias over a versioned index), each run's time as \`@timestamp\`, fixed findings and images ` +
+          'gone removed at the end of a complete run. Findings only (`records: findings` or `packages`); full runs only.',
+      }),
     manageTemplate: z
       .boolean()
       .default(true)
@@ -119,6 +140,25 @@ export const elasticsearchOptions = z
       }),
   })
   .superRefine((options, ctx) => {
+    if (options.kibana) {
+      if (options.records === 'images') ctx.addIssue({ code: 'custom', path: ['kibana'], message: 'kibana: true needs records: findings or packages' });
+      if (options.dataStream) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['kibana'],
+          message: 'kibana: true keeps the latest findings in an index, and a data stream keeps history: choose one (a second sink can do the other)',
+        });
+      }
+      if (options.index !== undefined && !KIBANA_INDEX.test(options.index)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['index'],
+          message: `with kibana: true the index must match security_solution-*.vulnerability_latest, which Kibana reads (e.g. ${KIBANA_LATEST_ALIAS})`,
+        });
+      }
+    } else if (options.index === undefined && !(options.dataStream && options.records !== 'images')) {
+      ctx.addIssue({ code: 'custom', path: ['index'], message: 'index is required' });
+    }
     if (options.removeUnseen && options.dataStream) {
       ctx.addIssue({
         code: 'custom',
@@ -127,6 +167,19 @@ export const elasticsearchOptions = z
       });
     }
   })
-  .describe('Elasticsearch: one document per image (_id = sha), or a data stream for history');
+  .transform((options) => ({ ...options, index: options.index ?? defaultIndexOf(options) }))
+  .describe('Elasticsearch: one document per image (_id = sha) or finding, a data stream for history, or the latest findings for Kibana');
 
 export type ElasticsearchSinkOptions = z.output<typeof elasticsearchOptions>;
+
+function defaultIndexOf(options: { kibana: boolean }): string {
+  return options.kibana ? KIBANA_LATEST_ALIAS : FINDINGS_DATA_STREAM;
+}
+
+/**
+ * The index a new target is created as. With `kibana: true`, `index` is an alias over a versioned index, as Elastic's
+ * own integrations keep theirs, so a later version of the mapping can be built beside it and the alias moved.
+ */
+export function concreteIndexOf(options: Pick<ElasticsearchSinkOptions, 'index' | 'kibana'>): string {
+  return options.kibana ? `${options.index}-v1` : options.index;
+}

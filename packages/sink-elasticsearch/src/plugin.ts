@@ -1,5 +1,6 @@
 import { credentialsOf, deferredSink, defineSinkPlugin } from '@qcs-export/core/sink';
 import { deadLetterPathOf } from './dead-letter.js';
+import { ecsFieldsTable } from './ecs-fields.js';
 import { elasticsearchOptions } from './options.js';
 
 /**
@@ -9,22 +10,33 @@ import { elasticsearchOptions } from './options.js';
  */
 export const elasticsearchSink = defineSinkPlugin({
   type: 'elasticsearch',
-  description: 'Elasticsearch for a SIEM: one document per image (_id = sha) or a data stream, mapped by an index template',
+  description:
+    "Elasticsearch for a SIEM: one document per image (_id = sha) or finding (ECS), a data stream, or the latest findings for Kibana's findings page",
   options: elasticsearchOptions,
   commit: () => 'in-place',
   needsFindings: (options) => options.records !== 'images' && { option: 'records', setting: `records: ${options.records}` },
   create: (options, ctx) => deferredSink(async () => (await import('./elasticsearch-sink.js')).createElasticsearchSink(options, ctx)),
   secrets: (options) => credentialsOf(options.auth).secrets,
   outputs: (options, ctx) => [deadLetterPathOf(options, ctx)],
-  incremental: (options) => ({
-    ok: true,
-    meaning: options.dataStream
-      ? 'each changed image is appended to the data stream as a new event'
-      : 'documents of changed images are replaced in place (same _id); the others stay as the last run left them',
-  }),
+  incremental: (options) =>
+    options.kibana
+      ? {
+          ok: false,
+          option: 'kibana',
+          reason:
+            "Kibana's findings page shows a finding only while its @timestamp is recent, and an incremental run would leave the findings of " +
+            'unchanged images with the time of the run that last wrote them; export this sink from a config without run.state',
+        }
+      : {
+          ok: true,
+          meaning: options.dataStream
+            ? 'each changed image is appended to the data stream as a new event'
+            : 'documents of changed images are replaced in place (same _id); the others stay as the last run left them',
+        },
   // The index or data stream by name, whichever dataStream says it is, as states written before plugins declared
   // their target recorded it: a state stays valid across the upgrade.
   stateTarget: (options) => ({ target: options.index, records: options.records }),
+  readmeTables: { 'ecs-findings': ecsFieldsTable() },
   async check(options, ctx) {
     const [{ createClient, verifyCluster }, { checkTemplatePrecedence }] = await Promise.all([import('./connection.js'), import('./template.js')]);
     const client = await createClient(options, `qcs-export/${ctx.toolVersion}`);

@@ -2,7 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { SinkError } from '@qcs-export/core/sink';
 import { explain } from './connection.js';
 import { TEMPLATE_PRIORITY } from './mapping.js';
-import type { ElasticsearchSinkOptions } from './options.js';
+import { concreteIndexOf, type ElasticsearchSinkOptions } from './options.js';
 
 /** An index template as far as precedence goes: Elasticsearch applies the matching one of highest priority. */
 export interface TemplateRank {
@@ -54,7 +54,8 @@ export function winnerFor(templates: readonly TemplateRank[], index: string): Te
  * will install it).
  */
 export function notOurs(templates: readonly TemplateRank[], options: ElasticsearchSinkOptions, oursName: string): SinkError | undefined {
-  const index = options.index;
+  // The template applies to the index created, which for kibana: true is the versioned index behind the alias.
+  const index = concreteIndexOf(options);
   const winner = winnerFor(templates, index);
   if (winner?.name === oursName) return undefined;
   const ours = templates.find((t) => t.name === oursName);

@@ -2,7 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { SinkError } from '@qcs-export/core/sink';
 import { explain, statusOf } from './connection.js';
 import { indexTemplate, mappingProbes, TEMPLATE_PRIORITY } from './mapping.js';
-import type { ElasticsearchSinkOptions } from './options.js';
+import { concreteIndexOf, type ElasticsearchSinkOptions } from './options.js';
 import { listTemplates, notOurs, type TemplateRank } from './precedence.js';
 
 export const templateNameOf = (options: ElasticsearchSinkOptions) => options.templateName ?? `qcs-export-${options.index}`;
@@ -20,7 +20,7 @@ export async function prepareTarget(client: Client, options: ElasticsearchSinkOp
     await call(options, `installing index template ${name}`, () =>
       client.indices.putIndexTemplate({
         name,
-        ...indexTemplate(options.index, { dataStream: options.dataStream, toolVersion, records: options.records }),
+        ...indexTemplate(options.index, { dataStream: options.dataStream, toolVersion, records: options.records, kibana: options.kibana }),
       } as never),
     );
   } else {
@@ -34,9 +34,9 @@ export async function prepareTarget(client: Client, options: ElasticsearchSinkOp
     // Created now, not by the first document, so an export with no images still leaves a searchable, mapped target.
     if (options.dataStream) await call(options, `creating data stream ${options.index}`, () => client.indices.createDataStream({ name: options.index }));
     else
-      await call(options, `creating index ${options.index}`, () =>
+      await call(options, `creating index ${concreteIndexOf(options)}`, () =>
         client.indices
-          .create({ index: options.index })
+          .create({ index: concreteIndexOf(options), ...(options.kibana ? { aliases: { [options.index]: { is_write_index: true } } } : {}) })
           .catch((e: unknown) => (statusOf(e) === 400 && /already_exists/.test(String((e as { message?: string }).message)) ? undefined : Promise.reject(e))),
       );
     // Read back what the cluster did: a template put, or the same index created by someone else, in between shows here.
@@ -77,7 +77,7 @@ export async function checkTemplatePrecedence(client: Client, options: Elasticse
   if (!options.manageTemplate && !stored.some((t) => t.name === name)) throw missingTemplate(name);
   if (!options.dataStream && (await call(options, `checking index ${options.index}`, () => client.indices.exists({ index: options.index })))) return;
   // Open installs ours as indexTemplate() defines it, replacing any older version.
-  const ours: TemplateRank = { name, priority: TEMPLATE_PRIORITY, patterns: [options.index] };
+  const ours: TemplateRank = { name, priority: TEMPLATE_PRIORITY, patterns: indexTemplate(options.index, { ...options, toolVersion: '' }).index_patterns };
   const templates = options.manageTemplate ? [...stored.filter((t) => t.name !== name), ours] : stored;
   const error = notOurs(templates, options, name);
   if (error) throw error;

@@ -75,24 +75,77 @@ describe('elasticsearch findings index (issue 11)', () => {
     expect(docs.get(id)?._source).toMatchObject({
       '@timestamp': STARTED.toISOString(),
       event: { kind: 'state', category: ['vulnerability'], id },
-      vulnerability: { id: '100', enumeration: 'QID', reference: ['CVE-2024-0001'], severity: 'CRITICAL', scanner: { vendor: 'Qualys' } },
-      package: { name: ['openssl', 'libssl3'], version: ['3.0.1', '3.0.1'], fixed_version: ['3.0.13'] },
+      ecs: { version: expect.stringMatching(/^8\.\d+\.\d+$/) },
+      // The CVE is what Kibana shows as the vulnerability; the reference is a URL, as ECS defines it.
+      vulnerability: {
+        id: ['CVE-2024-0001'],
+        enumeration: 'CVE',
+        reference: ['https://nvd.nist.gov/vuln/detail/CVE-2024-0001'],
+        severity: 'CRITICAL',
+        scanner: { vendor: 'Qualys' },
+      },
       container: { image: { name: ['docker.io/team/app-0'], tag: ['v1'], hash: { all: [`sha256:${sha}`] } } },
       resource: { id: sha, name: 'docker.io/team/app-0:v1' },
-      qualys_cs: { qid: 100, sla_days: 30, sla_status: 'breached', days_overdue: 15, age_days: 45, fix_available: true, image_in_use: false },
+      qualys_cs: {
+        qid: 100,
+        cve_ids: ['CVE-2024-0001'],
+        severity_label: 'CRITICAL',
+        sla_days: 30,
+        sla_status: 'breached',
+        days_overdue: 15,
+        age_days: 45,
+        fix_available: true,
+        image_in_use: false,
+        // Each package's version and fix stay with its name.
+        packages: [
+          { name: 'openssl', version: '3.0.1', fixed_version: '3.0.13' },
+          { name: 'libssl3', version: '3.0.1', fixed_version: null },
+        ],
+      },
     });
+    // Two packages: their names are searchable, but no parallel version arrays that cannot say which fix is whose.
+    expect(docs.get(id)?._source['package']).toEqual({ name: ['openssl', 'libssl3'] });
     const low = docs.get(createHash('sha256').update(`${sha}\u0000200`).digest('hex'))?._source;
     expect(low).toMatchObject({
-      vulnerability: { severity: 'LOW', classification: 'CVSS', score: { base: 5.3, version: '3' } },
-      qualys_cs: { sla_status: 'within', days_overdue: 0 },
+      vulnerability: { id: '200', enumeration: 'QID', severity: 'LOW', classification: 'CVSS', score: { base: 5.3 } },
+      qualys_cs: { qid: 200, severity_label: 'LOW', sla_status: 'within', days_overdue: 0 },
     });
+    // No CVSS vector comes with the score, so its version is unknown and not made up; no package, no empty package.
+    expect((low?.['vulnerability'] as { score: Record<string, unknown> }).score).not.toHaveProperty('version');
+    expect(low).not.toHaveProperty('package');
+  });
+
+  it("Qualys severity 1 falls in Kibana's LOW bucket, and an image without repositories gets no empty container.image.name", async () => {
+    const record = normalizeImage(
+      {
+        sha: 'f'.repeat(64),
+        repo: [],
+        vulnerabilities: [
+          { qid: 7, severity: 1, firstFound: String(STARTED.getTime() - DAY), software: [{ name: 'zlib', version: '1.2', fixVersion: '1.3' }] },
+        ],
+      },
+      'images/details',
+    );
+    await run({ index: 'cs-minimal', records: 'findings' }, [record]);
+    const [doc] = [...server.documents('cs-minimal').values()].map((d) => d._source);
+    expect(doc).toMatchObject({
+      vulnerability: { id: '7', severity: 'LOW' },
+      qualys_cs: { severity: 1, severity_label: 'INFO' },
+      package: { name: 'zlib', version: '1.2', fixed_version: '1.3' },
+      container: { image: { hash: { all: [`sha256:${'f'.repeat(64)}`] } } },
+      resource: { name: 'f'.repeat(64) },
+    });
+    expect((doc?.['container'] as { image: Record<string, unknown> }).image).not.toHaveProperty('name');
   });
 
   it('the packages grain gives one document per affected package, one for a finding without any', async () => {
     await run({ index: 'cs-packages', records: 'packages' }, images(5));
-    const docs = [...server.documents('cs-packages').values()].map((d) => d._source as { package: { name: string | string[] } });
+    const docs = [...server.documents('cs-packages').values()].map((d) => d._source as { package?: { name: string; version: string; fixed_version?: string } });
     expect(docs).toHaveLength(15);
-    expect(docs.filter((d) => d.package.name === 'openssl')).toHaveLength(5);
+    expect(docs.filter((d) => d.package?.name === 'openssl')).toHaveLength(5);
+    // One package per document: scalars that belong together.
+    expect(docs.find((d) => d.package?.name === 'libssl3')?.package).toEqual({ name: 'libssl3', version: '3.0.1' });
+    expect(docs.filter((d) => d.package === undefined)).toHaveLength(5);
   });
 
   it('a re-run updates each finding in place instead of adding copies', async () => {

@@ -12,7 +12,10 @@ export function readmeOptionTables(plugins: ReadonlyMap<string, AnySinkPlugin>):
   tables.set('source', optionsTable(optionRows(liveSourceSchema('any'))));
   // The filter, strategy and paging keys are the live source's, documented in its table.
   tables.set('simulator', optionsTable(optionRows(simulatorSourceSchema).filter((r) => r.key === 'simulator' || r.key.startsWith('simulator.'))));
-  for (const plugin of plugins.values()) tables.set(plugin.type, optionsTable(optionRows(plugin.options)));
+  for (const plugin of plugins.values()) {
+    tables.set(plugin.type, optionsTable(optionRows(plugin.options)));
+    for (const [name, table] of Object.entries(plugin.readmeTables ?? {})) tables.set(name, table);
+  }
   tables.set('run', optionsTable(optionRows(runSchema)));
   return tables;
 }

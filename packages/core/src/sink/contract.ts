@@ -163,6 +163,11 @@ export interface SinkPlugin<O = unknown> {
    * incremental() says ok: without it the runner refuses the sink in incremental runs.
    */
   stateTarget?(options: O): StateTarget;
+  /**
+   * Tables the plugin documents beyond its options (a field mapping…), in markdown, by the name of their README
+   * markers (`<!-- options:NAME:start -->`): generated like the option tables, so the README cannot fall behind.
+   */
+  readmeTables?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -191,6 +196,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   outputs?(options: z.output<S>, ctx: RunContext): string[];
   incremental?(options: z.output<S>): IncrementalSupport;
   stateTarget?(options: z.output<S>): StateTarget;
+  readmeTables?: Readonly<Record<string, string>>;
 }): SinkPlugin<z.output<S>> {
   return plugin as SinkPlugin<z.output<S>>;
 }
