@@ -14,6 +14,7 @@ import {
 } from '@qcs-export/core/sink';
 import { BoundedUndiciConnection } from './bounded-connection.js';
 import { fetchPinnedCertificate } from './ca-pin.js';
+import { findHeaderlessNode, lostProductHeader, notElasticsearch, productOf } from './cluster-product.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 
 export const nodesOf = (options: ElasticsearchSinkOptions): string[] => (Array.isArray(options.node) ? options.node : [options.node]);
@@ -174,7 +175,7 @@ export function explain(error: unknown, options: ElasticsearchSinkOptions, doing
       `Elasticsearch at ${where} denied ${doing} (403: ${reasonOf(error)}); ` +
         `the user needs manage_index_templates on the cluster and create_index, write and view_index_metadata on ${options.index}`,
     );
-  if (error instanceof errors.ProductNotSupportedError) return notElasticsearch(where, doing);
+  if (error instanceof errors.ProductNotSupportedError) return lostProductHeader(where, doing);
   if (isCertificateError(error)) {
     return new CertificateError(`cannot reach Elasticsearch at ${where} while ${doing}: ${(error as Error).message};`, {
       setting: 'tls',
@@ -206,32 +207,18 @@ export function explain(error: unknown, options: ElasticsearchSinkOptions, doing
   return new SinkError(`${doing} on Elasticsearch at ${where} failed: ${(error as Error).message}`);
 }
 
-/**
- * A cluster that does not answer as Elasticsearch: the client checks the x-elastic-product header on every 2xx
- * answer, which OpenSearch never sends, so the usual cause is an OpenSearch cluster, and otherwise a proxy that
- * drops the header.
- */
-function notElasticsearch(where: string, doing: string): SinkError {
-  return new SinkError(
-    `${where} did not answer as Elasticsearch while ${doing} (no x-elastic-product header, or version.distribution "opensearch"): ` +
-      'an OpenSearch cluster, which the official Elasticsearch client this sink uses refuses;',
-    {
-      setting: 'node',
-      hint: 'point node at an Elasticsearch cluster; if it is one, check that no proxy in front of it drops the x-elastic-product header',
-    },
-  );
-}
-
 /** Fails fast, before any document is sent, when the cluster is down, is not Elasticsearch, or refuses the credentials. */
 export async function verifyCluster(client: Client, options: ElasticsearchSinkOptions): Promise<void> {
-  let info: { version?: { distribution?: string } };
-  try {
-    info = (await client.info()) as typeof info;
-  } catch (error) {
+  const info = await client.info(undefined, { meta: true }).catch(async (error: unknown): Promise<never> => {
+    if (error instanceof errors.ProductNotSupportedError) {
+      const node = await findHeaderlessNode(client, options.requestTimeoutMs);
+      throw node ? notElasticsearch(node.origin, node.product) : lostProductHeader(describeNodes(options), 'connecting');
+    }
     throw explain(error, options, 'connecting');
-  }
-  // OpenSearch in a compatibility mode may send the product header; its root still names the distribution.
-  if (info?.version?.distribution === 'opensearch') throw notElasticsearch(describeNodes(options), 'connecting');
+  });
+  // A proxy can add the product header in front of OpenSearch to get past the client's check; the root still tells.
+  const product = productOf(info.body);
+  if (product.kind === 'opensearch') throw notElasticsearch(info.meta.connection?.url.origin ?? describeNodes(options), product);
   // A mistyped pipeline would have the cluster reject every document into the dead-letter file: check it first.
   if (options.pipeline !== undefined && options.pipeline !== '_none') {
     const pipeline = options.pipeline;

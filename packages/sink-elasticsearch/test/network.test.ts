@@ -163,7 +163,9 @@ describe('clusters of other kinds and versions', () => {
     try {
       const error = (await exportTo(os.url, { index: 'os' }).catch((e: unknown) => e)) as { code: string; message: string };
       expect(error.code).toBe('QCS_SINK_FAILED');
-      expect(error.message).toMatch(/an OpenSearch cluster, which the official Elasticsearch client this sink uses refuses/);
+      expect(error.message).toMatch(
+        /answered as OpenSearch 2\.17\.0: the official Elasticsearch client this sink uses \(@elastic\/elasticsearch\) does not support OpenSearch/,
+      );
       expect(os.indices()).toEqual([]);
     } finally {
       await os.close();
