@@ -113,3 +113,28 @@ export function detectDate(text: string): Record<string, unknown> | undefined {
   if (SLASHED.test(text)) return { type: 'date', format: 'yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis' };
   return undefined;
 }
+
+/**
+ * A `strict_date_optional_time` value as epoch milliseconds, UTC unless it has an offset; undefined when it is not
+ * one. With `roundUp` (a range's lte or gt) the missing time fields are filled with their last value (23:59:59.999),
+ * as a node's round-up parser does; missing month and day stay 01, as the node documents.
+ */
+export function isoToMillis(text: string, roundUp = false): number | undefined {
+  if (!isIsoDate(text)) return undefined;
+  const m = ISO.exec(text) as RegExpExecArray;
+  const part = (i: number, missing: number) => (m[i] === undefined ? missing : Number(m[i]));
+  const fraction = /[.,](\d{1,9})/.exec(text)?.[1];
+  const millis = fraction === undefined ? (roundUp ? 999 : 0) : Number(fraction.padEnd(3, '0').slice(0, 3));
+  const utc = Date.UTC(Number(m[1]), part(2, 1) - 1, part(3, 1), part(4, roundUp ? 23 : 0), part(5, roundUp ? 59 : 0), part(6, roundUp ? 59 : 0), millis);
+  const zone = m[7];
+  if (zone === undefined || zone === 'Z') return utc;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  return utc - sign * (part(8, 0) * 60 + part(9, 0)) * 60_000;
+}
+
+/** A date field's value (or a date given in a query) as epoch milliseconds: ISO first, then epoch_millis, as the default format tries them. */
+export function dateToMillis(value: unknown, roundUp = false): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  return isoToMillis(value, roundUp) ?? (EPOCH.test(value) ? Number(value) : undefined);
+}

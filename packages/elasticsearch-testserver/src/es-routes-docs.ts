@@ -14,9 +14,11 @@ const MAX_RESULT_WINDOW = 10_000;
 type SearchBody = { query?: Record<string, unknown>; size?: number; from?: number; track_total_hits?: boolean | number; _source?: boolean };
 
 function hitsOf(ctx: Context, req: EsRequest, body: SearchBody) {
+  // One `now` per request, as a node resolves date math once for the whole search.
+  const now = Date.now();
   return targets(ctx, req).flatMap((t) =>
     [...t.docs.values()]
-      .filter((d) => matches(body.query, d))
+      .filter((d) => matches(body.query, d, { mappings: t.mappings, now }))
       .map((d) => ({ _index: t.backingIndex, _id: d._id, _score: 1, ...(body._source === false ? {} : { _source: d._source }) })),
   );
 }
@@ -107,7 +109,10 @@ function write(op: Op) {
 function deleteByQuery(ctx: Context, req: EsRequest): Reply {
   const body = req.json<SearchBody>();
   if (body.query === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: query is missing;');
-  const doomed = targets(ctx, req).flatMap((t) => [...t.docs.values()].filter((d) => matches(body.query, d)).map((d) => ({ index: t.backingIndex, d })));
+  const now = Date.now();
+  const doomed = targets(ctx, req).flatMap((t) =>
+    [...t.docs.values()].filter((d) => matches(body.query, d, { mappings: t.mappings, now })).map((d) => ({ index: t.backingIndex, d })),
+  );
   let deleted = 0;
   for (const { index, d } of doomed) {
     const action: BulkAction = { op: 'delete', index, id: d._id, source: undefined, sourceError: undefined, ifSeqNo: d._seq_no, ifPrimaryTerm: 1 };
