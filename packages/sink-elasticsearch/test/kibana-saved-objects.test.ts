@@ -1,7 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ImageRecord, normalizeImage } from '@qcs-export/core';
 import { slaFields } from '@qcs-export/core/sink';
+import { startElasticsearchTestServer } from '@qcs-export/elasticsearch-testserver';
+import { makeRunContext } from '@qcs-export/sink-testkit';
 import { describe, expect, it } from 'vitest';
+import { createElasticsearchSink, type ElasticsearchSinkOptions, elasticsearchSink } from '../src/index.js';
 import { FINDING_PROPERTIES } from '../src/finding-mapping.js';
 import { KIBANA_LATEST_ALIAS } from '../src/options.js';
 
@@ -455,5 +462,85 @@ describe('Kibana saved objects in examples/kibana', () => {
     // The overdue table is the findings past their due date, by the status core's SLA fields give them.
     const overdue = slaFields(5, '2020-01-01T00:00:00.000Z', new Date('2021-01-01T00:00:00.000Z')).slaStatus;
     expect(isObject(source) && source['query']).toEqual({ query: `qualys_cs.sla_status : "${overdue}"`, language: 'kuery' });
+  });
+});
+
+const DAY = 86_400_000;
+const STARTED = new Date('2026-11-22T10:30:00.000Z');
+
+/** Images with findings of every kind the panels split by: each severity, SLA breached, within and unknown, in use or not. */
+function imagesWithFindings(): ImageRecord[] {
+  return [0, 1, 2, 3].map((i) =>
+    normalizeImage(
+      {
+        sha: i.toString(16).padStart(64, 'b'),
+        repo: i === 3 ? [] : [{ registry: 'docker.io', repository: `team/svc-${i}`, tag: `v${i}` }],
+        associatedContainersCount: i % 2,
+        vulnerabilities: [
+          {
+            qid: 300 + i,
+            severity: 5 - i,
+            title: `Finding ${i}`,
+            cveids: [`CVE-2025-${1000 + i}`],
+            firstFound: String(STARTED.getTime() - 60 * DAY),
+            software: [{ name: 'openssl', version: '3.0.1', fixVersion: '3.0.13' }],
+          },
+          { qid: 400 + i, severity: 1, title: `Minor ${i}`, firstFound: String(STARTED.getTime() - 2 * DAY), software: [] },
+          { qid: 500 + i, title: `Unrated ${i}`, software: [] },
+        ],
+      },
+      'images/details',
+    ),
+  );
+}
+
+/** The values at a dotted path of a document, through arrays; empty when the document has none. */
+function valuesAt(doc: unknown, path: string): unknown[] {
+  let current: unknown[] = [doc];
+  for (const segment of path.split('.')) {
+    current = current.flatMap((v) => (isObject(v) ? [v[segment]] : [])).flatMap((v) => (Array.isArray(v) ? v : [v]));
+  }
+  return current.filter((v) => v !== null && v !== undefined && v !== '');
+}
+
+/** The `field : value` clauses of a KQL query, the form the shipped queries use, with the value unquoted. */
+function kqlClauses(query: string): Array<[field: string, value: string]> {
+  return [...query.matchAll(/([^\s():<>"]+)\s*:\s*("(?:[^"\\]|\\.)*"|[^\s()]+)/g)].map((m) => [m[1] as string, (m[2] as string).replace(/^"(.*)"$/, '$1')]);
+}
+
+describe('the shipped dashboards over what a kibana: true export writes (loopback Elasticsearch)', () => {
+  it('finds a value for every field they name and a document for every field : value they filter on', async () => {
+    const server = await startElasticsearchTestServer();
+    const dir = await mkdtemp(join(tmpdir(), 'qcs-kibana-objects-'));
+    try {
+      const options = elasticsearchSink.options.parse({ node: server.url, records: 'findings', kibana: true });
+      const sink = createElasticsearchSink(options as ElasticsearchSinkOptions, makeRunContext({ baseDir: dir, startedAt: STARTED }));
+      await sink.open();
+      await sink.write(imagesWithFindings());
+      await sink.close();
+      const docs = [...server.documents(KIBANA_LATEST_ALIAS).values()].map((d) => d._source);
+      expect(docs.length).toBeGreaterThan(0);
+
+      const objects = FILES.flatMap((file) => load(file).objects);
+      const empty = [...new Set(objects.flatMap(fieldUses).map((u) => u.field))].filter((f) => !docs.some((d) => valuesAt(d, f).length > 0));
+      expect(empty, 'fields no exported document has a value for').toEqual([]);
+
+      const queries: string[] = [];
+      const collect = (v: unknown): void => {
+        if (Array.isArray(v)) for (const x of v) collect(x);
+        else if (isObject(v)) {
+          if (typeof v['query'] === 'string' && v['language'] === 'kuery') queries.push(v['query']);
+          for (const x of Object.values(v)) collect(x);
+        }
+      };
+      for (const o of objects) collect(decoded(o));
+      const clauses = queries.flatMap(kqlClauses);
+      expect(clauses.length).toBeGreaterThan(0);
+      const unmatched = clauses.filter(([field, value]) => !docs.some((d) => valuesAt(d, field).some((v) => String(v) === value)));
+      expect(unmatched, 'field : value filters no exported document matches').toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await server.close();
+    }
   });
 });
