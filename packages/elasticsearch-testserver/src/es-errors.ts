@@ -49,3 +49,38 @@ export const indexNotFound = (index: string) =>
     index_uuid: '_na_',
     index,
   });
+
+/**
+ * A search that failed on its (only) shard, as a node answers it: search_phase_execution_exception "all shards
+ * failed", with the shard's own error as the root cause and under failed_shards.
+ */
+export class ShardFailure extends EsError {
+  constructor(
+    index: string,
+    readonly shardCause: ErrorCause,
+    status = 400,
+  ) {
+    super(status, 'search_phase_execution_exception', 'all shards failed', {
+      phase: 'query',
+      grouped: true,
+      failed_shards: [{ shard: 0, index, node: 'qcs-export-test-node', reason: shardCause }],
+      caused_by: shardCause,
+    });
+  }
+
+  override body(): Record<string, unknown> {
+    const body = super.body();
+    (body['error'] as Record<string, unknown>)['root_cause'] = [this.shardCause];
+    return body;
+  }
+}
+
+/** What a node answers to an aggregation or a sort on a text field without fielddata. */
+export const fielddataDisabled = (index: string, field: string) =>
+  new ShardFailure(index, {
+    type: 'illegal_argument_exception',
+    reason:
+      `Fielddata is disabled on [${field}] in [${index}]. Text fields are not optimised for operations that require per-document field data like ` +
+      'aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set ' +
+      `fielddata=true on [${field}] in order to load field data by uninverting the inverted index. Note that this can use significant memory.`,
+  });

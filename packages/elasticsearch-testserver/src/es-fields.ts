@@ -95,3 +95,12 @@ export function comparable(kind: FieldKind, value: unknown): number | string | u
 
 /** Text as the standard analyzer splits it, near enough: lowercased runs of letters and digits. */
 export const tokens = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
+
+/**
+ * A value as the field stores it. A float field keeps single precision, so 9.8 sorts, aggregates and compares as
+ * 9.800000190734863 on a node (a range's bounds are narrowed the same way); _source keeps what was sent.
+ */
+export function indexed(field: Field, value: unknown): number | string | undefined {
+  const c = comparable(field.kind, value);
+  return typeof c === 'number' && field.mapping.type === 'float' ? Math.fround(c) : c;
+}

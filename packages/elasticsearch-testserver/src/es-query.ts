@@ -1,6 +1,6 @@
 import { dateMathToMillis } from './es-date-math.js';
 import { EsError } from './es-errors.js';
-import { comparable, type Field, fieldOf, tokens, valuesAt } from './es-fields.js';
+import { comparable, type Field, fieldOf, indexed, tokens, valuesAt } from './es-fields.js';
 import type { FieldMapping } from './es-mappings.js';
 import type { StoredDoc } from './es-store.js';
 
@@ -18,13 +18,13 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const firstField = (body: Record<string, unknown>) => Object.entries(body).find(([k]) => k !== 'boost' && k !== '_name') ?? [];
 
 /** A term compared as the field indexes it: dates and numbers by value, text by token, keywords exactly (or case-insensitively). */
-function sameTerm(field: Field, indexed: unknown, wanted: unknown, caseInsensitive: boolean): boolean {
+function sameTerm(field: Field, value: unknown, wanted: unknown, caseInsensitive: boolean): boolean {
   if (field.kind === 'text') {
     const term = String(wanted);
-    return tokens(String(indexed)).includes(caseInsensitive ? term.toLowerCase() : term);
+    return tokens(String(value)).includes(caseInsensitive ? term.toLowerCase() : term);
   }
-  const a = comparable(field.kind, indexed);
-  const b = comparable(field.kind, wanted);
+  const a = indexed(field, value);
+  const b = indexed(field, wanted);
   if (a === undefined || b === undefined) return false;
   return caseInsensitive && typeof a === 'string' ? a.toLowerCase() === String(b).toLowerCase() : a === b;
 }
@@ -147,7 +147,7 @@ export function matches(query: Query | undefined, doc: StoredDoc, ctx: QueryCont
       const bounds = boundsOf(found.field, rangeSpec, ctx.now);
       return found.values.some((v) => {
         if (found.field.kind === 'text') return tokens(String(v)).some((t) => within(t, bounds));
-        const c = comparable(found.field.kind, v);
+        const c = indexed(found.field, v);
         return c !== undefined && within(c, bounds);
       });
     }

@@ -1,30 +1,38 @@
 import type { BulkAction, Op } from './es-bulk-parse.js';
+import { aggregate, type Hit } from './es-aggs.js';
 import { applyAction, type ItemFaults } from './es-bulk.js';
 import { EsError, indexNotFound } from './es-errors.js';
 import { ok, type Reply } from './es-http.js';
 import { matches } from './es-query.js';
 import type { Context, EsRequest, Route } from './es-router.js';
 import { targets } from './es-routes-indices.js';
+import { parseSort, sortHits } from './es-sort.js';
 
 const SHARDS = { total: 1, successful: 1, failed: 0 };
 // Faults are for bulk items; the single-document APIs are answered as they come.
 const NO_FAULTS: ItemFaults = { itemError: () => undefined };
 const MAX_RESULT_WINDOW = 10_000;
 
-type SearchBody = { query?: Record<string, unknown>; size?: number; from?: number; track_total_hits?: boolean | number; _source?: boolean };
+type SearchBody = {
+  query?: Record<string, unknown>;
+  size?: number;
+  from?: number;
+  track_total_hits?: boolean | number;
+  _source?: boolean;
+  sort?: unknown;
+  aggs?: Record<string, unknown>;
+  aggregations?: Record<string, unknown>;
+};
 
-function hitsOf(ctx: Context, req: EsRequest, body: SearchBody) {
-  // One `now` per request, as a node resolves date math once for the whole search.
-  const now = Date.now();
-  return targets(ctx, req).flatMap((t) =>
-    [...t.docs.values()]
-      .filter((d) => matches(body.query, d, { mappings: t.mappings, now }))
-      .map((d) => ({ _index: t.backingIndex, _id: d._id, _score: 1, ...(body._source === false ? {} : { _source: d._source }) })),
+/** The documents a request's query matches, with their index, in index order. */
+function matched(ctx: Context, req: EsRequest, body: SearchBody, now: number): Hit[] {
+  return targets(ctx, req).flatMap((state) =>
+    [...state.docs.values()].filter((doc) => matches(body.query, doc, { mappings: state.mappings, now })).map((doc) => ({ doc, state })),
   );
 }
 
 function count(ctx: Context, req: EsRequest): Reply {
-  return ok({ count: hitsOf(ctx, req, req.json<SearchBody>()).length, _shards: { ...SHARDS, skipped: 0 } });
+  return ok({ count: matched(ctx, req, req.json<SearchBody>(), Date.now()).length, _shards: { ...SHARDS, skipped: 0 } });
 }
 
 function search(ctx: Context, req: EsRequest): Reply {
@@ -40,17 +48,32 @@ function search(ctx: Context, req: EsRequest): Reply {
         'This limit can be set by changing the [index.max_result_window] index level setting.',
     );
   }
-  const hits = hitsOf(ctx, req, body);
+  // One `now` per request, as a node resolves date math once for the whole search.
+  const now = Date.now();
+  const hits = matched(ctx, req, body, now);
+  const sortSpec = body.sort ?? req.query.get('sort') ?? undefined;
+  const sorted = sortSpec === undefined ? undefined : sortHits(parseSort(sortSpec), hits);
+  const aggs = body.aggs ?? body.aggregations;
+  const aggregations = aggs ? aggregate(aggs, hits, now) : undefined;
   // Totals are exact only up to track_total_hits (10,000 by default), as on a cluster.
   const track = body.track_total_hits ?? MAX_RESULT_WINDOW;
   const limit = track === true ? Infinity : track === false ? -1 : track;
   const total = limit < 0 ? undefined : hits.length > limit ? { value: limit, relation: 'gte' } : { value: hits.length, relation: 'eq' };
-  const page = hits.slice(from, from + size);
+  const rows = sorted ?? hits.map((hit) => ({ hit, sort: undefined }));
+  // A field sort leaves hits unscored: _score and max_score are null, and each hit carries its sort values.
+  const page = rows.slice(from, from + size).map(({ hit, sort }) => ({
+    _index: hit.state.backingIndex,
+    _id: hit.doc._id,
+    _score: sort ? null : 1,
+    ...(body._source === false ? {} : { _source: hit.doc._source }),
+    ...(sort ? { sort } : {}),
+  }));
   return ok({
     took: 1,
     timed_out: false,
     _shards: { ...SHARDS, skipped: 0 },
-    hits: { ...(total ? { total } : {}), max_score: page.length > 0 ? 1 : null, hits: page },
+    hits: { ...(total ? { total } : {}), max_score: page.length > 0 && !sorted ? 1 : null, hits: page },
+    ...(aggregations ? { aggregations } : {}),
   });
 }
 
