@@ -110,6 +110,17 @@ function matchQuery(doc: StoredDoc, ctx: QueryContext, body: Record<string, unkn
   });
 }
 
+/** minimum_should_match as a count: a number (negative: all but that many) or a percentage of the should clauses. */
+function minimumShouldMatch(spec: unknown, clauses: number, fallback: number): number {
+  if (spec === undefined || spec === null) return fallback;
+  const text = String(spec).trim();
+  const percent = text.endsWith('%');
+  const n = Number(percent ? text.slice(0, -1) : text);
+  if (Number.isNaN(n)) throw new EsError(400, 'parsing_exception', `[bool] minimum_should_match [${text}] is not a number or a percentage`);
+  const count = percent ? Math.trunc((clauses * n) / 100) : Math.trunc(n);
+  return count < 0 ? Math.max(0, clauses + count) : count;
+}
+
 /**
  * Whether a document matches a query, with the document's index's mapping: a field the index does not map matches
  * nothing, dates and numbers compare by value, text by token. The subset: see SUPPORTED; anything else is refused.
@@ -161,7 +172,7 @@ export function matches(query: Query | undefined, doc: StoredDoc, ctx: QueryCont
       const should = asArray(body['should']);
       // Kibana sends empty must and filter arrays: only clauses count, so should then needs one match.
       const scoring = asArray(body['must']).length > 0 || asArray(body['filter']).length > 0;
-      const needed = Number(body['minimum_should_match'] ?? (scoring ? 0 : should.length > 0 ? 1 : 0));
+      const needed = minimumShouldMatch(body['minimum_should_match'], should.length, scoring ? 0 : should.length > 0 ? 1 : 0);
       const shouldMatched = should.filter((q) => matches(q as Query, doc, ctx)).length;
       return all('must') && all('filter') && !asArray(body['must_not']).some((q) => matches(q as Query, doc, ctx)) && shouldMatched >= needed;
     }

@@ -83,6 +83,9 @@ describe('queries: range with date math, term case_insensitive, match and match_
     expect(await ids({ term: { extra: 'x' } })).toEqual([]);
     expect(await ids({ exists: { field: 'extra' } })).toEqual([]);
     expect(await ids({ bool: { must: [], filter: [], should: [{ match: { 'vulnerability.severity': 'LOW' } }], must_not: [] } })).toEqual(['old']);
+    const twoOfThree = { should: ['HIGH', 'LOW', 'MEDIUM'].map((s) => ({ term: { 'vulnerability.severity': s } })) };
+    expect(await ids({ bool: { ...twoOfThree, minimum_should_match: '100%' } })).toEqual([]);
+    expect(await ids({ bool: { ...twoOfThree, minimum_should_match: '-2' } })).toEqual(['day-end', 'day-start', 'hour', 'next-day', 'old']);
     const unknown = await t.client.search({ index: 'findings', query: { query_string: { query: 'x' } } }).catch((e: errors.ResponseError) => e);
     expect((unknown as errors.ResponseError).body).toMatchObject({
       error: { type: 'parsing_exception', reason: expect.stringContaining('unknown query [query_string]') },
