@@ -7,6 +7,7 @@ import { matches } from './es-query.js';
 import type { Context, EsRequest, Route } from './es-router.js';
 import { targets } from './es-routes-indices.js';
 import { parseSort, sortHits } from './es-sort.js';
+import { filterSource, sourceFilterOf } from './es-source-filter.js';
 
 const SHARDS = { total: 1, successful: 1, failed: 0 };
 // Faults are for bulk items; the single-document APIs are answered as they come.
@@ -18,7 +19,7 @@ type SearchBody = {
   size?: number;
   from?: number;
   track_total_hits?: boolean | number;
-  _source?: boolean;
+  _source?: unknown;
   sort?: unknown;
   aggs?: Record<string, unknown>;
   aggregations?: Record<string, unknown>;
@@ -60,12 +61,13 @@ function search(ctx: Context, req: EsRequest): Reply {
   const limit = track === true ? Infinity : track === false ? -1 : track;
   const total = limit < 0 ? undefined : hits.length > limit ? { value: limit, relation: 'gte' } : { value: hits.length, relation: 'eq' };
   const rows = sorted ?? hits.map((hit) => ({ hit, sort: undefined }));
+  const source = sourceFilterOf(body._source ?? req.query.get('_source') ?? undefined, req.query);
   // A field sort leaves hits unscored: _score and max_score are null, and each hit carries its sort values.
   const page = rows.slice(from, from + size).map(({ hit, sort }) => ({
     _index: hit.state.backingIndex,
     _id: hit.doc._id,
     _score: sort ? null : 1,
-    ...(body._source === false ? {} : { _source: hit.doc._source }),
+    ...(source.fetch ? { _source: filterSource(hit.doc._source, source) } : {}),
     ...(sort ? { sort } : {}),
   }));
   return ok({

@@ -35,6 +35,16 @@ describe('reading back: _count, _search, _doc, index APIs', () => {
     expect((await t.client.count({ index: 'im*' })).count).toBe(15);
   });
 
+  it('filters each hit’s _source by includes and excludes patterns over dotted paths, as Kibana asks for result.* and rule.*', async () => {
+    const source = async (spec: unknown) => (await t.client.search({ index: 'img', size: 1, _source: spec as never })).hits.hits[0]?._source;
+    expect(await source(['repo.*'])).toEqual({ repo: { name: 'nginx' } });
+    expect(await source('sha')).toEqual({ sha: 's0' });
+    expect(await source({ includes: ['*'], excludes: ['repo'] })).toEqual({ sha: 's0', severity: 0 });
+    expect(await source({ excludes: ['repo.name'] })).toEqual({ sha: 's0', severity: 0, repo: {} });
+    expect(await source(false)).toBeUndefined();
+    expect(await source(true)).toEqual({ sha: 's0', severity: 0, repo: { name: 'nginx' } });
+  });
+
   it('gets a document with its version and sequence number, and found: false with 404 for a missing one', async () => {
     expect(await t.client.get({ index: 'img', id: 's1' })).toMatchObject({
       _index: 'img',
