@@ -21,6 +21,7 @@ type SearchBody = {
   track_total_hits?: boolean | number;
   _source?: unknown;
   sort?: unknown;
+  search_after?: unknown[];
   aggs?: Record<string, unknown>;
   aggregations?: Record<string, unknown>;
 };
@@ -53,7 +54,12 @@ function search(ctx: Context, req: EsRequest): Reply {
   const now = Date.now();
   const hits = matched(ctx, req, body, now);
   const sortSpec = body.sort ?? req.query.get('sort') ?? undefined;
-  const sorted = sortSpec === undefined ? undefined : sortHits(parseSort(sortSpec), hits);
+  const after = body.search_after;
+  if (after !== undefined && sortSpec === undefined)
+    throw new EsError(400, 'illegal_argument_exception', 'search_after needs a sort: the test server has no scores to page by');
+  if (after !== undefined && from !== 0)
+    throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: `from` parameter must be set to 0 when `search_after` is used.;');
+  const sorted = sortSpec === undefined ? undefined : sortHits(parseSort(sortSpec), hits, after);
   const aggs = body.aggs ?? body.aggregations;
   const aggregations = aggs ? aggregate(aggs, hits, now) : undefined;
   // Totals are exact only up to track_total_hits (10,000 by default), as on a cluster.

@@ -1,6 +1,6 @@
 import type { Hit } from './es-aggs.js';
 import { EsError, fielddataDisabled, ShardFailure } from './es-errors.js';
-import { fieldOf, indexed, valuesAt } from './es-fields.js';
+import { fieldOf, indexed, kindOf, valuesAt } from './es-fields.js';
 
 interface SortKey {
   field: string;
@@ -38,29 +38,76 @@ export function parseSort(sort: unknown): SortKey[] {
 
 type Value = number | string | null;
 
+// Floating-point fields stand in for a missing value with ±Infinity, which the node writes as a string; the others
+// with the extreme long (2^63 - 1, which JSON.parse rounds to 2^63 in the client as here).
+const FLOATING = new Set(['float', 'half_float', 'double', 'scaled_float']);
+const LONG_EXTREME = 2 ** 63;
+
+interface Cell {
+  value: Value;
+  /** The mapping type the value came from, which decides how a stand-in for a missing value is written. */
+  type: string | undefined;
+}
+
+/** What stands for a missing value: null for keywords, else the extreme that puts it last (or first) in this order. */
+function missingValue(kind: string, key: SortKey): Value {
+  if (key.missing !== '_last' && key.missing !== '_first') return key.missing as Value;
+  if (kind === 'keyword' || kind === 'text' || kind === 'object') return null;
+  return (key.missing === '_last') !== key.desc ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+}
+
 /** One hit's value for a sort key: by default the smallest of its values ascending, the largest descending. */
-function sortValue(hit: Hit, key: SortKey): Value {
+function sortValue(hit: Hit, key: SortKey): Cell {
   const field = fieldOf(hit.state.mappings, key.field);
-  if (!field) return null;
-  if (field.kind === 'text' && field.mapping['fielddata'] !== true) throw fielddataDisabled(hit.state.backingIndex, key.field);
-  const values = valuesAt(hit.doc._source, field.sourcePath)
-    .map((v) => indexed(field, v))
-    .filter((v): v is number | string => v !== undefined);
-  if (values.length === 0) return null;
+  const type = field?.mapping.type ?? key.unmappedType;
+  const kind = field?.kind ?? (key.unmappedType ? kindOf({ type: key.unmappedType }) : 'keyword');
+  if (field?.kind === 'text' && field.mapping['fielddata'] !== true) throw fielddataDisabled(hit.state.backingIndex, key.field);
+  const values = field
+    ? valuesAt(hit.doc._source, field.sourcePath)
+        .map((v) => indexed(field, v))
+        .filter((v): v is number | string => v !== undefined)
+    : [];
+  if (values.length === 0) return { value: missingValue(kind, key), type };
   const mode = key.mode ?? (key.desc ? 'max' : 'min');
   if ((mode === 'sum' || mode === 'avg') && typeof values[0] === 'number') {
     const sum = (values as number[]).reduce((a, b) => a + b, 0);
-    return mode === 'sum' ? sum : sum / values.length;
+    return { value: mode === 'sum' ? sum : sum / values.length, type };
   }
-  return values.reduce((a, b) => ((mode === 'max' ? b > a : b < a) ? b : a));
+  return { value: values.reduce((a, b) => ((mode === 'max' ? b > a : b < a) ? b : a)), type };
+}
+
+/** A sort value as the node writes it in a hit. */
+function rendered(cell: Cell): Value {
+  if (typeof cell.value !== 'number' || Number.isFinite(cell.value)) return cell.value;
+  if (FLOATING.has(cell.type ?? '')) return cell.value > 0 ? 'Infinity' : '-Infinity';
+  return cell.value > 0 ? LONG_EXTREME : -LONG_EXTREME;
+}
+
+/** A search_after value back in sort terms: the stand-ins for missing values turn into the extremes again. */
+function afterValue(v: unknown): Value {
+  if (v === 'Infinity' || v === '-Infinity') return v === 'Infinity' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  if (typeof v === 'number' && Math.abs(v) >= LONG_EXTREME) return v > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  return v as Value;
+}
+
+function compare(keys: SortKey[], a: Value[], b: Value[]): number {
+  for (const [k, key] of keys.entries()) {
+    const x = a[k] as Value;
+    const y = b[k] as Value;
+    if (x === y) continue;
+    // A keyword without a value (null) goes last, or first with missing: _first, whatever the order.
+    if (x === null || y === null) return (x === null ? 1 : -1) * (key.missing === '_first' ? -1 : 1);
+    return (x < y ? -1 : 1) * (key.desc ? -1 : 1);
+  }
+  return 0;
 }
 
 /**
  * Sorts hits by the keys in turn, documents without a value last (or first, or as `missing`), ties in index order,
- * and gives each hit its `sort` values. A field that no searched index maps fails the search, as on a node, unless
- * `unmapped_type` is given.
+ * and gives each hit its `sort` values; with `after` (search_after) only the hits that sort after those values. A
+ * field that no searched index maps fails the search, as on a node, unless `unmapped_type` is given.
  */
-export function sortHits(keys: SortKey[], hits: Hit[]): Array<{ hit: Hit; sort: Value[] }> {
+export function sortHits(keys: SortKey[], hits: Hit[], after?: unknown[]): Array<{ hit: Hit; sort: Value[] }> {
   for (const key of keys) {
     if (key.field === '_score' || key.field === '_doc' || key.unmappedType !== undefined) continue;
     const first = hits[0];
@@ -72,23 +119,16 @@ export function sortHits(keys: SortKey[], hits: Hit[]): Array<{ hit: Hit; sort: 
         index: first.state.backingIndex,
       });
   }
-  const rows = hits.map((hit, i) => ({
-    hit,
-    i,
-    sort: keys.map((key): Value => (key.field === '_score' ? 1 : key.field === '_doc' ? i : sortValue(hit, key))),
-  }));
-  rows.sort((a, b) => {
-    for (const [k, key] of keys.entries()) {
-      let x = a.sort[k] as Value;
-      let y = b.sort[k] as Value;
-      if (x === null && key.missing !== '_last' && key.missing !== '_first') x = key.missing as Value;
-      if (y === null && key.missing !== '_last' && key.missing !== '_first') y = key.missing as Value;
-      if (x === y) continue;
-      // Missing values go last (or first) whatever the order, as `missing: _last` puts them.
-      if (x === null || y === null) return (x === null ? 1 : -1) * (key.missing === '_first' ? -1 : 1);
-      return (x < y ? -1 : 1) * (key.desc ? -1 : 1);
-    }
-    return a.i - b.i;
+  if (after && after.length !== keys.length)
+    throw new EsError(400, 'illegal_argument_exception', `search_after has ${after.length} value(s) but sort has ${keys.length}.`);
+  const rows = hits.map((hit, i) => {
+    const cells = keys.map(
+      (key): Cell => (key.field === '_score' ? { value: 1, type: undefined } : key.field === '_doc' ? { value: i, type: undefined } : sortValue(hit, key)),
+    );
+    return { hit, i, values: cells.map((c) => c.value), sort: cells.map(rendered) };
   });
-  return rows.map(({ hit, sort }) => ({ hit, sort }));
+  const afterValues = after?.map(afterValue);
+  const kept = afterValues ? rows.filter((row) => compare(keys, row.values, afterValues) > 0) : rows;
+  kept.sort((a, b) => compare(keys, a.values, b.values) || a.i - b.i);
+  return kept.map(({ hit, sort }) => ({ hit, sort }));
 }

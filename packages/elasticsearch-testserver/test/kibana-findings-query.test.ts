@@ -69,7 +69,7 @@ describe("Kibana's findings page query, end to end over an alias set up from a t
       [`${ALIAS}-1`, 'img-a-CVE-1', [7.5]],
       [`${ALIAS}-1`, 'img-b-CVE-1', [7.5]],
       [`${ALIAS}-1`, 'img-b-CVE-3', [2]],
-      [`${ALIAS}-1`, 'img-a-QID-1', [null]],
+      [`${ALIAS}-1`, 'img-a-QID-1', ['-Infinity']],
     ]);
     expect(page.aggregations?.['count']).toEqual({
       buckets: { CRITICAL: { doc_count: 1 }, HIGH: { doc_count: 2 }, LOW: { doc_count: 1 }, MEDIUM: { doc_count: 0 }, NONE: { doc_count: 1 } },

@@ -36,7 +36,8 @@ describe('sort in _search', () => {
       ['b', null, [Math.fround(9.8)]],
       ['d', null, [7.5]],
       ['a', null, [5]],
-      ['c', null, [null]],
+      // Without a value: the float stand-in that sorts last, written as a string, as a node writes -Infinity.
+      ['c', null, ['-Infinity']],
     ]);
     expect(r.hits.max_score).toBeNull();
     expect(await order([{ score: { order: 'asc' } }])).toEqual(['a', 'd', 'b', 'c']);
@@ -50,11 +51,33 @@ describe('sort in _search', () => {
       ['c', Date.parse('2024-01-03T00:00:00Z')],
       ['a', Date.parse('2024-01-02T00:00:00Z')],
       ['b', Date.parse('2024-01-01T00:00:00Z')],
-      ['d', null],
+      ['d', -(2 ** 63)],
     ]);
     expect(await order([{ versions: 'asc' }])).toEqual(['d', 'a', 'b', 'c']);
     expect(await order([{ versions: 'desc' }])).toEqual(['a', 'd', 'b', 'c']);
     expect(await order(['severity', { score: 'asc' }], { from: 1, size: 2 })).toEqual(['b', 'c']);
+  });
+
+  it("pages with search_after from the last hit's sort values, missing values included, as Kibana's findings table does", async () => {
+    const first = await t.client.search({ index: 's', size: 2, sort: [{ score: 'desc' }, { severity: 'asc' }] });
+    expect(first.hits.hits.map((h) => h._id)).toEqual(['b', 'd']);
+    const next = await t.client.search({ index: 's', size: 2, sort: [{ score: 'desc' }, { severity: 'asc' }], search_after: first.hits.hits[1]?.sort });
+    expect(next.hits.hits.map((h) => [h._id, h.sort])).toEqual([
+      ['a', [5, 'LOW']],
+      ['c', ['-Infinity', 'HIGH']],
+    ]);
+    const last = await t.client.search({ index: 's', size: 2, sort: [{ score: 'desc' }, { severity: 'asc' }], search_after: next.hits.hits[1]?.sort });
+    expect(last.hits.hits).toEqual([]);
+    const byKeyword = await t.client.search({
+      index: 's',
+      sort: [{ severity: 'desc' }, { at: 'asc' }],
+      search_after: ['HIGH', Date.parse('2024-01-01T00:00:00Z')],
+    });
+    expect(byKeyword.hits.hits.map((h) => [h._id, h.sort])).toEqual([
+      ['c', ['HIGH', Date.parse('2024-01-03T00:00:00Z')]],
+      ['d', ['HIGH', 2 ** 63]],
+    ]);
+    await expect(t.client.search({ index: 's', sort: [{ score: 'desc' }], search_after: [1, 2] })).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it('fails on a field no index maps (unless unmapped_type) and on a text field, as a node does', async () => {
