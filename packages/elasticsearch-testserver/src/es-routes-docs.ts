@@ -22,9 +22,72 @@ type SearchBody = {
   _source?: unknown;
   sort?: unknown;
   search_after?: unknown[];
+  version?: boolean;
+  seq_no_primary_term?: boolean;
   aggs?: Record<string, unknown>;
   aggregations?: Record<string, unknown>;
 };
+
+const SEARCH_KEYS = new Set([
+  'query',
+  'size',
+  'from',
+  'sort',
+  'search_after',
+  'aggs',
+  'aggregations',
+  '_source',
+  'track_total_hits',
+  'version',
+  'seq_no_primary_term',
+  // Accepted and without effect here: one shard answers at once, and scores are not computed.
+  'timeout',
+  'track_scores',
+]);
+const UNSUPPORTED_KEYS = new Set([
+  'runtime_mappings',
+  'post_filter',
+  'collapse',
+  'highlight',
+  'fields',
+  'docvalue_fields',
+  'stored_fields',
+  'script_fields',
+  'pit',
+  'suggest',
+  'rescore',
+  'knn',
+  'min_score',
+  'indices_boost',
+  'slice',
+  'explain',
+  'profile',
+  'ext',
+  'retriever',
+  'rank',
+  'stats',
+  'terminate_after',
+]);
+const TOKEN = (v: unknown) =>
+  v === null
+    ? 'VALUE_NULL'
+    : Array.isArray(v)
+      ? 'START_ARRAY'
+      : typeof v === 'object'
+        ? 'START_OBJECT'
+        : `VALUE_${typeof v === 'number' ? 'NUMBER' : typeof v === 'boolean' ? 'BOOLEAN' : 'STRING'}`;
+
+/**
+ * Refuses a search body key a node does not know, as the node does, and one it knows that this server does not
+ * implement: a post_filter or runtime field ignored here would let a test pass on hits a cluster would not return.
+ */
+function checkSearchKeys(body: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(body)) {
+    if (SEARCH_KEYS.has(key) || value === false || value === null) continue;
+    if (UNSUPPORTED_KEYS.has(key)) throw new EsError(400, 'illegal_argument_exception', `the test server does not implement [${key}] in a search`);
+    throw new EsError(400, 'parsing_exception', `Unknown key for a ${TOKEN(value)} in [${key}].`, { line: 1, col: 1 });
+  }
+}
 
 /** The documents a request's query matches, with their index, in index order. */
 function matched(ctx: Context, req: EsRequest, body: SearchBody, now: number): Hit[] {
@@ -39,6 +102,7 @@ function count(ctx: Context, req: EsRequest): Reply {
 
 function search(ctx: Context, req: EsRequest): Reply {
   const body = req.json<SearchBody>();
+  checkSearchKeys(body);
   const from = Number(body.from ?? req.query.get('from') ?? 0);
   const size = Number(body.size ?? req.query.get('size') ?? 10);
   if (from + size > MAX_RESULT_WINDOW) {
@@ -73,6 +137,8 @@ function search(ctx: Context, req: EsRequest): Reply {
     _index: hit.state.backingIndex,
     _id: hit.doc._id,
     _score: sort ? null : 1,
+    ...(body.version === true || req.query.get('version') === 'true' ? { _version: hit.doc._version } : {}),
+    ...(body.seq_no_primary_term === true || req.query.get('seq_no_primary_term') === 'true' ? { _seq_no: hit.doc._seq_no, _primary_term: 1 } : {}),
     ...(source.fetch ? { _source: filterSource(hit.doc._source, source) } : {}),
     ...(sort ? { sort } : {}),
   }));

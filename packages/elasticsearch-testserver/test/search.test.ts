@@ -45,6 +45,17 @@ describe('reading back: _count, _search, _doc, index APIs', () => {
     expect(await source(true)).toEqual({ sha: 's0', severity: 0, repo: { name: 'nginx' } });
   });
 
+  it('refuses a search body key a node does not know, and one it knows that the test server does not implement', async () => {
+    const unknown = await t.client.search({ index: 'img', body: { quer: { match_all: {} } } } as never).catch((e: errors.ResponseError) => e);
+    expect((unknown as errors.ResponseError).body).toMatchObject({ error: { type: 'parsing_exception', reason: 'Unknown key for a START_OBJECT in [quer].' } });
+    const filtered = await t.client.search({ index: 'img', post_filter: { term: { severity: 1 } } }).catch((e: errors.ResponseError) => e);
+    expect((filtered as errors.ResponseError).body).toMatchObject({
+      error: { type: 'illegal_argument_exception', reason: expect.stringContaining('[post_filter]') },
+    });
+    const versioned = await t.client.search({ index: 'img', size: 1, version: true, seq_no_primary_term: true, explain: false });
+    expect(versioned.hits.hits[0]).toMatchObject({ _id: 's0', _version: 1, _seq_no: 0, _primary_term: 1 });
+  });
+
   it('gets a document with its version and sequence number, and found: false with 404 for a missing one', async () => {
     expect(await t.client.get({ index: 'img', id: 's1' })).toMatchObject({
       _index: 'img',
