@@ -188,6 +188,8 @@ export class Store {
     const fromTemplate = Object.entries((template?.template?.aliases ?? {}) as Record<string, unknown>).map(
       ([a, v]) => [a.replaceAll('{index}', name), v] as const,
     );
+    if (aliases === null || typeof aliases !== 'object' || Array.isArray(aliases))
+      throw new EsError(400, 'x_content_parse_exception', '[1:1] [aliases] must be an object of alias names to their definitions');
     const wanted = new Map<string, AliasProps>();
     for (const [alias, spec] of [...fromTemplate, ...Object.entries(aliases)]) {
       validateAliasName(alias);

@@ -98,6 +98,11 @@ describe('aliases', () => {
         reason: 'The provided expression [cur] matches an alias, specify the corresponding concrete indices instead.',
       },
     });
+    const notAnObject = await fail(t.client.indices.create({ index: 'v2', aliases: ['cur'] as never }));
+    expect(notAnObject.body).toMatchObject({ error: { type: 'x_content_parse_exception' } });
+    expect(await t.client.indices.exists({ index: 'v2' })).toBe(false);
+    const filtered = await fail(t.client.indices.putAlias({ index: 'v1', name: 'some', filter: { term: { n: 1 } } }));
+    expect(filtered.body).toMatchObject({ error: { type: 'illegal_argument_exception', reason: expect.stringContaining('does not apply alias filters') } });
     const unknownIndex = await fail(t.client.indices.putAlias({ index: 'nope', name: 'x' }));
     expect(unknownIndex.body).toMatchObject({ error: { type: 'index_not_found_exception', reason: 'no such index [nope]' } });
   });
