@@ -148,6 +148,20 @@ describe('elasticsearch findings index (issue 11)', () => {
     expect(docs.filter((d) => d.package === undefined)).toHaveLength(5);
   });
 
+  it("findings in a data stream take Elastic's name for it, and say which stream they belong to", async () => {
+    const summary = await run({ records: 'findings', dataStream: true }, images(2));
+    expect(summary).toMatchObject({ target: expect.stringMatching(/\/logs-qualys_cs\.vulnerability-default$/), records: 4, rejected: 0 });
+    const docs = [...server.documents('logs-qualys_cs.vulnerability-default').values()].map((d) => d._source);
+    expect(docs).toHaveLength(4);
+    for (const doc of docs) {
+      expect(doc).toMatchObject({
+        data_stream: { type: 'logs', dataset: 'qualys_cs.vulnerability', namespace: 'default' },
+        event: { dataset: 'qualys_cs.vulnerability' },
+        '@timestamp': STARTED.toISOString(),
+      });
+    }
+  });
+
   it('a re-run updates each finding in place instead of adding copies', async () => {
     await run({ index: 'cs-rerun', records: 'findings' }, images(10));
     await run({ index: 'cs-rerun', records: 'findings' }, images(10));
