@@ -12,7 +12,7 @@ export interface Hit {
 type Spec = Record<string, unknown>;
 type Result = Record<string, unknown>;
 
-const SUPPORTED = 'filters, filter, terms, value_count, cardinality, max, min, sum and avg';
+const SUPPORTED = 'filters, filter, terms (with bucket_sort inside), value_count, cardinality, max, min, sum and avg';
 const isObject = (v: unknown): v is Spec => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
@@ -37,9 +37,23 @@ function keyOf(kind: FieldKind, key: number | string): Result {
   return { key };
 }
 
+const isPipeline = (spec: unknown) => isObject(spec) && spec['bucket_sort'] !== undefined;
+
+/** A bucket's own sub-aggregations; pipeline ones (bucket_sort) act on the parent's buckets instead, see termsAgg. */
 function subAggs(spec: Spec): Spec | undefined {
   const sub = spec['aggs'] ?? spec['aggregations'];
-  return isObject(sub) ? sub : undefined;
+  if (!isObject(sub)) return undefined;
+  const own = Object.entries(sub).filter(([, s]) => !isPipeline(s));
+  return own.length > 0 ? Object.fromEntries(own) : undefined;
+}
+
+function bucketSorts(spec: Spec): Spec[] {
+  const sub = spec['aggs'] ?? spec['aggregations'];
+  return isObject(sub)
+    ? Object.values(sub)
+        .filter(isPipeline)
+        .map((s) => (s as Spec)['bucket_sort'] as Spec)
+    : [];
 }
 
 const bucketOf = (hits: Hit[], sub: Spec | undefined, now: number): Result => ({ doc_count: hits.length, ...(sub ? aggregate(sub, hits, now) : {}) });
@@ -84,7 +98,41 @@ function ordersOf(order: unknown): Order[] {
   return orders.some((o) => o.by === '_key') ? orders : [...orders, { by: '_key', desc: false }];
 }
 
-function termsAgg(body: Spec, hits: Hit[], sub: Spec | undefined, now: number): Result {
+/** A bucket's value for an order: its count, its key, or a single-value sub-aggregation (`name` or `name.value`). */
+function orderValue(bucket: { key: number | string; count: number; result: Result }, by: string): number | string {
+  if (by === '_count') return bucket.count;
+  if (by === '_key') return bucket.key;
+  const [name, prop = 'value'] = by.split('.');
+  const value = (bucket.result[name as string] as Result | undefined)?.[prop];
+  if (value === undefined) throw new EsError(400, 'aggregation_execution_exception', `Invalid aggregation order path [${by}]`);
+  return (value ?? Number.NEGATIVE_INFINITY) as number;
+}
+
+function sortBuckets<B extends { key: number | string; count: number; result: Result }>(buckets: B[], orders: Order[]): B[] {
+  return buckets.sort((a, b) => {
+    for (const { by, desc } of orders) {
+      const x = orderValue(a, by);
+      const y = orderValue(b, by);
+      if (x !== y) return (x < y ? -1 : 1) * (desc ? -1 : 1);
+    }
+    return 0;
+  });
+}
+
+/** bucket_sort: sorts the buckets the parent returns (not all it found) by its `sort`, then keeps `from`..`from + size`. */
+function bucketSort<B extends { key: number | string; count: number; result: Result }>(buckets: B[], spec: Spec): B[] {
+  const sort = spec['sort'] === undefined ? [] : Array.isArray(spec['sort']) ? spec['sort'] : [spec['sort']];
+  const orders = sort.flatMap((o): Order[] =>
+    typeof o === 'string'
+      ? [{ by: o, desc: false }]
+      : Object.entries(o as Spec).map(([by, dir]) => ({ by, desc: String(isObject(dir) ? dir['order'] : dir).toLowerCase() === 'desc' })),
+  );
+  const sorted = orders.length > 0 ? sortBuckets([...buckets], orders) : buckets;
+  const from = Number(spec['from'] ?? 0);
+  return sorted.slice(from, spec['size'] === undefined ? undefined : from + Number(spec['size']));
+}
+
+function termsAgg(body: Spec, hits: Hit[], sub: Spec | undefined, now: number, pipelines: Spec[]): Result {
   const path = String(body['field']);
   const size = Number(body['size'] ?? 10);
   const minDocCount = Number(body['min_doc_count'] ?? 1);
@@ -99,26 +147,12 @@ function termsAgg(body: Spec, hits: Hit[], sub: Spec | undefined, now: number): 
   }
   const buckets = [...groups]
     .filter(([, inBucket]) => inBucket.length >= minDocCount)
-    .map(([key, inBucket]) => ({ key, hits: inBucket, result: { ...keyOf(kind, key), ...bucketOf(inBucket, sub, now) } }));
-  const orders = ordersOf(body['order']);
-  const metric = (b: (typeof buckets)[number], by: string): number | string => {
-    if (by === '_count') return b.hits.length;
-    if (by === '_key') return b.key;
-    const [name, prop = 'value'] = by.split('.');
-    const value = (b.result[name as string] as Result | undefined)?.[prop];
-    if (value === undefined) throw new EsError(400, 'aggregation_execution_exception', `Invalid aggregation order path [${by}]`);
-    return (value ?? Number.NEGATIVE_INFINITY) as number;
-  };
-  buckets.sort((a, b) => {
-    for (const { by, desc } of orders) {
-      const x = metric(a, by);
-      const y = metric(b, by);
-      if (x !== y) return (x < y ? -1 : 1) * (desc ? -1 : 1);
-    }
-    return 0;
-  });
-  const shown = buckets.slice(0, size);
-  const other = buckets.slice(size).reduce((sum, b) => sum + b.hits.length, 0);
+    .map(([key, inBucket]) => ({ key, count: inBucket.length, result: { ...keyOf(kind, key), ...bucketOf(inBucket, sub, now) } }));
+  sortBuckets(buckets, ordersOf(body['order']));
+  let shown = buckets.slice(0, size);
+  // Counted before any bucket_sort: what it drops is not "other", as on a node.
+  const other = buckets.slice(size).reduce((sum, b) => sum + b.count, 0);
+  for (const pipeline of pipelines) shown = bucketSort(shown, pipeline);
   return { doc_count_error_upper_bound: 0, sum_other_doc_count: other, buckets: shown.map((b) => b.result) };
 }
 
@@ -170,6 +204,8 @@ export function aggregate(aggs: Spec, hits: Hit[], now: number): Result {
       throw new EsError(400, 'parsing_exception', `Expected one aggregation type under [${name}], found [${types.join(', ')}]`);
     const body = isObject(spec[type]) ? (spec[type] as Spec) : {};
     const sub = subAggs(spec);
+    if (type !== 'terms' && bucketSorts(spec).length > 0)
+      throw new EsError(400, 'illegal_argument_exception', `[${name}]: the test server runs bucket_sort under a terms aggregation only`);
     let result: Result;
     if (type === 'filters') result = filtersAgg(body, hits, sub, now);
     else if (type === 'filter')
@@ -178,7 +214,13 @@ export function aggregate(aggs: Spec, hits: Hit[], now: number): Result {
         sub,
         now,
       );
-    else if (type === 'terms') result = termsAgg(body, hits, sub, now);
+    else if (type === 'terms') result = termsAgg(body, hits, sub, now, bucketSorts(spec));
+    else if (type === 'bucket_sort')
+      throw new EsError(
+        400,
+        'action_request_validation_exception',
+        `Validation Failed: 1: bucket_sort aggregation [${name}] must be declared inside of another aggregation;`,
+      );
     else if (['value_count', 'cardinality', 'max', 'min', 'sum', 'avg'].includes(type)) result = metricAgg(type, body, hits);
     else throw new EsError(400, 'parsing_exception', `Unknown aggregation type [${type}] (the test server supports ${SUPPORTED})`);
     out[name] = spec['meta'] === undefined ? result : { meta: spec['meta'], ...result };

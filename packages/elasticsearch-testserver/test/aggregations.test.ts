@@ -97,6 +97,30 @@ describe('aggregations in _search', () => {
     ]);
   });
 
+  it("pages groups as Kibana's grouping does: terms, a value_count per bucket, bucket_sort by it with from and size, a cardinality", async () => {
+    const r = await aggs({
+      groupByFields: {
+        terms: { field: 'resource.id', size: 100 },
+        aggs: {
+          unitsCount: { value_count: { field: 'resource.id' } },
+          bucket_truncate: { bucket_sort: { sort: [{ unitsCount: { order: 'asc' } }, { _key: 'desc' }], from: 1, size: 2 } },
+        },
+      },
+      groupsCount: { cardinality: { field: 'resource.id' } },
+    });
+    expect(r['groupByFields']).toEqual({
+      doc_count_error_upper_bound: 0,
+      sum_other_doc_count: 0,
+      buckets: [
+        { key: 'img-b', doc_count: 1, unitsCount: { value: 1 } },
+        { key: 'img-a', doc_count: 3, unitsCount: { value: 3 } },
+      ],
+    });
+    expect(r['groupsCount']).toEqual({ value: 3 });
+    const misplaced = await t.client.search({ index: 'f', aggs: { b: { bucket_sort: { size: 1 } } } as never }).catch((e: errors.ResponseError) => e);
+    expect((misplaced as errors.ResponseError).statusCode).toBe(400);
+  });
+
   it('answers value_count, cardinality, max and min (dates with value_as_string), and keys dates and booleans as a node does', async () => {
     const r = await aggs({
       count: { value_count: { field: 'vulnerability.score.base' } },
