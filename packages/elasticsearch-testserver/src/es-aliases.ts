@@ -1,13 +1,7 @@
 import { EsError } from './es-errors.js';
-import type { IndexState } from './es-store.js';
+import type { AliasProps, IndexState } from './es-index-state.js';
 
-/** An alias as an index keeps it (Elasticsearch's AliasMetadata). */
-export interface AliasProps {
-  is_write_index?: boolean;
-  index_routing?: string;
-  search_routing?: string;
-  is_hidden?: boolean;
-}
+export type { AliasProps } from './es-index-state.js';
 
 const ALIAS_KEYS = new Set(['is_write_index', 'routing', 'index_routing', 'search_routing', 'is_hidden', 'filter']);
 

@@ -1,4 +1,4 @@
-import type { IndexState } from './es-store.js';
+import type { IndexState } from './es-index-state.js';
 
 /** A `*` pattern as a regular expression over whole names. */
 export const glob = (pattern: string) =>

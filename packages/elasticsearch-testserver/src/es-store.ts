@@ -1,35 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type AliasProps, aliasNamesAnIndex, checkWriteIndices, parseAliasProps, validateAliasName, writeIndexOf } from './es-aliases.js';
+import type { AliasProps, IndexState } from './es-index-state.js';
+import { aliasNamesAnIndex, checkWriteIndices, parseAliasProps, validateAliasName, writeIndexOf } from './es-aliases.js';
 import { EsError } from './es-errors.js';
 import { glob, resolveExpression } from './es-expressions.js';
 import { mergeMappings, validateMappings } from './es-mapping-rules.js';
 import type { FieldMapping } from './es-mappings.js';
 
-export interface StoredDoc {
-  _id: string;
-  _source: Record<string, unknown>;
-  _version: number;
-  _seq_no: number;
-}
-
-/** An index, or a data stream with its one backing index. */
-export interface IndexState {
-  name: string;
-  /** The index documents are stored in: the name, or `.ds-<name>-<date>-000001` for a data stream. */
-  backingIndex: string;
-  dataStream: boolean;
-  /** The template the index was created from, if any. */
-  template: string | undefined;
-  uuid: string;
-  creationDate: number;
-  mappings: FieldMapping;
-  docs: Map<string, StoredDoc>;
-  /** The aliases that point to this index, by name. */
-  aliases: Map<string, AliasProps>;
-  /** Versions of deleted documents: a document indexed again after a delete continues from there, as with Elasticsearch's tombstones. */
-  tombstones: Map<string, number>;
-  seqNo: number;
-}
+export type { IndexState, StoredDoc } from './es-index-state.js';
 
 export interface IndexTemplate {
   index_patterns: string | string[];

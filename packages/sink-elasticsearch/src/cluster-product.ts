@@ -131,7 +131,9 @@ export function lostProductHeader(where: string, doing: string): SinkError {
       '(OpenSearch, which the client does not support) or something in between that drops the header;',
     {
       setting: 'node',
-      hint: `let a proxy or load balancer in front of the cluster pass the header on, and have node reach Elasticsearch nodes only; for OpenSearch, ${ELSEWHERE}`,
+      hint:
+        'let a proxy or load balancer in front of the cluster pass the header on, and have node reach Elasticsearch nodes only; ' +
+        `for OpenSearch, ${ELSEWHERE}`,
     },
   );
 }
