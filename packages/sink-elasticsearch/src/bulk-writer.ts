@@ -59,6 +59,8 @@ export class BulkWriter {
   private buffer: BulkEntry[] = [];
   private bufferBytes = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** The step afterSent() was last given, waiting for its documents or running; it never rejects (see afterSent). */
+  private step: Promise<void> | undefined;
   private failure: Error | undefined;
 
   constructor(
@@ -98,11 +100,36 @@ export class BulkWriter {
     this.inFlight.add(request);
   }
 
-  /** Sends the rest and waits for every answer; throws the first request-level failure. */
+  /** Sends the rest and waits for every answer and the step afterSent() was given; throws the first failure. */
   async drain(): Promise<void> {
     await this.flush();
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    await this.step;
     this.throwIfFailed();
+  }
+
+  /**
+   * Runs `step` once every document added so far is acknowledged (retries included), while the documents added after
+   * it go on being sent: a step that must follow those documents, such as deleting what they replaced, then costs the
+   * export only its own time on the cluster, not an empty pipeline while it runs. Waiting for all answers instead
+   * (drain, then the step) left no request in flight until the step was done. One step at a time: the next call waits
+   * for this one, so steps never pile up. A step that fails fails the writer, as a failed request does: the next add,
+   * flush or drain throws it.
+   */
+  async afterSent(step: () => Promise<void>): Promise<void> {
+    await this.flush();
+    await this.step;
+    this.throwIfFailed();
+    // Requests never reject (send's failure is kept in this.failure), so this waits for all of them to settle.
+    const sent = Promise.all([...this.inFlight]);
+    this.step = sent
+      .then(() => {
+        this.throwIfFailed();
+        return step();
+      })
+      .catch((error: unknown) => {
+        this.failure ??= error as Error;
+      });
   }
 
   private throwIfFailed(): void {

@@ -96,16 +96,18 @@ class ElasticsearchSink extends LifecycleSink {
   }
 
   /**
-   * Deletes the findings of this run's images that this run did not write. The batch's documents are sent first, so
-   * a search never misses a finding that is still open; one still being indexed when the delete's snapshot is taken
-   * conflicts (its version moved), and conflicts are skipped, so it stays.
+   * Deletes the findings of this run's images that this run did not write. The delete waits until their documents are
+   * acknowledged, so a search never misses a finding that is still open (one still being indexed when the delete's
+   * snapshot is taken conflicts, its version moved, and conflicts are skipped, so it stays); later images go on being
+   * sent meanwhile: they are not in the delete's terms.
    */
   private async removeStaleFindings(): Promise<void> {
     const shas = this.staleCheck;
     this.staleCheck = [];
     if (shas.length === 0 || !this.runIdField) return;
-    await this.opened().writer.drain();
-    this.staleRemoved += await this.deleteWhere({ terms: { 'resource.id': shas } }, `removing fixed findings of ${shas.length} images`);
+    await this.opened().writer.afterSent(async () => {
+      this.staleRemoved += await this.deleteWhere({ terms: { 'resource.id': shas } }, `removing fixed findings of ${shas.length} images`);
+    });
   }
 
   /** Deletes the documents matching `filter` that this run did not write; returns how many went. */
@@ -130,8 +132,8 @@ class ElasticsearchSink extends LifecycleSink {
   protected async finishTarget(): Promise<void> {
     const { writer, client } = this.opened();
     try {
-      await writer.drain();
       await this.removeStaleFindings();
+      await writer.drain();
       if (this.options.refresh)
         await client.indices
           .refresh({ index: this.options.index })
