@@ -34,7 +34,8 @@ const META_KEYS = new Set([
 ]);
 const UPDATE_KEYS = new Set(['doc', 'upsert', 'doc_as_upsert', 'script', 'scripted_upsert', 'detect_noop', '_source']);
 
-const tokenOf = (v: unknown) =>
+/** The JSON token Elasticsearch's parser names a value by in its errors. */
+export const tokenOf = (v: unknown) =>
   v === null
     ? 'VALUE_NULL'
     : Array.isArray(v)

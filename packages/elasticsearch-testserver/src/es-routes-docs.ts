@@ -1,4 +1,4 @@
-import type { BulkAction, Op } from './es-bulk-parse.js';
+import { type BulkAction, type Op, tokenOf } from './es-bulk-parse.js';
 import { aggregate, type Hit } from './es-aggs.js';
 import { applyAction, type ItemFaults } from './es-bulk.js';
 import { EsError, indexNotFound } from './es-errors.js';
@@ -68,15 +68,6 @@ const UNSUPPORTED_KEYS = new Set([
   'stats',
   'terminate_after',
 ]);
-const TOKEN = (v: unknown) =>
-  v === null
-    ? 'VALUE_NULL'
-    : Array.isArray(v)
-      ? 'START_ARRAY'
-      : typeof v === 'object'
-        ? 'START_OBJECT'
-        : `VALUE_${typeof v === 'number' ? 'NUMBER' : typeof v === 'boolean' ? 'BOOLEAN' : 'STRING'}`;
-
 /**
  * Refuses a search body key a node does not know, as the node does, and one it knows that this server does not
  * implement: a post_filter or runtime field ignored here would let a test pass on hits a cluster would not return.
@@ -85,7 +76,7 @@ function checkSearchKeys(body: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(body)) {
     if (SEARCH_KEYS.has(key) || value === false || value === null) continue;
     if (UNSUPPORTED_KEYS.has(key)) throw new EsError(400, 'illegal_argument_exception', `the test server does not implement [${key}] in a search`);
-    throw new EsError(400, 'parsing_exception', `Unknown key for a ${TOKEN(value)} in [${key}].`, { line: 1, col: 1 });
+    throw new EsError(400, 'parsing_exception', `Unknown key for a ${tokenOf(value)} in [${key}].`, { line: 1, col: 1 });
   }
 }
 
