@@ -111,8 +111,10 @@ export async function* crawlWindows<R>(
           window.delivered += batch.length;
           await emit(batch);
         };
+        let firstPage = true;
         const end = await crawlKeysetRange({ ...ctx, request: { signal: windowSignal }, emit: counted }, window, undefined, (p) => {
-          if (!r.progress && window.planned === undefined) window.planned = p.count;
+          if (firstPage && window.planned === undefined) window.planned = p.count;
+          firstPage = false;
           r.progress = p;
         });
         r.finished = true;
@@ -139,6 +141,8 @@ export async function* crawlWindows<R>(
     // The parent's count covered both parts; neither part's share of it is known.
     parent.planned = undefined;
     parent.until = best.at;
+    // Its count was for the range before the split: it is split again only once a page brings a new one.
+    best.r.progress = undefined;
     plan.windows.splice(plan.windows.indexOf(parent) + 1, 0, upper);
     ctx.logger.debug(`a producer is free: ${describeRange(ctx.field, upper)} is split off a window with ${best.remaining} ${ctx.resource.noun} left`);
     return upper;
