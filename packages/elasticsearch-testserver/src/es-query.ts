@@ -29,6 +29,24 @@ function sameTerm(field: Field, value: unknown, wanted: unknown, caseInsensitive
   return caseInsensitive && typeof a === 'string' ? a.toLowerCase() === String(b).toLowerCase() : a === b;
 }
 
+/**
+ * A terms query's values as the field indexes them, made once per query and field kind rather than per document: a
+ * delete of the findings of 500 images checks every stored document against 500 terms, as a node does through its
+ * index, not by comparing each pair.
+ */
+const termSets = new WeakMap<unknown[], Map<string, Set<number | string>>>();
+function termSetOf(values: unknown[], field: Field): Set<number | string> {
+  const key = `${field.kind}:${field.mapping.type ?? ''}`;
+  let byField = termSets.get(values);
+  if (!byField) termSets.set(values, (byField = new Map()));
+  let set = byField.get(key);
+  if (!set) {
+    set = new Set(values.map((w) => indexed(field, w)).filter((c): c is number | string => c !== undefined));
+    byField.set(key, set);
+  }
+  return set;
+}
+
 /** The values a document has for a field its index maps; undefined for an unmapped field, which no query matches. */
 function valuesOf(doc: StoredDoc, ctx: QueryContext, path: string): { field: Field; values: unknown[] } | undefined {
   const field = fieldOf(ctx.mappings, path);
@@ -145,7 +163,15 @@ export function matches(query: Query | undefined, doc: StoredDoc, ctx: QueryCont
       if (path === '_id') return wanted.map(String).includes(doc._id);
       const caseInsensitive = kind === 'term' && isObject(value) && value['case_insensitive'] === true;
       const found = valuesOf(doc, ctx, path);
-      return !!found && found.values.some((v) => wanted.some((w) => sameTerm(found.field, v, w, caseInsensitive)));
+      if (!found) return false;
+      if (kind === 'terms' && found.field.kind !== 'text' && Array.isArray(value)) {
+        const set = termSetOf(value, found.field);
+        return found.values.some((v) => {
+          const c = indexed(found.field, v);
+          return c !== undefined && set.has(c);
+        });
+      }
+      return found.values.some((v) => wanted.some((w) => sameTerm(found.field, v, w, caseInsensitive)));
     }
     case 'exists': {
       const found = valuesOf(doc, ctx, String(body['field']));
