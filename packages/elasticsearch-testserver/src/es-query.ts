@@ -38,7 +38,10 @@ const termSets = new WeakMap<unknown[], Map<string, Set<number | string>>>();
 function termSetOf(values: unknown[], field: Field): Set<number | string> {
   const key = `${field.kind}:${field.mapping.type ?? ''}`;
   let byField = termSets.get(values);
-  if (!byField) termSets.set(values, (byField = new Map()));
+  if (!byField) {
+    byField = new Map();
+    termSets.set(values, byField);
+  }
   let set = byField.get(key);
   if (!set) {
     set = new Set(values.map((w) => indexed(field, w)).filter((c): c is number | string => c !== undefined));
