@@ -24,7 +24,6 @@ import { FindingsTotals } from './findings-totals.js';
 import { ImagesSheets } from './images-sheets.js';
 import type { ExcelSinkOptions } from './options.js';
 import { dataSheetPrint } from './print-setup.js';
-import { excelDefaultColumns } from './reading-order.js';
 import { writeSlaSheet } from './sla-sheet.js';
 import { writeSummarySheet } from './summary-sheet.js';
 import { SummaryTotals } from './summary-totals.js';
@@ -60,8 +59,8 @@ class ExcelSink extends LifecycleSink {
     const path = outputPathFor(options.path, ctx);
     super(`the excel sink for ${path}`);
     this.path = path;
-    // Columns the user chose keep their order; the default set is put in reading order for Excel.
-    this.columns = [...buildColumns(options.columns ?? excelDefaultColumns(), { joinWith: options.joinWith }), ...runStampColumns(ctx, options.stampRun)];
+    // Columns the user chose keep their order; without any, core's default set, already in reading order.
+    this.columns = [...buildColumns(options.columns, { joinWith: options.joinWith }), ...runStampColumns(ctx, options.stampRun)];
     this.totals = new SummaryTotals(options.joinWith);
     this.findings = options.findings ? new FindingsTotals() : undefined;
     this.backpressure = new ZipBackpressure(internals.zipQueueLimit);

@@ -12,8 +12,6 @@ export const excelOptions = z
       .refine((p) => p.toLowerCase().endsWith('.xlsx'), 'path must end in .xlsx: Excel refuses to open a workbook under another extension')
       .meta({ description: 'The output file; must end in `.xlsx`. `{date}`, `{time}` and `{datetime}` expand; missing parent directories are created.' }),
     ...tabularOptionsShape,
-    // The workbook puts the default columns in reading order (excel-sink); the CSV sink keeps the table's order.
-    columns: tabularOptionsShape.columns.meta({ defaultText: 'the compliance set, in reading order' }),
     stampRun: stampRunOption,
     sheetName: z
       .string()

@@ -40,7 +40,10 @@ export const tabularOptionsShape = {
     .array(columnSpecSchema)
     .min(1, 'columns must name at least one column; leave it out for the default set')
     .optional()
-    .meta({ description: 'The columns to write, in order: dot paths into the record, or `{ path, header }`.', defaultText: 'the compliance set' }),
+    .meta({
+      description: 'The columns to write, in order: dot paths into the record, or `{ path, header }`.',
+      defaultText: 'the compliance set, in reading order',
+    }),
   joinWith: z.string().default('; ').meta({ description: 'Separator for multi-valued fields (tags, digests, scan types) in one cell.' }),
 };
 

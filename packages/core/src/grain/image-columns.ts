@@ -53,24 +53,25 @@ const KNOWN: Record<string, KnownColumn<ImageRecord>> = {
   isDockerHubOfficial: { header: 'Docker Hub Official', type: 'boolean' },
 };
 
-/** The compliance report's columns, in order, when a sink names none. */
+/**
+ * The compliance report's columns when a sink names none, in the order a person reads them, the same in every sink:
+ * which image, how bad (urgent severities first), its risk, how current the scan is; then the rest; and last the long
+ * hex identifiers, needed to look an image up but never read, and wide enough to push the rest off the screen.
+ */
 export const DEFAULT_COLUMNS: readonly string[] = [
-  'sha',
-  'imageId',
   'repo',
-  'repoDigests',
-  'created',
-  'updated',
-  'lastScanned',
-  'size',
-  'vulnerabilityCounts.severity1Count',
-  'vulnerabilityCounts.severity2Count',
-  'vulnerabilityCounts.severity3Count',
-  'vulnerabilityCounts.severity4Count',
   'vulnerabilityCounts.severity5Count',
+  'vulnerabilityCounts.severity4Count',
+  'vulnerabilityCounts.severity3Count',
+  'vulnerabilityCounts.severity2Count',
+  'vulnerabilityCounts.severity1Count',
   'vulnerabilityCounts.total',
   'riskScore',
   'qdsSeverity',
+  'lastScanned',
+  'created',
+  'updated',
+  'size',
   'scanStatus',
   'scanTypes',
   'lastFoundOnHost.hostname',
@@ -79,6 +80,9 @@ export const DEFAULT_COLUMNS: readonly string[] = [
   'compliance.failCount',
   'associatedContainersCount',
   'associatedHostsCount',
+  'sha',
+  'imageId',
+  'repoDigests',
 ];
 
 /** Fields a path may start with: the record's own keys, `extra` for pass-through fields. */
