@@ -36,14 +36,10 @@ export type ColumnSpec = z.output<typeof columnSpecSchema>;
 
 /** Options every tabular sink takes, so CSV and Excel show the same values for the same record. */
 export const tabularOptionsShape = {
-  columns: z
-    .array(columnSpecSchema)
-    .min(1, 'columns must name at least one column; leave it out for the default set')
-    .optional()
-    .meta({
-      description: 'The columns to write, in order: dot paths into the record, or `{ path, header }`.',
-      defaultText: 'the compliance set, in reading order',
-    }),
+  columns: z.array(columnSpecSchema).min(1, 'columns must name at least one column; leave it out for the default set').optional().meta({
+    description: 'The columns to write, in order: dot paths into the record, or `{ path, header }`.',
+    defaultText: 'the compliance set, in reading order',
+  }),
   joinWith: z.string().default('; ').meta({ description: 'Separator for multi-valued fields (tags, digests, scan types) in one cell.' }),
 };
 
