@@ -67,6 +67,41 @@ describe('splitting a running keyset window', () => {
     expect(new Set(delivered)).toEqual(new Set(sim.images().map((i) => i.sha)));
   });
 
+  it('takes an empty page as the end when the count that promised more was for the range before its end was lowered', async () => {
+    const { sim, client } = await setup({ images: 300, seed: 24 });
+    const keys = sim
+      .images()
+      .map((i) => Number(i.updated))
+      .sort((a, b) => a - b);
+    const range: KeyRange = { from: null, until: null };
+    // Page 2 (records 50–99, asked before the end moved) ends just below the new end, and its count is the old range's.
+    const newEnd = keys[100] as number;
+    const delivered: ImageRecord[] = [];
+    await crawlKeysetRange(
+      {
+        client,
+        filter: undefined,
+        pageSize: 50,
+        resultCap: 10_000,
+        request: {},
+        resource: IMAGES,
+        ledger: new DeliveryLedger(IMAGES, 0),
+        logger: silentLogger,
+        advice: DEFAULT_ADVICE,
+        field: 'updated',
+        maxExclusions: 100,
+        emit: async (batch) => {
+          if (delivered.length === 0) range.until = newEnd;
+          delivered.push(...batch);
+        },
+      },
+      range,
+    );
+    expect(delivered.map((r) => Date.parse(r.updated as string))).toEqual(keys.filter((k) => k < newEnd));
+    // The third request, under the new end, answers empty with a count of 0: the end, not a page to ask for again.
+    expect(sim.requests.filter((r) => r.path === IMAGES.path)).toHaveLength(3);
+  });
+
   it('leaves the records past a lowered end to the other part, even from a page asked for before the end moved', async () => {
     const { sim, client } = await setup({ images: 300, seed: 23 });
     const keys = sim

@@ -69,6 +69,10 @@ export async function crawlKeysetRange<R>(
   let low = start?.low ?? range.from;
   let excluded = start?.excluded ?? [];
   let expectMore = false;
+  // Whether expectMore rests on a count for the range as it is now. A count taken before the end was lowered may
+  // promise records that now belong to another crawl: an empty page that counts 0 under the new end is then the end,
+  // not a hiccup to ask again about. (An empty page with no count is asked again as ever.)
+  let countStands = true;
   const query = () =>
     andFilters(
       ctx.filter,
@@ -81,7 +85,7 @@ export async function crawlKeysetRange<R>(
     fetchedAhead(
       fetchExpectingRecords(
         () => fetchKeysetPage(ctx, filter, 1),
-        (page) => (page.count !== undefined && page.count > 0) || expectMore,
+        (page) => (page.count !== undefined && page.count > 0) || (expectMore && (countStands || page.count === undefined)),
         ctx.request,
         (page, attempt) =>
           ctx.logger.warn(`Qualys sent an empty page (${describeEmpty(page)}) in the middle of ${describeRange(ctx.field, range)}; asking again (${attempt})`),
@@ -118,13 +122,14 @@ export async function crawlKeysetRange<R>(
     }
     // With no count the only safe end is an empty page, which costs one more request per range.
     expectMore = cutAt > 0 ? false : page.count !== undefined ? page.count > page.data.length : true;
+    countStands = range.until === asked.until;
     const last = keys[keys.length - 1] as number;
     onProgress?.({
       reached: last,
       pageFrom: keys[0] as number,
       pageLength: keys.length,
       count: page.count,
-      remaining: !expectMore ? 0 : page.count !== undefined ? Math.max(0, page.count - received) : undefined,
+      remaining: !expectMore ? 0 : page.count !== undefined && countStands ? Math.max(0, page.count - received) : undefined,
     });
     const tail: string[] = [];
     let tailHasNoUuid = false;
