@@ -4,10 +4,11 @@
 // args: case (sink | sink-no-run-id | helpers-bulk) findings flushBytes url
 // Against a real node (ELASTICSEARCH_URL set; ELASTICSEARCH_API_KEY when it needs one) its index and template are deleted afterwards.
 import { Client } from '@elastic/elasticsearch';
-import { rowsOf, silentLogger } from '@qcs-export/core';
+import { rowsOf } from '@qcs-export/core';
 import { elasticsearchSink, templateNameOf } from '@qcs-export/sink-elasticsearch';
 import { report } from '../lib.mjs';
 import { findingPages } from './finding-pages.mjs';
+import { benchRunContext } from './run-context.mjs';
 
 // ecsFinding is the sink's own module, not part of its public entry: loaded from the built package beside it.
 const { ecsFinding } = await import(new URL('./ecs-finding.js', import.meta.resolve('@qcs-export/sink-elasticsearch')));
@@ -22,16 +23,7 @@ const startedAt = new Date();
 // A run id, as every scheduled run has: it goes into each document, and the sink uses it to remove fixed findings
 // (sink-no-run-id leaves it out, to show what that removal costs).
 const runId = kind === 'sink-no-run-id' ? undefined : `bench-${startedAt.getTime()}`;
-const ctx = {
-  startedAt,
-  runId,
-  toolVersion: 'bench',
-  sourceLabel: 'bench',
-  filter: undefined,
-  baseDir: process.cwd(),
-  logger: silentLogger,
-  signal: new AbortController().signal,
-};
+const ctx = benchRunContext({ startedAt, runId });
 const index = `bench-findings-${kind}-${startedAt.getTime()}`;
 // flushDocs at its maximum, so that bytes alone cut requests, as helpers.bulk cuts them.
 const options = elasticsearchSink.options.parse({

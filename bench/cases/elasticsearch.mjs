@@ -2,24 +2,16 @@
 // args: case (sink | helpers-bulk) documents url
 // Documents come from a fixed pool of normalized simulator images, reused page after page (as in tabular.mjs).
 import { Client } from '@elastic/elasticsearch';
-import { silentLogger } from '@qcs-export/core';
 import { elasticsearchSink } from '@qcs-export/sink-elasticsearch';
 import { report } from '../lib.mjs';
 import { recordPages } from './record-pages.mjs';
+import { benchRunContext } from './run-context.mjs';
 
 const [kind, countArg, url] = process.argv.slice(2);
 const total = Number(countArg);
 const pages = () => recordPages(total);
 const startedAt = new Date();
-const ctx = {
-  startedAt,
-  toolVersion: 'bench',
-  sourceLabel: 'bench',
-  filter: undefined,
-  baseDir: process.cwd(),
-  logger: silentLogger,
-  signal: new AbortController().signal,
-};
+const ctx = benchRunContext({ startedAt });
 const index = 'bench-images';
 
 const started = performance.now();

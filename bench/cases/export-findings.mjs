@@ -3,12 +3,13 @@
 // process. Prints findings written, wall time, peak RSS, and the enrichment calls' rate while they were busy.
 // args: url username password sink(jsonl|csv|excel|elasticsearch|none) concurrency outDir [elasticsearchUrl]
 import { join } from 'node:path';
-import { enrichImages, findingRows, imageSource, QualysClient, silentLogger } from '@qcs-export/core';
+import { enrichImages, findingRows, imageSource, QualysClient } from '@qcs-export/core';
 import { csvSink } from '@qcs-export/sink-csv';
 import { elasticsearchSink } from '@qcs-export/sink-elasticsearch';
 import { excelSink } from '@qcs-export/sink-excel';
 import { jsonlSink } from '@qcs-export/sink-jsonl';
 import { countingLogger, report } from '../lib.mjs';
+import { benchRunContext } from './run-context.mjs';
 
 const [url, username, password, sinkName, concurrency, outDir, esUrl] = process.argv.slice(2);
 // Counts the governor's "another client" inferences: against a server no one else uses, each is a false one.
@@ -23,15 +24,7 @@ const timed = {
     return response;
   },
 };
-const ctx = {
-  startedAt: new Date(),
-  toolVersion: 'bench',
-  sourceLabel: 'bench',
-  filter: undefined,
-  baseDir: outDir,
-  logger: silentLogger,
-  signal: new AbortController().signal,
-};
+const ctx = benchRunContext({ baseDir: outDir });
 const sinks = {
   jsonl: () => jsonlSink.create(jsonlSink.options.parse({ path: join(outDir, 'findings.jsonl'), records: 'findings' }), ctx),
   csv: () => csvSink.create(csvSink.options.parse({ path: join(outDir, 'findings.csv'), records: 'findings' }), ctx),

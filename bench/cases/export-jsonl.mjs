@@ -1,21 +1,14 @@
 // Ours: QualysClient + imageSource + the JSON Lines sink, as the runner wires them.
 // args: url username password outFile concurrency prefetch strategy pageSize
-import { imageSource, QualysClient, silentLogger } from '@qcs-export/core';
+import { imageSource, QualysClient } from '@qcs-export/core';
 import { jsonlSink } from '@qcs-export/sink-jsonl';
 import { report } from '../lib.mjs';
+import { benchRunContext } from './run-context.mjs';
 
 const [url, username, password, out, concurrency = '4', prefetchPages = '2', strategy = 'auto', pageSize = '1000'] = process.argv.slice(2);
 const started = performance.now();
 const client = new QualysClient({ baseUrl: url, auth: { kind: 'jwt', username, password } });
-const ctx = {
-  startedAt: new Date(),
-  toolVersion: 'bench',
-  sourceLabel: url,
-  filter: undefined,
-  baseDir: process.cwd(),
-  logger: silentLogger,
-  signal: new AbortController().signal,
-};
+const ctx = benchRunContext({ sourceLabel: url });
 const sink = jsonlSink.create(jsonlSink.options.parse({ path: out }), ctx);
 await sink.open();
 let records = 0;

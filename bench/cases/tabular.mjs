@@ -6,24 +6,17 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
-import { buildColumns, silentLogger } from '@qcs-export/core';
+import { buildColumns } from '@qcs-export/core';
 import { csvSink } from '@qcs-export/sink-csv';
 import { createExcelSink, excelSink } from '@qcs-export/sink-excel';
 import { report } from '../lib.mjs';
 import { recordPages } from './record-pages.mjs';
+import { benchRunContext } from './run-context.mjs';
 
 const [kind, rowsArg, out] = process.argv.slice(2);
 const total = Number(rowsArg);
 const pages = () => recordPages(total);
-const ctx = {
-  startedAt: new Date(),
-  toolVersion: 'bench',
-  sourceLabel: 'bench',
-  filter: undefined,
-  baseDir: process.cwd(),
-  logger: silentLogger,
-  signal: new AbortController().signal,
-};
+const ctx = benchRunContext();
 const columns = buildColumns(undefined, { joinWith: '; ' });
 const cells = (record) => columns.map((c) => c.value(record));
 
