@@ -20,6 +20,8 @@ export interface Interrupts {
   readonly received: InterruptSignal | undefined;
   /** The exit code for the signal received, or undefined when none was. */
   exitCode(): number | undefined;
+  /** Stops listening: from then on a signal does what it does to a process nobody watches for it. */
+  stop(): void;
 }
 
 /**
@@ -43,13 +45,19 @@ export function watchInterrupts(options: { onFirst?: () => void; graceMs?: numbe
     // Unref'd: a run that unwinds in time ends the process by itself, with its own report.
     setTimeout(exitNow, options.graceMs ?? UNWIND_GRACE_MS).unref();
   };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
   return {
     signal: controller.signal,
     get received() {
       return received;
     },
     exitCode: () => (received === undefined ? undefined : EXIT_CODE_OF_SIGNAL[received]),
+    stop: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
   };
 }

@@ -11,16 +11,28 @@ const { cli, simulator, config } = h;
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
 
 describe('runs from cron and CI (issue 9, point 22)', () => {
+  // As processes of their own: the exit status the shell sees, and nothing printed even after the command returned.
   it('--quiet prints nothing at all on success, and only the error line on failure', async () => {
     const s = await simulator({ images: 300 });
     const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: a.jsonl\n'));
-    const ok = await cli(['run', '-c', file, '--quiet'], { QUALYS_PASSWORD: PASSWORD });
+    const ok = await h.cliProcess(['run', '-c', file, '--quiet'], { QUALYS_PASSWORD: PASSWORD });
     expect(ok.code).toBe(0);
     expect(ok.stderr + ok.stdout).toBe('');
     expect(shasOf(await readFile(join(h.dir, 'a.jsonl'), 'utf8'))).toHaveLength(300);
-    const bad = await cli(['run', '-c', file, '-q'], { QUALYS_PASSWORD: 'wr0ng-pass' });
+    const bad = await h.cliProcess(['run', '-c', file, '-q'], { QUALYS_PASSWORD: 'wr0ng-pass' });
     expect(bad.code).toBe(4);
     expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error \[QCS_AUTH_FAILED\]: /)]);
+  });
+
+  it('JSON Lines to "-" through a real pipe: every record whole on stdout, the logs on stderr only', async () => {
+    const s = await simulator({ images: 1200 });
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: "-"\n'));
+    const r = await h.cliProcess(['run', '-c', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code, r.stderr).toBe(0);
+    const shas = shasOf(r.stdout);
+    expect(shas).toHaveLength(1200);
+    expect(new Set(shas)).toEqual(new Set(s.images().map((i) => i.sha)));
+    expect(r.stderr).toMatch(/exported 1,200 images/);
   });
 
   it('log lines carry an ISO time when stderr is not a terminal', async () => {

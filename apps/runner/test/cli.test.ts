@@ -9,10 +9,10 @@ const h = useCliHarness();
 const { cli, simulator, config } = h;
 
 describe('qcs-export run (the built CLI against the simulator over loopback)', () => {
-  it('exports every image exactly once, exit 0, with a summary', async () => {
+  it('exports every image exactly once, exit 0, with a summary (the binary, as a process of its own)', async () => {
     const s = await simulator();
     const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n'));
-    const r = await cli(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
+    const r = await h.cliProcess(['run', '--config', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.stderr).toMatch(/exported 3,000 images/);
     expect(r.code).toBe(0);
     const shas = shasOf(await readFile(join(h.dir, 'out/images.jsonl'), 'utf8'));

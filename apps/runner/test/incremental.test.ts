@@ -164,7 +164,7 @@ describe('incremental runs with --state / run.state (issue 12)', () => {
     s.hold(1);
     const file = await h.config(liveConfig(s.url, DELTA_SINKS) + withState());
     const lock = join(h.dir, 'state/qcs.json.lock');
-    const first = h.cli(['run', '-c', file], env);
+    const first = h.cliProcess(['run', '-c', file], env);
     while (!(await stat(lock).catch(() => undefined)) || s.held() === 0) await new Promise((r) => setTimeout(r, 10));
     const second = await h.cli(['run', '-c', file], env);
     s.release();

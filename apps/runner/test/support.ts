@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
 import { startSimulator, type QualysSimulator, type SimulatorOptions } from '@qcs-export/qualys-simulator';
+import { runInProcess } from './in-process-cli.js';
 
-/** The built CLI, run as a user would: its own process, a temporary working directory, a minimal environment. */
+/** The built CLI, run as a user would: a temporary working directory, a minimal environment. */
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 export const PASSWORD = 'S3cr3t&=+ pw%';
 
@@ -19,7 +20,13 @@ export interface Outcome {
 export interface CliHarness {
   /** The working directory of the current test. */
   readonly dir: string;
+  /**
+   * Runs the built CLI's main in this process (in-process-cli.ts), or as a process of its own when `during` needs
+   * the child (to signal or kill it) or QCS_TEST_CLI=process is set.
+   */
   cli(args: string[], env?: NodeJS.ProcessEnv, during?: (child: ReturnType<typeof spawn>) => void): Promise<Outcome>;
+  /** The built CLI as a process of its own: for what only a process shows (exit codes of the binary, pipes). */
+  cliProcess(args: string[], env?: NodeJS.ProcessEnv): Promise<Outcome>;
   simulator(options?: SimulatorOptions): Promise<QualysSimulator>;
   config(body: string): Promise<string>;
 }
@@ -40,16 +47,8 @@ export function useCliHarness(): CliHarness {
     get dir() {
       return dir;
     },
-    cli: (args, env = {}, during) =>
-      new Promise((resolve) => {
-        const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('exit', (code) => resolve({ code, stdout, stderr }));
-        during?.(child);
-      }),
+    cli: (args, env = {}, during) => (during !== undefined || IN_PROCESS === false ? cliProcess(dir, args, env, during) : runInProcess(args, env, dir)),
+    cliProcess: (args, env = {}) => cliProcess(dir, args, env),
     simulator: async (options = {}) => {
       sim = await startSimulator({ images: 3000, credentials: { username: 'auditor', password: PASSWORD }, rateLimit: false, ...options });
       return sim;
@@ -60,6 +59,20 @@ export function useCliHarness(): CliHarness {
       return file;
     },
   };
+}
+
+const IN_PROCESS = process.env['QCS_TEST_CLI'] !== 'process';
+
+function cliProcess(cwd: string, args: string[], env: NodeJS.ProcessEnv, during?: (child: ReturnType<typeof spawn>) => void): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    during?.(child);
+  });
 }
 
 /**

@@ -54,6 +54,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (code === undefined) throw error;
     reportError(error, ['run', ...argv]);
     return code;
+  } finally {
+    // The command is over; main may be called again in this process (an embedding program, the tests).
+    interrupts.stop();
   }
 }
 
