@@ -81,14 +81,14 @@ describe('csv sink', () => {
     // The workbook's reading order (core's default), so a CSV and a workbook of one run line up column for column.
     expect(header).toEqual([
       'Repositories',
-      'Severity 5',
-      'Severity 4',
-      'Severity 3',
-      'Severity 2',
-      'Severity 1',
+      'Severity 5 CRITICAL',
+      'Severity 4 HIGH',
+      'Severity 3 MEDIUM',
+      'Severity 2 LOW',
+      'Severity 1 INFO',
       'Vulnerabilities (total)',
       'Risk Score',
-      'QDS Severity',
+      'QDS Rating',
       'Last Scanned',
       'Created',
       'Updated',
@@ -112,7 +112,7 @@ describe('csv sink', () => {
     expect(cell('Created')).toBe(r.created);
     expect(cell('Last Scanned')).toBe(r.lastVmScanDate);
     expect(cell('Size (bytes)')).toBe(String(r.size));
-    expect(cell('Severity 5')).toBe(String(r.vulnerabilityCounts?.severity5Count));
+    expect(cell('Severity 5 CRITICAL')).toBe(String(r.vulnerabilityCounts?.severity5Count));
     expect(cell('Vulnerabilities (total)')).toBe(String(r.vulnerabilityCounts?.total));
     expect(cell('Scan Types')).toBe(r.scanTypes.join('; '));
     expect(cell('Compliance Fail')).toBe(String(r.compliance?.failCount));

@@ -8,7 +8,8 @@ export type EcsSeverity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'UNKNOWN';
 
 /**
  * Qualys severity 1–5 in Kibana's four buckets. Qualys' 1 ("minimal", 21% of findings on a real tenant) and 2 are both
- * LOW, as Elastic's own Qualys VMDR integration folds them; Qualys' own label stays in `qualys_cs.severity_label`.
+ * LOW, as Elastic's own Qualys VMDR integration folds them; the export's own label (1 is INFO) stays in
+ * `qualys_cs.severity_label`.
  */
 export function ecsSeverity(severity: number | null): EcsSeverity {
   if (severity === null) return 'UNKNOWN';

@@ -1,5 +1,5 @@
 import type ExcelJS from 'exceljs';
-import { severityLabel } from '@qcs-export/core/sink';
+import { severityText } from '@qcs-export/core/sink';
 import type { FindingsTotals } from './findings-totals.js';
 import { summaryPrint } from './print-setup.js';
 import { BOLD, HEADER_FILL, type StreamingWorkbook } from './workbook.js';
@@ -24,8 +24,16 @@ export function writeSlaSheet(workbook: StreamingWorkbook, startedAt: Date, tota
   });
   header.commit();
   for (const s of totals.sla()) {
-    const label = s.severity === null ? 'unknown' : `${s.severity} ${severityLabel(s.severity) ?? ''}`.trim();
-    const row = sheet.addRow([label, s.slaDays, s.open, s.breached, s.open === 0 ? null : s.breached / s.open, s.oldestDays, s.medianDays, s.imagesBreached]);
+    const row = sheet.addRow([
+      severityText(s.severity),
+      s.slaDays,
+      s.open,
+      s.breached,
+      s.open === 0 ? null : s.breached / s.open,
+      s.oldestDays,
+      s.medianDays,
+      s.imagesBreached,
+    ]);
     row.eachCell((cell, column) => {
       if (column === 5) cell.numFmt = '0.0%';
       else if (column > 1) cell.numFmt = '#,##0';

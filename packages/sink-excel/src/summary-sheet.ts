@@ -1,9 +1,9 @@
 import type ExcelJS from 'exceljs';
-import type { RunContext } from '@qcs-export/core/sink';
+import { type RunContext, severityText } from '@qcs-export/core/sink';
 import { toExcelCell, toExcelText, type ExcelCell } from './cells.js';
 import type { FindingsTotals } from './findings-totals.js';
 import { summaryPrint } from './print-setup.js';
-import { SEVERITY_NAMES, type SummaryTotals } from './summary-totals.js';
+import type { SummaryTotals } from './summary-totals.js';
 import { BOLD, DATE_FORMAT, HEADER_FILL, type StreamingWorkbook } from './workbook.js';
 
 export const SUMMARY_SHEET = 'Summary';
@@ -75,7 +75,7 @@ export function writeSummarySheet(
 
   heading('Vulnerabilities by severity');
   tableHeader(['Severity', 'Vulnerabilities', 'Images with at least one']);
-  for (const s of [...totals.bySeverity].reverse()) add([`${s.severity} (${SEVERITY_NAMES[s.severity - 1]})`, s.vulnerabilities, s.images], labelled);
+  for (const s of [...totals.bySeverity].reverse()) add([severityText(s.severity), s.vulnerabilities, s.images], labelled);
   add(['Total', totals.vulnerabilities, null], (cell, column) => {
     labelled(cell, column);
     cell.font = BOLD;
@@ -87,7 +87,7 @@ export function writeSummarySheet(
 
   // Riskiest first; the order is the rank. The repositories lead, as on the data sheets, and the sha closes the row.
   heading('Ten riskiest images');
-  tableHeader(['Repositories', 'Risk Score', 'QDS Severity', 'Severity 5', 'Severity 4', 'Vulnerabilities', 'Last Scanned', 'Image SHA']);
+  tableHeader(['Repositories', 'Risk Score', 'QDS Rating', severityText(5), severityText(4), 'Vulnerabilities', 'Last Scanned', 'Image SHA']);
   for (const image of totals.riskiest()) {
     add(
       [
@@ -113,7 +113,12 @@ export function writeSummarySheet(
     add([]);
     heading('Vulnerabilities affecting the most images');
     tableHeader(['Title', 'QID', 'Severity', 'Images']);
-    for (const q of findings.topQids()) add([text(q.title), q.qid, q.severity, q.images], labelled);
+    // A QID is an identifier, printed as Qualys prints it (101268), not a count (101,268).
+    for (const q of findings.topQids())
+      add([text(q.title), q.qid, severityText(q.severity), q.images], (cell, column) => {
+        labelled(cell, column);
+        if (column === 2) cell.numFmt = '0';
+      });
     add([]);
     heading('CVEs affecting the most images');
     tableHeader(['CVE', 'Images']);

@@ -1,8 +1,5 @@
 import { buildColumns, type ImageRecord } from '@qcs-export/core/sink';
 
-/** Qualys' names for vulnerability severities 1–5. */
-export const SEVERITY_NAMES = ['Minimal', 'Medium', 'Serious', 'Critical', 'Urgent'] as const;
-
 export interface SeverityTotal {
   severity: 1 | 2 | 3 | 4 | 5;
   /** Vulnerabilities of this severity over all images. */

@@ -64,14 +64,14 @@ runSinkContract({
 // The default set in reading order: what a person reads first, the long hex identifiers last.
 const HEADERS = [
   'Repositories',
-  'Severity 5',
-  'Severity 4',
-  'Severity 3',
-  'Severity 2',
-  'Severity 1',
+  'Severity 5 CRITICAL',
+  'Severity 4 HIGH',
+  'Severity 3 MEDIUM',
+  'Severity 2 LOW',
+  'Severity 1 INFO',
   'Vulnerabilities (total)',
   'Risk Score',
-  'QDS Severity',
+  'QDS Rating',
   'Last Scanned',
   'Created',
   'Updated',
@@ -91,11 +91,11 @@ const HEADERS = [
 const DATE_HEADERS = new Set(['Created', 'Updated', 'Last Scanned']);
 const NUMBER_HEADERS = new Set([
   'Size (bytes)',
-  'Severity 1',
-  'Severity 2',
-  'Severity 3',
-  'Severity 4',
-  'Severity 5',
+  'Severity 1 INFO',
+  'Severity 2 LOW',
+  'Severity 3 MEDIUM',
+  'Severity 4 HIGH',
+  'Severity 5 CRITICAL',
   'Vulnerabilities (total)',
   'Risk Score',
   'Compliance Pass',
@@ -173,7 +173,7 @@ describe('excel sink', () => {
     const { workbook: defaults } = await write({}, makeTestRecords(1));
     expect(sheetValues(dataSheets(defaults)[0] as ExcelJS.Worksheet)[0]).toEqual(buildColumns(DEFAULT_COLUMNS, { joinWith: '; ' }).map((c) => c.header));
     const { workbook } = await write({ columns: ['sha', 'repoDigests', 'repo', 'vulnerabilityCounts.severity1Count'] }, makeTestRecords(2));
-    expect(sheetValues(dataSheets(workbook)[0] as ExcelJS.Worksheet)[0]).toEqual(['Image SHA', 'Digests', 'Repositories', 'Severity 1']);
+    expect(sheetValues(dataSheets(workbook)[0] as ExcelJS.Worksheet)[0]).toEqual(['Image SHA', 'Digests', 'Repositories', 'Severity 1 INFO']);
   });
 
   it('makes the header bold and frozen, filters every data row, sizes columns, and formats dates in UTC', async () => {
@@ -291,10 +291,11 @@ describe('excel sink', () => {
     expect(info.get('Images exported')).toBe(120);
     expect(info.get('Data sheets')).toBe('Images');
     const counted = records.filter((r) => r.vulnerabilityCounts);
-    const names = ['Minimal', 'Medium', 'Serious', 'Critical', 'Urgent'];
+    // The one vocabulary, number beside the word, as on the Findings and SLA sheets.
+    const names = ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
     for (let s = 1; s <= 5; s++) {
       const key = `severity${s}Count` as 'severity1Count';
-      const row = info.row(`${s} (${names[s - 1]})`);
+      const row = info.row(`${s} ${names[s - 1]}`);
       expect(row?.[1], `severity ${s} total`).toBe(counted.reduce((n, r) => n + (r.vulnerabilityCounts?.[key] ?? 0), 0));
       expect(row?.[2], `severity ${s} images`).toBe(counted.filter((r) => (r.vulnerabilityCounts?.[key] ?? 0) > 0).length);
     }

@@ -101,21 +101,21 @@ describe('excel sink: printing and document properties', () => {
     };
     // Labels and values side by side: the value is in B, right next to its label.
     expect(rowOf('Images exported').getCell(2).value).toBe(30);
-    for (const label of ['Images exported', `Cells cut to Excel's 32,767 characters`, '5 (Urgent)', '1 (Minimal)', 'Total', 'Images without severity counts']) {
+    for (const label of ['Images exported', `Cells cut to Excel's 32,767 characters`, '5 CRITICAL', '1 INFO', 'Total', 'Images without severity counts']) {
       const row = rowOf(label);
       expect(typeof row.getCell(2).value, label).toBe('number');
       expect(row.getCell(2).numFmt, label).toBe('#,##0');
     }
-    expect(rowOf('5 (Urgent)').getCell(3).numFmt).toBe('#,##0');
+    expect(rowOf('5 CRITICAL').getCell(3).numFmt).toBe('#,##0');
     expect(rowOf('Exported at').getCell(2).numFmt).toBe('yyyy-mm-dd hh:mm:ss "UTC"');
 
     const header = rowOf('Repositories');
     expect(sheetValues(summary)[header.number - 1]?.slice(0, 8)).toEqual([
       'Repositories',
       'Risk Score',
-      'QDS Severity',
-      'Severity 5',
-      'Severity 4',
+      'QDS Rating',
+      '5 CRITICAL',
+      '4 HIGH',
       'Vulnerabilities',
       'Last Scanned',
       'Image SHA',
