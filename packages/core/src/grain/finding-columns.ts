@@ -85,24 +85,26 @@ const KNOWN: Record<string, KnownColumn<FindingRecord>> = {
 
 /** The audit's columns: which image, which vulnerability, since when, the SLA, and whether a fix exists. */
 const FINDING_DEFAULTS = [
+  // What a printed page shows comes first (sink-excel's print area): the image, the vulnerability, its dates and SLA,
+  // the fix; on the packages grain also the package and its version, which take the place of `packages`.
   'repositories',
-  'sha',
   'qid',
   'title',
   'severity',
   'severityLabel',
-  'cveIds',
-  'typeDetected',
   'firstFound',
-  'lastFound',
-  'ageDays',
-  'slaDays',
   'slaDueAt',
   'slaStatus',
   'daysOverdue',
-  'fixAvailable',
   'fixedVersion',
   'packages',
+  'sha',
+  'cveIds',
+  'typeDetected',
+  'lastFound',
+  'ageDays',
+  'slaDays',
+  'fixAvailable',
   'imageInUse',
   'findingKey',
 ];
