@@ -23,7 +23,8 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
     const e = r.enrichment;
     lines.push(
       `  vulnerabilities: ${n(e.findings)} findings from ${n(e.calls)} calls · ${n(e.skippedClean)} images with none needed no call` +
-        (e.exempted ? ` · ${n(e.exempted)} under an exception (exported, exempted)` : '') +
+        (e.exempted ? ` · ${n(e.exempted)} under an exception (exported, exempted; ${n(e.exceptionCalls)} exception calls)` : '') +
+        (e.exceptionsForbidden ? ` · exceptions of ${n(e.exceptionsForbidden)} images FORBIDDEN (403; no reason or end date)` : '') +
         (e.notScanned ? ` · ${n(e.notScanned)} images never scanned (counts empty, not 0)` : '') +
         (e.missing ? ` · ${n(e.missing)} images GONE since the list (exported without findings, e.g. ${e.missingShas[0] ?? '?'})` : ''),
     );

@@ -28,26 +28,32 @@ describe('Excel with findings (issue 11)', () => {
     const before = Date.now();
     const r = await h.cli(['run', '-c', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(0);
-    const findings = s
-      .images()
-      .flatMap((i) =>
-        imageFindings(i).map((f) => ({ sha: i.sha, qid: f['qid'] as number, severity: f['severity'] as number, first: Number(f['firstFound']) })),
-      );
+    const findings = s.images().flatMap((i) =>
+      imageFindings(i).map((f) => ({
+        sha: i.sha,
+        qid: f['qid'] as number,
+        severity: f['severity'] as number,
+        first: Number(f['firstFound']),
+        exempted: f['isExempted'] === true,
+      })),
+    );
 
     const [header, ...rows] = await sheetRows('evidence.xlsx', 'Findings');
     const sha = (header ?? []).indexOf('Image SHA');
     const qid = (header ?? []).indexOf('QID');
     expect(rows.map((row) => `${String(row[sha])}/${String(row[qid])}`).sort()).toEqual(findings.map((f) => `${f.sha}/${f.qid}`).sort());
 
-    // The SLA sheet, recomputed from the server's findings with the default policy.
+    // The SLA sheet, recomputed from the server's findings with the default policy; excepted findings counted apart.
     const policy: Record<number, number> = { 5: 30, 4: 30, 3: 90, 2: 180, 1: 180 };
     const [, ...sla] = await sheetRows('evidence.xlsx', 'SLA');
     for (const severity of [5, 4, 3, 2, 1]) {
-      const mine = findings.filter((f) => f.severity === severity);
+      const all = findings.filter((f) => f.severity === severity);
+      const mine = all.filter((f) => !f.exempted);
       const row = sla.find((x) => String(x[0]).startsWith(`${severity} `));
-      if (mine.length === 0) continue;
+      if (all.length === 0) continue;
       const breached = mine.filter((f) => f.first + (policy[severity] as number) * DAY < before).length;
       expect(row?.slice(1, 4)).toEqual([policy[severity], mine.length, breached]);
+      expect(row?.[8], `severity ${severity} exempted`).toBe(all.length - mine.length);
     }
 
     // The Summary names the QID that affects the most images (QIDs are distinct per image here).

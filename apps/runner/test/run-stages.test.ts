@@ -75,7 +75,7 @@ describe('the source and enrichment stages, against the simulator on loopback', 
   it('enrich passes the batches through untouched without source.vulnerabilities, and asks for nothing', async () => {
     const before = sim.requests.length;
     const batches = readSource(configOf('').source, client, { signal, logger: silentLogger }).batches;
-    const stage = enrich(batches, configOf('').source, client, { signal, logger: silentLogger });
+    const stage = enrich(batches, configOf('').source, client, { signal, logger: silentLogger, now: new Date() });
     expect(stage.batches).toBe(batches);
     expect(stage.stats).toBeUndefined();
     expect(sim.requests.length).toBe(before);
@@ -83,7 +83,11 @@ describe('the source and enrichment stages, against the simulator on loopback', 
 
   it('enrich gives each image its findings with source.vulnerabilities, and counts the calls', async () => {
     const source = configOf('  vulnerabilities: { from: details }\n').source;
-    const stage = enrich(readSource(source, client, { signal, logger: silentLogger }).batches, source, client, { signal, logger: silentLogger });
+    const stage = enrich(readSource(source, client, { signal, logger: silentLogger }).batches, source, client, {
+      signal,
+      logger: silentLogger,
+      now: new Date(),
+    });
     let images = 0;
     let findings = 0;
     for await (const batch of stage.batches) {

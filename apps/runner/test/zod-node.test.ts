@@ -47,7 +47,7 @@ describe("the one reader of zod's internals (issue 18)", () => {
     expect(expectedTypeAt(source, ['pageSize'])).toBe('integer');
     expect(expectedTypeAt(source, ['vulnerabilities', 'includeClean'])).toBe('boolean');
     expect(expectedTypeAt(source, ['filter'])).toBeUndefined();
-    expect(keysAt(source, ['vulnerabilities'])).toEqual(['from', 'concurrency', 'includeClean']);
+    expect(keysAt(source, ['vulnerabilities'])).toEqual(['from', 'concurrency', 'includeClean', 'exceptionDetails']);
     expect(formsOf(source, ['auth'])).toEqual(['{ username, password }', '{ token }', '{ basic }']);
     const csv = new Map(optionRows(sinkPlugins.get('csv')?.options as z.core.$ZodType).map((r) => [r.key, r]));
     expect(csv.get('joinWith')).toMatchObject({ default: '`"; "`' });

@@ -37,6 +37,21 @@ export interface VulnerabilityCounts {
  * severity, CVEs and dates; /vuln adds CVSS, customer severity and threat intelligence. Fields not listed here stay
  * in `extra` (cvssInfo and cvss3Info whole, threatIntel with its name lists), so nothing Qualys sends is lost.
  */
+/**
+ * An exception (risk acceptance, false positive, …) over an image's findings, from `GET …/images/{sha}/exceptions` or
+ * the image record's `exceptions`. Qualys does not say which QIDs an exception covers (its QID list is `listId`), so
+ * a finding of an image with several active exceptions carries them combined: names and distinct reasons joined with
+ * "; ", the latest start and the earliest end, the first day one of them may lapse.
+ */
+export interface FindingException {
+  name: string | null;
+  /** Qualys' reason code, e.g. RISK_ACCEPTED, FALSE_POSITIVE. */
+  reason: string | null;
+  explanation: string | null;
+  startsAt: IsoDate | null;
+  endsAt: IsoDate | null;
+}
+
 export interface VulnerabilityFinding {
   qid: number | null;
   severity: number | null;
@@ -56,6 +71,11 @@ export interface VulnerabilityFinding {
   cvss3BaseScore: number | null;
   published: IsoDate | null;
   isExempted: boolean | null;
+  /**
+   * The exception covering the finding when it is exempted and Qualys says which (see FindingException); null when not
+   * exempted, or when no exception could be read for it.
+   */
+  exception: FindingException | null;
   /** The `threatIntel` flags that are true (Qualys sends true or null, never false). */
   threatIntel: string[];
   extra: Record<string, unknown>;

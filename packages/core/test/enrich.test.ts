@@ -49,6 +49,9 @@ describe('enrichImages', () => {
       rechecks: 0,
       findings: 4,
       exempted: 0,
+      exceptionCalls: 0,
+      exceptionsForbidden: 0,
+      exceptionsUnknown: 0,
       notScanned: 0,
       // Image 1's list counts agree with its two findings; image 3's list gave none to compare.
       countMismatches: 0,

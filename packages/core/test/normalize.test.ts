@@ -178,6 +178,7 @@ describe('normalizeImage: odd values', () => {
         cvss3BaseScore: null,
         published: null,
         isExempted: null,
+        exception: null,
         threatIntel: [],
         extra: {},
       },

@@ -100,3 +100,39 @@ export function countsWithoutExceptions(image: RawImage): RawImage {
   }
   return { ...image, vulnerabilities: counts };
 }
+
+const REASONS = ['RISK_ACCEPTED', 'FALSE_POSITIVE'];
+/** Qualys' end date for an exception that never ends (2099-12-31), as its doc sample sends it. */
+export const NO_END = '4102358400000';
+
+/**
+ * GET /csapi/v1.3/images/{sha}/exceptions: for an image with an exempted finding, one exception (four in five) or two,
+ * as Qualys' doc sample shapes them (dates as epoch-ms strings, no QIDs: those are in the list `listId` names); some end
+ * never, some on a date, and a second one has sometimes ended already. An image without exempted findings has none.
+ * Deterministic per sha.
+ */
+export function imageExceptions(image: RawImage): Array<Record<string, unknown>> {
+  if (!imageFindings(image).some((f) => f['isExempted'] === true)) return [];
+  const r = createRandom(parseInt(image.sha.slice(16, 24), 16));
+  const scanned = Number(image.lastVmScanDate ?? image.updated);
+  const one = (n: number, ended: boolean) => {
+    const start = scanned - r.int(1, 400) * DAY;
+    const end = ended ? String(scanned - r.int(1, 30) * DAY) : r.chance(0.5) ? NO_END : String(scanned + r.int(30, 365) * DAY);
+    const reason = r.pick(REASONS);
+    return {
+      uuid: `${image.sha.slice(0, 8)}-${n}000-4000-8000-${image.sha.slice(8, 20)}`,
+      name: `${reason === 'FALSE_POSITIVE' ? 'False positive' : 'Accepted risk'} ${image.sha.slice(0, 6)}-${n}`,
+      createdBy: 'secops1',
+      created: String(start),
+      updatedBy: 'secops1',
+      updated: String(start),
+      reason,
+      explanation: reason === 'FALSE_POSITIVE' ? 'Not reachable in this image' : 'Compensating control in place',
+      scope: null,
+      listId: `${image.sha.slice(24, 32)}-0000-4000-8000-${image.sha.slice(32, 44)}`,
+      startDate: String(start),
+      endDate: end,
+    };
+  };
+  return r.chance(0.8) ? [one(1, false)] : [one(1, false), one(2, r.chance(0.5))];
+}

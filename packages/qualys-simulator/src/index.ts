@@ -9,4 +9,4 @@ export { applyTies, type Ties } from './ties.js';
 export { generateImages, type GenerateOptions, type RawImage } from './data.js';
 export { combineFilters, parseQql, QqlError, type ParsedFilter, type QqlConstruct, type QqlOptions } from './qql.js';
 export { describeSimulator } from './describe.js';
-export { imageFindings } from './findings.js';
+export { imageExceptions, imageFindings, NO_END } from './findings.js';

@@ -73,6 +73,8 @@ export interface SimulatorOptions {
    * counts. Default: false (the counts include every finding).
    */
   listCountsExcludeExceptions?: boolean;
+  /** GET /images/{sha}/exceptions answers 403, as Qualys' doc shows for a user without permission. Default: false. */
+  exceptionsForbidden?: boolean;
   /** Faults queued from the start. Default: none. */
   faults?: Fault[];
 }

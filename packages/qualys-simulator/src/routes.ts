@@ -1,13 +1,13 @@
 import type { Context, PageReply } from './context.js';
 import { toDetails } from './details.js';
-import { vulnAnswer } from './findings.js';
+import { imageExceptions, vulnAnswer } from './findings.js';
 import { deliveryOf } from './faults.js';
 import { BadRequest, errorBody, send } from './http.js';
 import { QqlError } from './qql.js';
 import { bulkImages } from './routes-bulk.js';
 import { listImages } from './routes-images.js';
 
-const IMAGES_ROUTE = /^\/csapi\/v1\.3\/images(?:\/(list|[0-9a-f]{64})(\/vuln)?)?\/?$/;
+const IMAGES_ROUTE = /^\/csapi\/v1\.3\/images(?:\/(list|[0-9a-f]{64})(\/vuln|\/exceptions)?)?\/?$/;
 
 /** Whether a request asks for a page of /images or /images/list (the requests page faults apply to). */
 export function isDataPage(method: string | undefined, path: string): boolean {
@@ -34,6 +34,13 @@ export function route(ctx: Context, method: string | undefined, path: string, qu
     if (m[1] === 'list') return bulkImages(ctx, query, reply);
     const image = ctx.store.get(m[1]);
     if (!image) return send(res, 404, errorBody(404, 'NOT_FOUND', `Image not found: ${m[1]}`), headers);
+    if (m[2] === '/exceptions') {
+      if (ctx.options.exceptionsForbidden) {
+        return send(res, 403, { errorCode: '403 FORBIDDEN', message: 'Request Forbidden', timestamp: Date.now() }, headers);
+      }
+      const data = imageExceptions(image);
+      return send(res, 200, { data, count: data.length, groups: null }, headers, deliveryOf(reply.fault));
+    }
     // Qualys documents applyException as defaulting to true: excepted findings are left out unless it is "false".
     const answer = m[2] ? vulnAnswer(image, query['applyException']?.toLowerCase() !== 'false') : toDetails(image);
     return send(res, 200, answer, headers, deliveryOf(reply.fault));

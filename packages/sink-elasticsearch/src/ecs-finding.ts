@@ -108,6 +108,11 @@ export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string
       fixed_version: row.fixedVersion,
       patch_available: row.patchAvailable,
       exempted: row.exempted,
+      // Only with details: an exempted finding whose exception Qualys did not give says so by `exempted` alone.
+      exception:
+        row.exceptionName === null && row.exceptionReason === null && row.exceptionEndsAt === null
+          ? undefined
+          : { name: row.exceptionName, reason: row.exceptionReason, end: row.exceptionEndsAt },
       threat_intel: row.threatIntel,
       layer_sha: row.layerSha,
       image_id: row.imageId,

@@ -69,6 +69,7 @@ export const IMAGE_PROPERTIES = {
     cvss3BaseScore: float,
     published: date,
     isExempted: boolean,
+    exception: object({ name: keyword, reason: keyword, explanation: text, startsAt: date, endsAt: date }),
     threatIntel: keyword,
     extra: opaque,
   }),

@@ -16,6 +16,8 @@ function mappedPaths(properties: Record<string, unknown>, prefix = ''): string[]
 
 /** Every leaf path a document holds; arrays of objects give their fields' paths, `qualys_cs.extra` is one leaf. */
 function documentPaths(value: unknown, prefix = ''): string[] {
+  // JSON leaves undefined out: such a key is not in the document Elasticsearch receives.
+  if (value === undefined) return [];
   if (Array.isArray(value)) return value.flatMap((v) => documentPaths(v, prefix));
   if (value !== null && typeof value === 'object' && prefix !== 'qualys_cs.extra') {
     return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => documentPaths(v, prefix === '' ? k : `${prefix}.${k}`));
@@ -44,10 +46,14 @@ const image = normalizeImage(
           { name: 'libssl3', version: '3.0.1', fixVersion: null },
         ],
       },
+      { qid: 2, severity: 3, title: 'zlib', isExempted: true, firstFound: String(STARTED.getTime() - 86_400_000) },
     ],
   },
   'images/details',
 );
+// What enrichment attaches to an exempted finding from GET …/exceptions.
+const exempted = image.vulnerabilities?.[1];
+if (exempted) exempted.exception = { name: 'Accepted', reason: 'RISK_ACCEPTED', explanation: null, startsAt: null, endsAt: '2027-01-31T00:00:00.000Z' };
 const ctx = makeRunContext({ baseDir: '/tmp', startedAt: STARTED });
 const documents = (['findings', 'packages'] as const).flatMap((grain) =>
   (rowsOf([image], grain, ctx) as FindingRecord[]).map((row) =>
@@ -68,7 +74,8 @@ describe("the README's table of finding fields is the code's (issue 19)", () => 
     const written = new Set(documents.flatMap((d) => documentPaths(d)));
     expect([...written].filter((path) => !documented.includes(path))).toEqual([]);
     // The sample reaches the fields that only some findings have.
-    for (const path of ['data_stream.namespace', 'vulnerability.category', 'vulnerability.score.base', 'qualys_cs.packages.fixed_version', 'package.version']) {
+    const rare = ['data_stream.namespace', 'vulnerability.category', 'vulnerability.score.base', 'qualys_cs.packages.fixed_version', 'package.version'];
+    for (const path of [...rare, 'qualys_cs.exception.reason', 'qualys_cs.exception.end']) {
       expect(written).toContain(path);
     }
   });

@@ -3,8 +3,11 @@ import type { FindingRecord } from '@qcs-export/core/sink';
 export interface SeveritySla {
   severity: number | null;
   slaDays: number | null;
+  /** Open findings not under an exception: what the breach figures are about. */
   open: number;
   breached: number;
+  /** Findings under an exception, counted apart: neither open nor breached for the SLA. */
+  exempted: number;
   /** Age of the oldest finding, in whole days. */
   oldestDays: number | null;
   medianDays: number | null;
@@ -18,9 +21,11 @@ export interface SeveritySla {
  */
 export class FindingsTotals {
   findings = 0;
+  /** Distinct findings (image × QID) under an exception. */
+  exempted = 0;
   private readonly bySeverity = new Map<
     number | null,
-    { slaDays: number | null; open: number; breached: number; ages: Map<number, number>; imagesBreached: number }
+    { slaDays: number | null; open: number; breached: number; exempted: number; ages: Map<number, number>; imagesBreached: number }
   >();
   private readonly qids = new Map<number, { title: string | null; severity: number | null; images: number }>();
   private readonly cves = new Map<string, number>();
@@ -36,12 +41,15 @@ export class FindingsTotals {
       qids.add(row.qid);
       for (const cve of row.cveIds) cves.add(cve);
       const s = this.severity(row.severity, row.slaDays);
-      s.open++;
+      if (row.slaStatus === 'exempted') {
+        s.exempted++;
+        this.exempted++;
+      } else s.open++;
       if (row.slaStatus === 'breached') {
         s.breached++;
         breachedSeverities.add(row.severity);
       }
-      if (row.ageDays !== null) s.ages.set(row.ageDays, (s.ages.get(row.ageDays) ?? 0) + 1);
+      if (row.ageDays !== null && row.slaStatus !== 'exempted') s.ages.set(row.ageDays, (s.ages.get(row.ageDays) ?? 0) + 1);
       const q = this.qids.get(row.qid) ?? { title: row.title, severity: row.severity, images: 0 };
       q.images++;
       this.qids.set(row.qid, q);
@@ -59,6 +67,7 @@ export class FindingsTotals {
         slaDays: s.slaDays,
         open: s.open,
         breached: s.breached,
+        exempted: s.exempted,
         oldestDays: s.ages.size === 0 ? null : Math.max(...s.ages.keys()),
         medianDays: median(s.ages),
         imagesBreached: s.imagesBreached,
@@ -84,7 +93,7 @@ export class FindingsTotals {
   private severity(severity: number | null, slaDays: number | null) {
     let s = this.bySeverity.get(severity);
     if (!s) {
-      s = { slaDays, open: 0, breached: 0, ages: new Map(), imagesBreached: 0 };
+      s = { slaDays, open: 0, breached: 0, exempted: 0, ages: new Map(), imagesBreached: 0 };
       this.bySeverity.set(severity, s);
     }
     if (s.slaDays === null) s.slaDays = slaDays;

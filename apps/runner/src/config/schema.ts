@@ -131,6 +131,15 @@ const common = {
             'findings out of its counts (`qcs-export doctor` says so): an image whose every finding is excepted then looks clean, and its ' +
             'excepted findings would not be exported.',
         }),
+      exceptionDetails: z
+        .boolean()
+        .default(true)
+        .meta({
+          description:
+            "Read the exception over each image's exempted findings (name, reason such as RISK_ACCEPTED, end date): one " +
+            '`GET /images/{sha}/exceptions` per image that has an exempted finding, on the `/images/**` budget. `false` keeps ' +
+            'the findings marked exempted without the details.',
+        }),
     })
     .optional()
     .meta({ description: "Fetch each image's vulnerabilities, for sinks with `records: findings` or `packages`.", defaultText: 'no enrichment' }),

@@ -63,7 +63,7 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
   const sinks = createRunSinks(config.sinks, deps.plugins, ctx);
   const source = readSource(config.source, prepared.client, { signal, logger, progress, updatedSince: read.updatedSince });
   const kept = read.overlap ? read.overlap.filter(source.batches) : source.batches;
-  const enriched = enrich(kept, config.source, prepared.client, { signal, logger });
+  const enriched = enrich(kept, config.source, prepared.client, { signal, logger, now: new Date(startedMs) });
   if (trace) {
     Object.assign(trace, { sourceLabel: prepared.label, effectiveFilter: source.filter, clientStats: prepared.client.stats, sourceStats: source.stats });
     if (enriched.stats) trace.enrichment = enriched.stats;

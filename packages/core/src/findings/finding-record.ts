@@ -38,6 +38,10 @@ export interface FindingRecord {
   lastFound: IsoDate | null;
   layerSha: string | null;
   exempted: boolean | null;
+  /** The exception over an exempted finding, when Qualys gives one (see FindingException): name, reason code, end. */
+  exceptionName: string | null;
+  exceptionReason: string | null;
+  exceptionEndsAt: IsoDate | null;
   /** Real-time threat-intelligence flags Qualys set (activeAttacks, publicExploit, …); Qualys sends them as true or null. */
   threatIntel: string[];
   patchAvailable: boolean | null;

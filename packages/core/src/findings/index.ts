@@ -1,4 +1,4 @@
 export type { AffectedPackage, FindingRecord } from './finding-record.js';
 export { findingKey, findingRows, type FindingRowOptions } from './finding-rows.js';
 export { QUALYS_SEVERITY_WORDS, SEVERITY_LABELS, severityLabel, severityText, type SeverityLabel } from './severity.js';
-export { slaFields, type SlaFields, type SlaStatus } from './sla.js';
+export { SLA_STATUS_MEANINGS, slaFields, type SlaFields, type SlaStatus } from './sla.js';

@@ -112,6 +112,7 @@ const FINDING = {
   cvss3BaseScore: true,
   published: true,
   isExempted: true,
+  exception: 'open',
   threatIntel: true,
   extra: 'open',
 } satisfies Record<keyof VulnerabilityFinding, true | 'open'>;

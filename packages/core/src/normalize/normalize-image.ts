@@ -279,6 +279,8 @@ function toFinding(v: Record<string, unknown>): VulnerabilityFinding {
     cvss3BaseScore: isPlainObject(v['cvss3Info']) ? toNumber(v['cvss3Info']['baseScore']) : null,
     published: r.date('published'),
     isExempted: r.bool('isExempted'),
+    // Qualys sends none on a finding; enrichment attaches the image's exceptions to the exempted ones.
+    exception: null,
     threatIntel: isPlainObject(v['threatIntel'])
       ? Object.entries(v['threatIntel'])
           .filter(([, on]) => on === true)

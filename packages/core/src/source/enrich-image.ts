@@ -4,6 +4,7 @@ import { normalizeImage } from '../normalize/normalize-image.js';
 import type { ImageRecord } from '../record.js';
 import { countMismatch, MISMATCH_EXAMPLES } from './count-check.js';
 import type { EnrichOptions, EnrichStats } from './enrich-types.js';
+import { exceptionOf } from './image-exceptions.js';
 import { stillListed } from './image-recheck.js';
 
 /**
@@ -70,7 +71,12 @@ export async function enrichImage(image: ImageRecord, options: EnrichOptions, st
     return { ...image, vulnerabilities: null, vulnerabilityCounts: null };
   }
   stats.findings += findings.length;
-  stats.exempted += findings.filter((f) => f.isExempted === true).length;
+  const exempted = findings.filter((f) => f.isExempted === true).length;
+  stats.exempted += exempted;
+  if (exempted > 0 && options.exceptionDetails !== false) {
+    const exception = await exceptionOf(image, options, stats, options.now ?? new Date());
+    if (exception !== null) for (const f of findings) if (f.isExempted === true) f.exception = exception;
+  }
   if (image.vulnerabilityCounts !== null) {
     const mismatch = countMismatch(image.sha, image.vulnerabilityCounts, findings);
     if (mismatch) {

@@ -23,6 +23,12 @@ export interface EnrichStats {
   findings: number;
   /** Findings the server marked as under an exception (`isExempted`): exported, with `exempted: true`. */
   exempted: number;
+  /** `GET …/images/{sha}/exceptions` calls made: one per image with an exempted finding whose record lists none. */
+  exceptionCalls: number;
+  /** Of those, answered 403: the API user may not read exceptions; the findings stay marked, without the details. */
+  exceptionsForbidden: number;
+  /** Images with exempted findings for which Qualys listed no exception at all. */
+  exceptionsUnknown: number;
   /**
    * Images Qualys holds no vulnerability data for (never scanned: null counts in the list, or no counts and no scan
    * date from the bulk API) whose answer had no findings either: exported with null counts and no finding rows.
@@ -55,6 +61,13 @@ export interface EnrichOptions {
    * image listed clean needs no call).
    */
   includeClean?: boolean;
+  /**
+   * Read the exception (name, reason, end date) over each image's exempted findings: one `GET …/exceptions` per image
+   * that has one, on the `/images/**` budget. Default: true.
+   */
+  exceptionDetails?: boolean;
+  /** The instant an exception must be active at: the export's start. Default: when the image is enriched. */
+  now?: Date;
   signal?: AbortSignal;
   logger?: Logger;
 }

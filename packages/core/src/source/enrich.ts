@@ -26,6 +26,9 @@ export function enrichImages(batches: AsyncIterable<ImageRecord[]>, options: Enr
     rechecks: 0,
     findings: 0,
     exempted: 0,
+    exceptionCalls: 0,
+    exceptionsForbidden: 0,
+    exceptionsUnknown: 0,
     notScanned: 0,
     countMismatches: 0,
     mismatchExamples: [],
@@ -51,6 +54,13 @@ export function enrichImages(batches: AsyncIterable<ImageRecord[]>, options: Enr
           const head = inFlight.shift();
           if (head === undefined) {
             if (stats.countMismatches > 0) logger.warn(mismatchWarning(stats.countMismatches, stats.mismatchExamples, endpointName(options.from)));
+            if (stats.exceptionsForbidden > 0) {
+              logger.warn(
+                `GET /csapi/v1.3/images/{sha}/exceptions answered 403 Forbidden: the exempted findings of ${stats.exceptionsForbidden} images are ` +
+                  "marked exempted without the exception's name, reason and end date. Give the API user permission to read exceptions, " +
+                  'or set source.vulnerabilities.exceptionDetails: false to not ask.',
+              );
+            }
             return;
           }
           yield await head;

@@ -15,7 +15,7 @@ export function enrich(
   batches: AsyncIterable<ImageRecord[]>,
   source: SourceConfig,
   client: QualysClient,
-  options: { signal: AbortSignal; logger: Logger },
+  options: { signal: AbortSignal; logger: Logger; now: Date },
 ): EnrichmentStage {
   const wanted = source.vulnerabilities;
   if (!wanted) return { batches, stats: undefined };
@@ -24,6 +24,8 @@ export function enrich(
     from: wanted.from,
     concurrency: wanted.concurrency,
     includeClean: wanted.includeClean,
+    exceptionDetails: wanted.exceptionDetails,
+    now: options.now,
     signal: options.signal,
     logger: options.logger,
   });
