@@ -23,7 +23,7 @@ import { FindingsSpool } from './findings-spool.js';
 import { FindingsTotals } from './findings-totals.js';
 import { ImagesSheets } from './images-sheets.js';
 import type { ExcelSinkOptions } from './options.js';
-import { dataSheetPrint } from './print-setup.js';
+import { FINDING_PRINT_KEYS, IMAGE_PRINT_KEYS } from './print-layout.js';
 import { writeSlaSheet } from './sla-sheet.js';
 import { writeSummarySheet } from './summary-sheet.js';
 import { SummaryTotals } from './summary-totals.js';
@@ -76,7 +76,9 @@ class ExcelSink extends LifecycleSink {
     this.file = file;
     this.workbook = createWorkbook(file.stream);
     describeWorkbook(this.workbook, this.ctx);
-    this.sheets = new ImagesSheets(this.workbook, this.columns, this.options.sheetName, this.options.rowsPerSheet, dataSheetPrint(this.ctx.startedAt));
+    // Core's default columns print their leading key columns; columns the user chose all print.
+    const printKeys = this.options.columns ? undefined : IMAGE_PRINT_KEYS;
+    this.sheets = new ImagesSheets(this.workbook, this.columns, this.options.sheetName, this.options.rowsPerSheet, this.ctx.startedAt, printKeys);
   }
 
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
@@ -110,7 +112,8 @@ class ExcelSink extends LifecycleSink {
       buildColumnsFor(shape, undefined, { joinWith: this.options.joinWith }),
       'Findings',
       this.options.rowsPerSheet,
-      dataSheetPrint(this.ctx.startedAt),
+      this.ctx.startedAt,
+      FINDING_PRINT_KEYS,
     );
     this.findingSheets = sheets;
     // Widths are measured on the first rows, as for the Images sheets.

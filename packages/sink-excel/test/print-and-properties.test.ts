@@ -9,8 +9,9 @@ import { excelSink } from '../src/index.js';
 import { dataSheets, readWorkbook, sheetValues } from './read-back.js';
 import { findAll, findOne, readParts, type XlsxParts } from './xlsx-parts.js';
 
-const HEADER = '&LQualys Container Security images&RExported 2026-11-22 10:30:00 UTC';
-const FOOTER = '&L&A&CPage &P of &N';
+// The sheet's own name (&A, in bold), the export and its time; the page of the sheet's pages. No "images" on a Findings page.
+const HEADER = '&L&"Calibri,Bold"&A&CQualys Container Security export&RExported 2026-11-22 10:30:00 UTC';
+const FOOTER = '&CPage &P of &N';
 
 describe('excel sink: printing and document properties', () => {
   let dir: string;
@@ -35,12 +36,21 @@ describe('excel sink: printing and document properties', () => {
   it('prints every data sheet, rollovers included, landscape, one page wide, header row and page numbers on every page', async () => {
     const { parts, workbook } = await write({ rowsPerSheet: 4 }, makeTestRecords(10));
     expect(parts.sheetNames).toEqual(['Images', 'Images (2)', 'Images (3)', 'Summary']);
-    const titles = findAll(await parts.part('xl/workbook.xml'), 'definedName').filter((d) => d.attributes.name === '_xlnm.Print_Titles');
+    const names = findAll(await parts.part('xl/workbook.xml'), 'definedName');
+    const titles = names.filter((d) => d.attributes.name === '_xlnm.Print_Titles');
+    const areas = names.filter((d) => d.attributes.name === '_xlnm.Print_Area');
 
     for (const [index, name] of ['Images', 'Images (2)', 'Images (3)'].entries()) {
       const sheet = await parts.sheet(name);
       expect(findOne(findOne(sheet, 'sheetPr'), 'pageSetUpPr').attributes, name).toEqual({ fitToPage: '1' });
-      expect(findOne(sheet, 'pageSetup').attributes, name).toMatchObject({ orientation: 'landscape', fitToWidth: '1', fitToHeight: '0' });
+      // Page numbers start at 1 on each sheet.
+      expect(findOne(sheet, 'pageSetup').attributes, name).toMatchObject({
+        orientation: 'landscape',
+        fitToWidth: '1',
+        fitToHeight: '0',
+        firstPageNumber: '1',
+        useFirstPageNumber: '1',
+      });
       const headerFooter = findOne(sheet, 'headerFooter');
       expect(findOne(headerFooter, 'oddHeader').text, name).toBe(HEADER);
       expect(findOne(headerFooter, 'oddFooter').text, name).toBe(FOOTER);
@@ -51,6 +61,11 @@ describe('excel sink: printing and document properties', () => {
         name,
       ).toEqual([`'${name}'!$1:$1`]);
       expect(parts.sheetNames[index]).toBe(name);
+      // The key columns, A (repositories) to J (last scanned), over the rows this sheet holds: 4, or 2 on the last.
+      expect(
+        areas.filter((a) => a.attributes.localSheetId === String(index)).map((a) => a.text),
+        name,
+      ).toEqual([`'${name}'!$A$1:$J$${index === 2 ? 3 : 5}`]);
     }
     // One title row per data sheet, none for the one-page Summary.
     expect(titles).toHaveLength(3);
@@ -67,7 +82,10 @@ describe('excel sink: printing and document properties', () => {
     const sheet = await parts.sheet('Inventory & more');
     expect(findOne(sheet, 'pageSetup').attributes).toMatchObject({ orientation: 'landscape', fitToWidth: '1', fitToHeight: '0' });
     const titles = findAll(await parts.part('xl/workbook.xml'), 'definedName');
-    expect(titles.map((t) => [t.attributes.name, t.attributes.localSheetId, t.text])).toEqual([['_xlnm.Print_Titles', '0', `'Inventory & more'!$1:$1`]]);
+    expect(titles.map((t) => [t.attributes.name, t.attributes.localSheetId, t.text])).toEqual([
+      ['_xlnm.Print_Area', '0', `'Inventory & more'!$A$1:$J$1`],
+      ['_xlnm.Print_Titles', '0', `'Inventory & more'!$1:$1`],
+    ]);
   });
 
   it('rejects an apostrophe in sheetName, which would break the print titles', () => {
