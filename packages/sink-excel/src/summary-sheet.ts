@@ -2,9 +2,10 @@ import type ExcelJS from 'exceljs';
 import { type RunContext, severityText } from '@qcs-export/core/sink';
 import { toExcelCell, toExcelText, type ExcelCell } from './cells.js';
 import type { FindingsTotals } from './findings-totals.js';
+import { wrappedLines } from './print-layout.js';
 import { summaryPrint } from './print-setup.js';
 import type { SummaryTotals } from './summary-totals.js';
-import { BOLD, DATE_FORMAT, HEADER_FILL, type StreamingWorkbook } from './workbook.js';
+import { DATE_FORMAT, HEADER_FILL, type StreamingWorkbook } from './workbook.js';
 
 export const SUMMARY_SHEET = 'Summary';
 
@@ -18,6 +19,18 @@ const COUNT_FORMAT = '#,##0';
  * rest of the two tables. H: the sha, whole, last because nobody reads it.
  */
 const WIDTHS = [42, 24, 16, 12, 12, 16, 24, 66];
+
+/** Fonts are named: a bold font without a name prints in LibreOffice's default serif, wider than Calibri. */
+const BOLD = { name: 'Calibri', size: 11, bold: true } as const;
+/** Points per line of Calibri 11: a wrapped cell's row is given its lines' height, or it prints over the next row. */
+const LINE_HEIGHT = 15;
+/** A text value beside a right-aligned number ("100 MEDIUM" would read as one) is set off from it. */
+const INDENT = { horizontal: 'left', indent: 1 } as const;
+/** The height of a row whose cells wrap, from the lines of the tallest; undefined for one line, the default height. */
+const rowHeight = (cells: readonly (string | null)[]) => {
+  const lines = Math.max(1, ...cells.map((value, i) => (value === null ? 1 : wrappedLines(value, WIDTHS[i] ?? 10))));
+  return lines > 1 ? lines * LINE_HEIGHT : undefined;
+};
 
 /** Text cells pass the same cleaning and length cut as data cells: the filter and repositories come from users. */
 const text = (value: string | null): ExcelCell => (value === null ? null : toExcelText(value).text);
@@ -36,26 +49,31 @@ export function writeSummarySheet(
 ): void {
   const sheet = workbook.addWorksheet(SUMMARY_SHEET, summaryPrint(ctx.startedAt));
   sheet.columns = WIDTHS.map((width) => ({ width })) as ExcelJS.Column[];
-  const add = (values: ExcelCell[], style?: (cell: ExcelJS.Cell, column: number) => void) => {
+  const add = (values: ExcelCell[], style?: (cell: ExcelJS.Cell, column: number) => void, height?: number) => {
     const row = sheet.addRow(values);
     if (style) row.eachCell((cell, column) => style(cell, column));
+    if (height) row.height = height;
     row.commit();
   };
-  const heading = (title: string) => add([title], (cell) => (cell.font = { bold: true, size: 13 }));
+  const heading = (title: string) => add([title], (cell) => (cell.font = { ...BOLD, size: 13 }));
   const tableHeader = (names: string[]) =>
-    add(names, (cell) => {
-      cell.font = BOLD;
-      cell.fill = HEADER_FILL;
-      // "Images with at least one" is wider than its column; wrapped, it stays whole.
-      cell.alignment = { wrapText: true, vertical: 'top' };
-    });
+    add(
+      names,
+      (cell) => {
+        cell.font = BOLD;
+        cell.fill = HEADER_FILL;
+        // "Images with at least one" is wider than its column; wrapped, it stays whole, in a row as tall as it needs.
+        cell.alignment = { wrapText: true, vertical: 'top' };
+      },
+      rowHeight(names),
+    );
   /** A bold label in A, and its values: numbers as counts, text as is. */
   const labelled = (cell: ExcelJS.Cell, column: number) => {
     if (column === 1) cell.font = BOLD;
     else if (typeof cell.value === 'number') cell.numFmt = COUNT_FORMAT;
   };
 
-  add(['Qualys Container Security image inventory'], (cell) => (cell.font = { bold: true, size: 15 }));
+  add(['Qualys Container Security image inventory'], (cell) => (cell.font = { ...BOLD, size: 15 }));
   add([]);
   heading('Export');
   add(['Exported at', ctx.startedAt], (cell, column) => {
@@ -89,9 +107,10 @@ export function writeSummarySheet(
   heading('Ten riskiest images');
   tableHeader(['Repositories', 'Risk Score', 'QDS Rating', severityText(5), severityText(4), 'Vulnerabilities', 'Last Scanned', 'Image SHA']);
   for (const image of totals.riskiest()) {
+    const repositories = text(image.repositories);
     add(
       [
-        text(image.repositories),
+        repositories,
         image.riskScore,
         text(image.qdsSeverity),
         image.severity5,
@@ -102,10 +121,12 @@ export function writeSummarySheet(
       ],
       (cell, column) => {
         // Several tags wrap within A rather than being cut off by the risk score beside them.
-        cell.alignment = column === 1 ? { wrapText: true, vertical: 'top' } : { vertical: 'top' };
+        // The row is as tall as its lines (rowHeight): Excel and LibreOffice do not grow it themselves.
+        cell.alignment = column === 1 ? { wrapText: true, vertical: 'top' } : column === 3 ? { ...INDENT, vertical: 'top' } : { vertical: 'top' };
         if (column >= 4 && column <= 6) cell.numFmt = COUNT_FORMAT;
         if (column === 7) cell.numFmt = DATE_FORMAT;
       },
+      rowHeight([typeof repositories === 'string' ? repositories : null]),
     );
   }
   if (totals.riskiest().length === 0) add(['(no images)']);
@@ -118,6 +139,7 @@ export function writeSummarySheet(
       add([text(q.title), q.qid, severityText(q.severity), q.images], (cell, column) => {
         labelled(cell, column);
         if (column === 2) cell.numFmt = '0';
+        if (column === 3) cell.alignment = INDENT;
       });
     add([]);
     heading('CVEs affecting the most images');

@@ -133,4 +133,20 @@ describe('excel sink: readable printed pages (issue 20, point 3)', () => {
     const printed = widths(await parts.sheet('Images')).slice(0, 10) as number[];
     for (const page of [LETTER, A4]) expect(scaleOf(printed, page)).toBeGreaterThanOrEqual(0.65);
   });
+
+  it('gives a riskiest-images row on the Summary the height of its wrapped repositories, so it does not print over the next', async () => {
+    const many = Array.from({ length: 6 }, (_, i) => ({ registry: 'registry.example.com', repository: `team/service-${i}`, tag: 'v1.2.3' }));
+    const records = makeTestRecords(3).map((r, i) => (i === 0 ? { ...r, riskScore: 999, repo: many } : r));
+    const parts = await write({}, records);
+    const rows = findAll(findOne(await parts.sheet('Summary'), 'sheetData'), 'row');
+    const cells = (row: XmlElement) => findAll(row, 'c').map((c) => (findAll(c, 't')[0] ?? findAll(c, 'v')[0])?.text);
+    const at = rows.findIndex((row) => cells(row)[0] === 'Repositories');
+    const first = rows[at + 1] as XmlElement;
+    expect(cells(first)[0]).toContain('team/service-5');
+    // Six tags of 40 characters, joined with "; ", in a 42-character column: at least six lines of 15 pt.
+    expect(Number(first.attributes.ht)).toBeGreaterThanOrEqual(90);
+    expect(first.attributes.customHeight).toBe('1');
+    // The header row with "Vulnerabilities" wrapped is two lines tall.
+    expect(Number((rows[at] as XmlElement).attributes.ht)).toBe(30);
+  });
 });
