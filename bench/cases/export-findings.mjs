@@ -29,7 +29,7 @@ const sinks = {
   jsonl: () => jsonlSink.create(jsonlSink.options.parse({ path: join(outDir, 'findings.jsonl'), records: 'findings' }), ctx),
   csv: () => csvSink.create(csvSink.options.parse({ path: join(outDir, 'findings.csv'), records: 'findings' }), ctx),
   // The workbook's Images sheet plus its Findings and SLA sheets: the findings are what costs.
-  excel: () => excelSink.create(excelSink.options.parse({ path: join(outDir, 'findings.xlsx'), findings: 'findings' }), ctx),
+  excel: () => excelSink.create(excelSink.options.parse({ path: join(outDir, 'findings.xlsx'), records: ['images', 'findings'] }), ctx),
   elasticsearch: () => elasticsearchSink.create(elasticsearchSink.options.parse({ node: esUrl, index: 'bench-findings', records: 'findings' }), ctx),
 };
 const sink = sinks[sinkName]?.();

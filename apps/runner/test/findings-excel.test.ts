@@ -23,7 +23,7 @@ describe('Excel with findings (issue 11)', () => {
   it('a Findings sheet with every (image, QID) once, an SLA sheet that agrees with an independent count, and top QIDs', async () => {
     const s = await h.simulator({ images: 120 });
     const file = await h.config(
-      liveConfig(s.url, '  - type: excel\n    path: evidence.xlsx\n    findings: findings\n', '  vulnerabilities: { from: details }\n'),
+      liveConfig(s.url, '  - type: excel\n    path: evidence.xlsx\n    records: [images, findings]\n', '  vulnerabilities: { from: details }\n'),
     );
     const before = Date.now();
     const r = await h.cli(['run', '-c', file], { QUALYS_PASSWORD: PASSWORD });
@@ -69,7 +69,9 @@ describe('Excel with findings (issue 11)', () => {
   it('leaves no spool file behind after the run', async () => {
     const before = (await readdir(tmpdir())).filter((f) => f.startsWith('qcs-findings-')).length;
     const s = await h.simulator({ images: 30 });
-    const file = await h.config(liveConfig(s.url, '  - type: excel\n    path: e.xlsx\n    findings: packages\n', '  vulnerabilities: { from: details }\n'));
+    const file = await h.config(
+      liveConfig(s.url, '  - type: excel\n    path: e.xlsx\n    records: [images, packages]\n', '  vulnerabilities: { from: details }\n'),
+    );
     expect((await h.cli(['run', '-c', file, '-q'], { QUALYS_PASSWORD: PASSWORD })).code).toBe(0);
     expect((await readdir(tmpdir())).filter((f) => f.startsWith('qcs-findings-')).length).toBe(before);
   });
@@ -79,5 +81,69 @@ describe('Excel with findings (issue 11)', () => {
     const r = await h.cli(['validate', '-c', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/sinks\[0\]\.findings: this sink needs the vulnerabilities of each image; add source\.vulnerabilities/);
+  });
+
+  it('findings: without source.vulnerabilities is a config error, pointing at records when that is what asks', async () => {
+    const file = await h.config('source:\n  simulator: { images: 5 }\nsinks:\n  - type: excel\n    path: e.xlsx\n    records: packages\n');
+    const r = await h.cli(['validate', '-c', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/sinks\[0\]\.records: this sink needs the vulnerabilities of each image/);
+  });
+});
+
+describe('one way to pick what a workbook holds: records (issue 20, point 6)', () => {
+  const vulnerabilities = '  vulnerabilities: { from: details }\n';
+  const sheetNames = async (name: string) => {
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(h.dir, name));
+    return workbook.worksheets.map((w) => w.name);
+  };
+
+  it('records: findings gives the Findings, SLA and Summary sheets and no Images sheet; the run counts finding rows', async () => {
+    const s = await h.simulator({ images: 80 });
+    const file = await h.config(liveConfig(s.url, '  - type: excel\n    path: f.xlsx\n    records: findings\n', vulnerabilities));
+    const r = await h.cli(['run', '-c', file, '--json'], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await sheetNames('f.xlsx')).toEqual(['Findings', 'SLA', 'Summary']);
+    const expected = s.images().reduce((n, i) => n + imageFindings(i).length, 0);
+    const [, ...rows] = await sheetRows('f.xlsx', 'Findings');
+    expect(rows).toHaveLength(expected);
+    // Delivered and written at the workbook's grain: the run's own check of records + rejected against delivered.
+    const summary = JSON.parse(r.stdout) as { sinks: Array<{ type: string; records: number; delivered?: number }> };
+    expect(summary.sinks[0]).toMatchObject({ type: 'excel', records: expected });
+  });
+
+  it('records: [images, findings] gives both; records: images (the default) the Images sheets alone', async () => {
+    const s = await h.simulator({ images: 40 });
+    const file = await h.config(
+      liveConfig(
+        s.url,
+        '  - type: excel\n    path: both.xlsx\n    records: [images, findings]\n  - type: excel\n    path: images.xlsx\n    records: images\n',
+        vulnerabilities,
+      ),
+    );
+    const r = await h.cli(['run', '-c', file, '-q'], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await sheetNames('both.xlsx')).toEqual(['Images', 'Findings', 'SLA', 'Summary']);
+    expect(await sheetNames('images.xlsx')).toEqual(['Images', 'Summary']);
+  });
+
+  it('the old findings: option still works, with a warning that says what to write instead; validate says it too', async () => {
+    const s = await h.simulator({ images: 40 });
+    const file = await h.config(liveConfig(s.url, '  - type: excel\n    path: old.xlsx\n    findings: findings\n', vulnerabilities));
+    const r = await h.cli(['run', '-c', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warn: sinks\[0\] \(excel\): `findings: findings` is deprecated; write `records: \[images, findings\]`/);
+    expect(await sheetNames('old.xlsx')).toEqual(['Images', 'Findings', 'SLA', 'Summary']);
+    const v = await h.cli(['validate', '-c', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/⚠ sinks\[0\] \(excel\): `findings: findings` is deprecated/);
+  });
+
+  it('a workbook holds findings or packages, not both', async () => {
+    const file = await h.config('source:\n  simulator: { images: 5 }\nsinks:\n  - type: excel\n    path: e.xlsx\n    records: [findings, packages]\n');
+    const r = await h.cli(['validate', '-c', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/records: a workbook holds findings or packages, not both/);
   });
 });

@@ -30,6 +30,8 @@ describe('each sink plugin declares what a state records for it (stateTarget)', 
   it('excel: the path, with images as its grain whatever the findings sheets', () => {
     expect(targetOf('excel', { path: 'out/images.xlsx' })).toEqual({ target: 'out/images.xlsx', records: 'images' });
     expect(targetOf('excel', { path: 'out/images.xlsx', findings: 'findings' })).toEqual({ target: 'out/images.xlsx', records: 'images' });
+    expect(targetOf('excel', { path: 'out/f.xlsx', records: 'findings' })).toEqual({ target: 'out/f.xlsx', records: 'findings' });
+    expect(targetOf('excel', { path: 'out/f.xlsx', records: ['images', 'packages'] })).toEqual({ target: 'out/f.xlsx', records: 'images' });
   });
 
   it('elasticsearch: the index or data stream by name, and the records grain', () => {

@@ -22,7 +22,7 @@ import { describeWorkbook } from './document-properties.js';
 import { FindingsSpool } from './findings-spool.js';
 import { FindingsTotals } from './findings-totals.js';
 import { ImagesSheets } from './images-sheets.js';
-import type { ExcelSinkOptions } from './options.js';
+import { type ExcelSinkOptions, type WorkbookGrains, workbookGrains } from './options.js';
 import { FINDING_PRINT_KEYS, IMAGE_PRINT_KEYS } from './print-layout.js';
 import { writeSlaSheet } from './sla-sheet.js';
 import { writeSummarySheet } from './summary-sheet.js';
@@ -46,6 +46,7 @@ class ExcelSink extends LifecycleSink {
   private spool: FindingsSpool | undefined;
   private findingSheets: ImagesSheets<FindingRecord> | undefined;
   private readonly findings: FindingsTotals | undefined;
+  private readonly grains: WorkbookGrains;
   private readonly path: string;
   private readonly columns: Column[];
   private readonly totals: SummaryTotals;
@@ -62,13 +63,14 @@ class ExcelSink extends LifecycleSink {
     // Columns the user chose keep their order; without any, core's default set, already in reading order.
     this.columns = [...buildColumns(options.columns, { joinWith: options.joinWith }), ...runStampColumns(ctx, options.stampRun)];
     this.totals = new SummaryTotals(options.joinWith);
-    this.findings = options.findings ? new FindingsTotals() : undefined;
+    this.grains = workbookGrains(options);
+    this.findings = this.grains.findings ? new FindingsTotals() : undefined;
     this.backpressure = new ZipBackpressure(internals.zipQueueLimit);
   }
 
   protected async openTarget(): Promise<void> {
     // The spool first: if it cannot be made, no temporary workbook is left behind either.
-    if (this.options.findings) this.spool = await FindingsSpool.open();
+    if (this.grains.findings) this.spool = await FindingsSpool.open();
     const file = await AtomicFileWriter.open(this.path, { mode: this.options.fileMode }).catch(async (error: unknown) => {
       await this.spool?.remove();
       throw error;
@@ -78,24 +80,28 @@ class ExcelSink extends LifecycleSink {
     describeWorkbook(this.workbook, this.ctx);
     // Core's default columns print their leading key columns; columns the user chose all print.
     const printKeys = this.options.columns ? undefined : IMAGE_PRINT_KEYS;
+    if (!this.grains.images) return;
     this.sheets = new ImagesSheets(this.workbook, this.columns, this.options.sheetName, this.options.rowsPerSheet, this.ctx.startedAt, printKeys);
   }
 
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     const { sheets } = this.opened();
-    this.countDelivered(batch.length);
-    sheets.measure(batch);
+    // The run checks what each sink was given at its own grain: images while the workbook has Images sheets, else rows.
+    if (sheets) this.countDelivered(batch.length);
+    sheets?.measure(batch);
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i] as ImageRecord;
-      sheets.add(record);
+      sheets?.add(record);
       if (this.options.summary) this.totals.add(record);
-      if ((i + 1) % ROWS_PER_QUEUE_CHECK === 0) await this.waitForZip();
+      if (sheets && (i + 1) % ROWS_PER_QUEUE_CHECK === 0) await this.waitForZip();
     }
-    await this.waitForZip();
-    if (this.options.findings && this.spool && this.findings) {
+    if (sheets) await this.waitForZip();
+    const grain = this.grains.findings;
+    if (grain && this.spool && this.findings) {
       const options = findingRowOptions(this.ctx);
       for (const image of batch) {
-        const rows = findingRows(image, this.options.findings, options);
+        const rows = findingRows(image, grain, options);
+        if (!sheets) this.countDelivered(rows.length);
         this.findings.addImage(rows);
         await this.spool.write(rows);
       }
@@ -105,8 +111,8 @@ class ExcelSink extends LifecycleSink {
   /** The Findings sheets, from the spool, once the Images sheets are closed; then the SLA sheet. */
   private async writeFindings(workbook: StreamingWorkbook): Promise<void> {
     const { spool, findings } = this;
-    if (!spool || !findings || !this.options.findings) return;
-    const shape = this.options.findings === 'packages' ? PACKAGE_SHAPE : FINDING_SHAPE;
+    if (!spool || !findings || !this.grains.findings) return;
+    const shape = this.grains.findings === 'packages' ? PACKAGE_SHAPE : FINDING_SHAPE;
     const sheets = new ImagesSheets<FindingRecord>(
       workbook,
       buildColumnsFor(shape, undefined, { joinWith: this.options.joinWith }),
@@ -146,11 +152,11 @@ class ExcelSink extends LifecycleSink {
   protected async finishTarget(): Promise<void> {
     const { file, workbook, sheets } = this.opened();
     try {
-      sheets.finish();
+      sheets?.finish();
       await this.writeFindings(workbook);
       if (this.options.summary) {
-        this.totals.cellsCut = sheets.cellsCut + (this.findingSheets?.cellsCut ?? 0);
-        writeSummarySheet(workbook, this.ctx, this.totals, [...sheets.names, ...(this.findingSheets?.names ?? [])], this.findings);
+        this.totals.cellsCut = (sheets?.cellsCut ?? 0) + (this.findingSheets?.cellsCut ?? 0);
+        writeSummarySheet(workbook, this.ctx, this.totals, this.sheetNames(), this.findings);
       }
       await Promise.race([workbook.commit(), file.whenFailed()]);
     } catch (error) {
@@ -163,18 +169,20 @@ class ExcelSink extends LifecycleSink {
   protected async publishTarget(): Promise<SinkSummary> {
     const { file, sheets } = this.opened();
     const { path, bytes, published } = await file.commit();
+    const cellsCut = (sheets?.cellsCut ?? 0) + (this.findingSheets?.cellsCut ?? 0);
     return {
       type: 'excel',
       target: path,
-      records: sheets.rows,
+      // At the workbook's grain, as delivered was counted: images while it has Images sheets, else finding rows.
+      records: sheets ? sheets.rows : (this.findingSheets?.rows ?? 0),
       rejected: 0,
       bytes,
       published,
       details: {
-        sheets: [...sheets.names, ...(this.findingSheets?.names ?? [])].join(', '),
-        columns: this.columns.length,
+        sheets: this.sheetNames().join(', '),
+        ...(sheets ? { columns: this.columns.length } : {}),
         ...(this.findingSheets ? { findings: this.findingSheets.rows } : {}),
-        ...(sheets.cellsCut > 0 ? { cellsCut: sheets.cellsCut } : {}),
+        ...(cellsCut > 0 ? { cellsCut } : {}),
       },
     };
   }
@@ -206,9 +214,15 @@ class ExcelSink extends LifecycleSink {
     });
   }
 
-  private opened(): { file: AtomicFileWriter; workbook: StreamingWorkbook; sheets: ImagesSheets } {
+  /** The data sheets, in workbook order. */
+  private sheetNames(): string[] {
+    return [...(this.sheets?.names ?? []), ...(this.findingSheets?.names ?? [])];
+  }
+
+  /** The open workbook; its Images sheets when it has them (`records` without images has none). */
+  private opened(): { file: AtomicFileWriter; workbook: StreamingWorkbook; sheets: ImagesSheets | undefined } {
     const { file, workbook, sheets } = this;
-    if (!file || !workbook || !sheets) throw new SinkError(`the excel sink for ${this.path} has no open workbook`);
+    if (!file || !workbook || (this.grains.images && !sheets)) throw new SinkError(`the excel sink for ${this.path} has no open workbook`);
     return { file, workbook, sheets };
   }
 }

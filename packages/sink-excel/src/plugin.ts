@@ -1,5 +1,5 @@
 import { checkTabularOutput, defineSinkPlugin, deferredSink, outputPathFor } from '@qcs-export/core/sink';
-import { excelOptions } from './options.js';
+import { excelOptions, findingsOptionDeprecation, workbookGrains } from './options.js';
 
 /**
  * The Excel sink: Images sheets (rolled over at Excel's row limit) and a Summary sheet, streamed, committed
@@ -10,9 +10,11 @@ export const excelSink = defineSinkPlugin({
   description: 'Excel .xlsx for compliance: real dates and numbers, frozen filtered header, severity colours, Summary sheet',
   options: excelOptions,
   commit: () => 'atomic',
-  needsFindings: (options) => options.findings !== false && { option: 'findings', setting: 'this sink' },
+  needsFindings: (options) =>
+    workbookGrains(options).findings !== false && { option: options.records === undefined ? 'findings' : 'records', setting: 'this sink' },
+  deprecations: findingsOptionDeprecation,
   create: (options, ctx) => deferredSink(async () => (await import('./excel-sink.js')).createExcelSink(options, ctx)),
-  check: checkTabularOutput,
+  check: (o, ctx) => checkTabularOutput({ columns: o.columns, joinWith: o.joinWith, path: o.path }, ctx),
   outputs: (options, ctx) => [outputPathFor(options.path, ctx)],
   // A workbook is evidence of the whole inventory (its Summary counts, its SLA sheet): one holding only the images
   // changed since the last run would pass for that. Writing the whole inventory instead would make every run full.
@@ -23,6 +25,9 @@ export const excelSink = defineSinkPlugin({
       'export it from a config without run.state (it may share the source settings)',
   }),
   // Refused in incremental runs above, so no state holds a workbook; declared all the same, so the plugin says what
-  // a state would record (its Images sheets are one row per image, whatever `findings` adds beside them).
-  stateTarget: (options) => ({ target: options.path, records: 'images' }),
+  // a state would record (one row per image while it has Images sheets, whatever findings add beside them).
+  stateTarget: (options) => {
+    const grains = workbookGrains(options);
+    return { target: options.path, records: grains.images ? 'images' : (grains.findings as string) };
+  },
 });

@@ -72,6 +72,7 @@ async function runOne(file: string, values: Flags, interrupts: Interrupts, onPro
   // silences and --log-format json keeps parseable.
   const interactive = process.stderr.isTTY === true && settings.format === 'text' && !settings.quiet;
   const plainLogger = loggerFor(settings);
+  for (const warning of config.warnings ?? []) plainLogger.warn(warning);
   const progress = createProgress({ interactive, logger: plainLogger });
   onProgress(() => progress.done());
   const logger = interactive ? loggerFor(settings, progress.logStream) : plainLogger;

@@ -17,6 +17,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
   await sweepOutputs(outputsOf(config.sinks, sinkPlugins, ctx), ctx.logger, { dryRun: true });
   for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);
   if (values['connect'] === true) await checkQualysConnection(config, ctx.logger);
+  for (const warning of config.warnings ?? []) process.stdout.write(`⚠ ${warning}\n`);
   process.stdout.write(
     `config OK: ${config.file}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ` +
       `${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')})\n`,

@@ -104,6 +104,7 @@ function buildConfig(parsed: ParsedYaml, file: string, plugins: ReadonlyMap<stri
   else source = validateSection(liveSourceSchema(authKindOf((rawSource as { auth?: unknown } | null)?.auth)), rawSource, ['source'], ctx, problems);
 
   const sinks: SinkConfig[] = [];
+  const warnings: string[] = [];
   const rawSinks = top['sinks'];
   const withState = typeof (top['run'] as { state?: unknown } | null | undefined)?.state === 'string';
   if (!Array.isArray(rawSinks) || rawSinks.length === 0) {
@@ -137,7 +138,11 @@ function buildConfig(parsed: ParsedYaml, file: string, plugins: ReadonlyMap<stri
       // validate says so too (the run checks again, for --state).
       const support: IncrementalSupport | undefined = options !== undefined && withState ? incrementalSupportOf(plugin, plugin.type, options) : undefined;
       if (support && !support.ok) problems.push({ path: ['sinks', i, support.option ?? 'type'], message: `with run.state, ${support.reason}` });
-      if (options !== undefined) sinks.push({ type: plugin.type, name: typeof name === 'string' ? name : plugin.type, options });
+      if (options !== undefined) {
+        const sinkName = typeof name === 'string' ? name : plugin.type;
+        sinks.push({ type: plugin.type, name: sinkName, options });
+        for (const text of plugin.deprecations?.(options) ?? []) warnings.push(`sinks[${i}] (${sinkName}): ${text}`);
+      }
     }
   }
   const run = validateSection(runSchema, top['run'], ['run'], ctx, problems);
@@ -155,7 +160,7 @@ function buildConfig(parsed: ParsedYaml, file: string, plugins: ReadonlyMap<stri
         .flatMap((v) => v.sources.map((s) => (s.kind === 'file' ? `file ${s.path}` : `$${s.name}`))),
     ),
   ];
-  return { source, sinks, run, file, credentialOrigins };
+  return { source, sinks, run, file, credentialOrigins, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 /** Aliases that expand, each into aliases again, without end. */

@@ -327,6 +327,8 @@ export interface Config {
    * to check in this config's terms. Empty when they are written in the file.
    */
   credentialOrigins?: string[];
+  /** Deprecated options the config uses, each saying what to write instead; the run logs them, validate prints them. */
+  warnings?: string[];
 }
 
 export function isSimulatorSource(source: SourceConfig): source is SimulatorSource {

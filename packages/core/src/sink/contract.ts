@@ -168,6 +168,11 @@ export interface SinkPlugin<O = unknown> {
    * markers (`<!-- options:NAME:start -->`): generated like the option tables, so the README cannot fall behind.
    */
   readmeTables?: Readonly<Record<string, string>>;
+  /**
+   * Options these options use that are on their way out, each as one sentence saying what to write instead: the run
+   * logs them as warnings and `validate` prints them. Default: none.
+   */
+  deprecations?(options: O): string[];
 }
 
 /**
@@ -197,6 +202,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   incremental?(options: z.output<S>): IncrementalSupport;
   stateTarget?(options: z.output<S>): StateTarget;
   readmeTables?: Readonly<Record<string, string>>;
+  deprecations?(options: z.output<S>): string[];
 }): SinkPlugin<z.output<S>> {
   return plugin as SinkPlugin<z.output<S>>;
 }
