@@ -64,6 +64,14 @@ describe('Excel with findings (issue 11)', () => {
     for (const f of findings) perQid.set(f.qid, (perQid.get(f.qid) ?? 0) + 1);
     const most = Math.max(...perQid.values());
     expect(Number(summary[at + 2]?.[3])).toBe(most);
+
+    // The Summary counts by SLA status, excepted findings apart (issue 20, point 2).
+    const status = summary.findIndex((row) => row[0] === 'Findings by SLA status');
+    const counted = Object.fromEntries(summary.slice(status + 2, status + 6).map((row) => [row[0], Number(row[1])]));
+    const exempted = findings.filter((f) => f.exempted).length;
+    const breached = findings.filter((f) => !f.exempted && f.first + (policy[f.severity] as number) * DAY < before).length;
+    expect(exempted).toBeGreaterThan(0);
+    expect(counted).toEqual({ breached, within: findings.length - exempted - breached, exempted, 'n/a': 0 });
   });
 
   it('leaves no spool file behind after the run', async () => {

@@ -1,4 +1,4 @@
-import type { FindingRecord } from '@qcs-export/core/sink';
+import type { FindingRecord, SlaStatus } from '@qcs-export/core/sink';
 
 export interface SeveritySla {
   severity: number | null;
@@ -23,6 +23,8 @@ export class FindingsTotals {
   findings = 0;
   /** Distinct findings (image × QID) under an exception. */
   exempted = 0;
+  /** Distinct findings (image × QID) by SLA status, most pressing first. */
+  readonly byStatus: Record<SlaStatus, number> = { breached: 0, within: 0, exempted: 0, 'n/a': 0 };
   private readonly bySeverity = new Map<
     number | null,
     { slaDays: number | null; open: number; breached: number; exempted: number; ages: Map<number, number>; imagesBreached: number }
@@ -40,6 +42,7 @@ export class FindingsTotals {
       if (qids.has(row.qid)) continue;
       qids.add(row.qid);
       for (const cve of row.cveIds) cves.add(cve);
+      this.byStatus[row.slaStatus]++;
       const s = this.severity(row.severity, row.slaDays);
       if (row.slaStatus === 'exempted') {
         s.exempted++;

@@ -1,5 +1,5 @@
 import type ExcelJS from 'exceljs';
-import { type RunContext, severityText } from '@qcs-export/core/sink';
+import { type RunContext, SLA_STATUS_MEANINGS, type SlaStatus, severityText } from '@qcs-export/core/sink';
 import { toExcelCell, toExcelText, type ExcelCell } from './cells.js';
 import type { FindingsTotals } from './findings-totals.js';
 import { wrappedLines } from './print-layout.js';
@@ -131,6 +131,11 @@ export function writeSummarySheet(
   }
   if (totals.riskiest().length === 0) add(['(no images)']);
   if (findings) {
+    add([]);
+    // The SLA sheet's figures in one table; excepted findings apart from the breach figures, as everywhere.
+    heading('Findings by SLA status');
+    tableHeader(['SLA status', 'Findings', 'Meaning']);
+    for (const [status, count] of Object.entries(findings.byStatus)) add([status, count, SLA_STATUS_MEANINGS[status as SlaStatus]], labelled);
     add([]);
     heading('Vulnerabilities affecting the most images');
     tableHeader(['Title', 'QID', 'Severity', 'Images']);

@@ -25,7 +25,7 @@ export function createWorkbook(out: Writable): StreamingWorkbook {
   return workbook;
 }
 
-export const BOLD = { bold: true } as const;
+export const BOLD = { bold: true, name: 'Calibri' } as const;
 export const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFD9E1F2' } };
 /** Dates in UTC, with the zone in the display so nobody reads them as local time. */
 export const DATE_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"';
