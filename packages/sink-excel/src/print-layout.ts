@@ -1,3 +1,5 @@
+import { DEFAULT_COLUMNS, FINDING_SHAPE, PACKAGE_SHAPE } from '@qcs-export/core/sink';
+
 /**
  * How wide a data sheet's columns are and which of them print, so that a printed page is readable: at least
  * MIN_PRINT_SCALE of full size on Letter or A4 landscape, the narrower of which, Letter, is what the sums use.
@@ -28,32 +30,15 @@ export const MAX_WIDTH = 70;
 /** A text column in the print area is not made narrower than this to fit (unless its values are all shorter). */
 const TEXT_FLOOR = 12;
 
+/** The leading default columns, through `last`: core orders the defaults so that what a printed page needs comes first. */
+const leading = (defaults: readonly string[], last: string) => defaults.slice(0, defaults.indexOf(last) + 1);
+
 /** Default columns that lead the page; the print area is the leading run of a sheet's columns that are in this set. */
-export const IMAGE_PRINT_KEYS: ReadonlySet<string> = new Set([
-  'repo',
-  'vulnerabilityCounts.severity5Count',
-  'vulnerabilityCounts.severity4Count',
-  'vulnerabilityCounts.severity3Count',
-  'vulnerabilityCounts.severity2Count',
-  'vulnerabilityCounts.severity1Count',
-  'vulnerabilityCounts.total',
-  'riskScore',
-  'qdsSeverity',
-  'lastScanned',
-]);
+export const IMAGE_PRINT_KEYS: ReadonlySet<string> = new Set(leading(DEFAULT_COLUMNS, 'lastScanned'));
+/** The same for findings: through the fixed version, and at the packages grain through the package's version. */
 export const FINDING_PRINT_KEYS: ReadonlySet<string> = new Set([
-  'repositories',
-  'qid',
-  'title',
-  'severity',
-  'severityLabel',
-  'firstFound',
-  'slaDueAt',
-  'slaStatus',
-  'daysOverdue',
-  'fixedVersion',
-  'packageName',
-  'packageVersion',
+  ...leading(FINDING_SHAPE.defaults, 'fixedVersion'),
+  ...leading(PACKAGE_SHAPE.defaults, 'packageVersion'),
 ]);
 
 /** Pixels of a column `width` characters wide at 96 dpi, as Excel rounds them. */

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ImageRecord, VulnerabilityFinding } from '@qcs-export/core';
-import { makeRunContext, makeTestRecords } from '@qcs-export/sink-testkit';
+import type { ImageRecord } from '@qcs-export/core';
+import { makeRunContext, makeTestFinding, makeTestRecords } from '@qcs-export/sink-testkit';
 import { excelSink } from '../src/index.js';
 import { planPrint, wrappedLines } from '../src/print-layout.js';
 import { findAll, findOne, readParts, type XlsxParts, type XmlElement } from './xlsx-parts.js';
@@ -21,27 +21,7 @@ function widths(sheet: XmlElement): (number | undefined)[] {
 }
 
 const finding = (qid: number, severity: number, firstFound: string, isExempted = false) =>
-  ({
-    qid,
-    severity,
-    title: `A vulnerability with a rather long title, number ${qid}`,
-    result: null,
-    typeDetected: 'CONFIRMED',
-    firstFound,
-    lastFound: firstFound,
-    layerSha: null,
-    software: [{ name: 'openssl', version: '3.0.1', fixVersion: '3.0.7' }],
-    cveIds: ['CVE-2024-0001'],
-    patchAvailable: true,
-    customerSeverity: null,
-    qdsScore: null,
-    cvss3BaseScore: null,
-    published: null,
-    isExempted,
-    exception: null,
-    threatIntel: [],
-    extra: {},
-  }) as VulnerabilityFinding;
+  makeTestFinding(qid, { severity, firstFound, lastFound: firstFound, isExempted });
 
 describe('excel sink: readable printed pages (issue 20, point 3)', () => {
   let dir: string | undefined;

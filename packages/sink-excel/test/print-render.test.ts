@@ -3,8 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VulnerabilityFinding } from '@qcs-export/core';
-import { makeRunContext, makeTestRecords } from '@qcs-export/sink-testkit';
+import { makeRunContext, makeTestFinding, makeTestRecords } from '@qcs-export/sink-testkit';
 import { excelSink } from '../src/index.js';
 
 // Issue 20, point 3, measured by a real spreadsheet program: LibreOffice prints the workbook to PDF and the pages are
@@ -13,27 +12,8 @@ import { excelSink } from '../src/index.js';
 const has = (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 const canRender = has('soffice', ['--version']) && has('pdftotext', ['-v']);
 
-const finding = (qid: number, firstFound: string, isExempted: boolean): VulnerabilityFinding => ({
-  qid,
-  severity: 5,
-  title: `Buffer overflow in openssl, finding ${qid}`,
-  result: null,
-  typeDetected: 'CONFIRMED',
-  firstFound,
-  lastFound: firstFound,
-  layerSha: null,
-  software: [{ name: 'openssl', version: '3.0.1', fixVersion: '3.0.7' }],
-  cveIds: ['CVE-2024-0001'],
-  patchAvailable: true,
-  customerSeverity: null,
-  qdsScore: null,
-  cvss3BaseScore: null,
-  published: null,
-  isExempted,
-  exception: null,
-  threatIntel: [],
-  extra: {},
-});
+const finding = (qid: number, firstFound: string, isExempted: boolean) =>
+  makeTestFinding(qid, { title: `Buffer overflow in openssl, finding ${qid}`, firstFound, lastFound: firstFound, isExempted });
 
 describe.skipIf(!canRender)('a findings workbook as LibreOffice prints it', () => {
   let dir = '';

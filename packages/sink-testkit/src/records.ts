@@ -1,4 +1,4 @@
-import { silentLogger, type ImageRecord, type RunContext } from '@qcs-export/core/sink';
+import { silentLogger, type ImageRecord, type RunContext, type VulnerabilityFinding } from '@qcs-export/core/sink';
 import { createRandom, HOSTILE_VALUES } from '@qcs-export/test-fixtures';
 
 /** Deterministic, fully-typed ImageRecords for sink tests; `hostile` puts HOSTILE_VALUES into the string fields. */
@@ -105,4 +105,33 @@ export function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
   }
   return value;
+}
+
+/**
+ * One finding as enrichment hands it on, with every field set: an openssl package with a fix, one CVE, no exception
+ * details. `overrides` sets the rest (severity, firstFound, isExempted, …).
+ */
+export function makeTestFinding(qid: number, overrides: Partial<VulnerabilityFinding> = {}): VulnerabilityFinding {
+  return {
+    qid,
+    severity: 5,
+    title: `A vulnerability with a rather long title, number ${qid}`,
+    result: null,
+    typeDetected: 'CONFIRMED',
+    firstFound: '2024-01-01T00:00:00.000Z',
+    lastFound: '2024-01-01T00:00:00.000Z',
+    layerSha: null,
+    software: [{ name: 'openssl', version: '3.0.1', fixVersion: '3.0.7' }],
+    cveIds: ['CVE-2024-0001'],
+    patchAvailable: true,
+    customerSeverity: null,
+    qdsScore: null,
+    cvss3BaseScore: null,
+    published: null,
+    isExempted: false,
+    exception: null,
+    threatIntel: [],
+    extra: {},
+    ...overrides,
+  };
 }
