@@ -105,6 +105,7 @@ describe('excepted findings (point 7)', () => {
     // The simulator's list counts every finding, excepted or not.
     expect(Number(listed)).toBe(Number(all));
     expect(text).not.toMatch(/leaves them out of its counts too/);
+    expect(text).toMatch(/; exception details readable \(\d+ exceptions on that image\)$/);
     const json = await cli(['doctor', '-c', file, '--json'], { QUALYS_PASSWORD: PASSWORD });
     expect((JSON.parse(json.stdout) as { exceptions: { hiddenByDefault: boolean } }).exceptions.hiddenByDefault).toBe(true);
   });
@@ -115,6 +116,16 @@ describe('excepted findings (point 7)', () => {
     const r = await cli(['doctor', '-c', file], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^excepted findings on \/vuln: HIDDEN by default .*; the list leaves them out of its counts too, so an image whose every/m);
+  });
+
+  it('doctor says when this user may not read the exceptions, which leaves excepted findings without reason and end date', async () => {
+    const s = await simulator({ images: 200, exceptionsForbidden: true });
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: out/images.jsonl\n'));
+    const r = await cli(['doctor', '-c', file, '--json'], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code, r.stderr).toBe(0);
+    const verdict = (JSON.parse(r.stdout) as { exceptions: { detailsReadable?: boolean; detail: string } }).exceptions;
+    expect(verdict.detailsReadable).toBe(false);
+    expect(verdict.detail).toMatch(/exception details FORBIDDEN \(GET …\/exceptions answered 403\)/);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { QualysGetter, RequestOptions } from '../client/types.js';
+import { ForbiddenError } from '../errors.js';
 import { vulnerabilityCounts } from '../normalize/normalize-image.js';
 import { IMAGES_PATH } from './crawl-context.js';
 
@@ -8,6 +9,11 @@ export interface ExceptionsVerdict {
   hiddenByDefault: boolean | undefined;
   /** The image list's counts leave excepted findings out too: an image whose every finding is excepted looks clean. */
   listOmitsThem?: boolean;
+  /**
+   * Whether this API user may read `/images/{sha}/exceptions`, where an excepted finding's exception name, reason and
+   * end date come from: false on a 403; undefined when not asked (no excepted finding seen) or the call failed otherwise.
+   */
+  detailsReadable?: boolean;
   detail: string;
 }
 
@@ -51,16 +57,44 @@ export async function probeExceptions(
       // enrichment asks no findings for an image listed clean.
       const listToo =
         total === byDefault.length ? '; the list leaves them out of its counts too, so an image whose every finding is excepted is exported as clean' : '';
+      const details = await exceptionDetails(client, sha, request, describeFailure);
       return {
         hiddenByDefault: true,
         listOmitsThem: listToo !== '',
-        detail: `HIDDEN by default (${numbers}); qcs-export sends applyException=false, so they are exported, with exempted: true${listToo}`,
+        ...details.verdict,
+        detail: `HIDDEN by default (${numbers}); qcs-export sends applyException=false, so they are exported, with exempted: true${listToo}; ${details.text}`,
       };
     }
-    if (marked > 0 && all.length === byDefault.length) return { hiddenByDefault: false, detail: `not hidden by default (${numbers})` };
+    if (marked > 0 && all.length === byDefault.length) {
+      const details = await exceptionDetails(client, sha, request, describeFailure);
+      return { hiddenByDefault: false, ...details.verdict, detail: `not hidden by default (${numbers}); ${details.text}` };
+    }
     last = numbers;
   }
   return { hiddenByDefault: undefined, detail: `could not tell: no excepted finding seen (${last})` };
+}
+
+/** One call to the exceptions of an image with an excepted finding: whether this user may read them. */
+async function exceptionDetails(
+  client: QualysGetter,
+  sha: string,
+  request: RequestOptions,
+  describeFailure: (error: unknown) => string,
+): Promise<{ verdict: { detailsReadable?: boolean }; text: string }> {
+  try {
+    const body = (await client.get(`${IMAGES_PATH}/${sha}/exceptions`, {}, request)).body;
+    const data = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['data'] : undefined;
+    const count = Array.isArray(data) ? data.length : 0;
+    return { verdict: { detailsReadable: true }, text: `exception details readable (${count} exceptions on that image)` };
+  } catch (error) {
+    if (error instanceof ForbiddenError) {
+      return {
+        verdict: { detailsReadable: false },
+        text: 'exception details FORBIDDEN (GET …/exceptions answered 403): excepted findings are exported without their exception name, reason and end date',
+      };
+    }
+    return { verdict: {}, text: `exception details not checked: ${describeFailure(error)}` };
+  }
 }
 
 function detailsOf(body: unknown): unknown[] {
