@@ -103,7 +103,7 @@ class ExcelSink extends LifecycleSink {
   }
 
   /** The Findings sheets, from the spool, once the Images sheets are closed; then the SLA sheet. */
-  private async writeFindings(workbook: StreamingWorkbook): Promise<void> {
+  private async writeFindingSheets(workbook: StreamingWorkbook): Promise<void> {
     const { spool, findings } = this;
     if (!spool || !findings || !this.options.findings) return;
     const shape = this.options.findings === 'packages' ? PACKAGE_SHAPE : FINDING_SHAPE;
@@ -147,7 +147,7 @@ class ExcelSink extends LifecycleSink {
     const { file, workbook, sheets } = this.opened();
     try {
       sheets.finish();
-      await this.writeFindings(workbook);
+      await this.writeFindingSheets(workbook);
       if (this.options.summary) {
         this.totals.cellsCut = sheets.cellsCut + (this.findingSheets?.cellsCut ?? 0);
         writeSummarySheet(workbook, this.ctx, this.totals, [...sheets.names, ...(this.findingSheets?.names ?? [])], this.findings);
