@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { imageFindings, type QualysSimulator } from '@qcs-export/qualys-simulator';
-import { liveConfig, PASSWORD, useCliHarness } from './support.js';
+import { liveConfig, nextSecond, PASSWORD, useCliHarness } from './support.js';
 
 const h = useCliHarness();
 const { cli, simulator, config } = h;
@@ -170,6 +170,30 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
     expect(r.stderr).toContain(removed);
   });
 
+  it('week after week with one manifest name: each run is compared with the last, then takes its place', async () => {
+    const s = await simulator({ images: 80 });
+    const file = await config(liveConfig(s.url, SINKS, VULNS));
+    const week = (extra: string[]) => cli(['run', '-c', file, '-q', '--json', '--manifest', 'out/latest.json', ...extra], env);
+    expect((await week([])).code).toBe(0);
+    const first = new Set((await jsonLines('findings.jsonl')).map(keyOf));
+    s.removeImages(5);
+    s.addImages(5);
+    const second = await week(['--compare-to', 'out/latest.json']);
+    expect(second.code).toBe(0);
+    const afterSecond = serverFindings(s);
+    const rows2 = await jsonLines('findings.jsonl');
+    expect(new Set(rows2.filter((f) => f['change'] === 'fixed').map(keyOf))).toEqual(new Set([...first].filter((k) => !afterSecond.has(k))));
+    // The third week compares with the second, not the first: what was fixed then is not fixed again.
+    s.removeImages(3);
+    const third = await week(['--compare-to', 'out/latest.json']);
+    expect(third.code).toBe(0);
+    const rows3 = await jsonLines('findings.jsonl');
+    const now = serverFindings(s);
+    expect(new Set(rows3.filter((f) => f['change'] === 'fixed').map(keyOf))).toEqual(new Set([...afterSecond].filter((k) => !now.has(k))));
+    expect(rows3.filter((f) => f['change'] === 'new')).toEqual([]);
+    expect((JSON.parse(third.stdout) as { compare: Row }).compare).toMatchObject({ new: 0, open: now.size, imagesGone: 3 });
+  });
+
   describe('a run that cannot be compared fails as a config error (exit 2), replacing nothing', () => {
     async function refused(s: QualysSimulator, file: string, prepare: () => Promise<void>, message: RegExp) {
       await prepare();
@@ -244,6 +268,25 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
       const r = await cli(['run', '-c', withFindings, '--compare-to', 'out/images.json'], env);
       expect(r.stderr).toMatch(/images\.json: names no findings file/);
       expect(r.code).toBe(2);
+    });
+
+    it('an incremental run: a comparison needs every image, so it asks for --full-refresh', async () => {
+      const s = await simulator({ images: 40 });
+      const sink = '  - type: jsonl\n    path: out/findings-{datetime}.jsonl\n    records: findings\n';
+      const file = await config(liveConfig(s.url, sink, `${VULNS}run:\n  state: state/qcs.json\n`));
+      expect((await cli(['run', '-c', file, '-q', '--manifest', 'out/week1.json'], env)).code).toBe(0);
+      await nextSecond();
+      const r = await cli(['run', '-c', file, '--compare-to', 'out/week1.json'], env);
+      expect(r.stderr).toMatch(/--compare-to compares a full run, but the state plans an incremental one/);
+      expect(r.stderr).toMatch(/--full-refresh/);
+      expect(r.code).toBe(2);
+      const full = await cli(['run', '-c', file, '-q', '--full-refresh', '--compare-to', 'out/week1.json'], env);
+      expect(full.code).toBe(0);
+      const files = (await readdir(join(h.dir, 'out'))).filter((f) => f.startsWith('findings-')).sort();
+      expect(files).toHaveLength(2);
+      const rows = await jsonLines(`out/${files[1] as string}`);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((f) => f['change'] === 'open')).toBe(true);
     });
 
     it('a findings sink that cannot write fixed findings, named', async () => {
