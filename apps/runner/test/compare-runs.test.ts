@@ -83,7 +83,7 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
     expect((await jsonLines('findings.jsonl')).every((f) => f['change'] === null)).toBe(true);
   });
 
-  it('a week later: every finding is new or open as a set comparison says, every finding gone is written once as fixed with its previous fields, the images gone are listed', async () => {
+  it('a week later: each finding is new or open as a set comparison says, each one gone is fixed once with its old fields, gone images listed', async () => {
     const s = await simulator({ images: 200 });
     const file = await firstWeek(s);
     const before = new Map((await jsonLines('findings.jsonl')).map((f) => [keyOf(f), f]));

@@ -104,8 +104,9 @@ export class PreviousRun implements RunComparison {
     }
     const filter = config.source.filter ?? null;
     if ((known.filter ?? null) !== filter) {
+      const shown = (f: string | null | undefined) => (f === null || f === undefined ? 'none' : JSON.stringify(f));
       throw fail(
-        `is of a run with another filter (${known.filter === null ? 'none' : JSON.stringify(known.filter)}; this run's is ${filter === null ? 'none' : JSON.stringify(filter)})`,
+        `is of a run with another filter (${shown(known.filter)}; this run's is ${shown(filter)})`,
         'compare with a manifest of a run with the same source.filter',
       );
     }
