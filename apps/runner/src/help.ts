@@ -3,7 +3,7 @@ import { toolVersion } from './version.js';
 /** Each command's own help: what `qcs-export <command> --help` prints. */
 export const COMMAND_HELP: Record<string, string> = {
   run: `Usage: qcs-export run --config FILE [-c FILE …] [--quiet] [--log-level LEVEL] [--log-format text|json] [--json]
-                      [--state FILE] [--full-refresh] [--no-state-update] [--manifest FILE]
+                      [--state FILE] [--full-refresh] [--no-state-update] [--manifest FILE] [--compare-to FILE]
 
 Runs the export the config describes: the Qualys source to every sink. Progress, log lines and the summary go
 to stderr; stdout stays free for data ("-"). No previous output is replaced unless every sink finished.
@@ -17,6 +17,8 @@ Options:
   --no-state-update     leave the state as it is, even after a successful run
   --manifest FILE       write the audit manifest here (overrides run.manifest): config without secrets and
                         its hash, requests, counts, and the size and SHA-256 of every file written
+  --compare-to FILE     compare with the run whose manifest is FILE (overrides run.compareTo): findings get
+                        change new or open, the ones gone are written as fixed, the images gone are listed
   -q, --quiet           errors only: no progress, no summary, no warnings (for cron and CI)
   --log-level LEVEL     debug | info | warn | error (default: the config's run.logLevel, info);
                         debug shows every API request: method, path, status, duration

@@ -45,6 +45,14 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
     );
   }
   if ('manifest' in r && r.manifest) lines.push(`  manifest ${r.manifest} (run ${r.runId})`);
+  if ('compare' in r && r.compare) {
+    const c = r.compare;
+    const gone = c.goneImages.slice(0, 5).join(', ') + (c.imagesGone > 5 ? `, … (${n(c.imagesGone - 5)} more in the manifest)` : '');
+    lines.push(
+      `  since ${c.manifest}${c.previousStartedAt ? ` (${c.previousStartedAt})` : ''}: ${n(c.new)} new findings, ${n(c.open)} still open, ${n(c.fixed)} fixed` +
+        ` · ${n(c.imagesGone)} images gone${c.imagesGone > 0 ? `: ${gone}` : ''}`,
+    );
+  }
   if (r.severityCounts === 'absent') {
     lines.push('  severity counts: ABSENT for images read with the bulk API, which does not report them: their counts are empty (null), not 0');
   }

@@ -8,6 +8,7 @@ import {
   outputPathFor,
   SinkError,
   type AnyColumn,
+  type FindingRecord,
   type FilePublished,
   type ImageRecord,
   type RunContext,
@@ -33,7 +34,7 @@ class CsvSink extends LifecycleSink {
     const path = outputPathFor(options.path, ctx);
     super(`the csv sink for ${path}`);
     this.path = path;
-    this.columns = [...tabularColumns(options), ...runStampColumns(ctx, options.stampRun)];
+    this.columns = [...tabularColumns(options, ctx), ...runStampColumns(ctx, options.stampRun)];
     this.format = {
       delimiter: options.delimiter,
       record_delimiter: options.lineEnding === 'crlf' ? 'windows' : 'unix',
@@ -63,7 +64,15 @@ class CsvSink extends LifecycleSink {
    * file with backpressure, so memory is bounded by the batch whatever the export size.
    */
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
-    const records = rowsOf(batch, this.options.records, this.ctx);
+    await this.writeRows(rowsOf(batch, this.options.records, this.ctx));
+  }
+
+  /** A compared run's fixed findings: rows like the others, after them. */
+  protected override async writeFindingRows(rows: readonly FindingRecord[]): Promise<void> {
+    await this.writeRows(rows);
+  }
+
+  private async writeRows(records: ReadonlyArray<ImageRecord | FindingRecord>): Promise<void> {
     this.countDelivered(records.length);
     if (records.length === 0) return;
     const rows = records.map((record) => this.columns.map((c) => c.value(record)));

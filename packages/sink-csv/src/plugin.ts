@@ -16,4 +16,5 @@ export const csvSink = defineSinkPlugin({
   outputs: (options, ctx) => [outputPathFor(options.path, ctx)],
   incremental: (options) => deltaFileSupport(options.path, `rows (${options.records})`),
   stateTarget: (options) => ({ target: options.path, records: options.records }),
+  takesFixedFindings: (options) => options.records !== 'images',
 });

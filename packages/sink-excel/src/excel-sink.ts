@@ -109,7 +109,7 @@ class ExcelSink extends LifecycleSink {
   }
 
   /** The Findings sheets, from the spool, once the Images sheets are closed; then the SLA sheet. */
-  private async writeFindings(workbook: StreamingWorkbook): Promise<void> {
+  private async writeFindingSheets(workbook: StreamingWorkbook): Promise<void> {
     const { spool, findings } = this;
     if (!spool || !findings || !this.grains.findings) return;
     const shape = this.grains.findings === 'packages' ? PACKAGE_SHAPE : FINDING_SHAPE;
@@ -153,7 +153,7 @@ class ExcelSink extends LifecycleSink {
     const { file, workbook, sheets } = this.opened();
     try {
       sheets?.finish();
-      await this.writeFindings(workbook);
+      await this.writeFindingSheets(workbook);
       if (this.options.summary) {
         this.totals.cellsCut = (sheets?.cellsCut ?? 0) + (this.findingSheets?.cellsCut ?? 0);
         writeSummarySheet(workbook, this.ctx, this.totals, this.sheetNames(), this.findings);

@@ -5,6 +5,7 @@ import {
   type FilePublished,
   LifecycleSink,
   rowsOf,
+  type FindingRecord,
   type ImageRecord,
   type RunContext,
   type SinkSummary,
@@ -45,7 +46,15 @@ export class JsonlSink extends LifecycleSink {
 
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     // One string per batch: far fewer stream writes than one per record, and never more than one batch held.
-    const records = rowsOf(batch, this.options.records, this.ctx);
+    await this.writeRows(rowsOf(batch, this.options.records, this.ctx));
+  }
+
+  /** A compared run's fixed findings: lines like the others, at the findings or packages grain. */
+  protected override async writeFindingRows(rows: readonly FindingRecord[]): Promise<void> {
+    await this.writeRows(rows);
+  }
+
+  private async writeRows(records: ReadonlyArray<ImageRecord | FindingRecord>): Promise<void> {
     this.countDelivered(records.length);
     if (records.length === 0) return;
     const stamp = runStamp(this.ctx, this.options.stampRun);

@@ -21,6 +21,7 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
     outputs: (options, ctx) => [options.path === '-' ? 'stdout' : outputPathFor(options.path, ctx)],
     incremental: (options) => deltaFileSupport(options.path, `lines (${options.records})`),
     stateTarget: (options) => ({ target: options.path, records: options.records }),
+    takesFixedFindings: (options) => options.records !== 'images',
   });
 }
 

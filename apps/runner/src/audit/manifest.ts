@@ -4,6 +4,8 @@ import { outputsOf } from '../outputs.js';
 import { grainOf } from '../sink-declarations.js';
 import type { RunTrace } from '../run/result.js';
 import { digestFile, type FileDigest } from './file-digest.js';
+import type { FindingsFileEntry } from './findings-file.js';
+import type { ComparisonReport } from './previous-run.js';
 import { canonicalJson, redactedConfig, sha256 } from './redacted-config.js';
 import { writeJsonAtomically } from './write-json.js';
 
@@ -33,6 +35,10 @@ export interface ManifestInput {
   exitCode: number;
   error?: { code: string; message: string };
   state?: StateReport;
+  /** The run's findings file, for a later run compared with this one; only for a committed run. */
+  findings?: FindingsFileEntry;
+  /** With --compare-to: the run compared with, what is new, open and fixed, and the images gone. */
+  compare?: ComparisonReport;
   redact: (text: string) => string;
 }
 
@@ -107,6 +113,8 @@ export async function buildManifest(input: ManifestInput): Promise<Record<string
       };
     }),
     ...(input.state ? { state: input.state } : {}),
+    ...(input.findings ? { findings: input.findings } : {}),
+    ...(input.compare ? { compare: input.compare } : {}),
   };
   // A last pass over the whole text: a secret that reached any field (an error message, a path) leaves as "[redacted]".
   return JSON.parse(input.redact(JSON.stringify(manifest))) as Record<string, unknown>;

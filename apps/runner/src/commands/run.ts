@@ -18,6 +18,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     state: { type: 'string' },
     manifest: { type: 'string' },
+    'compare-to': { type: 'string' },
     'full-refresh': { type: 'boolean' },
     'no-state-update': { type: 'boolean' },
     ...LOG_FLAGS,
@@ -25,9 +26,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const files = (values['config'] as string[] | undefined) ?? [];
   if (files.length === 0 || files.some((f) => f === '')) throw new UsageError('--config FILE (or -c FILE) is required');
   if (files.length > 1) {
-    for (const flag of ['state', 'manifest', 'json'] as const) {
+    for (const flag of ['state', 'manifest', 'compare-to', 'json'] as const) {
       if (values[flag] !== undefined) {
-        throw new UsageError(`--${flag} applies to one config; with several -c, give each config its own run.${flag === 'json' ? 'manifest' : flag}`);
+        const setting = flag === 'json' ? 'manifest' : flag === 'compare-to' ? 'compareTo' : flag;
+        throw new UsageError(`--${flag} applies to one config; with several -c, give each config its own run.${setting}`);
       }
     }
   }
@@ -86,6 +88,7 @@ async function runOne(file: string, values: Flags, interrupts: Interrupts, onPro
     progress,
     ...(typeof values['state'] === 'string' ? { statePath: values['state'] } : {}),
     ...(typeof values['manifest'] === 'string' ? { manifestPath: values['manifest'] } : {}),
+    ...(typeof values['compare-to'] === 'string' ? { compareTo: values['compare-to'] } : {}),
     fullRefresh: values['full-refresh'] === true,
     noStateUpdate: values['no-state-update'] === true,
   });

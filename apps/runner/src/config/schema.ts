@@ -285,6 +285,18 @@ export const runSchema = z
           '`--manifest FILE` overrides it.',
         defaultText: 'no manifest',
       }),
+    compareTo: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'Compare this run with the one whose audit manifest is named here: every finding gets `change` (`new` or `open`), the findings ' +
+          'that are gone are written as `fixed` records, and the images that are gone are listed in the summary and the manifest. That run ' +
+          'must have kept its findings (a full run with a manifest and `source.vulnerabilities`), for the same subscription and filter. ' +
+          '`--compare-to FILE` overrides it.',
+        defaultText: 'no comparison',
+      }),
     state: z
       .string()
       .min(1)

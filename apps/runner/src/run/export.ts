@@ -1,4 +1,14 @@
-import { AbortedError, type AnySinkPlugin, type ImageRecord, type Logger, type RunContext, type SourceStats } from '@qcs-export/core';
+import {
+  AbortedError,
+  SinkError,
+  type AnySinkPlugin,
+  type FindingRecord,
+  type ImageRecord,
+  type Logger,
+  type RunComparison,
+  type RunContext,
+  type SourceStats,
+} from '@qcs-export/core';
 import type { Config } from '../config/schema.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from '../outputs.js';
 import type { Progress } from '../progress.js';
@@ -6,7 +16,7 @@ import { prepareSource } from '../source-setup.js';
 import { checkNotEmpty } from './empty-export.js';
 import { resultOf, type RunResult, type RunTrace } from './result.js';
 import { runContextFor } from './run-context.js';
-import { abortRunSinks, createRunSinks } from './run-sinks.js';
+import { abortRunSinks, createRunSinks, labelled, type RunSink } from './run-sinks.js';
 import { enrich } from './stages/enrichment.js';
 import { fanOut } from './stages/fan-out.js';
 import type { OverlapTracker } from './stages/overlap-filter.js';
@@ -28,6 +38,20 @@ export interface RunDeps {
   startedAt?: Date;
   /** Filled in as the run goes, for the audit manifest. */
   trace?: RunTrace;
+  /** Sees what the run exports, and with --compare-to compares it with a previous run (scheduled-run.ts). */
+  observer?: RunObserver;
+}
+
+/**
+ * What a scheduled run keeps of the findings (its findings file) and compares them with (`--compare-to`): it sees
+ * each batch once every sink took it, and after the source ended hands the findings sinks the findings that are gone.
+ */
+export interface RunObserver {
+  /** The previous run, for the sinks' `change` of each finding row (RunContext.compare). */
+  comparison?: RunComparison;
+  batch(batch: readonly ImageRecord[]): Promise<void>;
+  /** After the last batch, before any sink finishes: rows handed to `hand` go to every sink that writes findings. */
+  end(hand: (rows: readonly FindingRecord[]) => Promise<void>): Promise<void>;
 }
 
 /** What a run reads, as a run with a state plans it (scheduled-run.ts); a run without one reads everything. */
@@ -59,6 +83,7 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
     coverage,
     ...(trace ? { runId: trace.runId } : {}),
     ...(deps.redact ? { redact: deps.redact } : {}),
+    ...(deps.observer?.comparison ? { compare: deps.observer.comparison } : {}),
   };
   const sinks = createRunSinks(config.sinks, deps.plugins, ctx);
   const source = readSource(config.source, prepared.client, { signal, logger, progress, updatedSince: read.updatedSince });
@@ -70,8 +95,14 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
   }
   const batches = enriched.batches[Symbol.asyncIterator]();
   try {
-    await fanOut(batches, sinks, { signal, ...(enriched.stats ? { onBatch: enrichedProgress(progress, source.stats) } : {}) });
+    const observer = deps.observer;
+    await fanOut(batches, sinks, {
+      signal,
+      ...(enriched.stats ? { onBatch: enrichedProgress(progress, source.stats) } : {}),
+      ...(observer ? { observe: (batch: readonly ImageRecord[]) => observer.batch(batch) } : {}),
+    });
     checkNotEmpty(config, source.stats, coverage, logger);
+    await observer?.end((rows) => handFindings(sinks, rows, signal));
     // Finishing can take a while (a large workbook is zipped at the end): say so instead of sitting at 100%.
     progress?.phase(`finishing ${config.sinks.map((s) => `${s.name} (${s.type})`).join(', ')}…`);
     await prepareAll(sinks, signal);
@@ -95,6 +126,20 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
     await batches.return?.();
     await prepared.close();
   }
+}
+
+/** Finding rows that come from no image (a compared run's fixed findings) to every sink that writes findings. */
+async function handFindings(sinks: readonly RunSink[], rows: readonly FindingRecord[], signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw new AbortedError();
+  await Promise.all(
+    sinks
+      .filter((s) => s.findings)
+      .map(({ name, sink }) =>
+        (sink.writeFindings ? sink.writeFindings(rows) : Promise.reject(new SinkError('it does not take the fixed findings of a compared run'))).catch(
+          (e: unknown) => Promise.reject(labelled(name, e)),
+        ),
+      ),
+  );
 }
 
 /** With enrichment the source reads ahead of the findings calls, so progress counts the images as they are enriched. */

@@ -8,6 +8,8 @@ export interface RunSink {
   sink: Sink;
   /** Whether what it sent stays visible after an abort (an index, stdout): see SinkCommit. */
   inPlace: boolean;
+  /** It writes findings (or packages): in a compared run it also gets the fixed findings (Sink.writeFindings). */
+  findings: boolean;
   /** Set once its open() succeeded: only such a sink can have sent anything. */
   opened?: boolean;
 }
@@ -16,7 +18,13 @@ export interface RunSink {
 export function createRunSinks(sinks: readonly SinkConfig[], plugins: ReadonlyMap<string, AnySinkPlugin>, ctx: RunContext): RunSink[] {
   return sinks.map((s) => {
     const plugin = plugins.get(s.type) as SinkPlugin<unknown>;
-    return { name: s.name, type: s.type, sink: plugin.create(s.options, ctx), inPlace: plugin.commit(s.options) === 'in-place' };
+    return {
+      name: s.name,
+      type: s.type,
+      sink: plugin.create(s.options, ctx),
+      inPlace: plugin.commit(s.options) === 'in-place',
+      findings: Boolean(plugin.needsFindings?.(s.options)),
+    };
   });
 }
 

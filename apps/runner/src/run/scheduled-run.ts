@@ -1,13 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { AbortedError, ConfigError, isQcsError, type AnySinkPlugin, type Logger } from '@qcs-export/core';
+import {
+  AbortedError,
+  ConfigError,
+  findingRowOptions,
+  findingRows,
+  isQcsError,
+  type AnySinkPlugin,
+  type FindingRecord,
+  type ImageRecord,
+  type Logger,
+  type RunContext,
+  type SinkPlugin,
+} from '@qcs-export/core';
+import { digestFile } from '../audit/file-digest.js';
+import { findingsPathOf, FindingsFileWriter, type FindingsFileEntry } from '../audit/findings-file.js';
 import { manifestPathOf, writeManifest, type StateReport } from '../audit/manifest.js';
+import { PreviousRun, type ComparisonReport } from '../audit/previous-run.js';
 import type { Config } from '../config/schema.js';
 import { exitCodeOf, ExitCode } from '../exit-codes.js';
 import { checkOutputsBeforeRun, checkPathBeforeRun, outputsOf } from '../outputs.js';
 import type { Progress } from '../progress.js';
 import { toolVersion } from '../version.js';
-import { runExport, type RunResult, type RunTrace } from './export.js';
+import { runExport, type RunObserver, type RunResult, type RunTrace } from './export.js';
 import { runContextFor } from './run-context.js';
 import { openRunState, type RunWithState } from './run-state.js';
 
@@ -25,6 +40,8 @@ export interface ScheduledRunOptions {
   fullRefresh?: boolean;
   /** --no-state-update: leave the state as it is, even after a successful run. */
   noStateUpdate?: boolean;
+  /** --compare-to MANIFEST: overrides run.compareTo. */
+  compareTo?: string;
   /** The exit code the manifest records for an interrupted run: 130 for SIGINT, 143 for SIGTERM. */
   interruptExitCode?: () => number | undefined;
 }
@@ -33,6 +50,8 @@ export interface ScheduledRunResult extends RunResult {
   runId: string;
   state?: StateReport;
   manifest?: string;
+  /** With --compare-to: what is new, open and fixed since the run compared with, and the images gone. */
+  compare?: ComparisonReport;
 }
 
 /**
@@ -48,13 +67,20 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
   const stateFlagOrConfig = options.statePath ?? config.run.state;
   const statePath = stateFlagOrConfig === undefined ? undefined : resolve(ctx.baseDir, stateFlagOrConfig);
   const manifestPath = manifestPathOf(options.manifestPath, config, ctx);
+  const compareFlagOrConfig = options.compareTo ?? config.run.compareTo;
+  const compareSetting = options.compareTo !== undefined ? '--compare-to' : 'run.compareTo';
+  const comparePath = compareFlagOrConfig === undefined ? undefined : resolve(ctx.baseDir, compareFlagOrConfig);
   let state: RunWithState | undefined;
   let result: RunResult | undefined;
+  let findingsFile: FindingsFileWriter | undefined;
+  let findingsEntry: FindingsFileEntry | undefined;
+  let comparison: ComparisonReport | undefined;
   // The manifest is checked first: a run refused because of it has no manifest to write either.
   if (manifestPath !== undefined) await checkPathBeforeRun(manifestPath, options.manifestPath !== undefined ? '--manifest' : 'run.manifest');
   try {
     if (statePath !== undefined) await checkPathBeforeRun(statePath, options.statePath !== undefined ? '--state' : 'run.state');
     await checkOutputsBeforeRun(outputsOf(config.sinks, options.plugins, ctx));
+    if (comparePath !== undefined) checkComparable(config, options.plugins, compareSetting);
     if (options.fullRefresh && statePath === undefined) throw new ConfigError('--full-refresh needs a state: give --state FILE or run.state');
     if (options.noStateUpdate && statePath === undefined) throw new ConfigError('--no-state-update needs a state: give --state FILE or run.state');
     if (statePath !== undefined) {
@@ -64,13 +90,38 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
         logger: options.logger,
       });
     }
+    const fullRun = state?.read.updatedSince === undefined;
+    if (comparePath !== undefined && !fullRun) {
+      throw new ConfigError(`${compareSetting} compares a full run, but the state plans an incremental one (${state?.report.since ?? 'since its last run'})`, {
+        hint: 'add --full-refresh, so this run reads every image',
+      });
+    }
+    const previous = comparePath !== undefined ? await PreviousRun.load(comparePath, config, compareSetting) : undefined;
+    // A run that reads findings in full keeps them beside its manifest, so a later run can be compared with it.
+    if (manifestPath !== undefined && config.source.vulnerabilities !== undefined && fullRun) {
+      const findingsPath = findingsPathOf(manifestPath);
+      await checkPathBeforeRun(findingsPath, `the findings file of ${options.manifestPath !== undefined ? '--manifest' : 'run.manifest'}`);
+      findingsFile = await FindingsFileWriter.open(findingsPath, config);
+    }
+    const observer = observerOf(ctx, previous, findingsFile, (report) => (comparison = report));
     const deps = { plugins: options.plugins, logger: options.logger, redact: options.redact, signal: options.signal, startedAt, trace };
-    result = await runExport(config, { ...deps, ...(options.progress ? { progress: options.progress } : {}) }, state?.read);
+    result = await runExport(config, { ...deps, ...(options.progress ? { progress: options.progress } : {}), ...(observer ? { observer } : {}) }, state?.read);
+    if (findingsFile) {
+      const entry = await findingsFile.commit();
+      findingsEntry = { ...entry, sha256: (await digestFile(findingsFile.path))?.sha256 ?? '' };
+    }
     await state?.record(result, { runId: trace.runId, startedAt });
     await state?.release();
     await manifest(undefined);
-    return { ...result, runId: trace.runId, ...(state ? { state: state.report } : {}), ...(manifestPath ? { manifest: manifestPath } : {}) };
+    return {
+      ...result,
+      runId: trace.runId,
+      ...(state ? { state: state.report } : {}),
+      ...(manifestPath ? { manifest: manifestPath } : {}),
+      ...(comparison ? { compare: comparison } : {}),
+    };
   } catch (error) {
+    await findingsFile?.abort().catch(() => undefined);
     await state?.release();
     // The run's own failure is the one to report; the manifest of a failed run is written on a best-effort basis.
     await manifest(error).catch((manifestError: unknown) =>
@@ -101,7 +152,48 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
       exitCode,
       ...(error ? { error } : {}),
       ...(state ? { state: state.report } : {}),
+      ...(findingsEntry && failure === undefined ? { findings: findingsEntry } : {}),
+      ...(comparison && failure === undefined ? { compare: comparison } : {}),
       redact: options.redact,
     });
   }
+}
+
+/**
+ * Before a compared run starts: it needs findings, and every sink that writes them must take the fixed ones too, or
+ * its output would say nothing of what was fixed.
+ */
+export function checkComparable(config: Config, plugins: ReadonlyMap<string, AnySinkPlugin>, setting: string): void {
+  if (config.source.vulnerabilities === undefined) {
+    throw new ConfigError(`${setting} compares findings, but this config reads none`, { hint: 'add source.vulnerabilities (e.g. from: details)' });
+  }
+  for (const s of config.sinks) {
+    const plugin = plugins.get(s.type) as SinkPlugin<unknown> | undefined;
+    if (!plugin?.needsFindings?.(s.options) || plugin.takesFixedFindings?.(s.options) === true) continue;
+    throw new ConfigError(`sink "${s.name}" (${s.type}) cannot write the fixed findings of a compared run (${setting})`, {
+      hint: `drop ${setting}, or write the findings of a compared run with a sink that takes them`,
+    });
+  }
+}
+
+/** What sees the run's batches: the findings file and the comparison, each when there is one. */
+function observerOf(
+  ctx: RunContext,
+  previous: PreviousRun | undefined,
+  findingsFile: FindingsFileWriter | undefined,
+  onReport: (report: ComparisonReport) => void,
+): RunObserver | undefined {
+  if (!previous && !findingsFile) return undefined;
+  const rowOptions = findingRowOptions({ startedAt: ctx.startedAt, ...(ctx.sla ? { sla: ctx.sla } : {}) });
+  return {
+    ...(previous ? { comparison: previous } : {}),
+    async batch(batch: readonly ImageRecord[]) {
+      const seen: Array<readonly [ImageRecord, FindingRecord[]]> = batch.map((image) => [image, findingRows(image, 'findings', rowOptions)]);
+      if (previous) for (const [image, rows] of seen) previous.see(image, rows);
+      await findingsFile?.add(seen);
+    },
+    async end(hand) {
+      if (previous) onReport(await previous.finish(hand));
+    },
+  };
 }

@@ -2,6 +2,12 @@ import type { IsoDate } from '../record.js';
 import type { SeverityLabel } from './severity.js';
 import type { SlaStatus } from './sla.js';
 
+/**
+ * What a finding is next to the run compared with (`run --compare-to`): `new` (not in that run), `open` (in both) or
+ * `fixed` (in that run, gone from this one: a record with the previous run's fields).
+ */
+export type FindingChange = 'new' | 'open' | 'fixed';
+
 export interface AffectedPackage {
   name: string | null;
   version: string | null;
@@ -60,6 +66,9 @@ export interface FindingRecord {
   fixAvailable: boolean;
   /** The fix version(s) of the affected packages, distinct, in order. */
   fixedVersion: string | null;
+
+  /** Next to the run compared with (`run --compare-to`): new, open or fixed; null when the run compares with none. */
+  change: FindingChange | null;
 
   /** Fields of the finding this model does not know, kept untouched. */
   extra: Record<string, unknown>;

@@ -10,6 +10,8 @@ export interface FindingRowOptions {
   /** The export's start time: ages and SLA status are measured at it. */
   now: Date;
   sla?: SlaPolicy;
+  /** With a run to compare with: whether the finding (image sha × QID) is new or was already open in it. */
+  changeOf?: (sha: string, qid: number) => 'new' | 'open';
 }
 
 /**
@@ -106,6 +108,7 @@ function findingRow(identity: ImageIdentity, f: VulnerabilityFinding, options: F
     ...slaFields(f.severity, f.firstFound, options.now, options.sla ?? DEFAULT_SLA, f.isExempted === true),
     fixAvailable: f.patchAvailable === true || fixVersions.length > 0,
     fixedVersion: fixVersions.length > 0 ? fixVersions.join(', ') : null,
+    change: options.changeOf ? options.changeOf(identity.sha, f.qid as number) : null,
     extra: f.extra,
   };
 }

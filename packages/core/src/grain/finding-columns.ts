@@ -38,6 +38,7 @@ const FINDING_FIELDS = {
   daysOverdue: 'number',
   fixAvailable: 'boolean',
   fixedVersion: 'string',
+  change: 'string',
   extra: 'open',
 } as const satisfies Record<keyof FindingRecord, string>;
 
@@ -87,6 +88,7 @@ const KNOWN: Record<string, KnownColumn<FindingRecord>> = {
   daysOverdue: count('Days Overdue'),
   fixAvailable: { header: 'Fix Available', type: 'boolean' },
   fixedVersion: text('Fixed Version'),
+  change: text('Change'),
 };
 
 /** The audit's columns: which image, which vulnerability, since when, the SLA, and whether a fix exists. */

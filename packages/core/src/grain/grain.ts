@@ -21,16 +21,24 @@ export const recordsOption = z
       'or `packages` (one per image × vulnerability × affected package). `findings` and `packages` need `source.vulnerabilities`.',
   });
 
-/** How a sink makes finding rows: ages and SLAs measured at the export's start, with the run's SLA policy. */
-export function findingRowOptions(ctx: Pick<RunContext, 'startedAt' | 'sla'>): FindingRowOptions {
-  return { now: ctx.startedAt, ...(ctx.sla ? { sla: ctx.sla } : {}) };
+/**
+ * How a sink makes finding rows: ages and SLAs measured at the export's start, with the run's SLA policy, and with a
+ * run to compare with, each row's change (new or open).
+ */
+export function findingRowOptions(ctx: Pick<RunContext, 'startedAt' | 'sla' | 'compare'>): FindingRowOptions {
+  const compare = ctx.compare;
+  return {
+    now: ctx.startedAt,
+    ...(ctx.sla ? { sla: ctx.sla } : {}),
+    ...(compare ? { changeOf: (sha: string, qid: number) => compare.changeOf(sha, qid) } : {}),
+  };
 }
 
 /** The rows a batch of images gives at a grain; every sink of a run measures ages and SLAs at the export's start. */
 export function rowsOf(
   batch: readonly ImageRecord[],
   grain: RecordGrain,
-  ctx: Pick<RunContext, 'startedAt' | 'sla'>,
+  ctx: Pick<RunContext, 'startedAt' | 'sla' | 'compare'>,
 ): ReadonlyArray<ImageRecord | FindingRecord> {
   if (grain === 'images') return batch;
   const options = findingRowOptions(ctx);

@@ -12,9 +12,18 @@ interface TabularOptions {
   records?: RecordGrain | undefined;
 }
 
-/** The columns of a tabular sink, for the rows of its grain. */
-export function tabularColumns(options: TabularOptions): AnyColumn[] {
-  return buildColumnsFor(shapeOf(options.records ?? 'images') as Parameters<typeof buildColumnsFor>[0], options.columns, { joinWith: options.joinWith });
+/**
+ * The columns of a tabular sink, for the rows of its grain. In a compared run (`run --compare-to`) the default finding
+ * columns gain Change (new, open, fixed) after the severity label; a sink's own `columns` list it where it likes.
+ */
+export function tabularColumns(options: TabularOptions, ctx?: Pick<RunContext, 'compare'>): AnyColumn[] {
+  const grain = options.records ?? 'images';
+  let shape = shapeOf(grain) as Parameters<typeof buildColumnsFor>[0];
+  if (ctx?.compare && grain !== 'images' && !shape.defaults.includes('change')) {
+    const at = shape.defaults.indexOf('severityLabel') + 1;
+    shape = { ...shape, defaults: [...shape.defaults.slice(0, at), 'change', ...shape.defaults.slice(at)] };
+  }
+  return buildColumnsFor(shape, options.columns, { joinWith: options.joinWith });
 }
 
 /** For a tabular sink's options schema: reports bad column paths as config errors at load time, with their line. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { FindingRecord } from '../findings/finding-record.js';
 import type { Logger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
 import type { SlaPolicy } from '../sla-policy.js';
@@ -29,6 +30,19 @@ export interface SinkSummary {
   bytes?: number;
   /** Anything else worth printing (dead-letter file, pages, sheets). */
   details?: Record<string, unknown>;
+}
+
+/**
+ * The run this one is compared with (`run --compare-to`), as sinks see it: whether a finding of this run was already
+ * open in it. The findings that were in it and are gone from this run come to the findings sinks at the end, through
+ * Sink.writeFindings(), as records whose change is "fixed".
+ */
+export interface RunComparison {
+  /** new: the image × QID was not a finding of the previous run; open: it was. */
+  changeOf(sha: string, qid: number): 'new' | 'open';
+  /** The previous run's id and start, as its manifest records them. */
+  previousRunId: string | null;
+  previousStartedAt: string | null;
 }
 
 /** Facts about the run that sinks may record (Excel summary sheet, ES @timestamp). */
@@ -63,6 +77,8 @@ export interface RunContext {
    * writes that may quote a server's words, such as a dead-letter file. Default: nothing hidden but the sink's own.
    */
   redact?: (text: string) => string;
+  /** With `run --compare-to`: the run this one is compared with. Finding rows then carry `change` (rowsOf does it). */
+  compare?: RunComparison;
 }
 
 /**
@@ -76,6 +92,12 @@ export interface RunContext {
 export interface Sink {
   open(): Promise<void>;
   write(batch: readonly ImageRecord[]): Promise<void>;
+  /**
+   * Finding rows that come from no image of this run: with `run --compare-to`, after the last write(), the findings
+   * of the previous run that are gone, as records whose change is "fixed". Counted as delivered like the rows the sink
+   * derives from images. Optional: a plugin whose takesFixedFindings() says yes for its options must implement it.
+   */
+  writeFindings?(rows: readonly FindingRecord[]): Promise<void>;
   /**
    * First phase of the run's two-phase commit: finish and sync everything (flush, fsync the temporary file,
    * refresh an index) without publishing, so that the failures that happen at the end (a full disk at the last
@@ -164,6 +186,11 @@ export interface SinkPlugin<O = unknown> {
    */
   stateTarget?(options: O): StateTarget;
   /**
+   * Whether this sink, with these options, takes the fixed findings of a compared run (`run --compare-to`) through
+   * Sink.writeFindings(). A sink that writes findings and does not is refused in a compared run, before it starts.
+   */
+  takesFixedFindings?(options: O): boolean;
+  /**
    * Tables the plugin documents beyond its options (a field mapping…), in markdown, by the name of their README
    * markers (`<!-- options:NAME:start -->`): generated like the option tables, so the README cannot fall behind.
    */
@@ -201,6 +228,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   outputs?(options: z.output<S>, ctx: RunContext): string[];
   incremental?(options: z.output<S>): IncrementalSupport;
   stateTarget?(options: z.output<S>): StateTarget;
+  takesFixedFindings?(options: z.output<S>): boolean;
   readmeTables?: Readonly<Record<string, string>>;
   deprecations?(options: z.output<S>): string[];
 }): SinkPlugin<z.output<S>> {

@@ -1,3 +1,5 @@
+import { SinkError } from '../errors.js';
+import type { FindingRecord } from '../findings/finding-record.js';
 import type { ImageRecord } from '../record.js';
 import type { Sink, SinkSummary } from './contract.js';
 
@@ -23,6 +25,11 @@ export function deferredSink(load: () => Promise<Sink>): Sink {
       await real.open();
     },
     write: (batch: readonly ImageRecord[]) => loaded().write(batch),
+    async writeFindings(rows: readonly FindingRecord[]) {
+      const sink = loaded();
+      if (!sink.writeFindings) throw new SinkError('this sink does not take finding rows of a compared run');
+      await sink.writeFindings(rows);
+    },
     prepare: async () => loaded().prepare?.(),
     close: (): Promise<SinkSummary> => loaded().close(),
     // Passed on, or the run could neither undo a published file when another sink fails nor drop its backup.

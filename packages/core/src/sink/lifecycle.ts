@@ -1,4 +1,5 @@
 import { SinkError } from '../errors.js';
+import type { FindingRecord } from '../findings/finding-record.js';
 import type { ImageRecord } from '../record.js';
 import type { Sink, SinkState, SinkSummary } from './contract.js';
 
@@ -31,6 +32,13 @@ export abstract class LifecycleSink implements Sink {
   protected abstract publishTarget(): Promise<SinkSummary>;
   /** Undoes whatever openTarget() and the writes made; called only after openTarget() succeeded. */
   protected abstract abortTarget(reason: unknown): Promise<void>;
+  /**
+   * Finding rows that come from no image (a compared run's fixed findings): a sink that takes them overrides this,
+   * counting them with countDelivered() like its other rows. Default: refused, as the plugin does not declare them.
+   */
+  protected async writeFindingRows(_rows: readonly FindingRecord[]): Promise<void> {
+    throw new SinkError(`${this.label} does not take finding rows of a compared run`);
+  }
   /** After publishTarget() succeeded and another sink failed to publish: put the previous output back. Default: nothing to undo. */
   protected async rollbackTarget(): Promise<void> {}
   /** After every sink published: drop the previous output's backup. Default: nothing kept. */
@@ -60,6 +68,11 @@ export abstract class LifecycleSink implements Sink {
   async write(batch: readonly ImageRecord[]): Promise<void> {
     this.expect('open', 'write');
     if (batch.length > 0) await this.writeBatch(batch);
+  }
+
+  async writeFindings(rows: readonly FindingRecord[]): Promise<void> {
+    this.expect('open', 'write findings');
+    if (rows.length > 0) await this.writeFindingRows(rows);
   }
 
   async prepare(): Promise<void> {

@@ -10,7 +10,12 @@ import { labelled, type RunSink } from '../run-sinks.js';
 export async function fanOut(
   batches: AsyncIterator<ImageRecord[]>,
   sinks: readonly RunSink[],
-  options: { signal: AbortSignal; onBatch?: (batch: readonly ImageRecord[]) => void },
+  options: {
+    signal: AbortSignal;
+    onBatch?: (batch: readonly ImageRecord[]) => void;
+    /** Sees each batch once every sink took it (the run's findings file, the comparison with a previous run). */
+    observe?: (batch: readonly ImageRecord[]) => Promise<void>;
+  },
 ): Promise<void> {
   const { signal } = options;
   let next = await batches.next();
@@ -24,6 +29,7 @@ export async function fanOut(
     if (signal.aborted) throw new AbortedError();
     const batch = next.value;
     await Promise.all(sinks.map(({ name, sink }) => sink.write(batch).catch((e: unknown) => Promise.reject(labelled(name, e)))));
+    await options.observe?.(batch);
     options.onBatch?.(batch);
   }
   if (signal.aborted) throw new AbortedError();
