@@ -84,6 +84,7 @@ export const ECS_FINDING_FIELDS: readonly EcsFieldDoc[] = [
   { field: 'qualys_cs.fixed_version', meaning: 'The fix versions of the affected packages, distinct', source: '`software[].fixVersion`' },
   { field: 'qualys_cs.patch_available', meaning: 'Qualys says a patch exists', source: '`patchAvailable`' },
   { field: 'qualys_cs.exempted', meaning: 'Under an exception', source: '`isExempted`' },
+  { field: 'qualys_cs.change', meaning: 'In a compared run (`run --compare-to`): `new`, `open` or `fixed` next to the run compared with', source: 'computed' },
   {
     field: 'qualys_cs.exception.name',
     meaning: "The exception's name (several joined with `; ` when the image has several)",

@@ -108,6 +108,8 @@ export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string
       fixed_version: row.fixedVersion,
       patch_available: row.patchAvailable,
       exempted: row.exempted,
+      // Only in a compared run (`run --compare-to`); undefined, which JSON leaves out, otherwise.
+      change: row.change ?? undefined,
       // Only with details: an exempted finding whose exception Qualys did not give says so by `exempted` alone.
       exception:
         row.exceptionName === null && row.exceptionReason === null && row.exceptionEndsAt === null

@@ -35,6 +35,8 @@ class ElasticsearchSink extends LifecycleSink {
   /** Images of this run whose findings were fetched, not yet checked for findings this run did not write (fixed ones). */
   private staleCheck: string[] = [];
   private staleRemoved = 0;
+  /** A compared run's fixed findings that the Kibana latest index does not keep (see writeFindingRows). */
+  private fixedNotKept = 0;
   private unseenRemoved = 0;
 
   constructor(
@@ -93,6 +95,23 @@ class ElasticsearchSink extends LifecycleSink {
       if (this.runIdField) for (const image of batch) if (Array.isArray(image.vulnerabilities)) this.staleCheck.push(image.sha);
       if (this.staleCheck.length >= STALE_CHECK_IMAGES) await this.removeStaleFindings();
     }
+  }
+
+  /**
+   * A compared run's fixed findings (`run --compare-to`). An index or a data stream gets each as a document like the
+   * others, with `qualys_cs.change: fixed` and this run's time and id: in an index it takes the place of the finding's
+   * open document (the same `_id` at the findings grain), in a data stream it is one more event. The Kibana latest
+   * index holds current findings only, and a fixed finding is its document's removal, which the run makes anyway:
+   * there they are neither sent nor counted as delivered, and the summary says how many.
+   */
+  protected override async writeFindingRows(rows: readonly FindingRecord[]): Promise<void> {
+    if (this.options.kibana) {
+      this.fixedNotKept += rows.length;
+      return;
+    }
+    const { writer } = this.opened();
+    this.countDelivered(rows.length);
+    for (const row of rows) await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp, this.ctx.runId, this.dataStream)));
   }
 
   /**
@@ -176,6 +195,7 @@ class ElasticsearchSink extends LifecycleSink {
           requests: s.requests,
           ...(this.staleRemoved > 0 ? { fixedFindingsRemoved: this.staleRemoved } : {}),
           ...(this.removesUnseen ? { unseenRemoved: this.unseenRemoved } : {}),
+          ...(this.fixedNotKept > 0 ? { fixedFindingsNotKept: this.fixedNotKept } : {}),
           // `bytes` counts only what the cluster accepted; what it refused (and was sent again) is shown apart.
           ...(s.bytesNotAccepted > 0 ? { bytesNotAccepted: s.bytesNotAccepted } : {}),
           ...(s.itemRetries + s.requestRetries > 0 ? { retried: `${s.itemRetries} documents, ${s.requestRetries} requests` } : {}),

@@ -56,6 +56,7 @@ export const FINDING_PROPERTIES = {
     fixed_version: keyword,
     patch_available: boolean,
     exempted: boolean,
+    change: keyword,
     exception: object({ name: keyword, reason: keyword, end: date }),
     threat_intel: keyword,
     layer_sha: keyword,

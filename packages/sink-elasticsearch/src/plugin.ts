@@ -15,6 +15,8 @@ export const elasticsearchSink = defineSinkPlugin({
   options: elasticsearchOptions,
   commit: () => 'in-place',
   needsFindings: (options) => options.records !== 'images' && { option: 'records', setting: `records: ${options.records}` },
+  // Every findings index takes a compared run's fixed findings; the Kibana latest index by leaving them out.
+  takesFixedFindings: (options) => options.records !== 'images',
   create: (options, ctx) => deferredSink(async () => (await import('./elasticsearch-sink.js')).createElasticsearchSink(options, ctx)),
   secrets: (options) => credentialsOf(options.auth).secrets,
   outputs: (options, ctx) => [deadLetterPathOf(options, ctx)],
