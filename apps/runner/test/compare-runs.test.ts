@@ -3,6 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { imageFindings, type QualysSimulator } from '@qcs-export/qualys-simulator';
 import { liveConfig, nextSecond, PASSWORD, useCliHarness } from './support.js';
@@ -194,6 +195,48 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
     expect((JSON.parse(third.stdout) as { compare: Row }).compare).toMatchObject({ new: 0, open: now.size, imagesGone: 3 });
   });
 
+  it('the workbook: Change on the Findings sheet, a Changes sheet of the new and fixed findings newest first, and the Summary counts them', async () => {
+    const s = await simulator({ images: 100 });
+    await firstWeek(s);
+    const before = new Set((await jsonLines('findings.jsonl')).map(keyOf));
+    s.removeImages(6);
+    s.addImages(6);
+    const now = serverFindings(s);
+    const workbook = `${SINKS}  - type: excel\n    path: weekly.xlsx\n    findings: findings\n`;
+    const compared = await config(liveConfig(s.url, workbook, VULNS));
+    const r = await cli(['run', '-c', compared, '-q', '--compare-to', 'out/week1.json'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(join(h.dir, 'weekly.xlsx'));
+    const rowsOf = (name: string) => {
+      const rows: unknown[][] = [];
+      book.getWorksheet(name)?.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+      return rows;
+    };
+    const [header, ...findings] = rowsOf('Findings');
+    const at = (name: string) => (header as unknown[]).indexOf(name);
+    expect(at('Change')).toBe(at('Severity Label') + 1);
+    const byChange = (change: string) => findings.filter((f) => f[at('Change')] === change).map((f) => `${String(f[at('Image SHA')])}/${String(f[at('QID')])}`);
+    const fixedKeys = [...before].filter((k) => !now.has(k));
+    const newKeys = [...now].filter((k) => !before.has(k));
+    expect(byChange('fixed').sort()).toEqual(fixedKeys.sort());
+    expect(byChange('new').sort()).toEqual(newKeys.sort());
+    expect(byChange('open')).toHaveLength(now.size - newKeys.length);
+
+    const [changesHeader, ...changes] = rowsOf('Changes');
+    expect(changesHeader?.slice(0, 4)).toEqual(['Change', 'Since', 'Repositories', 'QID']);
+    expect(changes.map((c) => `${String(c[0])} ${String(c[9])}/${String(c[3])}`).sort()).toEqual(
+      [...fixedKeys.map((k) => `fixed ${k}`), ...newKeys.map((k) => `new ${k}`)].sort(),
+    );
+    const since = changes.map((c) => (c[1] as Date).getTime());
+    expect(since).toEqual([...since].sort((a, b) => b - a));
+
+    const summary = rowsOf('Summary');
+    const value = (label: string) => summary.find((row) => row[0] === label)?.[1];
+    expect([value('New findings'), value('Still open'), value('Fixed')]).toEqual([newKeys.length, now.size - newKeys.length, fixedKeys.length]);
+  });
+
   describe('a run that cannot be compared fails as a config error (exit 2), replacing nothing', () => {
     async function refused(s: QualysSimulator, file: string, prepare: () => Promise<void>, message: RegExp) {
       await prepare();
@@ -292,9 +335,10 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
     it('a findings sink that cannot write fixed findings, named', async () => {
       const s = await simulator({ images: 40 });
       await firstWeek(s);
-      const other = await config(liveConfig(s.url, `${SINKS}  - type: excel\n    name: weekly-workbook\n    path: w.xlsx\n    findings: findings\n`, VULNS));
+      const es = '  - type: elasticsearch\n    name: findings-index\n    node: http://127.0.0.1:9\n    index: fnd\n    records: findings\n';
+      const other = await config(liveConfig(s.url, `${SINKS}${es}`, VULNS));
       const r = await cli(['run', '-c', other, '--compare-to', 'out/week1.json'], env);
-      expect(r.stderr).toMatch(/sink "weekly-workbook" \(excel\) cannot write the fixed findings of a compared run/);
+      expect(r.stderr).toMatch(/sink "findings-index" \(elasticsearch\) cannot write the fixed findings of a compared run/);
       expect(r.code).toBe(2);
     });
   });

@@ -2,13 +2,11 @@ import {
   AtomicFileWriter,
   buildColumns,
   runStampColumns,
-  buildColumnsFor,
-  FINDING_SHAPE,
   findingRowOptions,
   findingRows,
   LifecycleSink,
-  PACKAGE_SHAPE,
   outputPathFor,
+  tabularColumns,
   SinkError,
   type Column,
   type FilePublished,
@@ -18,6 +16,7 @@ import {
   type Sink,
   type SinkSummary,
 } from '@qcs-export/core/sink';
+import { type ChangeRow, changeRowOf, writeChangesSheet } from './changes-sheet.js';
 import { describeWorkbook } from './document-properties.js';
 import { FindingsSpool } from './findings-spool.js';
 import { FindingsTotals } from './findings-totals.js';
@@ -25,7 +24,7 @@ import { ImagesSheets } from './images-sheets.js';
 import type { ExcelSinkOptions } from './options.js';
 import { FINDING_PRINT_KEYS, IMAGE_PRINT_KEYS } from './print-layout.js';
 import { writeSlaSheet } from './sla-sheet.js';
-import { writeSummarySheet } from './summary-sheet.js';
+import { type ChangeCounts, writeSummarySheet } from './summary-sheet.js';
 import { SummaryTotals } from './summary-totals.js';
 import { createWorkbook, type StreamingWorkbook } from './workbook.js';
 import { ZipBackpressure } from './zip-backpressure.js';
@@ -46,6 +45,8 @@ class ExcelSink extends LifecycleSink {
   private spool: FindingsSpool | undefined;
   private findingSheets: ImagesSheets<FindingRecord> | undefined;
   private readonly findings: FindingsTotals | undefined;
+  /** In a compared run: the new and fixed findings for the Changes sheet, and the counts for the Summary. */
+  private readonly changes: { rows: ChangeRow[]; counts: ChangeCounts } | undefined;
   private readonly path: string;
   private readonly columns: Column[];
   private readonly totals: SummaryTotals;
@@ -63,6 +64,10 @@ class ExcelSink extends LifecycleSink {
     this.columns = [...buildColumns(options.columns, { joinWith: options.joinWith }), ...runStampColumns(ctx, options.stampRun)];
     this.totals = new SummaryTotals(options.joinWith);
     this.findings = options.findings ? new FindingsTotals() : undefined;
+    this.changes =
+      options.findings && ctx.compare
+        ? { rows: [], counts: { new: 0, open: 0, fixed: 0, previousStartedAt: ctx.compare.previousStartedAt, previousRunId: ctx.compare.previousRunId } }
+        : undefined;
     this.backpressure = new ZipBackpressure(internals.zipQueueLimit);
   }
 
@@ -97,8 +102,32 @@ class ExcelSink extends LifecycleSink {
       for (const image of batch) {
         const rows = findingRows(image, this.options.findings, options);
         this.findings.addImage(rows);
+        this.noteChanges(rows);
         await this.spool.write(rows);
       }
+    }
+  }
+
+  /** A compared run's fixed findings: rows of the Findings sheets and the Changes sheet, outside the SLA figures. */
+  protected override async writeFindingRows(rows: readonly FindingRecord[]): Promise<void> {
+    if (!this.spool) throw new SinkError(`the excel sink for ${this.path} writes no findings`);
+    this.noteChanges(rows);
+    await this.spool.write(rows);
+  }
+
+  /** Counts each finding's change once (a packages grain has a row per package) and keeps the new and fixed ones. */
+  private noteChanges(rows: readonly FindingRecord[]): void {
+    const changes = this.changes;
+    if (!changes) return;
+    let last = '';
+    for (const row of rows) {
+      // Rows of one finding are next to each other: the packages grain's rows of a finding share its sha and QID.
+      const key = `${row.sha}\u0000${row.qid}`;
+      if (key === last || row.change === null) continue;
+      last = key;
+      changes.counts[row.change]++;
+      const change = changeRowOf(row, this.options.joinWith);
+      if (change) changes.rows.push(change);
     }
   }
 
@@ -106,10 +135,10 @@ class ExcelSink extends LifecycleSink {
   private async writeFindingSheets(workbook: StreamingWorkbook): Promise<void> {
     const { spool, findings } = this;
     if (!spool || !findings || !this.options.findings) return;
-    const shape = this.options.findings === 'packages' ? PACKAGE_SHAPE : FINDING_SHAPE;
     const sheets = new ImagesSheets<FindingRecord>(
       workbook,
-      buildColumnsFor(shape, undefined, { joinWith: this.options.joinWith }),
+      // In a compared run the default columns have Change after the severity label (tabularColumns).
+      tabularColumns({ records: this.options.findings, joinWith: this.options.joinWith }, this.ctx) as Column<FindingRecord>[],
       'Findings',
       this.options.rowsPerSheet,
       this.ctx.startedAt,
@@ -140,6 +169,7 @@ class ExcelSink extends LifecycleSink {
     sheets.finish();
     await spool.remove();
     writeSlaSheet(workbook, this.ctx.startedAt, findings);
+    if (this.changes) writeChangesSheet(workbook, this.ctx.startedAt, this.changes.rows);
   }
 
   /** Writes the Summary sheet and the zip's end, and syncs the file, without renaming it into place. */
@@ -150,7 +180,7 @@ class ExcelSink extends LifecycleSink {
       await this.writeFindingSheets(workbook);
       if (this.options.summary) {
         this.totals.cellsCut = sheets.cellsCut + (this.findingSheets?.cellsCut ?? 0);
-        writeSummarySheet(workbook, this.ctx, this.totals, [...sheets.names, ...(this.findingSheets?.names ?? [])], this.findings);
+        writeSummarySheet(workbook, this.ctx, this.totals, [...sheets.names, ...(this.findingSheets?.names ?? [])], this.findings, this.changes?.counts);
       }
       await Promise.race([workbook.commit(), file.whenFailed()]);
     } catch (error) {

@@ -12,6 +12,8 @@ export const excelSink = defineSinkPlugin({
   commit: () => 'atomic',
   needsFindings: (options) => options.findings !== false && { option: 'findings', setting: 'this sink' },
   create: (options, ctx) => deferredSink(async () => (await import('./excel-sink.js')).createExcelSink(options, ctx)),
+  // A compared run's fixed findings go on the Findings sheets and, with the new ones, on a Changes sheet.
+  takesFixedFindings: (options) => options.findings !== false,
   check: checkTabularOutput,
   outputs: (options, ctx) => [outputPathFor(options.path, ctx)],
   // A workbook is evidence of the whole inventory (its Summary counts, its SLA sheet): one holding only the images

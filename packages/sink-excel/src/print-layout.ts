@@ -47,6 +47,7 @@ export const FINDING_PRINT_KEYS: ReadonlySet<string> = new Set([
   'title',
   'severity',
   'severityLabel',
+  'change',
   'firstFound',
   'slaDueAt',
   'slaStatus',
