@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
+import { startElasticsearchTestServer } from '@qcs-export/elasticsearch-testserver';
 import { imageFindings, type QualysSimulator } from '@qcs-export/qualys-simulator';
 import { liveConfig, nextSecond, PASSWORD, useCliHarness } from './support.js';
 
@@ -237,6 +238,41 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
     expect([value('New findings'), value('Still open'), value('Fixed')]).toEqual([newKeys.length, now.size - newKeys.length, fixedKeys.length]);
   });
 
+  it('Elasticsearch: every finding document carries qualys_cs.change, the fixed ones (also of an image still there) with their previous fields', async () => {
+    const es = await startElasticsearchTestServer();
+    try {
+      const s = await simulator({ images: 60 });
+      const sinks = `${SINKS}  - type: elasticsearch\n    node: ${es.url}\n    index: fnd\n    records: findings\n`;
+      const file = await config(liveConfig(s.url, sinks, VULNS));
+      expect((await cli(['run', '-c', file, '-q', '--manifest', 'out/week1.json'], env)).code).toBe(0);
+      const before = new Map((await jsonLines('findings.jsonl')).map((f) => [keyOf(f), f]));
+      // One finding of an image that stays is fixed by a rescan, and some images are gone with all of theirs.
+      type Counts = Record<string, number>;
+      const partly = s.images().find((i) => ((i.vulnerabilities as Counts | null)?.['severity1Count'] ?? 0) >= 1);
+      if (!partly) throw new Error('no image with a severity-1 finding');
+      (partly.vulnerabilities as Counts)['severity1Count'] = ((partly.vulnerabilities as Counts)['severity1Count'] ?? 1) - 1;
+      s.removeImages(4);
+      const now = serverFindings(s);
+      const second = await cli(['run', '-c', file, '-q', '--compare-to', 'out/week1.json'], env);
+      expect(second.stderr).toBe('');
+      expect(second.code).toBe(0);
+      type Doc = { resource: { id: string }; vulnerability: { title: string }; qualys_cs: { qid: number; change: string; first_found: string } };
+      const docs = [...es.documents('fnd').values()].map((d) => d._source as Doc);
+      const keys = (change: string) => docs.filter((d) => d.qualys_cs.change === change).map((d) => `${d.resource.id}/${d.qualys_cs.qid}`);
+      const fixed = [...before.keys()].filter((k) => !now.has(k));
+      expect(fixed.some((k) => k.startsWith(`${partly.sha}/`))).toBe(true);
+      expect(keys('fixed').sort()).toEqual(fixed.sort());
+      expect(keys('open').sort()).toEqual([...now].filter((k) => before.has(k)).sort());
+      expect(keys('new')).toEqual([]);
+      for (const d of docs.filter((d) => d.qualys_cs.change === 'fixed')) {
+        const was = before.get(`${d.resource.id}/${d.qualys_cs.qid}`) as Row;
+        expect([d.vulnerability.title, d.qualys_cs.first_found]).toEqual([was['title'], was['firstFound']]);
+      }
+    } finally {
+      await es.close();
+    }
+  });
+
   describe('a run that cannot be compared fails as a config error (exit 2), replacing nothing', () => {
     async function refused(s: QualysSimulator, file: string, prepare: () => Promise<void>, message: RegExp) {
       await prepare();
@@ -335,10 +371,10 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
     it('a findings sink that cannot write fixed findings, named', async () => {
       const s = await simulator({ images: 40 });
       await firstWeek(s);
-      const es = '  - type: elasticsearch\n    name: findings-index\n    node: http://127.0.0.1:9\n    index: fnd\n    records: findings\n';
+      const es = '  - type: elasticsearch\n    name: kibana-findings\n    node: http://127.0.0.1:9\n    records: findings\n    kibana: true\n';
       const other = await config(liveConfig(s.url, `${SINKS}${es}`, VULNS));
       const r = await cli(['run', '-c', other, '--compare-to', 'out/week1.json'], env);
-      expect(r.stderr).toMatch(/sink "findings-index" \(elasticsearch\) cannot write the fixed findings of a compared run/);
+      expect(r.stderr).toMatch(/sink "kibana-findings" \(elasticsearch\) cannot write the fixed findings of a compared run/);
       expect(r.code).toBe(2);
     });
   });

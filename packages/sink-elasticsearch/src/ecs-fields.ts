@@ -62,6 +62,12 @@ export const ECS_FINDING_FIELDS: readonly EcsFieldDoc[] = [
   { field: 'resource.type', meaning: '`container_image`', source: 'constant' },
   { field: 'qualys_cs.finding_key', meaning: 'Same as `event.id`', source: 'computed' },
   { field: 'qualys_cs.run_id', meaning: "The run that wrote the document; older runs' documents of a re-read image are fixed findings", source: 'the run' },
+  {
+    field: 'qualys_cs.change',
+    meaning:
+      "With `run --compare-to`: `new`, `open` or `fixed` since the run compared with; a fixed finding is indexed with that run's fields and this run's id",
+    source: 'computed',
+  },
   { field: 'qualys_cs.qid', meaning: 'The Qualys QID', source: '`qid`' },
   { field: 'qualys_cs.cve_ids', meaning: 'The CVE ids, also when `vulnerability.id` holds them', source: '`cveids`' },
   { field: 'qualys_cs.severity', meaning: 'Qualys severity, 1–5', source: '`severity`' },

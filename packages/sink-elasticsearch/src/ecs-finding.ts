@@ -90,6 +90,8 @@ export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string
       // Undefined without a run id, which JSON leaves out. A conditional spread here made every document ~5× slower to build.
       run_id: runId,
       finding_key: row.findingKey,
+      // Only in a compared run (run --compare-to): new, open or fixed; left out otherwise.
+      change: row.change ?? undefined,
       qid: row.qid,
       cve_ids: cves,
       severity: row.severity,

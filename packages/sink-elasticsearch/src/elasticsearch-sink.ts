@@ -96,6 +96,17 @@ class ElasticsearchSink extends LifecycleSink {
   }
 
   /**
+   * A compared run's fixed findings, as documents of this run with `qualys_cs.change: fixed` (same `_id` as when the
+   * finding was open): the stale-findings delete, which takes only other runs' documents, leaves them.
+   */
+  protected override async writeFindingRows(rows: readonly FindingRecord[]): Promise<void> {
+    if (this.options.records === 'images') throw new SinkError(`the elasticsearch sink for ${this.options.index} writes images, not findings`);
+    const { writer } = this.opened();
+    this.countDelivered(rows.length);
+    for (const row of rows) await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp, this.ctx.runId, this.dataStream)));
+  }
+
+  /**
    * Deletes the findings of this run's images that this run did not write. The delete waits until their documents are
    * acknowledged, so a search never misses a finding that is still open (one still being indexed when the delete's
    * snapshot is taken conflicts, its version moved, and conflicts are skipped, so it stays); later images go on being

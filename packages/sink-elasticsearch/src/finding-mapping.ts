@@ -42,6 +42,7 @@ export const FINDING_PROPERTIES = {
     cve_ids: keyword,
     severity: integer,
     severity_label: keyword,
+    change: keyword,
     customer_severity: integer,
     qds_score: float,
     type_detected: keyword,

@@ -36,6 +36,9 @@ export const elasticsearchSink = defineSinkPlugin({
   // The index or data stream by name, whichever dataStream says it is, as states written before plugins declared
   // their target recorded it: a state stays valid across the upgrade.
   stateTarget: (options) => ({ target: options.index, records: options.records }),
+  // A compared run's fixed findings are indexed with qualys_cs.change: fixed. Not for Kibana's findings page, which
+  // would show a recent document as a vulnerability still there.
+  takesFixedFindings: (options) => options.records !== 'images' && !options.kibana,
   readmeTables: { 'ecs-findings': ecsFieldsTable() },
   async check(options, ctx) {
     const [{ createClient, verifyCluster }, { checkTemplatePrecedence }] = await Promise.all([import('./connection.js'), import('./template.js')]);
