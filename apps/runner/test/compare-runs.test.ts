@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
@@ -27,6 +28,11 @@ const csvRows = async (file: string) => {
 const keyOf = (r: Row) => `${String(r['sha'])}/${String(r['qid'])}`;
 /** What the server holds now, image × QID, worked out from the simulator's data set, not from the export. */
 const serverFindings = (s: QualysSimulator) => new Set(s.images().flatMap((i) => imageFindings(i).map((f) => `${i.sha}/${String(f['qid'])}`)));
+
+/** The pid of a process that has already exited. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim());
+}
 
 const SINKS =
   '  - type: jsonl\n    path: findings.jsonl\n    records: findings\n' +
@@ -83,6 +89,18 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
     );
     // A run not compared with another says so on every finding.
     expect((await jsonLines('findings.jsonl')).every((f) => f['change'] === null)).toBe(true);
+  });
+
+  it('the temporary findings file a killed run left beside its manifest is removed by the next run', async () => {
+    const s = await simulator({ images: 20 });
+    await mkdir(join(h.dir, 'out'));
+    const crashed = `.week1.findings.jsonl.gz.${deadPid()}-0123456789ab.partial`;
+    await writeFile(join(h.dir, 'out', crashed), 'half a findings file\n');
+    const file = await config(liveConfig(s.url, SINKS, VULNS));
+    const r = await cli(['run', '-c', file, '--manifest', 'out/week1.json'], env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`removed a temporary file an interrupted run left behind: ${join(h.dir, 'out', crashed)}`);
+    expect((await readdir(join(h.dir, 'out'))).sort()).toEqual(['week1.findings.jsonl.gz', 'week1.json']);
   });
 
   it('a week later: each finding is new or open as a set comparison says, each one gone is fixed once with its old fields, gone images listed', async () => {
