@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
+import { startElasticsearchTestServer } from '@qcs-export/elasticsearch-testserver';
 import { imageFindings, type QualysSimulator } from '@qcs-export/qualys-simulator';
+import type { AnySinkPlugin } from '@qcs-export/core';
+import { loadConfig } from '../src/config/load.js';
+import { sinkPlugins } from '../src/registry.js';
+import { checkComparable } from '../src/run/scheduled-run.js';
 import { liveConfig, nextSecond, PASSWORD, useCliHarness } from './support.js';
 
 const h = useCliHarness();
@@ -25,6 +32,11 @@ const csvRows = async (file: string) => {
 const keyOf = (r: Row) => `${String(r['sha'])}/${String(r['qid'])}`;
 /** What the server holds now, image × QID, worked out from the simulator's data set, not from the export. */
 const serverFindings = (s: QualysSimulator) => new Set(s.images().flatMap((i) => imageFindings(i).map((f) => `${i.sha}/${String(f['qid'])}`)));
+
+/** The pid of a process that has already exited. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim());
+}
 
 const SINKS =
   '  - type: jsonl\n    path: findings.jsonl\n    records: findings\n' +
@@ -81,6 +93,18 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
     );
     // A run not compared with another says so on every finding.
     expect((await jsonLines('findings.jsonl')).every((f) => f['change'] === null)).toBe(true);
+  });
+
+  it('the temporary findings file a killed run left beside its manifest is removed by the next run', async () => {
+    const s = await simulator({ images: 20 });
+    await mkdir(join(h.dir, 'out'));
+    const crashed = `.week1.findings.jsonl.gz.${deadPid()}-0123456789ab.partial`;
+    await writeFile(join(h.dir, 'out', crashed), 'half a findings file\n');
+    const file = await config(liveConfig(s.url, SINKS, VULNS));
+    const r = await cli(['run', '-c', file, '--manifest', 'out/week1.json'], env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`removed a temporary file an interrupted run left behind: ${join(h.dir, 'out', crashed)}`);
+    expect((await readdir(join(h.dir, 'out'))).sort()).toEqual(['week1.findings.jsonl.gz', 'week1.json']);
   });
 
   it('a week later: each finding is new or open as a set comparison says, each one gone is fixed once with its old fields, gone images listed', async () => {
@@ -194,6 +218,83 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
     expect((JSON.parse(third.stdout) as { compare: Row }).compare).toMatchObject({ new: 0, open: now.size, imagesGone: 3 });
   });
 
+  it('the workbook: Change on the Findings sheet, a Changes sheet of the new and fixed findings newest first, and the Summary counts them', async () => {
+    const s = await simulator({ images: 100 });
+    await firstWeek(s);
+    const before = new Set((await jsonLines('findings.jsonl')).map(keyOf));
+    s.removeImages(6);
+    s.addImages(6);
+    const now = serverFindings(s);
+    const workbook = `${SINKS}  - type: excel\n    path: weekly.xlsx\n    findings: findings\n`;
+    const compared = await config(liveConfig(s.url, workbook, VULNS));
+    const r = await cli(['run', '-c', compared, '-q', '--compare-to', 'out/week1.json'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(join(h.dir, 'weekly.xlsx'));
+    const rowsOf = (name: string) => {
+      const rows: unknown[][] = [];
+      book.getWorksheet(name)?.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+      return rows;
+    };
+    const [header, ...findings] = rowsOf('Findings');
+    const at = (name: string) => (header as unknown[]).indexOf(name);
+    expect(at('Change')).toBe(at('Severity Label') + 1);
+    const byChange = (change: string) => findings.filter((f) => f[at('Change')] === change).map((f) => `${String(f[at('Image SHA')])}/${String(f[at('QID')])}`);
+    const fixedKeys = [...before].filter((k) => !now.has(k));
+    const newKeys = [...now].filter((k) => !before.has(k));
+    expect(byChange('fixed').sort()).toEqual(fixedKeys.sort());
+    expect(byChange('new').sort()).toEqual(newKeys.sort());
+    expect(byChange('open')).toHaveLength(now.size - newKeys.length);
+
+    const [changesHeader, ...changes] = rowsOf('Changes');
+    expect(changesHeader?.slice(0, 4)).toEqual(['Change', 'Since', 'Repositories', 'QID']);
+    expect(changes.map((c) => `${String(c[0])} ${String(c[9])}/${String(c[3])}`).sort()).toEqual(
+      [...fixedKeys.map((k) => `fixed ${k}`), ...newKeys.map((k) => `new ${k}`)].sort(),
+    );
+    const since = changes.map((c) => (c[1] as Date).getTime());
+    expect(since).toEqual([...since].sort((a, b) => b - a));
+
+    const summary = rowsOf('Summary');
+    const value = (label: string) => summary.find((row) => row[0] === label)?.[1];
+    expect([value('New findings'), value('Still open'), value('Fixed')]).toEqual([newKeys.length, now.size - newKeys.length, fixedKeys.length]);
+  });
+
+  it('Elasticsearch: every finding document carries qualys_cs.change, the fixed ones (also of an image still there) with their previous fields', async () => {
+    const es = await startElasticsearchTestServer();
+    try {
+      const s = await simulator({ images: 60 });
+      const sinks = `${SINKS}  - type: elasticsearch\n    node: ${es.url}\n    index: fnd\n    records: findings\n`;
+      const file = await config(liveConfig(s.url, sinks, VULNS));
+      expect((await cli(['run', '-c', file, '-q', '--manifest', 'out/week1.json'], env)).code).toBe(0);
+      const before = new Map((await jsonLines('findings.jsonl')).map((f) => [keyOf(f), f]));
+      // One finding of an image that stays is fixed by a rescan, and some images are gone with all of theirs.
+      type Counts = Record<string, number>;
+      const partly = s.images().find((i) => ((i.vulnerabilities as Counts | null)?.['severity1Count'] ?? 0) >= 1);
+      if (!partly) throw new Error('no image with a severity-1 finding');
+      (partly.vulnerabilities as Counts)['severity1Count'] = ((partly.vulnerabilities as Counts)['severity1Count'] ?? 1) - 1;
+      s.removeImages(4);
+      const now = serverFindings(s);
+      const second = await cli(['run', '-c', file, '-q', '--compare-to', 'out/week1.json'], env);
+      expect(second.stderr).toBe('');
+      expect(second.code).toBe(0);
+      type Doc = { resource: { id: string }; vulnerability: { title: string }; qualys_cs: { qid: number; change: string; first_found: string } };
+      const docs = [...es.documents('fnd').values()].map((d) => d._source as Doc);
+      const keys = (change: string) => docs.filter((d) => d.qualys_cs.change === change).map((d) => `${d.resource.id}/${d.qualys_cs.qid}`);
+      const fixed = [...before.keys()].filter((k) => !now.has(k));
+      expect(fixed.some((k) => k.startsWith(`${partly.sha}/`))).toBe(true);
+      expect(keys('fixed').sort()).toEqual(fixed.sort());
+      expect(keys('open').sort()).toEqual([...now].filter((k) => before.has(k)).sort());
+      expect(keys('new')).toEqual([]);
+      for (const d of docs.filter((d) => d.qualys_cs.change === 'fixed')) {
+        const was = before.get(`${d.resource.id}/${d.qualys_cs.qid}`) as Row;
+        expect([d.vulnerability.title, d.qualys_cs.first_found]).toEqual([was['title'], was['firstFound']]);
+      }
+    } finally {
+      await es.close();
+    }
+  });
+
   describe('a run that cannot be compared fails as a config error (exit 2), replacing nothing', () => {
     async function refused(s: QualysSimulator, file: string, prepare: () => Promise<void>, message: RegExp) {
       await prepare();
@@ -289,13 +390,18 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
       expect(rows.every((f) => f['change'] === 'open')).toBe(true);
     });
 
-    it('a findings sink that cannot write fixed findings, named', async () => {
+    it('a findings sink that cannot write fixed findings, named (a plugin that declares none; every built-in findings sink takes them)', async () => {
       const s = await simulator({ images: 40 });
-      await firstWeek(s);
-      const other = await config(liveConfig(s.url, `${SINKS}  - type: excel\n    name: weekly-workbook\n    path: w.xlsx\n    findings: findings\n`, VULNS));
-      const r = await cli(['run', '-c', other, '--compare-to', 'out/week1.json'], env);
-      expect(r.stderr).toMatch(/sink "weekly-workbook" \(excel\) cannot write the fixed findings of a compared run/);
-      expect(r.code).toBe(2);
+      // JSON Lines, and a CSV sink whose plugin is made to declare nothing about fixed findings below.
+      const sinks =
+        '  - type: jsonl\n    path: findings.jsonl\n    records: findings\n  - type: csv\n    name: ledger\n    path: ledger.csv\n    records: findings\n';
+      const file = await config(liveConfig(s.url, sinks, VULNS));
+      const loaded = await loadConfig(file, sinkPlugins, env);
+      const csv = sinkPlugins.get('csv') as AnySinkPlugin;
+      const withoutFixed = new Map(sinkPlugins);
+      withoutFixed.set('csv', { ...csv, takesFixedFindings: undefined });
+      expect(() => checkComparable(loaded, withoutFixed, '--compare-to')).toThrow(/sink "ledger" \(csv\) cannot write the fixed findings of a compared run/);
+      expect(() => checkComparable(loaded, sinkPlugins, '--compare-to')).not.toThrow();
     });
   });
 });

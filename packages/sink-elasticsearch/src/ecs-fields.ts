@@ -62,6 +62,13 @@ export const ECS_FINDING_FIELDS: readonly EcsFieldDoc[] = [
   { field: 'resource.type', meaning: '`container_image`', source: 'constant' },
   { field: 'qualys_cs.finding_key', meaning: 'Same as `event.id`', source: 'computed' },
   { field: 'qualys_cs.run_id', meaning: "The run that wrote the document; older runs' documents of a re-read image are fixed findings", source: 'the run' },
+  {
+    field: 'qualys_cs.change',
+    meaning:
+      "With `run --compare-to`: `new`, `open` or `fixed` since the run compared with; a fixed finding is indexed with that run's fields and this run's id " +
+      "(not in Kibana's latest index, which keeps current findings only)",
+    source: 'computed',
+  },
   { field: 'qualys_cs.qid', meaning: 'The Qualys QID', source: '`qid`' },
   { field: 'qualys_cs.cve_ids', meaning: 'The CVE ids, also when `vulnerability.id` holds them', source: '`cveids`' },
   { field: 'qualys_cs.severity', meaning: 'Qualys severity, 1–5', source: '`severity`' },
@@ -84,7 +91,6 @@ export const ECS_FINDING_FIELDS: readonly EcsFieldDoc[] = [
   { field: 'qualys_cs.fixed_version', meaning: 'The fix versions of the affected packages, distinct', source: '`software[].fixVersion`' },
   { field: 'qualys_cs.patch_available', meaning: 'Qualys says a patch exists', source: '`patchAvailable`' },
   { field: 'qualys_cs.exempted', meaning: 'Under an exception', source: '`isExempted`' },
-  { field: 'qualys_cs.change', meaning: 'In a compared run (`run --compare-to`): `new`, `open` or `fixed` next to the run compared with', source: 'computed' },
   {
     field: 'qualys_cs.exception.name',
     meaning: "The exception's name (several joined with `; ` when the image has several)",

@@ -90,6 +90,8 @@ export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string
       // Undefined without a run id, which JSON leaves out. A conditional spread here made every document ~5× slower to build.
       run_id: runId,
       finding_key: row.findingKey,
+      // Only in a compared run (run --compare-to): new, open or fixed; left out otherwise.
+      change: row.change ?? undefined,
       qid: row.qid,
       cve_ids: cves,
       severity: row.severity,
@@ -108,8 +110,6 @@ export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string
       fixed_version: row.fixedVersion,
       patch_available: row.patchAvailable,
       exempted: row.exempted,
-      // Only in a compared run (`run --compare-to`); undefined, which JSON leaves out, otherwise.
-      change: row.change ?? undefined,
       // Only with details: an exempted finding whose exception Qualys did not give says so by `exempted` alone.
       exception:
         row.exceptionName === null && row.exceptionReason === null && row.exceptionEndsAt === null

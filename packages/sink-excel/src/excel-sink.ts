@@ -2,13 +2,11 @@ import {
   AtomicFileWriter,
   buildColumns,
   runStampColumns,
-  buildColumnsFor,
-  FINDING_SHAPE,
   findingRowOptions,
   findingRows,
   LifecycleSink,
-  PACKAGE_SHAPE,
   outputPathFor,
+  tabularColumns,
   SinkError,
   type Column,
   type FilePublished,
@@ -18,6 +16,7 @@ import {
   type Sink,
   type SinkSummary,
 } from '@qcs-export/core/sink';
+import { type ChangeRow, changeRowOf, writeChangesSheet } from './changes-sheet.js';
 import { describeWorkbook } from './document-properties.js';
 import { FindingsSpool } from './findings-spool.js';
 import { FindingsTotals } from './findings-totals.js';
@@ -25,7 +24,7 @@ import { ImagesSheets } from './images-sheets.js';
 import { type ExcelSinkOptions, type WorkbookGrains, workbookGrains } from './options.js';
 import { FINDING_PRINT_KEYS, IMAGE_PRINT_KEYS } from './print-layout.js';
 import { writeSlaSheet } from './sla-sheet.js';
-import { writeSummarySheet } from './summary-sheet.js';
+import { type ChangeCounts, writeSummarySheet } from './summary-sheet.js';
 import { SummaryTotals } from './summary-totals.js';
 import { createWorkbook, type StreamingWorkbook } from './workbook.js';
 import { ZipBackpressure } from './zip-backpressure.js';
@@ -47,6 +46,8 @@ class ExcelSink extends LifecycleSink {
   private findingSheets: ImagesSheets<FindingRecord> | undefined;
   private readonly findings: FindingsTotals | undefined;
   private readonly grains: WorkbookGrains;
+  /** In a compared run: the new and fixed findings for the Changes sheet, and the counts for the Summary. */
+  private readonly changes: { rows: ChangeRow[]; counts: ChangeCounts } | undefined;
   private readonly path: string;
   private readonly columns: Column[];
   private readonly totals: SummaryTotals;
@@ -65,6 +66,10 @@ class ExcelSink extends LifecycleSink {
     this.totals = new SummaryTotals(options.joinWith);
     this.grains = workbookGrains(options);
     this.findings = this.grains.findings ? new FindingsTotals() : undefined;
+    this.changes =
+      this.grains.findings && ctx.compare
+        ? { rows: [], counts: { new: 0, open: 0, fixed: 0, previousStartedAt: ctx.compare.previousStartedAt, previousRunId: ctx.compare.previousRunId } }
+        : undefined;
     this.backpressure = new ZipBackpressure(internals.zipQueueLimit);
   }
 
@@ -103,8 +108,34 @@ class ExcelSink extends LifecycleSink {
         const rows = findingRows(image, grain, options);
         if (!sheets) this.countDelivered(rows.length);
         this.findings.addImage(rows);
+        this.noteChanges(rows);
         await this.spool.write(rows);
       }
+    }
+  }
+
+  /** A compared run's fixed findings: rows of the Findings sheets and the Changes sheet, outside the SLA figures. */
+  protected override async writeFindingRows(rows: readonly FindingRecord[]): Promise<void> {
+    if (!this.spool) throw new SinkError(`the excel sink for ${this.path} writes no findings`);
+    // Delivered at the workbook's grain, as writeBatch counts: rows only when it has no Images sheets.
+    if (!this.sheets) this.countDelivered(rows.length);
+    this.noteChanges(rows);
+    await this.spool.write(rows);
+  }
+
+  /** Counts each finding's change once (a packages grain has a row per package) and keeps the new and fixed ones. */
+  private noteChanges(rows: readonly FindingRecord[]): void {
+    const changes = this.changes;
+    if (!changes) return;
+    let last = '';
+    for (const row of rows) {
+      // Rows of one finding are next to each other: the packages grain's rows of a finding share its sha and QID.
+      const key = `${row.sha}\u0000${row.qid}`;
+      if (key === last || row.change === null) continue;
+      last = key;
+      changes.counts[row.change]++;
+      const change = changeRowOf(row, this.options.joinWith);
+      if (change) changes.rows.push(change);
     }
   }
 
@@ -112,10 +143,10 @@ class ExcelSink extends LifecycleSink {
   private async writeFindingSheets(workbook: StreamingWorkbook): Promise<void> {
     const { spool, findings } = this;
     if (!spool || !findings || !this.grains.findings) return;
-    const shape = this.grains.findings === 'packages' ? PACKAGE_SHAPE : FINDING_SHAPE;
     const sheets = new ImagesSheets<FindingRecord>(
       workbook,
-      buildColumnsFor(shape, undefined, { joinWith: this.options.joinWith }),
+      // In a compared run the default columns have Change after the severity label (tabularColumns).
+      tabularColumns({ records: this.grains.findings, joinWith: this.options.joinWith }, this.ctx) as Column<FindingRecord>[],
       'Findings',
       this.options.rowsPerSheet,
       this.ctx.startedAt,
@@ -146,6 +177,7 @@ class ExcelSink extends LifecycleSink {
     sheets.finish();
     await spool.remove();
     writeSlaSheet(workbook, this.ctx.startedAt, findings);
+    if (this.changes) writeChangesSheet(workbook, this.ctx.startedAt, this.changes.rows);
   }
 
   /** Writes the Summary sheet and the zip's end, and syncs the file, without renaming it into place. */
@@ -156,7 +188,7 @@ class ExcelSink extends LifecycleSink {
       await this.writeFindingSheets(workbook);
       if (this.options.summary) {
         this.totals.cellsCut = (sheets?.cellsCut ?? 0) + (this.findingSheets?.cellsCut ?? 0);
-        writeSummarySheet(workbook, this.ctx, this.totals, this.sheetNames(), this.findings);
+        writeSummarySheet(workbook, this.ctx, this.totals, this.sheetNames(), this.findings, this.changes?.counts);
       }
       await Promise.race([workbook.commit(), file.whenFailed()]);
     } catch (error) {

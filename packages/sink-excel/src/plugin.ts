@@ -14,6 +14,8 @@ export const excelSink = defineSinkPlugin({
     workbookGrains(options).findings !== false && { option: options.records === undefined ? 'findings' : 'records', setting: 'this sink' },
   deprecations: findingsOptionDeprecation,
   create: (options, ctx) => deferredSink(async () => (await import('./excel-sink.js')).createExcelSink(options, ctx)),
+  // A compared run's fixed findings go on the Findings sheets and, with the new ones, on a Changes sheet.
+  takesFixedFindings: (options) => workbookGrains(options).findings !== false,
   check: (o, ctx) => checkTabularOutput({ columns: o.columns, joinWith: o.joinWith, path: o.path }, ctx),
   outputs: (options, ctx) => [outputPathFor(options.path, ctx)],
   // A workbook is evidence of the whole inventory (its Summary counts, its SLA sheet): one holding only the images

@@ -35,10 +35,12 @@ const leading = (defaults: readonly string[], last: string) => defaults.slice(0,
 
 /** Default columns that lead the page; the print area is the leading run of a sheet's columns that are in this set. */
 export const IMAGE_PRINT_KEYS: ReadonlySet<string> = new Set(leading(DEFAULT_COLUMNS, 'lastScanned'));
-/** The same for findings: through the fixed version, and at the packages grain through the package's version. */
+/** The same for findings: through the fixed version, at the packages grain through the package's version, and Change. */
 export const FINDING_PRINT_KEYS: ReadonlySet<string> = new Set([
   ...leading(FINDING_SHAPE.defaults, 'fixedVersion'),
   ...leading(PACKAGE_SHAPE.defaults, 'packageVersion'),
+  // In the defaults of a compared run only, after the severity label (grain.ts).
+  'change',
 ]);
 
 /** Pixels of a column `width` characters wide at 96 dpi, as Excel rounds them. */

@@ -32,6 +32,15 @@ const rowHeight = (cells: readonly (string | null)[]) => {
   return lines > 1 ? lines * LINE_HEIGHT : undefined;
 };
 
+/** A compared run's findings by change, for the Summary. */
+export interface ChangeCounts {
+  new: number;
+  open: number;
+  fixed: number;
+  previousStartedAt: string | null;
+  previousRunId: string | null;
+}
+
 /** Text cells pass the same cleaning and length cut as data cells: the filter and repositories come from users. */
 const text = (value: string | null): ExcelCell => (value === null ? null : toExcelText(value).text);
 
@@ -46,6 +55,7 @@ export function writeSummarySheet(
   totals: SummaryTotals,
   dataSheets: readonly string[],
   findings?: FindingsTotals,
+  changes?: ChangeCounts,
 ): void {
   const sheet = workbook.addWorksheet(SUMMARY_SHEET, summaryPrint(ctx.startedAt));
   sheet.columns = WIDTHS.map((width) => ({ width })) as ExcelJS.Column[];
@@ -91,6 +101,23 @@ export function writeSummarySheet(
   add([`Cells cut to Excel's 32,767 characters`, totals.cellsCut], labelled);
   add([]);
 
+  if (changes) {
+    heading('Changes since the last run');
+    add(
+      ['Compared with the run of', changes.previousStartedAt === null ? text(changes.previousRunId) : new Date(changes.previousStartedAt)],
+      (cell, column) => {
+        if (column === 1) cell.font = BOLD;
+        if (column === 2 && cell.value instanceof Date) {
+          cell.numFmt = DATE_FORMAT;
+          cell.alignment = { horizontal: 'left' };
+        }
+      },
+    );
+    add(['New findings', changes.new], labelled);
+    add(['Still open', changes.open], labelled);
+    add(['Fixed', changes.fixed], labelled);
+    add([]);
+  }
   heading('Vulnerabilities by severity');
   tableHeader(['Severity', 'Vulnerabilities', 'Images with at least one']);
   for (const s of [...totals.bySeverity].reverse()) add([severityText(s.severity), s.vulnerabilities, s.images], labelled);

@@ -84,8 +84,8 @@ export class PreviousRun implements RunComparison {
       entry === null ||
       typeof entry.file !== 'string' ||
       typeof entry.sha256 !== 'string' ||
-      typeof entry.findings !== 'number' ||
-      typeof entry.images !== 'number' ||
+      !isCount(entry.findings) ||
+      !isCount(entry.images) ||
       typeof entry.subscription !== 'object'
     ) {
       throw fail(
@@ -170,7 +170,10 @@ export class PreviousRun implements RunComparison {
     const goneImages: string[] = [];
     let batch: FindingRecord[] = [];
     const hash = createHash('sha256');
-    for await (const line of linesOf(this.filePath, hash)) {
+    const changed = (detail: string) =>
+      new ConfigError(`the findings file ${this.filePath} changed while this run was compared with it (${detail})`, { hint: 'run the export again' });
+    const lines = linesOf(this.filePath, hash);
+    for await (const line of readingOn(lines, changed)) {
       if ('image' in line) {
         if (!isSeen(this.imageKeys, this.imageSeen, IMAGE64(line.image))) goneImages.push(line.image);
         continue;
@@ -184,9 +187,7 @@ export class PreviousRun implements RunComparison {
       }
     }
     if (batch.length > 0) await hand(batch);
-    if (hash.digest('hex') !== this.entry.sha256) {
-      throw new ConfigError(`the findings file ${this.filePath} changed while this run was compared with it`, { hint: 'run the export again' });
-    }
+    if (hash.digest('hex') !== this.entry.sha256) throw changed('its SHA-256 differs');
     return {
       manifest: this.manifestPath,
       previousRunId: this.previousRunId,
@@ -198,6 +199,11 @@ export class PreviousRun implements RunComparison {
       goneImages,
     };
   }
+}
+
+/** A count a manifest may hold: a whole number of at most 2^31 (what one findings file can hold, and what an array takes). */
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2 ** 31;
 }
 
 function describe(s: { target: string; user: string | null }): string {
@@ -229,6 +235,15 @@ function mark(keys: BigUint64Array, seen: Uint8Array, key: bigint): boolean {
 function isSeen(keys: BigUint64Array, seen: Uint8Array, key: bigint): boolean {
   const at = indexOf(keys, key);
   return at !== -1 && ((seen[at >>> 3] as number) & (1 << (at & 7))) !== 0;
+}
+
+/** The lines, with a failure to read or parse them as the error `fail` makes. */
+async function* readingOn<T>(lines: AsyncGenerator<T>, fail: (detail: string) => Error): AsyncGenerator<T> {
+  try {
+    for await (const line of lines) yield line;
+  } catch (e) {
+    throw fail((e as Error).message);
+  }
 }
 
 /** The lines of a findings file, parsed, read as a stream; `hash` sees the file's bytes as they are read. */

@@ -19,7 +19,7 @@ import { manifestPathOf, writeManifest, type StateReport } from '../audit/manife
 import { PreviousRun, type ComparisonReport } from '../audit/previous-run.js';
 import type { Config } from '../config/schema.js';
 import { exitCodeOf, ExitCode } from '../exit-codes.js';
-import { checkOutputsBeforeRun, checkPathBeforeRun, outputsOf } from '../outputs.js';
+import { checkOutputsBeforeRun, checkPathBeforeRun, outputsOf, sweepOutputs } from '../outputs.js';
 import type { Progress } from '../progress.js';
 import { toolVersion } from '../version.js';
 import { runExport, type RunObserver, type RunResult, type RunTrace } from './export.js';
@@ -101,6 +101,8 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
     if (manifestPath !== undefined && config.source.vulnerabilities !== undefined && fullRun) {
       const findingsPath = findingsPathOf(manifestPath);
       await checkPathBeforeRun(findingsPath, `the findings file of ${options.manifestPath !== undefined ? '--manifest' : 'run.manifest'}`);
+      // It is written while the run goes: a run killed meanwhile leaves its temporary file, removed here as the sinks' are.
+      await sweepOutputs([{ output: findingsPath }], options.logger);
       findingsFile = await FindingsFileWriter.open(findingsPath, config);
     }
     const observer = observerOf(ctx, previous, findingsFile, (report) => (comparison = report));
