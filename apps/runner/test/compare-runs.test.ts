@@ -225,7 +225,7 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
     s.removeImages(6);
     s.addImages(6);
     const now = serverFindings(s);
-    const workbook = `${SINKS}  - type: excel\n    path: weekly.xlsx\n    findings: findings\n`;
+    const workbook = `${SINKS}  - type: excel\n    path: weekly.xlsx\n    records: [images, findings]\n`;
     const compared = await config(liveConfig(s.url, workbook, VULNS));
     const r = await cli(['run', '-c', compared, '-q', '--compare-to', 'out/week1.json'], env);
     expect(r.stderr).toBe('');
@@ -249,11 +249,13 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
 
     const [changesHeader, ...changes] = rowsOf('Changes');
     expect(changesHeader?.slice(0, 4)).toEqual(['Change', 'Since', 'Repositories', 'QID']);
-    expect(changes.map((c) => `${String(c[0])} ${String(c[9])}/${String(c[3])}`).sort()).toEqual(
+    expect(changes.map((c) => `${String(c[0])} ${String(c[8])}/${String(c[3])}`).sort()).toEqual(
       [...fixedKeys.map((k) => `fixed ${k}`), ...newKeys.map((k) => `new ${k}`)].sort(),
     );
     const since = changes.map((c) => (c[1] as Date).getTime());
     expect(since).toEqual([...since].sort((a, b) => b - a));
+    // Printed like a data sheet: one page wide, as many tall as the rows need, the header on every page.
+    expect(book.getWorksheet('Changes')?.pageSetup).toMatchObject({ fitToWidth: 1, fitToHeight: 0, orientation: 'landscape' });
 
     const summary = rowsOf('Summary');
     const value = (label: string) => summary.find((row) => row[0] === label)?.[1];

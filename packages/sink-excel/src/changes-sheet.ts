@@ -1,13 +1,21 @@
 import type ExcelJS from 'exceljs';
 import { type FindingRecord, severityText } from '@qcs-export/core/sink';
 import { toExcelCell, toExcelText, type ExcelCell } from './cells.js';
-import { summaryPrint } from './print-setup.js';
+import { fitScale, LETTER_PRINTABLE_INCHES } from './print-layout.js';
+import { dataSheetPrint } from './print-setup.js';
 import { BOLD, DATE_FORMAT, HEADER_FILL, type StreamingWorkbook } from './workbook.js';
 
 export const CHANGES_SHEET = 'Changes';
 
-const HEADERS = ['Change', 'Since', 'Repositories', 'QID', 'Title', 'Severity', 'First Found', 'Last Found', 'Fixed Version', 'Image SHA'];
-const WIDTHS = [9, 24, 40, 10, 50, 14, 24, 24, 18, 20];
+// A fixed finding's last found is its Since; a new one's first found too: no Last Found column beside them.
+const HEADERS = ['Change', 'Since', 'Repositories', 'QID', 'Title', 'Severity', 'First Found', 'Fixed Version', 'Image SHA'];
+/**
+ * Printed one page wide and as many tall as the rows need, at 75% or more on Letter landscape (fitScale): repositories
+ * and titles wrap, and the sha shows its start, enough to find the image on the Findings sheet.
+ */
+const WIDTHS = [9, 23, 30, 9, 40, 12, 23, 14, 14];
+/** The print setup of the sheet: a data sheet's, fitted to one page wide (see WIDTHS). */
+export const CHANGES_PRINT_SCALE = fitScale(WIDTHS, LETTER_PRINTABLE_INCHES);
 
 /** A new or fixed finding as the Changes sheet lists it: a few fields, so the list costs little memory. */
 export interface ChangeRow {
@@ -48,7 +56,10 @@ const text = (value: string | null): ExcelCell => (value === null ? null : toExc
  * fixed since, newest first (by when each changed: first found for a new one, last found for a fixed one).
  */
 export function writeChangesSheet(workbook: StreamingWorkbook, startedAt: Date, rows: ChangeRow[]): void {
-  const sheet = workbook.addWorksheet(CHANGES_SHEET, summaryPrint(startedAt));
+  const sheet = workbook.addWorksheet(
+    CHANGES_SHEET,
+    dataSheetPrint(startedAt, { widths: WIDTHS, printColumns: WIDTHS.length, fit: { toWidth: true }, headerLines: 1 }),
+  );
   sheet.columns = WIDTHS.map((width) => ({ width })) as ExcelJS.Column[];
   const header = sheet.addRow(HEADERS);
   header.eachCell((cell) => {
@@ -66,13 +77,13 @@ export function writeChangesSheet(workbook: StreamingWorkbook, startedAt: Date, 
       text(r.title),
       r.severity === null ? null : severityText(r.severity),
       toExcelCell(r.firstFound, 'date').cell,
-      toExcelCell(r.lastFound, 'date').cell,
       text(r.fixedVersion),
       r.sha,
     ]);
     row.eachCell((cell, column) => {
-      if (column === 2 || column === 7 || column === 8) cell.numFmt = DATE_FORMAT;
+      if (column === 2 || column === 7) cell.numFmt = DATE_FORMAT;
       if (column === 4) cell.numFmt = '0';
+      if (column === 3 || column === 5) cell.alignment = { wrapText: true, vertical: 'top' };
     });
     row.commit();
   }
