@@ -1,18 +1,8 @@
 import { ProtocolError } from '../errors.js';
-import type {
-  ComplianceCounts,
-  HostRef,
-  ImageRecord,
-  Label,
-  Layer,
-  RecordOrigin,
-  RepoDigest,
-  RepoTag,
-  VulnerabilityCounts,
-  VulnerabilityFinding,
-} from '../record.js';
+import type { ComplianceCounts, ImageRecord, Layer, RecordOrigin, RepoDigest, RepoTag, VulnerabilityCounts, VulnerabilityFinding } from '../record.js';
 import { KNOWN_IMAGE_FIELDS } from '../record-fields.js';
-import { isPlainObject, isUnreadableDate, setField, toBool, toCount, toIsoDate, toNumber, toStr, toStringArray } from './values.js';
+import { FieldReader, toHostRef, toLabel } from './field-reader.js';
+import { isPlainObject, setField, toCount, toIsoDate, toNumber, toStr } from './values.js';
 
 // cvssInfo, cvss3Info and threatIntel are read but not consumed: they stay whole in `extra`.
 const KNOWN_FINDING_FIELDS: ReadonlySet<string> = new Set([
@@ -33,68 +23,6 @@ const KNOWN_FINDING_FIELDS: ReadonlySet<string> = new Set([
   'isExempted',
 ]);
 const KNOWN_LAYER_FIELDS: ReadonlySet<string> = new Set(['id', 'sha', 'size', 'created', 'createdBy', 'comment', 'tags']);
-
-/**
- * Reads typed values out of one raw object. A value present but of a type the rules cannot convert is kept in
- * `extra` under its raw name, so a conversion never loses data silently.
- */
-class FieldReader {
-  readonly extra: Record<string, unknown> = {};
-  constructor(
-    private readonly raw: Record<string, unknown>,
-    known: ReadonlySet<string>,
-  ) {
-    for (const key of Object.keys(raw)) if (!known.has(key)) setField(this.extra, key, raw[key]);
-  }
-  private keep(key: string, value: unknown): null {
-    setField(this.extra, key, value);
-    return null;
-  }
-  date(key: string) {
-    const v = this.raw[key];
-    const iso = toIsoDate(v);
-    return isUnreadableDate(v, iso) ? this.keep(key, v) : iso;
-  }
-  number(key: string) {
-    return this.numeric(key, toNumber);
-  }
-  count(key: string) {
-    return this.numeric(key, toCount);
-  }
-  private numeric(key: string, convert: (v: unknown) => number | null) {
-    const v = this.raw[key];
-    const n = convert(v);
-    return n === null && v !== null && v !== undefined && v !== '' ? this.keep(key, v) : n;
-  }
-  string(key: string) {
-    const v = this.raw[key];
-    const s = toStr(v);
-    return s === null && v !== null && v !== undefined && v !== 'null' ? this.keep(key, v) : s;
-  }
-  bool(key: string) {
-    const v = this.raw[key];
-    const b = toBool(v);
-    return b === null && v !== null && v !== undefined ? this.keep(key, v) : b;
-  }
-  strings(key: string): string[] {
-    const v = this.raw[key];
-    if (v !== null && v !== undefined && typeof v !== 'string' && !Array.isArray(v)) this.keep(key, v);
-    return toStringArray(v);
-  }
-  objects(key: string): Array<Record<string, unknown>> | null {
-    const v = this.raw[key];
-    if (v === null || v === undefined) return null;
-    if (!Array.isArray(v)) return this.keep(key, v);
-    const items = v.filter(isPlainObject);
-    if (items.length !== v.length) setField(this.extra, key, v);
-    return items;
-  }
-  object(key: string): Record<string, unknown> | null {
-    const v = this.raw[key];
-    if (v === null || v === undefined) return null;
-    return isPlainObject(v) ? v : this.keep(key, v);
-  }
-}
 
 /**
  * Turns one image as any CS endpoint sends it (v1.3 list summary, details, bulk item; older versions alike)
@@ -226,24 +154,9 @@ function toRepoDigest(r: Record<string, unknown>): RepoDigest {
   return { registry: toStr(r['registry']), repository: toStr(r['repository']), digest: toStr(r['digest']) };
 }
 
-function toHostRef(h: Record<string, unknown> | null): HostRef | null {
-  if (h === null) return null;
-  return {
-    sensorUuid: toStr(h['sensorUuid']),
-    hostname: toStr(h['hostname']),
-    ipAddress: toStr(h['ipAddress']),
-    uuid: toStr(h['uuid']),
-    lastUpdated: toIsoDate(h['lastUpdated']),
-  };
-}
-
 function toCompliance(c: Record<string, unknown> | null): ComplianceCounts | null {
   if (c === null) return null;
   return { failCount: toCount(c['failCount']) ?? 0, passCount: toCount(c['passCount']) ?? 0, errorCount: toCount(c['errorCount']) ?? 0 };
-}
-
-function toLabel(l: Record<string, unknown>): Label {
-  return { key: toStr(l['key']) ?? '', value: toStr(l['value']) };
 }
 
 function toLayer(l: Record<string, unknown>): Layer {
