@@ -1,3 +1,4 @@
+import { ProtocolError } from '../errors.js';
 import type { HostRef, Label } from '../record.js';
 import { isPlainObject, isUnreadableDate, setField, toBool, toCount, toIsoDate, toNumber, toStr, toStringArray } from './values.js';
 
@@ -76,4 +77,20 @@ export function toHostRef(h: Record<string, unknown> | null): HostRef | null {
 
 export function toLabel(l: Record<string, unknown>): Label {
   return { key: toStr(l['key']) ?? '', value: toStr(l['value']) };
+}
+
+/**
+ * A raw record with the sha every output is keyed by, or a ProtocolError naming what the record does have (its uuid
+ * and its short id, `idField`): without a sha it could only be dropped, so the export cannot continue.
+ */
+export function keyedRecord(raw: unknown, noun: string, origin: string, idField: string): { raw: Record<string, unknown>; sha: string } {
+  if (!isPlainObject(raw)) {
+    throw new ProtocolError(`${noun} from ${origin} is ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}, not an object`);
+  }
+  const sha = raw['sha'];
+  if (typeof sha !== 'string' || sha === '') {
+    const id = [raw['uuid'] && `uuid ${String(raw['uuid'])}`, raw[idField] && `${idField} ${String(raw[idField])}`].filter(Boolean).join(', ');
+    throw new ProtocolError(`${noun} from ${origin} has no "sha"${id ? ` (${id})` : ''}; every output is keyed by it, so the export cannot continue`);
+  }
+  return { raw, sha };
 }

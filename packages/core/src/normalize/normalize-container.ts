@@ -1,7 +1,6 @@
 import type { ContainerOrigin, ContainerRecord, KubernetesContext } from '../container-record.js';
-import { ProtocolError } from '../errors.js';
 import type { Label } from '../record.js';
-import { FieldReader, toHostRef, toLabel } from './field-reader.js';
+import { FieldReader, keyedRecord, toHostRef, toLabel } from './field-reader.js';
 import { vulnerabilityCounts } from './normalize-image.js';
 import { isPlainObject, toStr } from './values.js';
 
@@ -31,17 +30,8 @@ const KNOWN_CONTAINER_FIELDS: ReadonlySet<string> = new Set([
  * Turns one container as any CS endpoint sends it (the /containers list, the bulk /containers/list, one container's
  * details) into a ContainerRecord. Pure; throws ProtocolError only when the record cannot be identified.
  */
-export function normalizeContainer(raw: unknown, origin: ContainerOrigin): ContainerRecord {
-  if (!isPlainObject(raw)) {
-    throw new ProtocolError(`a container record from ${origin} is ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}, not an object`);
-  }
-  const sha = raw['sha'];
-  if (typeof sha !== 'string' || sha === '') {
-    const id = [raw['uuid'] && `uuid ${String(raw['uuid'])}`, raw['containerId'] && `containerId ${String(raw['containerId'])}`].filter(Boolean).join(', ');
-    throw new ProtocolError(
-      `a container record from ${origin} has no "sha"${id ? ` (${id})` : ''}; every output is keyed by it, so the export cannot continue`,
-    );
-  }
+export function normalizeContainer(input: unknown, origin: ContainerOrigin): ContainerRecord {
+  const { raw, sha } = keyedRecord(input, 'a container record', origin, 'containerId');
   const r = new FieldReader(raw, KNOWN_CONTAINER_FIELDS);
   const labels = (r.objects('label') ?? []).map(toLabel);
   const cluster = r.object('cluster');

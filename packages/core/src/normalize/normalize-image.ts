@@ -1,7 +1,6 @@
-import { ProtocolError } from '../errors.js';
 import type { ComplianceCounts, ImageRecord, Layer, RecordOrigin, RepoDigest, RepoTag, VulnerabilityCounts, VulnerabilityFinding } from '../record.js';
 import { KNOWN_IMAGE_FIELDS } from '../record-fields.js';
-import { FieldReader, toHostRef, toLabel } from './field-reader.js';
+import { FieldReader, keyedRecord, toHostRef, toLabel } from './field-reader.js';
 import { isPlainObject, setField, toCount, toIsoDate, toNumber, toStr } from './values.js';
 
 // cvssInfo, cvss3Info and threatIntel are read but not consumed: they stay whole in `extra`.
@@ -28,15 +27,8 @@ const KNOWN_LAYER_FIELDS: ReadonlySet<string> = new Set(['id', 'sha', 'size', 'c
  * Turns one image as any CS endpoint sends it (v1.3 list summary, details, bulk item; older versions alike)
  * into an ImageRecord. Pure and synchronous; throws ProtocolError only when the record cannot be identified.
  */
-export function normalizeImage(raw: unknown, origin: RecordOrigin): ImageRecord {
-  if (!isPlainObject(raw)) {
-    throw new ProtocolError(`an image record from ${origin} is ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}, not an object`);
-  }
-  const sha = raw['sha'];
-  if (typeof sha !== 'string' || sha === '') {
-    const id = [raw['uuid'] && `uuid ${String(raw['uuid'])}`, raw['imageId'] && `imageId ${String(raw['imageId'])}`].filter(Boolean).join(', ');
-    throw new ProtocolError(`an image record from ${origin} has no "sha"${id ? ` (${id})` : ''}; every output is keyed by it, so the export cannot continue`);
-  }
+export function normalizeImage(input: unknown, origin: RecordOrigin): ImageRecord {
+  const { raw, sha } = keyedRecord(input, 'an image record', origin, 'imageId');
   const f = new FieldReader(raw, KNOWN_IMAGE_FIELDS);
   const vulns = readVulnerabilities(raw['vulnerabilities'], f, origin);
   const baseImage = raw['baseImage'];
