@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineSinkPlugin, SinkError, silentLogger, type AnySinkPlugin, type Logger, type SinkCommit, type SinkPlugin } from '@qcs-export/core';
+import { defineSinkPlugin, LifecycleSink, SinkError, silentLogger, type AnySinkPlugin, type Logger, type SinkCommit, type SinkPlugin } from '@qcs-export/core';
 import { parseConfig } from '../src/config/load.js';
 import { sinkPlugins } from '../src/registry.js';
 import { runExport, type RunTrace } from '../src/run/export.js';
@@ -144,6 +144,49 @@ describe('publish is all or nothing, and every sink accounts for what it was giv
     await expect(runExport(config(plugins), { plugins, logger, signal: new AbortController().signal, baseDir: dir })).rejects.toThrow(/refused the connection/);
     expect(calls).toEqual(['open', 'abort']);
     expect(warned.filter((w) => /writes as it goes/.test(w))).toEqual([]);
+    expect(await readdir(join(dir, 'out'))).toEqual([]);
+  });
+
+  it('a sink failing at open ends the run only once a sink still opening has removed what it was creating', async () => {
+    const calls: string[] = [];
+    // Creates its temporary file a little after the other sink has failed, as a file on a slow disk or an index would.
+    class SlowOpening extends LifecycleSink {
+      constructor() {
+        super('the slow sink');
+      }
+      protected async openTarget() {
+        await new Promise((r) => setTimeout(r, 50));
+        await writeFile(join(dir, 'out/slow.tmp'), '');
+        calls.push('created');
+      }
+      protected async writeBatch() {}
+      protected async finishTarget() {}
+      protected async publishTarget() {
+        return { type: 'slow', target: 'slow', records: 0, rejected: 0 };
+      }
+      protected async abortTarget() {
+        await rm(join(dir, 'out/slow.tmp'), { force: true });
+        calls.push('removed');
+      }
+    }
+    const slow = defineSinkPlugin({
+      type: 'slow',
+      description: 'test sink',
+      options: z.strictObject({}),
+      commit: () => 'atomic',
+      create: () => new SlowOpening(),
+    }) as SinkPlugin<Record<string, never>>;
+    const plugins = new Map([...sinkPlugins, ['slow', slow], ['edge', edgeSink('fails-to-open', [], 'in-place')]]);
+    const run = runExport(config(plugins, '  - type: slow\n  - type: edge\n'), {
+      plugins,
+      logger: silentLogger,
+      signal: new AbortController().signal,
+      baseDir: dir,
+    });
+    await expect(run).rejects.toThrow(/refused the connection/);
+    // A process that exits right after the run leaves nothing behind.
+    expect(calls).toEqual(['created', 'removed']);
+    expect(await readdir(join(dir, 'out'))).toEqual([]);
   });
 });
 

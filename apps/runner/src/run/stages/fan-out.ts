@@ -19,7 +19,7 @@ export async function fanOut(
 ): Promise<void> {
   const { signal } = options;
   let next = await batches.next();
-  await Promise.all(
+  await settleAll(
     sinks.map(async (entry) => {
       await entry.sink.open();
       entry.opened = true;
@@ -33,4 +33,14 @@ export async function fanOut(
     options.onBatch?.(batch);
   }
   if (signal.aborted) throw new AbortedError();
+}
+
+/**
+ * Waits for every sink's open() to end before the first failure is thrown. With Promise.all the run would abort and
+ * return while another sink was still creating its temporary file; that open() removes the file once it sees the
+ * abort, but the process may have exited by then and left the file behind.
+ */
+async function settleAll(calls: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(calls)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
