@@ -1,4 +1,4 @@
-import type { HostRef, IsoDate, Label, VulnerabilityCounts } from './record.js';
+import type { HostRef, ImageRecord, IsoDate, Label, VulnerabilityCounts } from './record.js';
 
 /** Where a container record was read: the /containers list, its bulk form, or one container's details. */
 export type ContainerOrigin = 'containers' | 'containers/list' | 'containers/details';
@@ -38,6 +38,11 @@ export interface ContainerRecord {
   imageId: string | null;
   imageUuid: string | null;
   imageDigest: string | null;
+  /**
+   * registry/repository:tag of each tag of the image it runs, as the run learned them from that image's details
+   * (with source.vulnerabilities); empty when the run did not look the image up.
+   */
+  imageRepositories: string[];
   host: HostRef | null;
   /** The container's own address (`ipv4`). */
   ipAddress: string | null;
@@ -49,4 +54,13 @@ export interface ContainerRecord {
   lastScanned: IsoDate | null;
   origin: ContainerOrigin;
   extra: Record<string, unknown>;
+}
+
+/**
+ * A container as a run hands it to its sinks: the record, and the image it runs with that image's findings when the
+ * run looked it up (once per image, however many containers run it); null when it did not, or the image is gone.
+ */
+export interface RunContainer {
+  container: ContainerRecord;
+  image: ImageRecord | null;
 }

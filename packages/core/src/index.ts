@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './logger.js';
 export * from './record.js';
 export * from './container-record.js';
+export * from './software-record.js';
 export * from './record-fields.js';
 export * from './sink/contract.js';
 export * from './sink/index.js';

@@ -13,7 +13,8 @@ interface FieldSpec {
 }
 
 /**
- * Every field of ImageRecord, in record order: the one list the normalizer, the column checks and the sinks derive
+ * Every field of ImageRecord but `software` (which the run adds, never the normalizer, and only for the software
+ * grain), in record order: the one list the normalizer, the column checks and the sinks derive
  * theirs from. `satisfies` makes the compiler hold it to record.ts: a field added there and not here (or the
  * reverse) does not build.
  */
@@ -68,7 +69,7 @@ export const IMAGE_FIELDS = {
   layers: { kind: 'objects' },
   origin: { kind: 'internal', raw: false },
   extra: { kind: 'internal', raw: false },
-} as const satisfies Record<keyof ImageRecord, FieldSpec>;
+} as const satisfies Record<Exclude<keyof ImageRecord, 'software'>, FieldSpec>;
 
 export type ImageField = keyof typeof IMAGE_FIELDS;
 

@@ -145,6 +145,11 @@ export interface ImageRecord {
   vulnerabilityCounts: VulnerabilityCounts | null;
   /** Findings; null when the endpoint gives only counts (the /images list). */
   vulnerabilities: VulnerabilityFinding[] | null;
+  /**
+   * Installed packages (`/images/{sha}/software`), only when the run fetched them for a sink that writes the software
+   * grain; null when Qualys holds none for the image.
+   */
+  software?: SoftwarePackage[] | null;
 
   riskScore: number | null;
   maxQdsScore: number | null;
@@ -176,5 +181,26 @@ export interface ImageRecord {
 
   origin: RecordOrigin;
   /** Fields this model does not know (new Qualys fields), or known fields whose value had an unexpected type. */
+  extra: Record<string, unknown>;
+}
+
+/**
+ * One package installed on an image, as `GET /csapi/v1.3/images/{sha}/software` lists it, normalized: lifecycle dates
+ * as ISO (Qualys' placeholder for "unknown", -631152000000, is null, not 1950), counts as for images.
+ */
+export interface SoftwarePackage {
+  name: string | null;
+  version: string | null;
+  fixVersion: string | null;
+  packagePath: string | null;
+  scanType: string | null;
+  /** GA, EOL, EOS, … as Qualys sends it. */
+  lifecycleStage: string | null;
+  lifecycleConfidence: string | null;
+  endOfLife: IsoDate | null;
+  endOfSupport: IsoDate | null;
+  generalAvailability: IsoDate | null;
+  /** Vulnerabilities in this package by severity; null when Qualys sent only nulls. */
+  vulnerabilityCounts: VulnerabilityCounts | null;
   extra: Record<string, unknown>;
 }

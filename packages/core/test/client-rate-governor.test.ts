@@ -139,7 +139,13 @@ describe('RateGovernor pacing against a sliding-window limit', () => {
 describe('RateGovernor', () => {
   it('maps endpoints to their budgets', () => {
     expect(RateGovernor.bucketOf('/csapi/v1.3/images/list')).toBe('list');
-    expect(RateGovernor.bucketOf('/csapi/v1.3/containers/list')).toBe('list');
+    // Qualys counts each list endpoint and each family apart (rate-limit doc): containers never spend the image budgets.
+    expect(RateGovernor.bucketOf('/csapi/v1.3/containers/list')).toBe('containers/list');
+    expect(RateGovernor.bucketOf('/csapi/v1.3/containers')).toBe('containers');
+    expect(RateGovernor.bucketOf('/csapi/v1.3/containers/abc/vuln')).toBe('containers');
+    expect(RateGovernor.bucketOf('/csapi/v1.2/images/list')).toBe('list');
+    expect(RateGovernor.bucketOf('/csapi/v1.3/images/abc/software')).toBe('images');
+    expect(RateGovernor.bucketOf('/csapi/v1.3/registry/abc')).toBe('registry');
     expect(RateGovernor.bucketOf('/csapi/v1.3/images')).toBe('images');
     expect(RateGovernor.bucketOf('/csapi/v1.3/images/sha256:abc/vuln')).toBe('images');
     expect(RateGovernor.bucketOf('/auth')).toBe('other');

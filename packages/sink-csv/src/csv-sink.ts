@@ -2,6 +2,7 @@ import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync'
 import {
   runStampColumns,
   AtomicFileWriter,
+  containerRowsOf,
   rowsOf,
   tabularColumns,
   LifecycleSink,
@@ -10,7 +11,9 @@ import {
   type AnyColumn,
   type FindingRecord,
   type FilePublished,
+  type GrainRow,
   type ImageRecord,
+  type RunContainer,
   type RunContext,
   type Sink,
   type SinkSummary,
@@ -67,12 +70,17 @@ class CsvSink extends LifecycleSink {
     await this.writeRows(rowsOf(batch, this.options.records, this.ctx));
   }
 
+  /** Containers, for a container grain: rows like the images', at the sink's grain (none for an image grain). */
+  protected override async writeContainerBatch(batch: readonly RunContainer[]): Promise<void> {
+    await this.writeRows(containerRowsOf(batch, this.options.records, this.ctx));
+  }
+
   /** A compared run's fixed findings: rows like the others, after them. */
   protected override async writeFindingRows(rows: readonly FindingRecord[]): Promise<void> {
     await this.writeRows(rows);
   }
 
-  private async writeRows(records: ReadonlyArray<ImageRecord | FindingRecord>): Promise<void> {
+  private async writeRows(records: ReadonlyArray<GrainRow>): Promise<void> {
     this.countDelivered(records.length);
     if (records.length === 0) return;
     const rows = records.map((record) => this.columns.map((c) => c.value(record)));

@@ -1,4 +1,12 @@
-import { checkTabularOutput, defineSinkPlugin, deferredSink, deltaFileSupport, outputPathFor } from '@qcs-export/core/sink';
+import {
+  checkTabularOutput,
+  defineSinkPlugin,
+  deferredSink,
+  deltaFileSupport,
+  findingsDemandOf,
+  outputPathFor,
+  takesFixedFindingsAt,
+} from '@qcs-export/core/sink';
 import { csvOptions } from './options.js';
 
 /**
@@ -10,11 +18,12 @@ export const csvSink = defineSinkPlugin({
   description: 'CSV for spreadsheets: one row per image, RFC 4180, UTF-8 BOM, formula-injection safe',
   options: csvOptions,
   commit: () => 'atomic',
-  needsFindings: (options) => options.records !== 'images' && { option: 'records', setting: `records: ${options.records}` },
+  needsFindings: (options) => findingsDemandOf(options.records),
+  grains: (options) => [options.records],
   create: (options, ctx) => deferredSink(async () => (await import('./csv-sink.js')).createCsvSink(options, ctx)),
   check: checkTabularOutput,
   outputs: (options, ctx) => [outputPathFor(options.path, ctx)],
   incremental: (options) => deltaFileSupport(options.path, `rows (${options.records})`),
   stateTarget: (options) => ({ target: options.path, records: options.records }),
-  takesFixedFindings: (options) => options.records !== 'images',
+  takesFixedFindings: (options) => takesFixedFindingsAt(options.records),
 });

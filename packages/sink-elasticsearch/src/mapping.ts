@@ -73,6 +73,8 @@ export const IMAGE_PROPERTIES = {
     threatIntel: keyword,
     extra: opaque,
   }),
+  // Only a software run fetches packages, and its documents are one per package: on an image document they are kept, not indexed.
+  software: opaque,
   riskScore: float,
   maxQdsScore: float,
   qdsSeverity: keyword,

@@ -4,9 +4,12 @@ import {
   outputPathFor,
   type FilePublished,
   LifecycleSink,
+  containerRowsOf,
   rowsOf,
   type FindingRecord,
+  type GrainRow,
   type ImageRecord,
+  type RunContainer,
   type RunContext,
   type SinkSummary,
 } from '@qcs-export/core/sink';
@@ -50,11 +53,16 @@ export class JsonlSink extends LifecycleSink {
   }
 
   /** A compared run's fixed findings: lines like the others, at the findings or packages grain. */
+  /** Containers, for a container grain: one line per container or container finding (none for an image grain). */
+  protected override async writeContainerBatch(batch: readonly RunContainer[]): Promise<void> {
+    await this.writeRows(containerRowsOf(batch, this.options.records, this.ctx));
+  }
+
   protected override async writeFindingRows(rows: readonly FindingRecord[]): Promise<void> {
     await this.writeRows(rows);
   }
 
-  private async writeRows(records: ReadonlyArray<ImageRecord | FindingRecord>): Promise<void> {
+  private async writeRows(records: ReadonlyArray<GrainRow>): Promise<void> {
     this.countDelivered(records.length);
     if (records.length === 0) return;
     const stamp = runStamp(this.ctx, this.options.stampRun);

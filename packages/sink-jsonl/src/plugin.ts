@@ -1,4 +1,4 @@
-import { checkWritable, defineSinkPlugin, deferredSink, deltaFileSupport, outputPathFor } from '@qcs-export/core/sink';
+import { checkWritable, defineSinkPlugin, deferredSink, deltaFileSupport, findingsDemandOf, outputPathFor, takesFixedFindingsAt } from '@qcs-export/core/sink';
 import type { JsonlSinkDeps } from './jsonl-sink.js';
 import { jsonlOptions } from './options.js';
 
@@ -13,7 +13,8 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
     options: jsonlOptions,
     // A file is renamed into place at the end; stdout is read by the next program as it is written.
     commit: (options) => (options.path === '-' ? 'in-place' : 'atomic'),
-    needsFindings: (options) => options.records !== 'images' && { option: 'records', setting: `records: ${options.records}` },
+    needsFindings: (options) => findingsDemandOf(options.records),
+    grains: (options) => [options.records],
     create: (options, ctx) => deferredSink(async () => (await import('./jsonl-sink.js')).createJsonlSink(options, ctx, deps)),
     async check(options, ctx) {
       if (options.path !== '-') await checkWritable(outputPathFor(options.path, ctx));
@@ -21,7 +22,7 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
     outputs: (options, ctx) => [options.path === '-' ? 'stdout' : outputPathFor(options.path, ctx)],
     incremental: (options) => deltaFileSupport(options.path, `lines (${options.records})`),
     stateTarget: (options) => ({ target: options.path, records: options.records }),
-    takesFixedFindings: (options) => options.records !== 'images',
+    takesFixedFindings: (options) => takesFixedFindingsAt(options.records),
   });
 }
 

@@ -127,9 +127,18 @@ export class RateGovernor {
     this.marginOf = fixed !== undefined && Number.isFinite(fixed) && fixed >= 0 ? () => fixed : defaultArrivalMarginMs;
   }
 
+  /**
+   * The budget a path counts against, as Qualys' rate-limit doc lists them per subscription: `/images/list` and
+   * `/containers/list` (120 a minute each), `/images/**` and `/containers/**` (5,000 each), `/registry/**` and
+   * `/sensors/**` (1,000 each), for any API version. The image buckets keep their first names, "list" and "images".
+   */
   static bucketOf(path: string): string {
-    if (/^\/csapi\/v1\.3\/(images|containers)\/list\/?$/.test(path)) return 'list';
-    return path.startsWith('/csapi/') ? 'images' : 'other';
+    const m = /^\/csapi\/v\d+(?:\.\d+)*\/([^/]+)(\/list\/?$)?/.exec(path);
+    if (m === null) return 'other';
+    const [, family = '', list] = m;
+    if (family === 'images') return list ? 'list' : 'images';
+    if (family === 'containers') return list ? 'containers/list' : 'containers';
+    return family;
   }
 
   /** Resolves when one more call to this bucket fits the budget; rejects with AbortedError at once on abort. */

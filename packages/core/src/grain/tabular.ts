@@ -13,13 +13,13 @@ interface TabularOptions {
 }
 
 /**
- * The columns of a tabular sink, for the rows of its grain. In a compared run (`run --compare-to`) the default finding
+ * The columns of a tabular sink, for the rows of its grain. In a compared run (`run --compare-to`) the default image-finding
  * columns gain Change (new, open, fixed) after the severity label; a sink's own `columns` list it where it likes.
  */
 export function tabularColumns(options: TabularOptions, ctx?: Pick<RunContext, 'compare'>): AnyColumn[] {
   const grain = options.records ?? 'images';
   let shape = shapeOf(grain) as Parameters<typeof buildColumnsFor>[0];
-  if (ctx?.compare && grain !== 'images' && !shape.defaults.includes('change')) {
+  if (ctx?.compare && (grain === 'findings' || grain === 'packages') && !shape.defaults.includes('change')) {
     const at = shape.defaults.indexOf('severityLabel') + 1;
     shape = { ...shape, defaults: [...shape.defaults.slice(0, at), 'change', ...shape.defaults.slice(at)] };
   }

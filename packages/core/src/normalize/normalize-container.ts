@@ -49,6 +49,7 @@ export function normalizeContainer(input: unknown, origin: ContainerOrigin): Con
     imageId: r.string('imageId'),
     imageUuid: r.string('imageUuid'),
     imageDigest: r.string('imageDigest'),
+    imageRepositories: [],
     host: toHostRef(r.object('host')),
     ipAddress: r.string('ipv4'),
     privileged: r.bool('privileged'),

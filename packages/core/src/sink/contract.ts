@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import type { RunContainer } from '../container-record.js';
 import type { FindingRecord } from '../findings/finding-record.js';
+import type { RecordGrain } from '../record-grains.js';
 import type { Logger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
 import type { SlaPolicy } from '../sla-policy.js';
@@ -99,6 +101,12 @@ export interface Sink {
    */
   writeFindings?(rows: readonly FindingRecord[]): Promise<void>;
   /**
+   * The containers the run reads, batch by batch, after the last batch of images (when it reads images at all):
+   * each with the image it runs when the run looked that image up. Called like write(), never concurrently. Optional:
+   * a plugin whose grains() name a container grain must implement it.
+   */
+  writeContainers?(batch: readonly RunContainer[]): Promise<void>;
+  /**
    * First phase of the run's two-phase commit: finish and sync everything (flush, fsync the temporary file,
    * refresh an index) without publishing, so that the failures that happen at the end (a full disk at the last
    * flush, a refresh answered 503) happen here, before any sink has replaced its previous output. After it the
@@ -173,6 +181,12 @@ export interface SinkPlugin<O = unknown> {
    */
   needsFindings?(options: O): false | FindingsDemand;
   /**
+   * The grains these options write (RECORD_GRAINS), so the run reads the lists they are made from: the images for
+   * image grains, the containers for container grains, both when a sink (or two sinks) ask for both. Default:
+   * ["images"].
+   */
+  grains?(options: O): readonly RecordGrain[];
+  /**
    * Every place this sink would write in a run: resolved file paths (dead-letter files included), or "stdout". The
    * runner refuses a config in which two sinks name the same one, since one would silently overwrite the other.
    */
@@ -225,6 +239,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   check?(options: z.output<S>, ctx: RunContext): Promise<void>;
   secrets?(options: z.output<S>): string[];
   needsFindings?(options: z.output<S>): false | FindingsDemand;
+  grains?(options: z.output<S>): readonly RecordGrain[];
   outputs?(options: z.output<S>, ctx: RunContext): string[];
   incremental?(options: z.output<S>): IncrementalSupport;
   stateTarget?(options: z.output<S>): StateTarget;

@@ -1,4 +1,5 @@
 import { SinkError } from '../errors.js';
+import type { RunContainer } from '../container-record.js';
 import type { FindingRecord } from '../findings/finding-record.js';
 import type { ImageRecord } from '../record.js';
 import type { Sink, SinkSummary } from './contract.js';
@@ -29,6 +30,11 @@ export function deferredSink(load: () => Promise<Sink>): Sink {
       const sink = loaded();
       if (!sink.writeFindings) throw new SinkError('this sink does not take finding rows of a compared run');
       await sink.writeFindings(rows);
+    },
+    async writeContainers(batch: readonly RunContainer[]) {
+      const sink = loaded();
+      if (!sink.writeContainers) throw new SinkError('this sink does not take containers');
+      await sink.writeContainers(batch);
     },
     prepare: async () => loaded().prepare?.(),
     close: (): Promise<SinkSummary> => loaded().close(),

@@ -1,4 +1,5 @@
 import { SinkError } from '../errors.js';
+import type { RunContainer } from '../container-record.js';
 import type { FindingRecord } from '../findings/finding-record.js';
 import type { ImageRecord } from '../record.js';
 import type { Sink, SinkState, SinkSummary } from './contract.js';
@@ -39,6 +40,13 @@ export abstract class LifecycleSink implements Sink {
   protected async writeFindingRows(_rows: readonly FindingRecord[]): Promise<void> {
     throw new SinkError(`${this.label} does not take finding rows of a compared run`);
   }
+  /**
+   * A batch of the containers the run reads: a sink that writes a container grain overrides this, counting the rows it
+   * makes with countDelivered(). Default: refused, as the plugin does not declare container grains.
+   */
+  protected async writeContainerBatch(_batch: readonly RunContainer[]): Promise<void> {
+    throw new SinkError(`${this.label} does not take containers`);
+  }
   /** After publishTarget() succeeded and another sink failed to publish: put the previous output back. Default: nothing to undo. */
   protected async rollbackTarget(): Promise<void> {}
   /** After every sink published: drop the previous output's backup. Default: nothing kept. */
@@ -73,6 +81,11 @@ export abstract class LifecycleSink implements Sink {
   async writeFindings(rows: readonly FindingRecord[]): Promise<void> {
     this.expect('open', 'write findings');
     if (rows.length > 0) await this.writeFindingRows(rows);
+  }
+
+  async writeContainers(batch: readonly RunContainer[]): Promise<void> {
+    this.expect('open', 'write containers');
+    if (batch.length > 0) await this.writeContainerBatch(batch);
   }
 
   async prepare(): Promise<void> {

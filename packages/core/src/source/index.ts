@@ -1,6 +1,16 @@
 export { imageSource } from './image-source.js';
+export { containerSource } from './container-source.js';
 export { listSource } from './list-source.js';
-export { IMAGES, type ListResource, type ListRead, type BulkCursor } from './resource.js';
+export {
+  CONTAINERS,
+  CONTAINERS_BULK_PATH,
+  CONTAINERS_PATH,
+  CONTAINERS_RESULT_CAP,
+  IMAGES,
+  type ListResource,
+  type ListRead,
+  type BulkCursor,
+} from './resource.js';
 export { decideAuto } from './choose-strategy.js';
 export { countNow } from './count-now.js';
 export { PAGE_SIZE_LIMITS, DEFAULT_PAGE_NUMBER_LIMIT, pageNumberLimitFor } from './settings.js';

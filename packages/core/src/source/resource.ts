@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { normalizeImage } from '../normalize/index.js';
+import type { ContainerRecord } from '../container-record.js';
+import { normalizeContainer } from '../normalize/normalize-container.js';
 import type { ImageRecord } from '../record.js';
 
 /** Which of a resource's endpoints a raw record came from, for its normalizer. */
@@ -20,8 +22,7 @@ export interface BulkCursor {
  * Everything the source needs to know about what it reads: a list endpoint with a `count`, paged by number up to a
  * result cap and, if the server applies the forms, by a keyset on a date; optionally a bulk cursor past the cap; a key
  * that identifies each record once, the date that tells a record changed during the run, and the nouns messages use.
- * The strategies, the self-test and the completeness checks read only this, so a new resource (containers:
- * /csapi/v1.3/containers, keyed by containerId) is one more definition like IMAGES.
+ * The strategies, the self-test and the completeness checks read only this: IMAGES and CONTAINERS are the two.
  */
 export interface ListResource<R> {
   /** The plural the messages use: "Qualys counts 12 images". */
@@ -75,6 +76,31 @@ export const IMAGES: ListResource<ImageRecord> = {
   key: (record) => record.sha,
   changedAt: (record) => (record.updated === null ? Number.NaN : Date.parse(record.updated)),
   normalize: (raw, read) => normalizeImage(raw, read === 'bulk' ? 'images/list' : 'images'),
+};
+
+export const CONTAINERS_PATH = '/csapi/v1.3/containers';
+export const CONTAINERS_BULK_PATH = '/csapi/v1.3/containers/list';
+/** Qualys serves at most this many records of one /containers query, as for /images ("Fetch a list of containers"). */
+export const CONTAINERS_RESULT_CAP = 10_000;
+
+/**
+ * The containers, read by the same strategies as images: page numbers by `created` (set when the container is first
+ * seen, never changed), the keyset and the documented bulk cursor by `updated`, which Qualys' own /containers/list
+ * Link pages by (`updated>=<ms> AND not uuid: [...]`, the same form as for images).
+ */
+export const CONTAINERS: ListResource<ContainerRecord> = {
+  noun: 'containers',
+  one: 'container',
+  path: CONTAINERS_PATH,
+  resultCap: CONTAINERS_RESULT_CAP,
+  pageNumberSort: 'created',
+  keysetField: 'updated',
+  bulk: { path: CONTAINERS_BULK_PATH, cursorField: 'updated' },
+  keyField: 'sha',
+  exclusionField: 'uuid',
+  key: (record) => record.sha,
+  changedAt: (record) => (record.updated === null ? Number.NaN : Date.parse(record.updated)),
+  normalize: (raw, read) => normalizeContainer(raw, read === 'bulk' ? 'containers/list' : 'containers'),
 };
 
 /** The short form messages name the list by: "/images". */

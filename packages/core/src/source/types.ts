@@ -1,3 +1,4 @@
+import type { ContainerRecord } from '../container-record.js';
 import type { SourceAdvice } from './advice.js';
 import type { Logger } from '../logger.js';
 import type { ImageRecord } from '../record.js';
@@ -91,6 +92,8 @@ export interface ListSource<R> extends AsyncIterable<R[]> {
 }
 
 export interface ImageSource extends ListSource<ImageRecord> {}
+/** The container source: a ListSource of containers. */
+export interface ContainerSource extends ListSource<ContainerRecord> {}
 
 /** The options of a source over any list resource are those of the image source; the resource brings its own defaults. */
 export type ListSourceOptions = ImageSourceOptions;
