@@ -1,5 +1,6 @@
 import { BadRequest } from './http.js';
-import { parseQql, type ParsedFilter, type QqlConstruct } from './qql.js';
+import type { RawImage } from './data.js';
+import { IMAGE_FIELDS, parseQql, type ParsedFilter, type QqlConstruct, type QqlFields } from './qql.js';
 
 /** Filter or sort syntax a dialect can refuse. */
 export type DialectConstruct = QqlConstruct | 'sort:updated' | 'sort:created';
@@ -39,13 +40,18 @@ const CONSTRUCT_NAMES: Record<QqlConstruct, string> = {
 };
 
 /** The client's `filter` read as this dialect reads it: undefined when blank, a 400 when it uses a refused construct. */
-export function parseClientFilter(text: string | undefined, dialect: Dialect): ParsedFilter | undefined {
+export function parseClientFilter<T = RawImage>(
+  text: string | undefined,
+  dialect: Dialect,
+  fields: QqlFields<T> = IMAGE_FIELDS as unknown as QqlFields<T>,
+): ParsedFilter<T> | undefined {
   if (!text || text.trim() === '') return undefined;
-  const parsed = parseQql(text, Date.now(), {
+  const options = {
     epochSeconds: dialect.epochSeconds === true,
     ignoreNotUuid: dialect.ignoreNotUuid === true,
     exclusiveCombinedRanges: dialect.overFilterCombinedRanges === true,
-  });
+  };
+  const parsed = parseQql(text, Date.now(), options, fields);
   for (const construct of parsed.constructs) {
     if (dialect.reject?.includes(construct)) throw new BadRequest(`Invalid filter: ${CONSTRUCT_NAMES[construct]} not supported in "${text}"`);
   }
