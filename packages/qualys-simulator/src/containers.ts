@@ -1,5 +1,6 @@
 import { createRandom, type Random } from '@qcs-export/test-fixtures';
 import type { RawImage } from './data.js';
+import type { SortSpec } from './store.js';
 
 /** A host as a container record names it (the image list's `lastFoundOnHost` shape, `lastUpdated` an ISO date). */
 export interface RawHost {
@@ -53,6 +54,14 @@ export interface RawContainer {
   cluster: RawCluster | null;
   [newerField: string]: unknown;
 }
+
+export type ContainerSortField = 'created' | 'updated' | 'stateChanged';
+
+/** How /containers sorts: by created (the client's page order), updated (its keyset) or stateChanged. */
+export const CONTAINER_SORT: SortSpec<RawContainer, ContainerSortField> = {
+  values: { created: (c) => Number(c.created), updated: (c) => Number(c.updated), stateChanged: (c) => Number(c.stateChanged) },
+  indexed: ['created', 'updated', 'stateChanged'],
+};
 
 export interface GenerateContainersOptions {
   /** The clock the data set is anchored at. Default: 2026-11-01T00:00:00Z (as the images). */

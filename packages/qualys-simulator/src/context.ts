@@ -3,11 +3,10 @@ import type { Auth } from './auth.js';
 import type { Dialect } from './dialect.js';
 import type { FaultQueue, QueuedFault } from './faults.js';
 import type { Gate } from './gate.js';
-import type { RawContainer } from './containers.js';
+import type { ContainerSortField, RawContainer } from './containers.js';
 import type { ContainerMutationStats, ContainerMutations, MutationStats, Mutations } from './mutations.js';
 import type { SimulatorOptions } from './options.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { ContainerSortField } from './resources.js';
 import type { ImageStore, RecordStore } from './store.js';
 
 export interface SimulatorStats extends MutationStats, ContainerMutationStats {

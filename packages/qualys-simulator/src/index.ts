@@ -8,7 +8,9 @@ export type { Credentials } from './auth.js';
 export { applyTies, type Ties } from './ties.js';
 export { generateImages, type GenerateOptions, type RawImage } from './data.js';
 export {
+  CONTAINER_SORT,
   containerSkew,
+  type ContainerSortField,
   generateContainers,
   type GenerateContainersOptions,
   type RawCluster,
@@ -17,7 +19,7 @@ export {
 } from './containers.js';
 export { containerDetails } from './container-shapes.js';
 export { softwareAnswer, UNKNOWN_DATE } from './software.js';
-export { CONTAINER_FIELDS, CONTAINER_SORT, type ContainerSortField } from './resources.js';
+export { CONTAINER_FIELDS } from './resources.js';
 export {
   combineFilters,
   IMAGE_FIELDS,

@@ -5,7 +5,7 @@ import type { RawImage } from './data.js';
 import { toDetails } from './details.js';
 import { countsWithoutExceptions } from './findings.js';
 import { IMAGE_FIELDS, qqlField, type QqlFields, severityField } from './qql.js';
-import type { KeyedRecord, RecordStore, SortSpec } from './store.js';
+import type { KeyedRecord, RecordStore } from './store.js';
 
 /** What the list and bulk routes need to know of one resource (images, containers). */
 export interface Resource<T extends KeyedRecord> {
@@ -22,14 +22,6 @@ export interface Resource<T extends KeyedRecord> {
   /** The records of a bulk page as sent. */
   bulkItems(items: T[]): unknown[];
 }
-
-export type ContainerSortField = 'created' | 'updated' | 'stateChanged';
-
-/** How /containers sorts: by created (the client's page order), updated (its keyset) or stateChanged. */
-export const CONTAINER_SORT: SortSpec<RawContainer, ContainerSortField> = {
-  values: { created: (c) => Number(c.created), updated: (c) => Number(c.updated), stateChanged: (c) => Number(c.stateChanged) },
-  indexed: ['created', 'updated', 'stateChanged'],
-};
 
 const { date, string, strings } = qqlField;
 /** The fields /containers and /containers/list filters can name. */

@@ -25,9 +25,10 @@ export function listPage<T extends KeyedRecord>(ctx: Context, resource: Resource
   let limit = pageSize;
   if (offset + pageSize > maxWindow) {
     const cap = options.capBehaviour ?? 'error';
+    const bulk = `${resource.path}/list`;
     if (cap === 'error')
       throw new BadRequest(
-        `The maximum number of ${resource.noun} records that can be provided by this API is ${maxWindow}. Use the Bulk API (${resource.path}/list) to fetch more.`,
+        `The maximum number of ${resource.noun} records that can be provided by this API is ${maxWindow}. Use the Bulk API (${bulk}) to fetch more.`,
       );
     limit = cap === 'empty' ? 0 : Math.max(0, maxWindow - offset);
   }

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Auth } from './auth.js';
 import type { Context, RequestLogEntry, SimulatorStats } from './context.js';
-import { ContainerFactory, generateContainers, type RawContainer } from './containers.js';
+import { CONTAINER_SORT, ContainerFactory, generateContainers, type RawContainer } from './containers.js';
 import { generateImages, type RawImage } from './data.js';
 import { FaultQueue, type Fault } from './faults.js';
 import { Gate } from './gate.js';
@@ -12,7 +12,6 @@ import type { SimulatorOptions } from './options.js';
 import { createRandom } from '@qcs-export/test-fixtures';
 import { RateLimiter } from './rate-limit.js';
 import { handleRequest } from './request.js';
-import { CONTAINER_SORT } from './resources.js';
 import { ImageStore, RecordStore } from './store.js';
 
 export type { Fault } from './faults.js';
