@@ -3,19 +3,20 @@ import type { Auth } from './auth.js';
 import type { Dialect } from './dialect.js';
 import type { FaultQueue, QueuedFault } from './faults.js';
 import type { Gate } from './gate.js';
-import type { MutationStats, Mutations } from './mutations.js';
+import type { ContainerSortField, RawContainer } from './containers.js';
+import type { ContainerMutationStats, ContainerMutations, MutationStats, Mutations } from './mutations.js';
 import type { SimulatorOptions } from './options.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { ImageStore } from './store.js';
+import type { ImageStore, RecordStore } from './store.js';
 
-export interface SimulatorStats extends MutationStats {
+export interface SimulatorStats extends MutationStats, ContainerMutationStats {
   requests: number;
   byPath: Record<string, number>;
   status: Record<number, number>;
   /** Requests answered 429 by the rate limiter (injected 429s not included). */
   rateLimited: number;
   /** Requests the rate limiter let through, per bucket. */
-  allowedByBucket: { list: number; images: number };
+  allowedByBucket: { list: number; images: number; containersList: number; containers: number };
   logins: number;
 }
 
@@ -34,17 +35,19 @@ export interface Context {
   readonly options: SimulatorOptions;
   readonly dialect: Dialect;
   readonly store: ImageStore;
+  readonly containers: RecordStore<RawContainer, ContainerSortField>;
   readonly auth: Auth;
   readonly faults: FaultQueue;
   readonly gate: Gate;
   readonly limiter: RateLimiter;
   readonly mutations: Mutations;
+  readonly containerMutations: ContainerMutations;
   readonly stats: SimulatorStats;
   readonly log: RequestLogEntry[];
   /** The simulator's own base URL, known once it listens. */
   url: string;
   latencyMs: number;
-  /** Data requests (GET /images, /images/list, /images/<sha>) so far; drives crawl updates and tie shuffles. */
+  /** Data requests (GET /images, /images/list, /images/<sha>…, and the same of /containers) so far; drives crawl updates and tie shuffles. */
   dataRequests: number;
 }
 

@@ -4,9 +4,10 @@ import type { QualysSimulator } from './server.js';
 export function describeSimulator(sim: QualysSimulator): string {
   return [
     `Qualys CS simulator listening on ${sim.url}`,
-    `  images:   ${sim.images().length}`,
-    `  login:    POST ${sim.url}/auth  (username ${sim.credentials.username}, password ${sim.credentials.password})`,
-    `  token:    ${sim.staticToken}  (a ready bearer token)`,
-    `  try:      source: { baseUrl: ${sim.url}, auth: { username: ${sim.credentials.username}, password: ${sim.credentials.password} } }`,
+    `  images:     ${sim.images().length}`,
+    `  containers: ${sim.containers().length}`,
+    `  login:      POST ${sim.url}/auth  (username ${sim.credentials.username}, password ${sim.credentials.password})`,
+    `  token:      ${sim.staticToken}  (a ready bearer token)`,
+    `  try:        source: { baseUrl: ${sim.url}, auth: { username: ${sim.credentials.username}, password: ${sim.credentials.password} } }`,
   ].join('\n');
 }

@@ -8,8 +8,8 @@ export type EmptyPageShape = 'empty' | 'null' | 'absent' | '204';
 /**
  * A fault the server serves instead of (or on top of) a normal answer. Each is queued and used by the next
  * `count` (default 1) requests whose path starts with `path` (default "/csapi"); latency adds to the next fault.
- * `shortPage`, `emptyPage`, `duplicateInPage` and `trickle` are page faults: only data pages of /images and
- * /images/list take them.
+ * `shortPage`, `emptyPage`, `duplicateInPage` and `trickle` are page faults: only data pages of /images,
+ * /images/list, /containers and /containers/list take them.
  */
 export type Fault =
   /** An error status. 404 with path `/csapi/v1.3/images/<sha>`: that image's details or /vuln answer 404 while the list still holds it. */

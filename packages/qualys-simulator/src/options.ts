@@ -20,6 +20,22 @@ export interface UpdatesDuringCrawl {
   adds?: number;
   /** Random images removed. Default: 0. */
   removes?: number;
+  /** Containers changed (new, newest `updated`; some change state, e.g. RUNNING → STOPPED, with a new `stateChanged`). Default: 0. */
+  containerUpdates?: number;
+  /** New containers (of random images) added, updated now. Default: 0. */
+  containerAdds?: number;
+  /** Random containers removed. Default: 0. */
+  containerRemoves?: number;
+}
+
+/** The rate limit buckets; the container ones default to Qualys' own values when left out. */
+export interface RateLimits {
+  list: RateLimitBucket;
+  images: RateLimitBucket;
+  /** GET /containers/list. Default: Qualys' 120 per 60 s. */
+  containersList?: RateLimitBucket;
+  /** The other /containers calls. Default: Qualys' 5000 per 60 s. */
+  containers?: RateLimitBucket;
 }
 
 export interface SimulatorOptions {
@@ -29,6 +45,11 @@ export interface SimulatorOptions {
   port?: number;
   /** Images in the data set. Default: 1000. */
   images?: number;
+  /**
+   * Containers in the data set, skewed over the images (about 70% run nowhere, about 1.5% carry most, the rest run
+   * 1 to 5 each). Default: twice the number of images.
+   */
+  containers?: number;
   /** Seed of the data set. Default: 1. */
   seed?: number;
   /** The instant the data set is anchored at (dates spread back from it). Default: 2026-11-01T00:00:00Z, so runs repeat. */
@@ -39,8 +60,11 @@ export interface SimulatorOptions {
   tokenTtlSec?: number;
   /** Added before every /auth and /csapi answer. Default: 0. */
   latencyMs?: number;
-  /** Limits per bucket, or false for none. Default: Qualys' own (list 120/60 s, images 5000/60 s). */
-  rateLimit?: { list: RateLimitBucket; images: RateLimitBucket } | false;
+  /**
+   * Limits per bucket, or false for none. Default: Qualys' own (list 120/60 s, images 5000/60 s, containersList
+   * 120/60 s, containers 5000/60 s).
+   */
+  rateLimit?: RateLimits | false;
   /**
    * "fixed": a window starts at a bucket's first request and resets whole. "sliding": a request is allowed when
    * fewer than `limit` requests of its bucket were allowed in the last `windowSec`; every answer of the bucket
@@ -49,9 +73,9 @@ export interface SimulatorOptions {
   rateLimitMode?: RateLimitMode;
   /** Which headers a 429 carries (in "sliding" mode ToWait-Sec is always sent; this decides Retry-After). Default: "both". */
   rateLimitHeaders?: RateLimitHeaderStyle;
-  /** What /images does for a page beyond maxResultWindow. Default: "error" (400). */
+  /** What /images and /containers do for a page beyond maxResultWindow. Default: "error" (400). */
   capBehaviour?: 'error' | 'empty' | 'truncate';
-  /** Records one /images query can reach. Default: 10000. */
+  /** Records one /images or /containers query can reach. Default: 10000. */
   maxResultWindow?: number;
   /** How "no matches" is answered: 204 No Content or 200 with an empty list. Default: 204. */
   emptyResult?: 204 | 200;
@@ -63,7 +87,10 @@ export interface SimulatorOptions {
   dialect?: Dialect;
   /** After generation, the first `size` images share one value of `field` (the set's median). Default: none. */
   ties?: Ties;
-  /** Change the data set while a crawl runs: every `everyRequests` data requests, rescan, add and remove images. Default: off. */
+  /**
+   * Change the data set while a crawl runs: every `everyRequests` data requests (of /images and /containers), rescan,
+   * add and remove images, and change, add and remove containers when asked. Default: off.
+   */
   updatesDuringCrawl?: UpdatesDuringCrawl | false;
   /** Hostile strings in a few records (formula starters, CR/LF, NUL, unicode, a 40,000-char value). Default: false. */
   hostileValues?: boolean;

@@ -3,7 +3,7 @@ import type { RawImage } from './data.js';
 /** A QQL filter the simulator could not understand; the server answers 400 with this message. */
 export class QqlError extends Error {}
 
-export type Predicate = (image: RawImage) => boolean;
+export type Predicate<T = RawImage> = (record: T) => boolean;
 
 /** Lower/upper bounds on one numeric field found at the top level of an AND, used to skip into a sorted index. */
 export interface Bounds {
@@ -26,8 +26,8 @@ export interface QqlOptions {
   exclusiveCombinedRanges?: boolean;
 }
 
-export interface ParsedFilter {
-  test: Predicate;
+export interface ParsedFilter<T = RawImage> {
+  test: Predicate<T>;
   bounds: Map<string, Bounds>;
   /** The constructs the text used. */
   constructs: ReadonlySet<QqlConstruct>;
@@ -38,45 +38,76 @@ export interface ParsedFilter {
 type Term = { kind: 'term'; field: string; test: (v: unknown) => boolean; bound?: Bounds; values?: string[] };
 type Node = { kind: 'and' | 'or'; items: Node[] } | { kind: 'not'; item: Node } | Term;
 
-const DATE_FIELDS: Record<string, (i: RawImage) => unknown> = {
-  created: (i) => i.created,
-  updated: (i) => i.updated,
-  lastScanned: (i) => i.lastVmScanDate,
-  imagesInUse: (i) => i.lastUsedDate,
-};
-const NUMBER_FIELDS: Record<string, (i: RawImage) => unknown> = { riskScore: (i) => i.riskScore };
-const STRING_FIELDS: Record<string, (i: RawImage) => unknown[]> = {
-  sha: (i) => [i.sha],
-  imageId: (i) => [i.imageId],
-  uuid: (i) => [i.uuid],
-  'repo.registry': (i) => i.repo.map((r) => r.registry),
-  'repo.repository': (i) => i.repo.map((r) => r.repository),
-  'repo.tag': (i) => i.repo.map((r) => r.tag),
-  qdsSeverity: (i) => [i.qdsSeverity],
-  scanStatus: (i) => [i.scanStatus],
-  source: (i) => i.source,
-  operatingSystem: (i) => [i['operatingSystem']],
-};
-const KNOWN_FIELDS = [...Object.keys(DATE_FIELDS), ...Object.keys(NUMBER_FIELDS), ...Object.keys(STRING_FIELDS), 'vulnerabilities.severity'];
+/**
+ * One field a filter can name: how its values compare ("date": epoch ms, relative `now-7d` and ISO dates, rescaled
+ * by an epoch-seconds server; "number"; "string": case-insensitive unless in backquotes) and how to read it from a
+ * record (several values when the field is a list; a term matches when any value does).
+ */
+export interface QqlField<T> {
+  kind: 'date' | 'number' | 'string';
+  read: (record: T) => unknown[];
+}
 
-export function parseQql(text: string, now = Date.now(), options: QqlOptions = {}): ParsedFilter {
+/** The fields a resource's filters can name. */
+export type QqlFields<T> = Readonly<Record<string, QqlField<T>>>;
+
+const date = <T>(read: (r: T) => unknown): QqlField<T> => ({ kind: 'date', read: (r) => [read(r)] });
+const number = <T>(read: (r: T) => unknown): QqlField<T> => ({ kind: 'number', read: (r) => [read(r)] });
+const strings = <T>(read: (r: T) => unknown[]): QqlField<T> => ({ kind: 'string', read });
+const string = <T>(read: (r: T) => unknown): QqlField<T> => strings((r) => [read(r)]);
+
+/** `vulnerabilities.severity:N` matches records with at least one finding of severity N (by their counts object). */
+export function severityField<T>(counts: (r: T) => Record<string, number | null> | null): QqlField<T> {
+  return { kind: 'number', read: (r) => [1, 2, 3, 4, 5].filter((s) => (counts(r)?.[`severity${s}Count`] ?? 0) > 0) };
+}
+
+/** The fields /images and /images/list filters can name. */
+export const IMAGE_FIELDS: QqlFields<RawImage> = {
+  created: date((i) => i.created),
+  updated: date((i) => i.updated),
+  lastScanned: date((i) => i.lastVmScanDate),
+  imagesInUse: date((i) => i.lastUsedDate),
+  riskScore: number((i) => i.riskScore),
+  sha: string((i) => i.sha),
+  imageId: string((i) => i.imageId),
+  uuid: string((i) => i.uuid),
+  'repo.registry': strings((i) => i.repo.map((r) => r.registry)),
+  'repo.repository': strings((i) => i.repo.map((r) => r.repository)),
+  'repo.tag': strings((i) => i.repo.map((r) => r.tag)),
+  qdsSeverity: string((i) => i.qdsSeverity),
+  scanStatus: string((i) => i.scanStatus),
+  source: strings((i) => i.source),
+  operatingSystem: string((i) => i['operatingSystem']),
+  'vulnerabilities.severity': severityField((i) => i.vulnerabilities),
+};
+
+/** The field helpers, for other resources' tables. */
+export const qqlField = { date, number, string, strings };
+
+/** Reads a filter over one resource's fields (the image fields unless told). */
+export function parseQql<T = RawImage>(
+  text: string,
+  now = Date.now(),
+  options: QqlOptions = {},
+  fields: QqlFields<T> = IMAGE_FIELDS as unknown as QqlFields<T>,
+): ParsedFilter<T> {
   const constructs = new Set<QqlConstruct>();
-  const parser = new Parser(text, now, options, constructs);
+  const parser = new Parser(text, now, options, constructs, fields as QqlFields<unknown>);
   let node = parser.parseExpression();
   parser.expectEnd();
-  if (options.exclusiveCombinedRanges) node = exclusiveCombinedRanges(node);
+  if (options.exclusiveCombinedRanges) node = exclusiveCombinedRanges(node, fields as QqlFields<unknown>);
   const bounds = new Map<string, Bounds>();
   const excludedUuids: string[] = [];
   for (const n of topLevelAnd(node)) {
     if (n.kind === 'term' && n.bound) mergeBound(bounds, n.field, n.bound);
     else if (n.kind === 'not' && n.item.kind === 'term' && n.item.field === 'uuid') excludedUuids.push(...(n.item.values ?? []));
   }
-  return { test: compile(node, options), bounds, constructs, excludedUuids };
+  return { test: compile(node, options, fields), bounds, constructs, excludedUuids };
 }
 
 /** Both filters at once (an AND), e.g. a client's filter and the server's own cursor read under different rules. */
-export function combineFilters(...filters: Array<ParsedFilter | undefined>): ParsedFilter | undefined {
-  const present = filters.filter((f): f is ParsedFilter => f !== undefined);
+export function combineFilters<T = RawImage>(...filters: Array<ParsedFilter<T> | undefined>): ParsedFilter<T> | undefined {
+  const present = filters.filter((f): f is ParsedFilter<T> => f !== undefined);
   if (present.length <= 1) return present[0];
   const bounds = new Map<string, Bounds>();
   for (const f of present) for (const [field, b] of f.bounds) mergeBound(bounds, field, b);
@@ -103,10 +134,9 @@ function topLevelAnd(node: Node): Node[] {
   return node.kind === 'and' ? node.items.flatMap(topLevelAnd) : [node];
 }
 
-const isDateRange = (n: Node): n is Term & { bound: Bounds } => n.kind === 'term' && n.bound !== undefined && DATE_FIELDS[n.field] !== undefined;
-
 /** A server that over-filters combined ranges: with two or more date ranges ANDed, every bound turns exclusive. */
-function exclusiveCombinedRanges(node: Node): Node {
+function exclusiveCombinedRanges(node: Node, fields: QqlFields<unknown>): Node {
+  const isDateRange = (n: Node): n is Term & { bound: Bounds } => n.kind === 'term' && n.bound !== undefined && fields[n.field]?.kind === 'date';
   const items = topLevelAnd(node);
   if (items.filter(isDateRange).length < 2) return node;
   return { kind: 'and', items: items.map((n) => (isDateRange(n) ? rangeTerm(n.field, { ...n.bound, minInclusive: false, maxInclusive: false }) : n)) };
@@ -128,36 +158,27 @@ function numericValue(v: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-function compile(node: Node, options: QqlOptions): Predicate {
+function compile<T>(node: Node, options: QqlOptions, fields: QqlFields<T>): Predicate<T> {
   switch (node.kind) {
     case 'and': {
-      const parts = node.items.map((n) => compile(n, options));
+      const parts = node.items.map((n) => compile(n, options, fields));
       return (i) => parts.every((p) => p(i));
     }
     case 'or': {
-      const parts = node.items.map((n) => compile(n, options));
+      const parts = node.items.map((n) => compile(n, options, fields));
       return (i) => parts.some((p) => p(i));
     }
     case 'not': {
-      // A server that accepts the exclusion list but never applies it: the term keeps every image.
+      // A server that accepts the exclusion list but never applies it: the term keeps every record.
       if (options.ignoreNotUuid && node.item.kind === 'term' && node.item.field === 'uuid') return () => true;
-      const inner = compile(node.item, options);
+      const inner = compile(node.item, options, fields);
       return (i) => !inner(i);
     }
     case 'term': {
-      const read = accessor(node.field);
+      const read = (fields[node.field] as QqlField<T>).read;
       return (i) => read(i).some(node.test);
     }
   }
-}
-
-function accessor(field: string): (i: RawImage) => unknown[] {
-  const date = DATE_FIELDS[field] ?? NUMBER_FIELDS[field];
-  if (date) return (i) => [date(i)];
-  const str = STRING_FIELDS[field];
-  if (str) return str;
-  // vulnerabilities.severity:N matches images with at least one finding of severity N
-  return (i) => [1, 2, 3, 4, 5].filter((s) => (i.vulnerabilities?.[`severity${s}Count`] ?? 0) > 0);
 }
 
 class Parser {
@@ -167,7 +188,12 @@ class Parser {
     private readonly now: number,
     private readonly options: QqlOptions,
     private readonly constructs: Set<QqlConstruct>,
+    private readonly fields: QqlFields<unknown>,
   ) {}
+
+  private kind(field: string): QqlField<unknown>['kind'] | undefined {
+    return this.fields[field]?.kind;
+  }
 
   parseExpression(): Node {
     const items = [this.parseAnd()];
@@ -209,7 +235,7 @@ class Parser {
     if (!m) this.fail(`expected a field name at "${this.text.slice(this.pos, this.pos + 20)}"`);
     const field = (m as RegExpExecArray)[0];
     this.pos += field.length;
-    if (!KNOWN_FIELDS.includes(field)) throw new QqlError(`Invalid filter: unknown token "${field}"`);
+    if (this.fields[field] === undefined) throw new QqlError(`Invalid filter: unknown token "${field}"`);
     this.skipSpace();
     const op = /^(>=|<=|>|<|:)/.exec(this.text.slice(this.pos))?.[0];
     if (!op) this.fail(`expected ":" or a comparison after ${field}`);
@@ -230,7 +256,7 @@ class Parser {
       // single quotes wrap a whole value, as in the docs' imagesInUse:'[now-7d ... now]'
       const end = this.text.indexOf("'", this.pos + 1);
       if (end < 0) this.fail('unterminated quote');
-      const inner = new Parser(this.text.slice(this.pos + 1, end), this.now, this.options, this.constructs);
+      const inner = new Parser(this.text.slice(this.pos + 1, end), this.now, this.options, this.constructs, this.fields);
       const node = inner.parseValue(field);
       inner.expectEnd();
       this.pos = end + 1;
@@ -268,7 +294,7 @@ class Parser {
   }
 
   private equalsAny(field: string, values: string[], exact: boolean): Node {
-    if (DATE_FIELDS[field] || NUMBER_FIELDS[field] || field === 'vulnerabilities.severity') {
+    if (this.kind(field) !== 'string') {
       const nums = values.map((v) => this.number(field, v, false));
       return { kind: 'term', field, values, test: (v) => nums.includes(numericValue(v) ?? NaN) };
     }
@@ -279,12 +305,12 @@ class Parser {
   /** `inRange`: the value bounds a compare or range, the only forms an epoch-seconds server rescales. */
   private number(field: string, raw: string, inRange: boolean): number {
     const relative = /^now(?:-(\d+)([dhms]))?$/.exec(raw);
-    if (relative && DATE_FIELDS[field]) {
+    if (relative && this.kind(field) === 'date') {
       const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[(relative[2] ?? 's') as 'd' | 'h' | 'm' | 's'];
       return this.now - Number(relative[1] ?? 0) * unit;
     }
-    if (/^-?\d+(\.\d+)?$/.test(raw)) return inRange && this.options.epochSeconds && DATE_FIELDS[field] ? Number(raw) * 1000 : Number(raw);
-    if (DATE_FIELDS[field] && /^\d{4}-\d{2}-\d{2}/.test(raw) && !Number.isNaN(Date.parse(raw))) return Date.parse(raw);
+    if (/^-?\d+(\.\d+)?$/.test(raw)) return inRange && this.options.epochSeconds && this.kind(field) === 'date' ? Number(raw) * 1000 : Number(raw);
+    if (this.kind(field) === 'date' && /^\d{4}-\d{2}-\d{2}/.test(raw) && !Number.isNaN(Date.parse(raw))) return Date.parse(raw);
     throw new QqlError(`Invalid filter: "${raw}" is not a valid value for ${field}`);
   }
 

@@ -4,7 +4,11 @@ export interface RateLimitBucket {
   windowSec: number;
 }
 
-export type BucketName = 'list' | 'images';
+/**
+ * Qualys' separate budgets per subscription: /images/list ("list"), the other /images calls ("images"),
+ * /containers/list ("containersList") and the other /containers calls ("containers").
+ */
+export type BucketName = 'list' | 'images' | 'containersList' | 'containers';
 /** "fixed": windows start at the first request and reset whole; "sliding": a log of the allowed requests of the last window. */
 export type RateLimitMode = 'fixed' | 'sliding';
 /** Which headers a 429 carries. */

@@ -2,9 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, RequestLogEntry } from './context.js';
 import { serveReplacingFault } from './faults.js';
 import { errorBody, readBody, send } from './http.js';
+import type { BucketName } from './rate-limit.js';
 import { isDataPage, route } from './routes.js';
 
 const MAX_LOG = 5000;
+
+/** Qualys' separate budgets: each bulk API has its own, and so have the other calls of each resource. */
+function bucketOf(path: string): BucketName {
+  if (path.endsWith('/images/list')) return 'list';
+  if (path.endsWith('/containers/list')) return 'containersList';
+  return /^\/csapi\/v1\.3\/containers(\/|$)/.test(path) ? 'containers' : 'images';
+}
 
 /**
  * One request, in the order the real gateway meets it: counted and logged, faults and latency, login, then for
@@ -52,7 +60,7 @@ export async function handleRequest(ctx: Context, req: IncomingMessage, res: Ser
   const denied = ctx.auth.check(req.headers.authorization);
   if (denied) return send(res, 401, errorBody(401, 'UNAUTHORIZED', denied));
 
-  const bucket = path.endsWith('/images/list') || path.endsWith('/containers/list') ? 'list' : 'images';
+  const bucket = bucketOf(path);
   const decision = ctx.limiter.take(bucket, Date.now());
   if (!decision.allowed) {
     stats.rateLimited++;

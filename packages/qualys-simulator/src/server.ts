@@ -2,16 +2,17 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Auth } from './auth.js';
 import type { Context, RequestLogEntry, SimulatorStats } from './context.js';
+import { CONTAINER_SORT, ContainerFactory, generateContainers, type RawContainer } from './containers.js';
 import { generateImages, type RawImage } from './data.js';
 import { FaultQueue, type Fault } from './faults.js';
 import { Gate } from './gate.js';
 import { errorBody, send } from './http.js';
-import { Mutations } from './mutations.js';
+import { ContainerMutations, Mutations } from './mutations.js';
 import type { SimulatorOptions } from './options.js';
 import { createRandom } from '@qcs-export/test-fixtures';
 import { RateLimiter } from './rate-limit.js';
 import { handleRequest } from './request.js';
-import { ImageStore } from './store.js';
+import { ImageStore, RecordStore } from './store.js';
 
 export type { Fault } from './faults.js';
 export type { RateLimitBucket } from './rate-limit.js';
@@ -30,6 +31,14 @@ export interface QualysSimulator {
   updateImages(count: number): string[];
   addImages(count: number): string[];
   removeImages(count: number): string[];
+  /** The current containers, changes made during a crawl included. */
+  containers(): ReadonlyArray<RawContainer>;
+  /** `count` random containers change (new, newest `updated`; some change state); gives their shas. */
+  updateContainers(count: number): string[];
+  /** `count` new containers of random images; gives their shas. */
+  addContainers(count: number): string[];
+  /** `count` random containers are deleted; gives their shas. */
+  removeContainers(count: number): string[];
   inject(fault: Fault): void;
   setLatency(ms: number): void;
   /**
@@ -44,40 +53,58 @@ export interface QualysSimulator {
   close(): Promise<void>;
 }
 
-const QUALYS_RATE_LIMITS = { list: { limit: 120, windowSec: 60 }, images: { limit: 5000, windowSec: 60 } };
+const QUALYS_RATE_LIMITS = {
+  list: { limit: 120, windowSec: 60 },
+  images: { limit: 5000, windowSec: 60 },
+  containersList: { limit: 120, windowSec: 60 },
+  containers: { limit: 5000, windowSec: 60 },
+};
 
 /** Starts the simulator on loopback (by default) and resolves once it listens. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<QualysSimulator> {
   const host = options.host ?? '127.0.0.1';
   const seed = options.seed ?? 1;
   const auth = new Auth(options.credentials ?? { username: 'demo', password: 'demo-password' }, (options.tokenTtlSec ?? 14_400) * 1000);
-  const store = new ImageStore(
-    generateImages(options.images ?? 1000, seed, { hostileValues: options.hostileValues === true, now: options.now, ties: options.ties }),
-  );
+  const images = generateImages(options.images ?? 1000, seed, { hostileValues: options.hostileValues === true, now: options.now, ties: options.ties });
+  const store = new ImageStore(images);
+  const containerCount = options.containers ?? 2 * images.length;
+  const containers = new RecordStore(generateContainers(images, containerCount, seed, { now: options.now }), CONTAINER_SORT);
   const stats: SimulatorStats = {
     requests: 0,
     byPath: {},
     status: {},
     rateLimited: 0,
-    allowedByBucket: { list: 0, images: 0 },
+    allowedByBucket: { list: 0, images: 0, containersList: 0, containers: 0 },
     logins: 0,
     updates: 0,
     adds: 0,
     removes: 0,
+    containerUpdates: 0,
+    containerAdds: 0,
+    containerRemoves: 0,
   };
   const ctx: Context = {
     options,
     dialect: options.dialect ?? {},
     store,
+    containers,
     auth,
     faults: new FaultQueue(() => auth.expireTokens()),
     gate: new Gate(),
     limiter: new RateLimiter(
-      options.rateLimit === undefined ? QUALYS_RATE_LIMITS : options.rateLimit,
+      options.rateLimit === false ? false : { ...QUALYS_RATE_LIMITS, ...options.rateLimit },
       options.rateLimitMode ?? 'fixed',
       options.rateLimitHeaders ?? 'both',
     ),
     mutations: new Mutations(store, createRandom(seed ^ 0x5eed), stats),
+    // Their own streams, so the image changes of a run are the same whether containers change or not.
+    containerMutations: new ContainerMutations(
+      containers,
+      store,
+      new ContainerFactory(createRandom((seed ^ 0xadd5) >>> 0), options.now ?? Date.UTC(2026, 10, 1), containerCount),
+      createRandom((seed ^ 0xc0de) >>> 0),
+      stats,
+    ),
     stats,
     log: [],
     url: '',
@@ -111,6 +138,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Qu
     updateImages: (count) => ctx.mutations.update(count),
     addImages: (count) => ctx.mutations.add(count),
     removeImages: (count) => ctx.mutations.remove(count),
+    containers: () => containers.all(),
+    updateContainers: (count) => ctx.containerMutations.update(count),
+    addContainers: (count) => ctx.containerMutations.add(count),
+    removeContainers: (count) => ctx.containerMutations.remove(count),
     inject: (fault) => ctx.faults.inject(fault),
     setLatency: (ms) => {
       ctx.latencyMs = ms;

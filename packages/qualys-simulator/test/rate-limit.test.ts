@@ -39,7 +39,7 @@ describe('rate limits', () => {
     }
     expect(answers[24]?.headers.get('retry-after')).toBe(answers[24]?.headers.get('x-ratelimit-towait-sec'));
     expect(s.stats.rateLimited).toBe(5);
-    expect(s.stats.allowedByBucket).toEqual({ list: 0, images: 20 });
+    expect(s.stats.allowedByBucket).toEqual({ list: 0, images: 20, containersList: 0, containers: 0 });
   });
 
   it('sliding: a sub-second window gives 3-decimal waits, and a request after the announced wait is allowed', async () => {
@@ -62,7 +62,7 @@ describe('rate limits', () => {
     await get(s, '/csapi/v1.3/images');
     await get(s, '/csapi/v1.3/images');
     await get(s, '/csapi/v1.3/images/list');
-    expect(s.stats.allowedByBucket).toEqual({ list: 1, images: 1 });
+    expect(s.stats.allowedByBucket).toEqual({ list: 1, images: 1, containersList: 0, containers: 0 });
     expect(s.stats.rateLimited).toBe(1);
   });
 });
