@@ -45,6 +45,7 @@ export async function prepareSource(
     const { startSimulator } = await import('@qcs-export/qualys-simulator');
     const sim: QualysSimulator = await startSimulator({
       images: s.images,
+      ...(s.containers !== undefined ? { containers: s.containers } : {}),
       seed: s.seed,
       latencyMs: s.latencyMs,
       updatesDuringCrawl: s.updatesPerCall > 0 ? { everyRequests: 2, count: s.updatesPerCall } : false,

@@ -1,4 +1,4 @@
-import type { RunResult } from './run/result.js';
+import type { ContainersRead, RunResult } from './run/result.js';
 import type { ScheduledRunResult } from './run/scheduled-run.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -11,14 +11,20 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
       : r.expectedAtStart === undefined || r.expectedAtStart === r.countAtEnd
         ? ` · Qualys counts ${n(r.countAtEnd)}`
         : ` · Qualys counted ${n(r.expectedAtStart)} at the start, ${n(r.countAtEnd)} at the end`;
-  const lines = [
-    `exported ${n(r.records)} images from ${r.source} in ${seconds.toFixed(1)} s (${n(Math.round(r.records / Math.max(seconds, 0.001)))}/s)${counted}`,
-    `  strategy ${r.strategy ?? '?'}: ${r.strategyReason ?? ''}` +
-      (r.changedDuringRun ? ` · ${n(r.changedDuringRun)} changed during the run` : '') +
-      (r.repairPasses ? ` · ${n(r.repairPasses)} repair passes` : ''),
-    `  pages ${n(r.pages)} · requests ${n(r.requests)} · retries ${n(r.retries)} · rate-limit waits ${n(r.rateLimitWaits)}` +
+  const lines: string[] = [];
+  if (r.imagesRead) {
+    lines.push(
+      `exported ${n(r.records)} images from ${r.source} in ${seconds.toFixed(1)} s (${n(Math.round(r.records / Math.max(seconds, 0.001)))}/s)${counted}`,
+      `  strategy ${r.strategy ?? '?'}: ${r.strategyReason ?? ''}` +
+        (r.changedDuringRun ? ` · ${n(r.changedDuringRun)} changed during the run` : '') +
+        (r.repairPasses ? ` · ${n(r.repairPasses)} repair passes` : ''),
+    );
+  }
+  if (r.containers) lines.push(...containerLines(r.containers, r.imagesRead ? undefined : { source: r.source, seconds }));
+  lines.push(
+    `  pages ${n(r.pages + (r.containers?.pages ?? 0))} · requests ${n(r.requests)} · retries ${n(r.retries)} · rate-limit waits ${n(r.rateLimitWaits)}` +
       (r.duplicatesDropped ? ` · duplicates dropped ${n(r.duplicatesDropped)}` : ''),
-  ];
+  );
   if (r.enrichment) {
     const e = r.enrichment;
     lines.push(
@@ -64,4 +70,34 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
     for (const [k, v] of Object.entries(s.details ?? {})) lines.push(`      ${k}: ${String(v)}`);
   }
   return lines.join('\n');
+}
+
+/** The containers a run read, and the image lookups their findings took. */
+function containerLines(c: ContainersRead, headline: { source: string; seconds: number } | undefined): string[] {
+  const counted =
+    c.countAtEnd === undefined
+      ? ''
+      : c.expectedAtStart === undefined || c.expectedAtStart === c.countAtEnd
+        ? ` · Qualys counts ${n(c.countAtEnd)}`
+        : ` · Qualys counted ${n(c.expectedAtStart)} at the start, ${n(c.countAtEnd)} at the end`;
+  const filter = c.filter === undefined ? 'every container' : `filter ${c.filter}`;
+  const lines = [
+    headline
+      ? `exported ${n(c.records)} containers (${filter}) from ${headline.source} in ${headline.seconds.toFixed(1)} s${counted}`
+      : `  containers: ${n(c.records)} (${filter})${counted}`,
+    `  containers strategy ${c.strategy ?? '?'}: ${c.strategyReason ?? ''}` +
+      (c.changedDuringRun ? ` · ${n(c.changedDuringRun)} changed during the run` : '') +
+      (c.duplicatesDropped ? ` · duplicates dropped ${n(c.duplicatesDropped)}` : ''),
+  ];
+  const l = c.imageLookups;
+  if (l) {
+    lines.push(
+      `  images the containers run: ${n(l.calls)} looked up once each, ${n(l.findings)} findings` +
+        (l.reused ? ` · ${n(l.reused)} already read with the images (no call)` : '') +
+        (l.exceptionCalls ? ` · ${n(l.exceptionCalls)} exception calls` : '') +
+        (l.imagesNotFound ? ` · ${n(l.imagesNotFound)} images GONE from Qualys (their containers have no findings, e.g. ${l.notFoundShas[0] ?? '?'})` : '') +
+        (l.containersWithoutImage ? ` · ${n(l.containersWithoutImage)} containers name no image (no findings)` : ''),
+    );
+  }
+  return lines;
 }

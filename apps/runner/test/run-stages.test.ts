@@ -119,8 +119,11 @@ function recordingSink(name: string, calls: string[], fail: { write?: number; pr
     close: async () => ({ type: 'test', target: name, records: 0, rejected: 0 }),
     abort: async () => void calls.push(`abort ${name}`),
   };
-  return { name, type: 'test', sink, inPlace: false, findings: false };
+  return { name, type: 'test', sink, inPlace: false, findings: false, images: true, containers: false };
 }
+
+/** How the images stage hands a batch to a sink. */
+const write = (sink: Sink, batch: readonly ImageRecord[]) => sink.write(batch);
 
 async function* pulled(calls: string[], ...batches: ImageRecord[][]): AsyncGenerator<ImageRecord[]> {
   for (const [i, batch] of batches.entries()) {
@@ -133,7 +136,7 @@ describe('the fan-out stage', () => {
   it('reads the first batch before any sink opens, then gives every batch to every sink before pulling the next', async () => {
     const calls: string[] = [];
     const sinks = [recordingSink('a', calls), recordingSink('b', calls)];
-    await fanOut(pulled(calls, [image(1), image(2)], [image(3)]), sinks, { signal });
+    await fanOut(pulled(calls, [image(1), image(2)], [image(3)]), sinks, { signal, write });
     expect(calls).toEqual(['pull 1', 'open a', 'open b', 'write a 2', 'write b 2', 'pull 2', 'write a 1', 'write b 1']);
     expect(sinks.every((s) => s.opened)).toBe(true);
   });
@@ -145,7 +148,7 @@ describe('the fan-out stage', () => {
       yield* [];
       throw new Error('login refused');
     }
-    await expect(fanOut(failing(), sinks, { signal })).rejects.toThrow('login refused');
+    await expect(fanOut(failing(), sinks, { signal, write })).rejects.toThrow('login refused');
     expect(calls).toEqual([]);
     expect(sinks[0]?.opened).toBeUndefined();
   });
@@ -153,7 +156,7 @@ describe('the fan-out stage', () => {
   it('names the sink whose write failed, and stops pulling', async () => {
     const calls: string[] = [];
     const sinks = [recordingSink('a', calls), recordingSink('b', calls, { write: 1 })];
-    const failure = fanOut(pulled(calls, [image(1)], [image(2)]), sinks, { signal });
+    const failure = fanOut(pulled(calls, [image(1)], [image(2)]), sinks, { signal, write });
     await expect(failure).rejects.toThrow(SinkError);
     await expect(failure).rejects.toThrow('sink "b": the destination refused the batch');
     expect(calls).not.toContain('pull 2');
@@ -163,7 +166,7 @@ describe('the fan-out stage', () => {
     const controller = new AbortController();
     const calls: string[] = [];
     await expect(
-      fanOut(pulled(calls, [image(1)], [image(2)]), [recordingSink('a', calls)], { signal: controller.signal, onBatch: () => controller.abort() }),
+      fanOut(pulled(calls, [image(1)], [image(2)]), [recordingSink('a', calls)], { signal: controller.signal, write, onBatch: () => controller.abort() }),
     ).rejects.toThrow(AbortedError);
     expect(calls).toEqual(['pull 1', 'open a', 'write a 1', 'pull 2']);
   });
@@ -172,6 +175,7 @@ describe('the fan-out stage', () => {
     const calls: string[] = [];
     await fanOut(pulled(calls, [image(1), image(2)], [image(3)]), [recordingSink('a', calls)], {
       signal,
+      write,
       onBatch: (batch) => void calls.push(`batch ${batch.length}`),
     });
     expect(calls).toEqual(['pull 1', 'open a', 'write a 2', 'batch 2', 'pull 2', 'write a 1', 'batch 1']);
@@ -224,18 +228,20 @@ describe("the run's sinks", () => {
   });
 });
 
+const IMAGES_READ = { noun: 'image', filter: undefined } as const;
+
 describe('checkNotEmpty: the verdict on a run that found no image', () => {
   const none = { records: 0 } as SourceStats;
   it('an incremental run that found no change is fine, and says nothing', () => {
     const warned: string[] = [];
-    checkNotEmpty(configOf('', 'run:\n  failOnEmpty: true\n'), none, 'changes', { ...silentLogger, warn: (m) => void warned.push(m) });
+    checkNotEmpty(configOf('', 'run:\n  failOnEmpty: true\n'), none, 'changes', { ...silentLogger, warn: (m) => void warned.push(m) }, IMAGES_READ);
     expect(warned).toEqual([]);
   });
 
   it('a full run fails with run.failOnEmpty, and warns without it', () => {
-    expect(() => checkNotEmpty(configOf('', 'run:\n  failOnEmpty: true\n'), none, 'full', silentLogger)).toThrow(EmptyExportError);
+    expect(() => checkNotEmpty(configOf('', 'run:\n  failOnEmpty: true\n'), none, 'full', silentLogger, IMAGES_READ)).toThrow(EmptyExportError);
     const warned: string[] = [];
-    checkNotEmpty(configOf(''), none, 'full', { ...silentLogger, warn: (m) => void warned.push(m) });
+    checkNotEmpty(configOf(''), none, 'full', { ...silentLogger, warn: (m) => void warned.push(m) }, IMAGES_READ);
     expect(warned).toEqual([expect.stringMatching(/Qualys holds no image for the subscription: every output is empty/)]);
   });
 });

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument } from 'yaml';
-import { ConfigError, type AnySinkPlugin, type IncrementalSupport } from '@qcs-export/core';
+import { ConfigError, grainReads, sinkGrains, type AnySinkPlugin, type IncrementalSupport } from '@qcs-export/core';
 import { onePerCause } from './causes.js';
 import { interpolateDocument, secretFilePaths, type Interpolation, type SecretReader } from './interpolate.js';
 import { maskTemplates, unmask, unmaskDocument } from './mask.js';
@@ -138,6 +138,15 @@ function buildConfig(parsed: ParsedYaml, file: string, plugins: ReadonlyMap<stri
       // validate says so too (the run checks again, for --state).
       const support: IncrementalSupport | undefined = options !== undefined && withState ? incrementalSupportOf(plugin, plugin.type, options) : undefined;
       if (support && !support.ok) problems.push({ path: ['sinks', i, support.option ?? 'type'], message: `with run.state, ${support.reason}` });
+      const containerGrain = options !== undefined && withState ? sinkGrains(plugin, options).find((g) => grainReads(g) === 'containers') : undefined;
+      if (containerGrain) {
+        problems.push({
+          path: ['sinks', i, 'records' in rest ? 'records' : 'type'],
+          message:
+            `with run.state, records: ${containerGrain} cannot be written: an incremental run reads the images changed since the last run, ` +
+            'and containers are read whole every time. Export containers with a config of their own, without run.state',
+        });
+      }
       if (options !== undefined) {
         const sinkName = typeof name === 'string' ? name : plugin.type;
         sinks.push({ type: plugin.type, name: sinkName, options });

@@ -108,6 +108,42 @@ const common = {
     description:
       "Requests in flight: keyset windows crawled at once, or page numbers fetched ahead. The rate governor keeps any value within the subscription's budget.",
   }),
+  containers: z
+    .strictObject({
+      filter: z
+        .string()
+        .default('state:RUNNING')
+        .meta({
+          description:
+            'The QQL filter of the containers list, for sinks with `records: containers` or `container-findings`. The default reads the ' +
+            "running containers: Qualys keeps deleted ones for 390 days. `''` reads every container.",
+        }),
+      strategy: z
+        .enum(SOURCE_STRATEGIES)
+        .default('auto')
+        .meta({
+          description:
+            'How to page `/containers`, as `source.strategy` pages `/images`: `auto`, `pages`, `images` (the keyset on `updated`) or `bulk` ' +
+            '(`/containers/list`).',
+        }),
+      pageSize: z
+        .number({ error: pageSizeMessage })
+        .int(pageSizeMessage)
+        .min(1, pageSizeMessage)
+        .max(imagesPages.max, pageSizeMessage)
+        .optional()
+        .meta({
+          description: 'Containers per request, with the limits of `source.pageSize`.',
+          defaultText: `\`${imagesPages.default}\`, or \`${bulkPages.default}\` for bulk`,
+        }),
+    })
+    .superRefine(checkBulkPageSize)
+    .default({ filter: 'state:RUNNING', strategy: 'auto' })
+    .meta({
+      description:
+        'How a run with a container grain reads the containers (`GET /csapi/v1.3/containers`, or `/containers/list` past the 10,000 cap), ' +
+        'on budgets of their own. With `source.vulnerabilities`, each image the containers run is looked up once, for its repositories and findings.',
+    }),
   vulnerabilities: z
     .strictObject({
       from: z
@@ -247,6 +283,10 @@ export const simulatorSourceSchema = z
     simulator: z
       .strictObject({
         images: z.number().int().min(0).max(5_000_000).default(2000).meta({ description: 'Images in the simulated subscription, 0..5,000,000.' }),
+        containers: z.number().int().min(0).max(5_000_000).optional().meta({
+          description: 'Containers in the simulated subscription: most images run nowhere, a few run in many; in Kubernetes namespaces or plain Docker.',
+          defaultText: 'twice the images',
+        }),
         seed: z.number().int().default(1).meta({ description: 'Seed of the deterministic data set.' }),
         latencyMs: z.number().int().min(0).default(0).meta({ description: 'Latency added to every API call, in ms.' }),
         updatesPerCall: z

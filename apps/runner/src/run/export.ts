@@ -1,10 +1,12 @@
 import {
   AbortedError,
+  ImageCache,
   SinkError,
   type AnySinkPlugin,
   type FindingRecord,
   type ImageRecord,
   type Logger,
+  type QualysClient,
   type RunComparison,
   type RunContext,
   type SourceStats,
@@ -16,7 +18,8 @@ import { prepareSource } from '../source-setup.js';
 import { checkNotEmpty } from './empty-export.js';
 import { resultOf, type RunResult, type RunTrace } from './result.js';
 import { runContextFor } from './run-context.js';
-import { abortRunSinks, createRunSinks, labelled, type RunSink } from './run-sinks.js';
+import { abortRunSinks, createRunSinks, labelled, listsRead, type RunSink } from './run-sinks.js';
+import { readContainers } from './stages/containers.js';
 import { enrich } from './stages/enrichment.js';
 import { fanOut } from './stages/fan-out.js';
 import type { OverlapTracker } from './stages/overlap-filter.js';
@@ -64,7 +67,8 @@ export interface ReadPlan {
 
 /**
  * One export, in five stages: source → overlap filter (with a state) → enrichment (with source.vulnerabilities) →
- * fan-out to every sink → publish (a two-phase commit: prepare every sink, then publish each, all or nothing). Any
+ * fan-out to every sink → publish. A run whose sinks write a container grain then reads the containers (with the image
+ * each runs, looked up once per image) into the same sinks, before publish (a two-phase commit: prepare every sink, then publish each, all or nothing). Any
  * failure, or an interrupt, aborts every sink, so no partial file is left under a final name and no previous output
  * is replaced unless every sink got its whole output safely to disk.
  */
@@ -86,23 +90,51 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
     ...(deps.observer?.comparison ? { compare: deps.observer.comparison } : {}),
   };
   const sinks = createRunSinks(config.sinks, deps.plugins, ctx);
-  const source = readSource(config.source, prepared.client, { signal, logger, progress, updatedSince: read.updatedSince });
-  const kept = read.overlap ? read.overlap.filter(source.batches) : source.batches;
-  const enriched = enrich(kept, config.source, prepared.client, { signal, logger, now: new Date(startedMs) });
+  const lists = listsRead(config.sinks, deps.plugins);
+  const images = lists.images ? readImages(config, prepared.client, deps, read, new Date(startedMs)) : undefined;
+  // A run that reads images with their findings and then containers keeps the images that may run somewhere, so the
+  // containers' lookups find them there instead of asking Qualys again.
+  const seenImages = images?.enrichment && lists.containers ? new ImageCache() : undefined;
+  const containers = lists.containers
+    ? readContainers(config.source, prepared.client, { signal, logger, progress, now: new Date(startedMs), images: seenImages })
+    : undefined;
   if (trace) {
-    Object.assign(trace, { sourceLabel: prepared.label, effectiveFilter: source.filter, clientStats: prepared.client.stats, sourceStats: source.stats });
-    if (enriched.stats) trace.enrichment = enriched.stats;
+    Object.assign(trace, { sourceLabel: prepared.label, clientStats: prepared.client.stats });
+    if (images) Object.assign(trace, { effectiveFilter: images.filter, sourceStats: images.stats });
+    if (images?.enrichment) trace.enrichment = images.enrichment;
+    if (containers) trace.containers = { filter: containers.filter, stats: containers.stats, ...(containers.lookups ? { lookups: containers.lookups } : {}) };
   }
-  const batches = enriched.batches[Symbol.asyncIterator]();
+  const imageBatches = images?.batches[Symbol.asyncIterator]();
+  const containerBatches = containers?.batches[Symbol.asyncIterator]();
   try {
     const observer = deps.observer;
-    await fanOut(batches, sinks, {
-      signal,
-      ...(enriched.stats ? { onBatch: enrichedProgress(progress, source.stats) } : {}),
-      ...(observer ? { observe: (batch: readonly ImageRecord[]) => observer.batch(batch) } : {}),
-    });
-    checkNotEmpty(config, source.stats, coverage, logger);
-    await observer?.end((rows) => handFindings(sinks, rows, signal));
+    if (images && imageBatches) {
+      await fanOut(imageBatches, sinks, {
+        signal,
+        to: sinks.filter((s) => s.images),
+        write: (sink, batch) => sink.write(batch),
+        ...(images.enrichment ? { onBatch: enrichedProgress(progress, images.stats) } : {}),
+        ...(observer || seenImages
+          ? {
+              observe: async (batch: readonly ImageRecord[]) => {
+                await observer?.batch(batch);
+                if (seenImages) for (const image of batch) if (image.associatedContainersCount !== 0) await seenImages.set(image.sha, image);
+              },
+            }
+          : {}),
+      });
+      checkNotEmpty(config, images.stats, coverage, logger, { noun: 'image', filter: config.source.filter });
+      await observer?.end((rows) => handFindings(sinks, rows, signal));
+    }
+    if (containers && containerBatches) {
+      if (images) progress?.phase('reading the containers…');
+      await fanOut(containerBatches, sinks, {
+        signal,
+        to: sinks.filter((s) => s.containers),
+        write: (sink, batch) => (sink.writeContainers ? sink.writeContainers(batch) : Promise.reject(new SinkError('it does not take containers'))),
+      });
+      checkNotEmpty(config, containers.stats, 'full', logger, { noun: 'container', filter: containers.filter });
+    }
     // Finishing can take a while (a large workbook is zipped at the end): say so instead of sitting at 100%.
     progress?.phase(`finishing ${config.sinks.map((s) => `${s.name} (${s.type})`).join(', ')}…`);
     await prepareAll(sinks, signal);
@@ -112,8 +144,9 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
     if (trace) trace.committed = true;
     progress?.done();
     return resultOf({
-      source: { label: prepared.label, stats: source.stats, client: prepared.client.stats },
-      enrichment: enriched.stats,
+      source: { label: prepared.label, stats: images?.stats, client: prepared.client.stats },
+      enrichment: images?.enrichment,
+      containers: containers && { filter: containers.filter, stats: containers.stats, lookups: containers.lookups },
       summaries,
       startedMs,
     });
@@ -123,9 +156,20 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
     await abortRunSinks(sinks, reason, logger);
     throw reason;
   } finally {
-    await batches.return?.();
+    await imageBatches?.return?.();
+    await containerBatches?.return?.();
+    await seenImages?.close();
     await prepared.close();
   }
+}
+
+/** The images stage of a run: source → overlap filter (with a state) → enrichment (with source.vulnerabilities). */
+function readImages(config: Config, client: QualysClient, deps: RunDeps, read: ReadPlan, now: Date) {
+  const { signal, logger, progress } = deps;
+  const source = readSource(config.source, client, { signal, logger, progress, updatedSince: read.updatedSince });
+  const kept = read.overlap ? read.overlap.filter(source.batches) : source.batches;
+  const enriched = enrich(kept, config.source, client, { signal, logger, now });
+  return { filter: source.filter, stats: source.stats, batches: enriched.batches, enrichment: enriched.stats };
 }
 
 /** Finding rows that come from no image (a compared run's fixed findings) to every sink that writes findings. */

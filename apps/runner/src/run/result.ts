@@ -1,4 +1,20 @@
-import { RecordsRejectedError, type ClientStats, type EnrichStats, type SinkSummary, type SourceStats } from '@qcs-export/core';
+import { RecordsRejectedError, type ClientStats, type EnrichStats, type ImageLookupStats, type SinkSummary, type SourceStats } from '@qcs-export/core';
+
+/** What reading the containers did (a run whose sinks write a container grain). */
+export interface ContainersRead {
+  /** The filter sent to Qualys (source.containers.filter); undefined for every container. */
+  filter: string | undefined;
+  records: number;
+  pages: number;
+  strategy: string | undefined;
+  strategyReason: string | undefined;
+  expectedAtStart: number | undefined;
+  countAtEnd: number | undefined;
+  changedDuringRun: number;
+  duplicatesDropped: number;
+  /** With source.vulnerabilities: one `GET /images/{sha}` per distinct image the containers run. */
+  imageLookups?: ImageLookupStats;
+}
 
 export interface RunResult {
   records: number;
@@ -25,6 +41,10 @@ export interface RunResult {
   severityCounts: 'present' | 'absent';
   /** With source.vulnerabilities: the calls made for findings, the images that needed none, and those gone since the list. */
   enrichment?: EnrichStats;
+  /** Whether the run read the images: a run whose sinks all write containers reads none, and the figures above are 0. */
+  imagesRead: boolean;
+  /** When a sink writes a container grain: the containers read. */
+  containers?: ContainersRead;
   sinks: SinkSummary[];
   rejected: number;
 }
@@ -41,18 +61,37 @@ export interface RunTrace {
   clientStats?: ClientStats;
   sourceStats?: SourceStats;
   enrichment?: EnrichStats;
+  containers?: { filter: string | undefined; stats: SourceStats; lookups?: ImageLookupStats };
   sinkSummaries: Array<SinkSummary & { name: string }>;
   committed: boolean;
 }
 
+/** The image figures of a run that read no images. */
+const NOTHING_READ: SourceStats = {
+  pages: 0,
+  records: 0,
+  duplicatesDropped: 0,
+  strategy: undefined,
+  strategyReason: undefined,
+  selfTest: undefined,
+  expectedAtStart: undefined,
+  countAtEnd: undefined,
+  changedDuringRun: 0,
+  repairPasses: 0,
+  severityCounts: 'present',
+};
+
 /** The figures of a finished run, from what each stage counted. */
 export function resultOf(parts: {
-  source: { label: string; stats: SourceStats; client: ClientStats };
+  source: { label: string; stats: SourceStats | undefined; client: ClientStats };
   enrichment: EnrichStats | undefined;
+  containers: { filter: string | undefined; stats: SourceStats; lookups: ImageLookupStats | undefined } | undefined;
   summaries: SinkSummary[];
   startedMs: number;
 }): RunResult {
-  const { stats, client } = parts.source;
+  const { client } = parts.source;
+  const stats = parts.source.stats ?? NOTHING_READ;
+  const c = parts.containers;
   const enrichment = parts.enrichment;
   return {
     records: stats.records,
@@ -73,6 +112,23 @@ export function resultOf(parts: {
     // Enriched records carry counts derived from their findings, whatever the strategy.
     severityCounts: enrichment ? 'present' : stats.severityCounts,
     ...(enrichment ? { enrichment: { ...enrichment } } : {}),
+    imagesRead: parts.source.stats !== undefined,
+    ...(c
+      ? {
+          containers: {
+            filter: c.filter,
+            records: c.stats.records,
+            pages: c.stats.pages,
+            strategy: c.stats.strategy,
+            strategyReason: c.stats.strategyReason,
+            expectedAtStart: c.stats.expectedAtStart,
+            countAtEnd: c.stats.countAtEnd,
+            changedDuringRun: c.stats.changedDuringRun,
+            duplicatesDropped: c.stats.duplicatesDropped,
+            ...(c.lookups ? { imageLookups: { ...c.lookups } } : {}),
+          },
+        }
+      : {}),
     sinks: parts.summaries,
     rejected: parts.summaries.reduce((n, s) => n + s.rejected, 0),
   };

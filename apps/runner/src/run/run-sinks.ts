@@ -1,4 +1,16 @@
-import { NetworkError, SinkError, TimeoutError, type AnySinkPlugin, type Logger, type RunContext, type Sink, type SinkPlugin } from '@qcs-export/core';
+import {
+  grainReads,
+  sinkGrains,
+  NetworkError,
+  SinkError,
+  takesFixedFindingsAt,
+  TimeoutError,
+  type AnySinkPlugin,
+  type Logger,
+  type RunContext,
+  type Sink,
+  type SinkPlugin,
+} from '@qcs-export/core';
 import type { SinkConfig } from '../config/schema.js';
 
 /** A sink of the run, by the name the config gives it, with how its plugin says it commits. */
@@ -8,8 +20,12 @@ export interface RunSink {
   sink: Sink;
   /** Whether what it sent stays visible after an abort (an index, stdout): see SinkCommit. */
   inPlace: boolean;
-  /** It writes findings (or packages): in a compared run it also gets the fixed findings (Sink.writeFindings). */
+  /** It writes image findings (or packages): in a compared run it also gets the fixed findings (Sink.writeFindings). */
   findings: boolean;
+  /** It writes a grain made from images: it gets the image batches (Sink.write). */
+  images: boolean;
+  /** It writes a grain made from containers: it gets the container batches (Sink.writeContainers). */
+  containers: boolean;
   /** Set once its open() succeeded: only such a sink can have sent anything. */
   opened?: boolean;
 }
@@ -18,14 +34,23 @@ export interface RunSink {
 export function createRunSinks(sinks: readonly SinkConfig[], plugins: ReadonlyMap<string, AnySinkPlugin>, ctx: RunContext): RunSink[] {
   return sinks.map((s) => {
     const plugin = plugins.get(s.type) as SinkPlugin<unknown>;
+    const grains = sinkGrains(plugin, s.options);
     return {
       name: s.name,
       type: s.type,
       sink: plugin.create(s.options, ctx),
       inPlace: plugin.commit(s.options) === 'in-place',
-      findings: Boolean(plugin.needsFindings?.(s.options)),
+      findings: grains.some(takesFixedFindingsAt),
+      images: grains.some((g) => grainReads(g) === 'images'),
+      containers: grains.some((g) => grainReads(g) === 'containers'),
     };
   });
+}
+
+/** Which lists a run reads: the images when a sink writes an image grain, the containers when one writes a container grain. */
+export function listsRead(sinks: readonly SinkConfig[], plugins: ReadonlyMap<string, AnySinkPlugin>): { images: boolean; containers: boolean } {
+  const grains = sinks.flatMap((s) => sinkGrains(plugins.get(s.type) as SinkPlugin<unknown>, s.options));
+  return { images: grains.some((g) => grainReads(g) === 'images'), containers: grains.some((g) => grainReads(g) === 'containers') };
 }
 
 /**

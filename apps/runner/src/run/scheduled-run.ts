@@ -12,6 +12,8 @@ import {
   type Logger,
   type RunContext,
   type SinkPlugin,
+  sinkGrains,
+  takesFixedFindingsAt,
 } from '@qcs-export/core';
 import { digestFile } from '../audit/file-digest.js';
 import { findingsPathOf, FindingsFileWriter, type FindingsFileEntry } from '../audit/findings-file.js';
@@ -25,6 +27,7 @@ import { toolVersion } from '../version.js';
 import { runExport, type RunObserver, type RunResult, type RunTrace } from './export.js';
 import { runContextFor } from './run-context.js';
 import { openRunState, type RunWithState } from './run-state.js';
+import { listsRead } from './run-sinks.js';
 
 export interface ScheduledRunOptions {
   plugins: ReadonlyMap<string, AnySinkPlugin>;
@@ -98,7 +101,7 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
     }
     const previous = comparePath !== undefined ? await PreviousRun.load(comparePath, config, compareSetting) : undefined;
     // A run that reads findings in full keeps them beside its manifest, so a later run can be compared with it.
-    if (manifestPath !== undefined && config.source.vulnerabilities !== undefined && fullRun) {
+    if (manifestPath !== undefined && config.source.vulnerabilities !== undefined && fullRun && listsRead(config.sinks, options.plugins).images) {
       const findingsPath = findingsPathOf(manifestPath);
       await checkPathBeforeRun(findingsPath, `the findings file of ${options.manifestPath !== undefined ? '--manifest' : 'run.manifest'}`);
       // It is written while the run goes: a run killed meanwhile leaves its temporary file, removed here as the sinks' are.
@@ -169,9 +172,15 @@ export function checkComparable(config: Config, plugins: ReadonlyMap<string, Any
   if (config.source.vulnerabilities === undefined) {
     throw new ConfigError(`${setting} compares findings, but this config reads none`, { hint: 'add source.vulnerabilities (e.g. from: details)' });
   }
+  if (!listsRead(config.sinks, plugins).images) {
+    throw new ConfigError(`${setting} compares the findings of images, but every sink of this config writes containers`, {
+      hint: `drop ${setting}, or add a sink with records: findings`,
+    });
+  }
   for (const s of config.sinks) {
     const plugin = plugins.get(s.type) as SinkPlugin<unknown> | undefined;
-    if (!plugin?.needsFindings?.(s.options) || plugin.takesFixedFindings?.(s.options) === true) continue;
+    // Container findings are not compared: only a sink that writes image findings must take the fixed ones.
+    if (!plugin || !sinkGrains(plugin, s.options).some(takesFixedFindingsAt) || plugin.takesFixedFindings?.(s.options) === true) continue;
     throw new ConfigError(`sink "${s.name}" (${s.type}) cannot write the fixed findings of a compared run (${setting})`, {
       hint: `drop ${setting}, or write the findings of a compared run with a sink that takes them`,
     });

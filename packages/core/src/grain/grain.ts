@@ -3,7 +3,7 @@ import type { RecordShape } from '../columns/columns.js';
 import type { FindingRecord } from '../findings/finding-record.js';
 import { findingRows, type FindingRowOptions } from '../findings/finding-rows.js';
 import type { ImageRecord } from '../record.js';
-import type { FindingsDemand, RunContext } from '../sink/contract.js';
+import type { FindingsDemand, RunContext, SinkPlugin } from '../sink/contract.js';
 import { FINDING_GRAINS, RECORD_GRAINS, type RecordGrain } from '../record-grains.js';
 
 export { CONTAINER_GRAINS, FINDING_GRAINS, grainReads, RECORD_GRAINS, type RecordGrain } from '../record-grains.js';
@@ -124,4 +124,9 @@ const SHAPES: { [G in RecordGrain]: RecordShape<GrainRows[G]> } = {
 /** The column shape of a grain. */
 export function shapeOf<G extends RecordGrain>(grain: G): RecordShape<GrainRows[G]> {
   return SHAPES[grain];
+}
+
+/** The grains a sink writes with these options: what its plugin declares, or the images of a plugin that declares none. */
+export function sinkGrains(plugin: SinkPlugin<unknown>, options: unknown): readonly RecordGrain[] {
+  return plugin.grains?.(options) ?? ['images'];
 }

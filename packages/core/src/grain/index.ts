@@ -14,6 +14,7 @@ export {
   recordsOption,
   rowsOf,
   shapeOf,
+  sinkGrains,
   takesFixedFindingsAt,
   type GrainRow,
   type GrainRows,

@@ -24,3 +24,5 @@ export { diagnoseServer, type Diagnosis, type DiagnoseOptions } from './diagnose
 export { enrichImages, type EnrichOptions, type EnrichStats, type FindingsEndpoint } from './enrich.js';
 export type { CountMismatch } from './count-check.js';
 export { DEFAULT_ADVICE, type SourceAdvice } from './advice.js';
+export { lookUpImages, type ImageLookupOptions, type ImageLookupStats } from './container-images.js';
+export { ImageCache } from './image-cache.js';
