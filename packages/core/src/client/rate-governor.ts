@@ -8,6 +8,10 @@ import { parseSeconds, serverRequestedWaitMs } from './wait.js';
 const DEFAULT_BUDGETS: Record<string, { limit: number; windowMs: number }> = {
   list: { limit: 120, windowMs: 60_000 },
   images: { limit: 5000, windowMs: 60_000 },
+  'containers/list': { limit: 120, windowMs: 60_000 },
+  containers: { limit: 5000, windowMs: 60_000 },
+  registry: { limit: 1000, windowMs: 60_000 },
+  sensors: { limit: 1000, windowMs: 60_000 },
 };
 /** Paths outside /csapi have no documented budget: not paced until a response announces one. */
 const UNLIMITED = { limit: Number.POSITIVE_INFINITY, windowMs: 60_000 };
