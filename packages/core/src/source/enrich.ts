@@ -39,7 +39,7 @@ export function enrichImages(batches: AsyncIterable<ImageRecord[]>, options: Enr
     stats,
     async *[Symbol.asyncIterator]() {
       const batchSize = options.batchImages ?? Math.max(64, 4 * concurrency);
-      yield* perImage(batches, (image) => enrichImage(image, options, stats), { concurrency, batchSize, signal: options.signal });
+      yield* perImage(batches, (image, signal) => enrichImage(image, { ...options, signal }, stats), { concurrency, batchSize, signal: options.signal });
       if (stats.countMismatches > 0) logger.warn(mismatchWarning(stats.countMismatches, stats.mismatchExamples, endpointName(options.from)));
       if (stats.exceptionsForbidden > 0) {
         logger.warn(

@@ -24,3 +24,4 @@ export { diagnoseServer, type Diagnosis, type DiagnoseOptions } from './diagnose
 export { enrichImages, type EnrichOptions, type EnrichStats, type FindingsEndpoint } from './enrich.js';
 export type { CountMismatch } from './count-check.js';
 export { DEFAULT_ADVICE, type SourceAdvice } from './advice.js';
+export { enrichSoftware, SOFTWARE_PAGE_SIZE, type SoftwareOptions, type SoftwareStats } from './enrich-software.js';

@@ -1,3 +1,5 @@
+import { onAbort } from '../client/abort-link.js';
+import { AbortedError } from '../errors.js';
 import { Limiter } from './limiter.js';
 
 export interface PerImageOptions {
@@ -15,12 +17,33 @@ export interface PerImageOptions {
  * pages are cut into batches of `batchSize`; the next batch's calls start while the current one's last calls are still
  * out (a barrier between batches would leave the rate budget idle at every batch's tail), and the consumer writes one
  * batch while the next is fetched. So memory holds at most two batches and what their calls added.
- * The first failed call fails the whole run (calls still waiting would only spend rate budget on a lost run), and a
- * consumer that stops early (a sink failed) leaves no call queued, none unobserved and the source closed.
+ * The first failed call fails the whole run (calls still waiting would only spend rate budget on a lost run). When the
+ * run fails or its consumer stops early (a sink failed), the calls still out are aborted through the signal `enrich`
+ * gets, and the loop ends only once every call it started has settled, with the source closed: nothing is left in
+ * flight against a client the caller is about to close.
  */
-export async function* perImage<T>(batches: AsyncIterable<T[]>, enrich: (item: T) => Promise<T>, options: PerImageOptions): AsyncGenerator<T[]> {
+export async function* perImage<T>(
+  batches: AsyncIterable<T[]>,
+  enrich: (item: T, signal: AbortSignal) => Promise<T>,
+  options: PerImageOptions,
+): AsyncGenerator<T[]> {
+  const stop = new AbortController();
+  const outer = options.signal;
+  const unlink = outer ? onAbort(outer, () => stop.abort(outer.reason)) : () => undefined;
+  if (outer?.aborted) stop.abort(outer.reason);
   const source = inBatchesOf(batches, Math.max(1, Math.floor(options.batchSize)))[Symbol.asyncIterator]();
-  const slots = new Limiter(Math.max(1, options.concurrency), { ...(options.signal ? { signal: options.signal } : {}), stopOnFailure: true });
+  const slots = new Limiter(Math.max(1, options.concurrency), { signal: stop.signal, stopOnFailure: true });
+  /** Every call started and not settled yet, waiting for a slot or running. */
+  const running = new Set<Promise<T>>();
+  const start = (item: T): Promise<T> => {
+    const call = slots.run(() => enrich(item, stop.signal));
+    running.add(call);
+    void call.then(
+      () => running.delete(call),
+      () => running.delete(call),
+    );
+    return call;
+  };
   /** Batches whose calls are out, oldest first: the one awaited and the one behind it. */
   const inFlight: Promise<T[]>[] = [];
   let sourceDone = false;
@@ -29,16 +52,18 @@ export async function* perImage<T>(batches: AsyncIterable<T[]>, enrich: (item: T
       while (!sourceDone && inFlight.length < 2) {
         const next = await source.next();
         if (next.done) sourceDone = true;
-        else inFlight.push(observed(Promise.all(next.value.map((item) => slots.run(() => enrich(item))))));
+        else inFlight.push(observed(Promise.all(next.value.map(start))));
       }
       const head = inFlight.shift();
       if (head === undefined) return;
       yield await head;
     }
   } finally {
-    // A failed call, or a consumer that stops early, must not leave calls unobserved or queued.
+    // A failed call, or a consumer that stops early, must not leave calls unobserved, queued or running.
     slots.close();
-    await Promise.allSettled(inFlight);
+    if (running.size > 0) stop.abort(new AbortedError('the enrichment stopped: the run failed or its consumer stopped reading'));
+    await Promise.allSettled([...running, ...inFlight]);
+    unlink();
     await source.return?.(undefined);
   }
 }
