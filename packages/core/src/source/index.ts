@@ -26,3 +26,4 @@ export type { CountMismatch } from './count-check.js';
 export { DEFAULT_ADVICE, type SourceAdvice } from './advice.js';
 export { lookUpImages, type ImageLookupOptions, type ImageLookupStats } from './container-images.js';
 export { ImageCache } from './image-cache.js';
+export { enrichSoftware, SOFTWARE_PAGE_SIZE, type SoftwareOptions, type SoftwareStats } from './enrich-software.js';
