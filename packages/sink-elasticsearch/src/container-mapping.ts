@@ -107,7 +107,11 @@ export const CONTAINER_FINDING_EXTRA_PROPERTIES = {
 export const CONTAINER_FINDING_PROPERTIES = {
   ...FINDING_PROPERTIES,
   container: object({ ...ECS_CONTAINER_PROPERTIES.container.properties }),
-  orchestrator: ECS_CONTAINER_PROPERTIES.orchestrator,
+  // A container finding does not know the pod's UID (ContainerFindingRecord has none): no orchestrator.resource.id.
+  orchestrator: object({
+    ...ECS_CONTAINER_PROPERTIES.orchestrator.properties,
+    resource: object({ name: keyword, type: keyword }),
+  }),
   host: ECS_CONTAINER_PROPERTIES.host,
   qualys_cs: object({ ...FINDING_PROPERTIES.qualys_cs.properties, container: object(CONTAINER_FINDING_EXTRA_PROPERTIES) }),
 };

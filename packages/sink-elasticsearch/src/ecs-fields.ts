@@ -146,7 +146,11 @@ const ECS_CONTAINER_IDENTITY: readonly EcsFieldDoc[] = [
 
 /** What only container finding documents (`records: container-findings`) hold, beyond a finding document's fields. */
 export const ECS_CONTAINER_FINDING_FIELDS: readonly EcsFieldDoc[] = [
-  ...ECS_CONTAINER_IDENTITY.filter((f) => f.field !== 'orchestrator.resource.id').map((f) => ({ ...f, meaning: `Container findings: ${lower(f.meaning)}` })),
+  // A finding document has the image's `container.image.*` already; container findings have no pod UID.
+  ...ECS_CONTAINER_IDENTITY.filter((f) => !f.field.startsWith('container.image.') && f.field !== 'orchestrator.resource.id').map((f) => ({
+    ...f,
+    meaning: `Container findings: ${lower(f.meaning)}`,
+  })),
   { field: 'qualys_cs.container.sha', meaning: "Container findings: the container's full id", source: 'container `sha`' },
   { field: 'qualys_cs.container.containerId', meaning: 'Its short id', source: 'container `containerId`' },
   { field: 'qualys_cs.container.name', meaning: 'Its name', source: 'container `name`' },
