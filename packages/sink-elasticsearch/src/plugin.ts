@@ -55,7 +55,7 @@ export const elasticsearchSink = defineSinkPlugin({
 function incrementalMeaning(options: { dataStream: boolean; records: Parameters<typeof grainReads>[0] }): string {
   if (grainReads(options.records) === 'containers') {
     return options.dataStream
-      ? 'each container the run reads is appended to the data stream as a new event'
+      ? 'the documents of each container the run reads are appended to the data stream as new events'
       : 'documents of the containers the run reads are replaced in place (same _id); the others stay as the last run left them';
   }
   return options.dataStream
