@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import {
   containerRowsOf,
+  grainReads,
   LifecycleSink,
   rowsOf,
   SinkError,
@@ -68,7 +69,7 @@ function runIdFieldOf(records: RecordGrain): string {
 
 /** What removeUnseen removes, for messages: the grain's unit. */
 function unseenOf(records: RecordGrain): string {
-  return records === 'containers' || records === 'container-findings' ? 'containers' : 'images';
+  return grainReads(records) === 'containers' ? 'containers' : 'images';
 }
 
 /** Internal knobs for tests and the benchmark, not part of the config. */
