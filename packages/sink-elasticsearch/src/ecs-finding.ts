@@ -34,6 +34,27 @@ export function dataStreamNameOf(index: string): DataStreamName | undefined {
 
 const NVD = 'https://nvd.nist.gov/vuln/detail/';
 
+/** A finding document: the parts a container finding document extends are typed (see ecsContainerFinding). */
+export interface EcsFindingDocument extends Record<string, unknown> {
+  event: Record<string, unknown>;
+  container: { image: Record<string, unknown> };
+  qualys_cs: Record<string, unknown>;
+}
+
+/**
+ * ECS `container.image` of an image: its repositories (registry/repository, without the tag, as ECS names an image)
+ * and tags, when it has any, and `hash.all` when its sha is known.
+ */
+export function ecsImage(repositories: readonly string[], sha: string | null): Record<string, unknown> {
+  const names = [...new Set(repositories.map((r) => r.replace(/:[^:/]*$/, '')))];
+  const tags = [...new Set(repositories.map((r) => /:([^:/]*)$/.exec(r)?.[1]).filter((t): t is string => t !== undefined))];
+  return {
+    ...(names.length > 0 ? { name: names } : {}),
+    ...(tags.length > 0 ? { tag: tags } : {}),
+    ...(sha === null ? {} : { hash: { all: [`sha256:${sha}`] } }),
+  };
+}
+
 /**
  * A finding as an ECS document. What each field means, and where it comes from, is the table in ecs-fields.ts (the
  * README's). The choices that differ from a literal copy of Qualys' answer:
@@ -46,9 +67,7 @@ const NVD = 'https://nvd.nist.gov/vuln/detail/';
  * - `vulnerability.score.version` is left out: Qualys sends the CVSS v3 base score without its vector, so whether it
  *   is 3.0 or 3.1 is unknown.
  */
-export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string, dataStream?: DataStreamName): Record<string, unknown> {
-  const names = [...new Set(row.repositories.map((r) => r.replace(/:[^:/]*$/, '')))];
-  const tags = [...new Set(row.repositories.map((r) => /:([^:/]*)$/.exec(r)?.[1]).filter((t): t is string => t !== undefined))];
+export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string, dataStream?: DataStreamName): EcsFindingDocument {
   const category = typeof row.extra['category'] === 'string' && row.extra['category'] !== '' ? [row.extra['category']] : undefined;
   const cves = row.cveIds;
   return {
@@ -78,13 +97,7 @@ export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string
       scanner: { vendor: 'Qualys' },
     },
     ...packageFields(row.packages),
-    container: {
-      image: {
-        ...(names.length > 0 ? { name: names } : {}),
-        ...(tags.length > 0 ? { tag: tags } : {}),
-        hash: { all: [`sha256:${row.sha}`] },
-      },
-    },
+    container: { image: ecsImage(row.repositories, row.sha) },
     resource: { id: row.sha, name: row.repositories[0] ?? row.sha, type: 'container_image' },
     qualys_cs: {
       // Undefined without a run id, which JSON leaves out. A conditional spread here made every document ~5× slower to build.

@@ -1,16 +1,76 @@
 import type { Client } from '@elastic/elasticsearch';
-import { LifecycleSink, rowsOf, SinkError, type FindingRecord, type ImageRecord, type RunContext, type Sink, type SinkSummary } from '@qcs-export/core/sink';
+import {
+  containerRowsOf,
+  grainReads,
+  LifecycleSink,
+  rowsOf,
+  SinkError,
+  type ContainerFindingRecord,
+  type ContainerRecord,
+  type FindingRecord,
+  type ImageRecord,
+  type RecordGrain,
+  type RunContainer,
+  type RunContext,
+  type Sink,
+  type SinkSummary,
+  type SoftwareRecord,
+} from '@qcs-export/core/sink';
 import type { BulkEntry } from './bulk-entry.js';
 import { BulkWriter } from './bulk-writer.js';
 import { createClient, describeNodes, explain, verifyCluster } from './connection.js';
 import { DeadLetterFile, deadLetterPathOf, deadLetterRedactor } from './dead-letter.js';
+import { ecsContainer, ecsContainerFinding } from './ecs-container.js';
 import { type DataStreamName, dataStreamNameOf, ecsFinding } from './ecs-finding.js';
+import { ecsSoftware } from './ecs-software.js';
+import { unknownGrain } from './mapping.js';
 import type { ElasticsearchSinkOptions } from './options.js';
 import { verifyRunCount } from './run-count.js';
 import { fieldTypeInForce, prepareTarget } from './template.js';
 
-/** Images whose fixed findings are removed together, in one delete-by-query. */
+/** Images (or containers) whose fixed findings are removed together, in one delete-by-query. */
 const STALE_CHECK_IMAGES = 500;
+
+/**
+ * What a grain's documents leave behind when their image (or container) is read again: the documents of it that this
+ * run did not write, found by `resource.id` (the image sha, or the container's), and how the summary and messages name
+ * them; undefined for a grain of one document per image or container, which a re-run overwrites.
+ */
+interface StaleRule {
+  /** e.g. "fixed findings": what the removed documents are. */
+  what: string;
+  /** e.g. "images": what `resource.id` names. */
+  of: string;
+  /** The summary's key for how many went. */
+  detail: string;
+}
+
+function staleRuleOf(records: RecordGrain): StaleRule | undefined {
+  switch (records) {
+    case 'images':
+    case 'containers':
+      return undefined;
+    case 'findings':
+    case 'packages':
+      return { what: 'fixed findings', of: 'images', detail: 'fixedFindingsRemoved' };
+    case 'container-findings':
+      return { what: 'fixed findings', of: 'containers', detail: 'fixedFindingsRemoved' };
+    case 'software':
+      return { what: 'packages no longer installed', of: 'images', detail: 'packagesRemoved' };
+    default:
+      return unknownGrain(records);
+  }
+}
+
+/** The field that carries the run id: the image record's own `runId`, or `qualys_cs.run_id` of every ECS document. */
+function runIdFieldOf(records: RecordGrain): string {
+  return records === 'images' ? 'runId' : 'qualys_cs.run_id';
+}
+
+/** What removeUnseen removes, for messages: the grain's unit. */
+function unseenOf(records: RecordGrain): string {
+  return grainReads(records) === 'containers' ? 'containers' : 'images';
+}
 
 /** Internal knobs for tests and the benchmark, not part of the config. */
 export interface ElasticsearchSinkInternals {
@@ -32,8 +92,12 @@ class ElasticsearchSink extends LifecycleSink {
   private runIdField: string | undefined;
   /** The same field, for counting this run's documents at the end; in a data stream too, where nothing is deleted by it. */
   private countField: string | undefined;
-  /** Images of this run whose findings were fetched, not yet checked for findings this run did not write (fixed ones). */
+  /**
+   * Images (containers, for container findings) of this run whose findings (or packages) were fetched, not yet checked
+   * for documents this run did not write (fixed findings, packages gone).
+   */
   private staleCheck: string[] = [];
+  private readonly stale: StaleRule | undefined;
   private staleRemoved = 0;
   /** A compared run's fixed findings that the Kibana latest index does not keep (see writeFindingRows). */
   private fixedNotKept = 0;
@@ -47,6 +111,7 @@ class ElasticsearchSink extends LifecycleSink {
     super(`the elasticsearch sink for ${options.index}`);
     this.timestamp = ctx.startedAt.toISOString();
     this.dataStream = options.dataStream ? dataStreamNameOf(options.index) : undefined;
+    this.stale = staleRuleOf(options.records);
     this.deadLetters = new DeadLetterFile(deadLetterPathOf(options, ctx), deadLetterRedactor(options, ctx));
     ctx.signal.addEventListener('abort', () => this.controller.abort(ctx.signal.reason), { once: true });
   }
@@ -58,17 +123,18 @@ class ElasticsearchSink extends LifecycleSink {
       await verifyCluster(client, this.options);
       await prepareTarget(client, this.options, this.ctx.toolVersion);
       if (this.ctx.runId !== undefined) {
-        const field = this.options.records === 'images' ? 'runId' : 'qualys_cs.run_id';
+        const field = runIdFieldOf(this.options.records);
         const type = await fieldTypeInForce(client, this.options, field);
         if (type === 'keyword') {
           this.countField = field;
           // A data stream keeps history: nothing in it is deleted by run id.
           if (!this.options.dataStream) this.runIdField = field;
-        } else if (!this.options.dataStream && (this.options.records !== 'images' || this.removesUnseen)) {
+        } else if (!this.options.dataStream && (this.stale || this.removesUnseen)) {
           // Deleting by a field the index does not map would match every document: do nothing rather than that.
+          const kept = [...(this.stale ? [this.stale.what] : []), ...(this.removesUnseen ? [`unseen ${unseenOf(this.options.records)}`] : [])];
           this.ctx.logger.warn(
             `${this.options.index} was created by an older qcs-export and does not map ${field}: documents this run did not write ` +
-              `(fixed findings${this.removesUnseen ? ', unseen images' : ''}) are not removed; reindex or recreate it to have them removed`,
+              `(${kept.join(', ')}) are not removed; reindex or recreate it to have them removed`,
           );
         }
       }
@@ -81,20 +147,80 @@ class ElasticsearchSink extends LifecycleSink {
 
   protected async writeBatch(batch: readonly ImageRecord[]): Promise<void> {
     const { writer } = this.opened();
-    if (this.options.records === 'images') {
-      const runId = this.ctx.runId === undefined ? {} : { runId: this.ctx.runId };
-      this.countDelivered(batch.length);
-      for (const record of batch) await writer.add(this.entry(record.sha, { '@timestamp': this.timestamp, ...record, ...runId }));
-    } else {
-      // Kibana's findings page lists one package per row, so its index holds one document per image × QID × package.
-      const rows = rowsOf(batch, this.options.kibana ? 'packages' : this.options.records, this.ctx) as FindingRecord[];
-      this.countDelivered(rows.length);
-      for (const row of rows) await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp, this.ctx.runId, this.dataStream)));
-      // An image whose findings were fetched now has exactly these: its other findings in the index are fixed.
-      // (One without a findings answer, null, keeps what it had.)
-      if (this.runIdField) for (const image of batch) if (Array.isArray(image.vulnerabilities)) this.staleCheck.push(image.sha);
-      if (this.staleCheck.length >= STALE_CHECK_IMAGES) await this.removeStaleFindings();
+    const records = this.options.records;
+    switch (records) {
+      case 'images': {
+        const runId = this.ctx.runId === undefined ? {} : { runId: this.ctx.runId };
+        this.countDelivered(batch.length);
+        for (const record of batch) await writer.add(this.entry(record.sha, { '@timestamp': this.timestamp, ...record, ...runId }));
+        return;
+      }
+      case 'findings':
+      case 'packages': {
+        // Kibana's findings page lists one package per row, so its index holds one document per image × QID × package.
+        const rows = rowsOf(batch, this.options.kibana ? 'packages' : records, this.ctx) as FindingRecord[];
+        this.countDelivered(rows.length);
+        for (const row of rows) await writer.add(this.entry(row.findingKey, ecsFinding(row, this.timestamp, this.ctx.runId, this.dataStream)));
+        // An image whose findings were fetched now has exactly these: its other findings in the index are fixed.
+        // (One without a findings answer, null, keeps what it had.)
+        await this.checkStale(batch.filter((image) => Array.isArray(image.vulnerabilities)).map((image) => image.sha));
+        return;
+      }
+      case 'software': {
+        const rows = rowsOf(batch, records, this.ctx) as SoftwareRecord[];
+        this.countDelivered(rows.length);
+        for (const row of rows) await writer.add(this.entry(row.softwareKey, ecsSoftware(row, this.timestamp, this.ctx.runId, this.dataStream)));
+        // An image whose packages were listed now has exactly these; one without a list (null) keeps what it had.
+        await this.checkStale(batch.filter((image) => Array.isArray(image.software)).map((image) => image.sha));
+        return;
+      }
+      case 'containers':
+      case 'container-findings':
+        // Made from the containers the run reads (writeContainerBatch): images give them nothing.
+        return;
+      default:
+        return unknownGrain(records);
     }
+  }
+
+  /**
+   * A batch of the containers the run reads, after its images: one document per container, or per container × finding
+   * of the image it runs. A sink of an image grain takes nothing from them.
+   */
+  protected override async writeContainerBatch(batch: readonly RunContainer[]): Promise<void> {
+    const { writer } = this.opened();
+    const records = this.options.records;
+    switch (records) {
+      case 'containers': {
+        const rows = containerRowsOf(batch, records, this.ctx) as ContainerRecord[];
+        this.countDelivered(rows.length);
+        for (const row of rows) await writer.add(this.entry(row.sha, ecsContainer(row, this.timestamp, this.ctx.runId, this.dataStream)));
+        return;
+      }
+      case 'container-findings': {
+        // Kibana's index too holds one document per container × finding: core makes container findings at that grain only.
+        const rows = containerRowsOf(batch, records, this.ctx) as ContainerFindingRecord[];
+        this.countDelivered(rows.length);
+        for (const row of rows) await writer.add(this.entry(row.findingKey, ecsContainerFinding(row, this.timestamp, this.ctx.runId, this.dataStream)));
+        // A container whose image's findings were fetched now has exactly these: its other findings in the index are fixed.
+        await this.checkStale(batch.filter(({ image }) => Array.isArray(image?.vulnerabilities)).map(({ container }) => container.sha));
+        return;
+      }
+      case 'images':
+      case 'findings':
+      case 'packages':
+      case 'software':
+        return;
+      default:
+        return unknownGrain(records);
+    }
+  }
+
+  /** Adds images (or containers) to those whose documents this run did not write are removed, and removes them in batches. */
+  private async checkStale(keys: readonly string[]): Promise<void> {
+    if (!this.runIdField || !this.stale) return;
+    for (const key of keys) this.staleCheck.push(key);
+    if (this.staleCheck.length >= STALE_CHECK_IMAGES) await this.removeStaleFindings();
   }
 
   /**
@@ -115,7 +241,7 @@ class ElasticsearchSink extends LifecycleSink {
   }
 
   /**
-   * Deletes the findings of this run's images that this run did not write. The delete waits until their documents are
+   * Deletes the findings (or packages) of this run's images or containers that this run did not write. The delete waits until their documents are
    * acknowledged, so a search never misses a finding that is still open (one still being indexed when the delete's
    * snapshot is taken conflicts, its version moved, and conflicts are skipped, so it stays); later images go on being
    * sent meanwhile: they are not in the delete's terms.
@@ -123,9 +249,10 @@ class ElasticsearchSink extends LifecycleSink {
   private async removeStaleFindings(): Promise<void> {
     const shas = this.staleCheck;
     this.staleCheck = [];
-    if (shas.length === 0 || !this.runIdField) return;
+    const rule = this.stale;
+    if (shas.length === 0 || !this.runIdField || !rule) return;
     await this.opened().writer.afterSent(async () => {
-      this.staleRemoved += await this.deleteWhere({ terms: { 'resource.id': shas } }, `removing fixed findings of ${shas.length} images`);
+      this.staleRemoved += await this.deleteWhere({ terms: { 'resource.id': shas } }, `removing ${rule.what} of ${shas.length} ${rule.of}`);
     });
   }
 
@@ -177,7 +304,7 @@ class ElasticsearchSink extends LifecycleSink {
       // Only now, when every sink of a complete full run has finished: a failed or partial run must not take an image it
       // did not reach for one that is gone.
       if (this.removesUnseen && this.runIdField && this.ctx.coverage !== 'changes') {
-        this.unseenRemoved = await this.deleteWhere(undefined, 'removing documents of images this full run did not see');
+        this.unseenRemoved = await this.deleteWhere(undefined, `removing documents of ${unseenOf(this.options.records)} this full run did not see`);
         if (this.options.refresh) await client.indices.refresh({ index: this.options.index }).catch(() => undefined);
       }
       const deadLetterFile = await this.deadLetters.commit();
@@ -193,7 +320,7 @@ class ElasticsearchSink extends LifecycleSink {
           ...(this.options.dataStream ? { appended: s.created, duplicates: s.duplicates } : { created: s.created, updated: s.updated }),
           ...(s.dropped > 0 ? { droppedByPipeline: s.dropped } : {}),
           requests: s.requests,
-          ...(this.staleRemoved > 0 ? { fixedFindingsRemoved: this.staleRemoved } : {}),
+          ...(this.staleRemoved > 0 && this.stale ? { [this.stale.detail]: this.staleRemoved } : {}),
           ...(this.removesUnseen ? { unseenRemoved: this.unseenRemoved } : {}),
           ...(this.fixedNotKept > 0 ? { fixedFindingsNotKept: this.fixedNotKept } : {}),
           // `bytes` counts only what the cluster accepted; what it refused (and was sent again) is shown apart.
@@ -240,7 +367,7 @@ class ElasticsearchSink extends LifecycleSink {
     return { writer, client };
   }
 
-  /** One bulk entry; `key` is the image sha or the finding key, so a re-run overwrites instead of adding. */
+  /** One bulk entry; `key` is the image or container sha, or the finding or software key, so a re-run overwrites instead of adding. */
   private entry(key: string, source: Record<string, unknown>): BulkEntry {
     const document = JSON.stringify(source);
     // A data stream takes create only, and its _id is the key + export time, so a retried create cannot append twice.

@@ -1,5 +1,7 @@
 import type { ImageRecord, RecordGrain } from '@qcs-export/core/sink';
+import { CONTAINER_FINDING_MAPPING_PROBES, CONTAINER_FINDING_PROPERTIES, CONTAINER_MAPPING_PROBES, CONTAINER_PROPERTIES } from './container-mapping.js';
 import { FINDING_MAPPING_PROBES, FINDING_PROPERTIES } from './finding-mapping.js';
+import { SOFTWARE_MAPPING_PROBES, SOFTWARE_PROPERTIES } from './software-mapping.js';
 /**
  * The index template for image documents. Every field of the record is mapped explicitly, so a date is a date
  * from the first document on and a later document can never change a field's type by arriving first.
@@ -108,9 +110,33 @@ export const IMAGE_PROPERTIES = {
  */
 export const TEMPLATE_PRIORITY = 300;
 
+/** The mapping of a grain's documents: the image record, or the ECS documents of the other grains. */
+export function propertiesOf(records: RecordGrain): Record<string, unknown> {
+  switch (records) {
+    case 'images':
+      return IMAGE_PROPERTIES;
+    case 'findings':
+    case 'packages':
+      return FINDING_PROPERTIES;
+    case 'software':
+      return SOFTWARE_PROPERTIES;
+    case 'containers':
+      return CONTAINER_PROPERTIES;
+    case 'container-findings':
+      return CONTAINER_FINDING_PROPERTIES;
+    default:
+      return unknownGrain(records);
+  }
+}
+
+/** The exhaustiveness check of a switch over the grains: a grain added to core without a case here does not build. */
+export function unknownGrain(records: never): never {
+  throw new Error(`the elasticsearch sink does not know records: ${String(records)}`);
+}
+
 /**
- * The template body, for image documents or finding documents. `dynamic: false` keeps any field the model does not
- * know in _source without guessing a type for it.
+ * The template body, for the documents of a grain (see propertiesOf). `dynamic: false` keeps any field the model does
+ * not know in _source without guessing a type for it.
  */
 export function indexTemplate(index: string, options: { dataStream: boolean; toolVersion: string; records: RecordGrain; kibana?: boolean }) {
   return {
@@ -118,7 +144,7 @@ export function indexTemplate(index: string, options: { dataStream: boolean; too
     index_patterns: [options.kibana ? `${index}-v*` : index],
     priority: TEMPLATE_PRIORITY,
     ...(options.dataStream ? { data_stream: {} } : {}),
-    template: { mappings: { dynamic: false, properties: options.records === 'images' ? IMAGE_PROPERTIES : FINDING_PROPERTIES } },
+    template: { mappings: { dynamic: false, properties: propertiesOf(options.records) } },
     _meta: { managed_by: 'qcs-export', version: options.toolVersion, records: options.records },
   };
 }
@@ -134,4 +160,21 @@ export const MAPPING_PROBES: ReadonlyArray<readonly [path: string, type: string]
   ['vulnerabilityCounts.total', 'integer'],
 ];
 
-export const mappingProbes = (records: RecordGrain) => (records === 'images' ? MAPPING_PROBES : FINDING_MAPPING_PROBES);
+/** The probed fields of a grain's mapping: an existing index that maps them otherwise was made for other documents. */
+export function mappingProbes(records: RecordGrain): ReadonlyArray<readonly [path: string, type: string]> {
+  switch (records) {
+    case 'images':
+      return MAPPING_PROBES;
+    case 'findings':
+    case 'packages':
+      return FINDING_MAPPING_PROBES;
+    case 'software':
+      return SOFTWARE_MAPPING_PROBES;
+    case 'containers':
+      return CONTAINER_MAPPING_PROBES;
+    case 'container-findings':
+      return CONTAINER_FINDING_MAPPING_PROBES;
+    default:
+      return unknownGrain(records);
+  }
+}

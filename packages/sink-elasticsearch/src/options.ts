@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertSecureUrl, recordsOption } from '@qcs-export/core/sink';
+import { assertSecureUrl, type RecordGrain, recordsOption } from '@qcs-export/core/sink';
 
 const url = z.string().superRefine((value, ctx) => {
   try {
@@ -21,9 +21,35 @@ const indexName = z
 /** Where Kibana's Findings → Vulnerabilities page reads third-party findings (Kibana's CDR_LATEST_THIRD_PARTY_VULNERABILITIES_INDEX_PATTERN). */
 const KIBANA_INDEX = /^security_solution-.+\.vulnerability_latest$/;
 export const KIBANA_LATEST_ALIAS = 'security_solution-qualys_cs.vulnerability_latest';
-/** Elastic's data stream naming, `<type>-<dataset>-<namespace>`, for the findings dataset. */
-export const FINDINGS_DATASET = 'qualys_cs.vulnerability';
+/**
+ * The alias of container findings for Kibana: an index of its own, since its documents (one per container × finding,
+ * `resource.id` the container) and their mapping differ from the image findings', and each is emptied of what its
+ * own run did not write.
+ */
+export const KIBANA_CONTAINERS_LATEST_ALIAS = 'security_solution-qualys_cs_containers.vulnerability_latest';
+/** The grains Kibana's findings page can list: those whose documents are vulnerabilities. */
+export const KIBANA_GRAINS: readonly RecordGrain[] = ['findings', 'packages', 'container-findings'];
+
+/**
+ * The dataset of each grain's documents (`event.dataset`), and of its data stream by Elastic's naming,
+ * `<type>-<dataset>-<namespace>`. Image documents are the record as it is, without ECS fields: no dataset, and an
+ * index or data stream named in the config.
+ */
+export const DATASETS = {
+  images: undefined,
+  findings: 'qualys_cs.vulnerability',
+  packages: 'qualys_cs.vulnerability',
+  software: 'qualys_cs.software',
+  containers: 'qualys_cs.container',
+  'container-findings': 'qualys_cs.container_vulnerability',
+} as const satisfies Record<RecordGrain, string | undefined>;
+export const FINDINGS_DATASET = DATASETS.findings;
 export const FINDINGS_DATA_STREAM = `logs-${FINDINGS_DATASET}-default`;
+/** The data stream a grain's documents go to with `dataStream: true` and no `index`, or undefined (images). */
+export function defaultDataStreamOf(records: RecordGrain): string | undefined {
+  const dataset = DATASETS[records];
+  return dataset === undefined ? undefined : `logs-${dataset}-default`;
+}
 
 const secret = (what: string) => z.string().min(1, `${what} is empty; set it from the environment, e.g. \${ES_API_KEY}`);
 
@@ -36,8 +62,12 @@ export const elasticsearchOptions = z
     index: indexName.optional().meta({
       description:
         'The index, or the data stream with `dataStream: true`, or with `kibana: true` the alias Kibana reads. Lowercase, as Elasticsearch ' +
-        "requires. Required for image documents; for findings a data stream follows Elastic's naming, `logs-<dataset>-<namespace>`.",
-      defaultText: `\`${KIBANA_LATEST_ALIAS}\` with \`kibana: true\`; \`${FINDINGS_DATA_STREAM}\` for findings with \`dataStream: true\``,
+        "requires. Required for image documents; for every other grain a data stream follows Elastic's naming, `logs-<dataset>-<namespace>`. " +
+        'Give each grain an index of its own: their documents and mappings differ.',
+      defaultText:
+        `with \`kibana: true\`, \`${KIBANA_LATEST_ALIAS}\` (\`${KIBANA_CONTAINERS_LATEST_ALIAS}\` for container findings); ` +
+        `with \`dataStream: true\`, \`logs-<dataset>-default\`: \`${FINDINGS_DATA_STREAM}\` for findings and packages, ` +
+        `\`${defaultDataStreamOf('container-findings')}\`, \`${defaultDataStreamOf('containers')}\`, \`${defaultDataStreamOf('software')}\``,
     }),
     auth: z
       .union([
@@ -77,10 +107,22 @@ export const elasticsearchOptions = z
       })
       .optional()
       .meta({ description: 'Which CA to trust: `caFile` and/or `caFingerprint`.', defaultText: 'the system CAs' }),
-    records: recordsOption,
-    dataStream: z.boolean().default(false).meta({
-      description: 'Append to a data stream (`op_type: create`, `@timestamp` = export time) to keep history over time, instead of one document per image.',
+    records: recordsOption.meta({
+      description:
+        'What one document is: `images` (one per image, `_id` = sha: the record as it is), `findings` (one per image × vulnerability, ECS), ' +
+        '`packages` (one per image × vulnerability × affected package, ECS), `software` (one per image × installed package, ECS `package.*`), ' +
+        '`containers` (one per container, `_id` = its sha, ECS `container.*`, `orchestrator.*`, `host.*`) or `container-findings` ' +
+        '(one per container × vulnerability of the image it runs, ECS, `resource.id` the container). ' +
+        '`findings`, `packages` and `container-findings` need `source.vulnerabilities`.',
     }),
+    dataStream: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          'Append to a data stream (`op_type: create`, `@timestamp` = export time) to keep history over time, instead of one document per image, ' +
+          'finding, package or container.',
+      }),
     kibana: z
       .boolean()
       .default(false)
@@ -88,7 +130,9 @@ export const elasticsearchOptions = z
         description:
           "Keep the latest findings where Kibana's Findings → Vulnerabilities page reads them: one document per current finding and package " +
           `(\`${KIBANA_LATEST_ALIAS}\`, an alias over a versioned index), each run's time as \`@timestamp\`, fixed findings and images ` +
-          'gone removed at the end of a complete run. Findings only (`records: findings` or `packages`); full runs only.',
+          'gone removed at the end of a complete run. With `records: container-findings`, one per container × finding, the container as the ' +
+          `resource (\`${KIBANA_CONTAINERS_LATEST_ALIAS}\`). Findings only (\`records: findings\`, \`packages\` or \`container-findings\`); ` +
+          'full runs only.',
       }),
     manageTemplate: z
       .boolean()
@@ -136,12 +180,21 @@ export const elasticsearchOptions = z
       .meta({
         description:
           'After a complete full run (not an incremental one), delete the documents this run did not write: images gone from the subscription ' +
-          '(Qualys keeps them 13 months) or no longer matching the filter, and their findings. Only for an index this config alone fills.',
+          '(Qualys keeps them 13 months) or no longer matching the filter, and their findings or packages; containers gone, and their findings. ' +
+          'Only for an index this config alone fills.',
       }),
   })
   .superRefine((options, ctx) => {
     if (options.kibana) {
-      if (options.records === 'images') ctx.addIssue({ code: 'custom', path: ['kibana'], message: 'kibana: true needs records: findings or packages' });
+      if (!KIBANA_GRAINS.includes(options.records)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['kibana'],
+          message:
+            `kibana: true needs records: findings, packages or container-findings, since Kibana's findings page lists vulnerabilities and ` +
+            `records: ${options.records} writes none; drop kibana, or export the ${options.records} with a second sink`,
+        });
+      }
       if (options.dataStream) {
         ctx.addIssue({
           code: 'custom',
@@ -156,7 +209,7 @@ export const elasticsearchOptions = z
           message: `with kibana: true the index must match security_solution-*.vulnerability_latest, which Kibana reads (e.g. ${KIBANA_LATEST_ALIAS})`,
         });
       }
-    } else if (options.index === undefined && !(options.dataStream && options.records !== 'images')) {
+    } else if (options.index === undefined && !(options.dataStream && defaultDataStreamOf(options.records) !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['index'], message: 'index is required' });
     }
     if (options.removeUnseen && options.dataStream) {
@@ -168,12 +221,17 @@ export const elasticsearchOptions = z
     }
   })
   .transform((options) => ({ ...options, index: options.index ?? defaultIndexOf(options) }))
-  .describe('Elasticsearch: one document per image (_id = sha) or finding, a data stream for history, or the latest findings for Kibana');
+  .describe(
+    'Elasticsearch: one document per image (_id = sha), finding, package, installed package or container, a data stream for history, ' +
+      'or the latest findings for Kibana',
+  );
 
 export type ElasticsearchSinkOptions = z.output<typeof elasticsearchOptions>;
 
-function defaultIndexOf(options: { kibana: boolean }): string {
-  return options.kibana ? KIBANA_LATEST_ALIAS : FINDINGS_DATA_STREAM;
+/** The index when the config names none: Kibana's alias, or the grain's data stream (the refinement makes sure there is one). */
+function defaultIndexOf(options: { kibana: boolean; records: RecordGrain }): string {
+  if (options.kibana) return options.records === 'container-findings' ? KIBANA_CONTAINERS_LATEST_ALIAS : KIBANA_LATEST_ALIAS;
+  return defaultDataStreamOf(options.records) ?? FINDINGS_DATA_STREAM;
 }
 
 /**

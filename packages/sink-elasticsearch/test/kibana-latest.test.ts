@@ -228,7 +228,7 @@ describe('kibana: true options (issue 19)', () => {
     expect(parse({ records: 'findings', kibana: true, index: 'qualys-findings' }).error?.issues[0]?.message).toMatch(
       /security_solution-\*\.vulnerability_latest/,
     );
-    expect(parse({ kibana: true }).error?.issues[0]?.message).toMatch(/records: findings or packages/);
+    expect(parse({ kibana: true }).error?.issues[0]?.message).toMatch(/records: findings, packages or container-findings/);
     expect(parse({ records: 'findings', kibana: true, dataStream: true }).error?.issues[0]?.message).toMatch(/a data stream keeps history/);
   });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
+import { normalizeContainer, normalizeImage, type RunContainer } from '@qcs-export/core';
 import { makeRunContext, makeTestRecords, runSinkContract } from '@qcs-export/sink-testkit';
 import { elasticsearchSink } from '../src/index.js';
 
@@ -55,6 +56,66 @@ describe.skipIf(!url)(title, () => {
       await es.indices.delete({ index, ignore_unavailable: true });
       await es.indices.deleteIndexTemplate({ name: `qcs-export-${index}` }).catch(() => undefined);
       await es.close();
+    }
+  });
+
+  it('indexes containers and container findings with their ECS mapping (issue 21)', async () => {
+    const stamp = Date.now();
+    const image = normalizeImage(
+      {
+        sha: 'e'.repeat(64),
+        repo: [{ registry: 'docker.io', repository: 'team/api', tag: '1.2' }],
+        vulnerabilities: [
+          { qid: 1, severity: 5, cveids: ['CVE-2025-1'], firstFound: String(stamp - 86_400_000), software: [{ name: 'openssl', version: '3.0.1' }] },
+          { qid: 2, severity: 3, isExempted: true, firstFound: String(stamp - 86_400_000) },
+        ],
+      },
+      'images/details',
+    );
+    const containers: RunContainer[] = [1, 2].map((n) => ({
+      container: normalizeContainer(
+        {
+          sha: String(n).repeat(64),
+          name: `api-${n}`,
+          state: 'RUNNING',
+          imageSha: image.sha,
+          // The second host's address is not one: the document is kept, host.ip left unindexed.
+          host: { hostname: `node-${n}`, ipAddress: n === 1 ? '10.0.0.1' : 'unknown' },
+          cluster: { name: 'prod', k8s: { pod: { name: `api-${n}-pod`, namespace: 'payments' } } },
+        },
+        'containers',
+      ),
+      image,
+    }));
+    const es = client();
+    const indices = { containers: `qcs-export-test-containers-${stamp}`, 'container-findings': `qcs-export-test-container-findings-${stamp}` };
+    const dir = await mkdtemp(join(tmpdir(), 'qcs-es-real-'));
+    try {
+      for (const [records, index] of Object.entries(indices)) {
+        const sink = elasticsearchSink.create(
+          elasticsearchSink.options.parse({ node: url, ...(auth ? { auth } : {}), index, records }),
+          makeRunContext({ baseDir: dir, runId: `run-${stamp}` }),
+        );
+        await sink.open();
+        await sink.writeContainers?.(containers);
+        expect(await sink.close()).toMatchObject({ records: records === 'containers' ? 2 : 4, rejected: 0 });
+        const mapping = (await es.indices.getMapping({ index }))[index]?.mappings as {
+          properties: Record<string, { properties?: Record<string, { type?: string }> }>;
+        };
+        expect(mapping.properties['container']?.properties?.['id']?.type).toBe('keyword');
+        expect(mapping.properties['host']?.properties?.['ip']?.type).toBe('ip');
+        const inPayments = await es.count({ index, query: { term: { 'orchestrator.namespace': 'payments' } } });
+        expect(inPayments.count).toBe(records === 'containers' ? 2 : 4);
+      }
+      const byContainer = await es.count({ index: indices['container-findings'], query: { term: { 'resource.id': '1'.repeat(64) } } });
+      expect(byContainer.count).toBe(2);
+    } finally {
+      for (const index of Object.values(indices)) {
+        await es.indices.delete({ index, ignore_unavailable: true });
+        await es.indices.deleteIndexTemplate({ name: `qcs-export-${index}` }).catch(() => undefined);
+      }
+      await es.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
