@@ -110,7 +110,7 @@ export function lineFor({ info, phase, elapsedMs, width }: LineParts): string {
   const seconds = Math.max(0.001, elapsedMs / 1000);
   const total = info?.totalRecords ?? 0;
   const expected = info?.expectedTotal !== undefined ? Math.max(info.expectedTotal, total) : undefined;
-  const count = `images ${total.toLocaleString('en-US')}${expected !== undefined ? `/${expected.toLocaleString('en-US')}` : ''}`;
+  const count = `${info?.noun ?? 'images'} ${total.toLocaleString('en-US')}${expected !== undefined ? `/${expected.toLocaleString('en-US')}` : ''}`;
   const share = expected ? Math.min(1, total / expected) : undefined;
   const percent = share !== undefined ? ` ${Math.floor(share * 100)}%` : '';
   const rate = total / seconds;

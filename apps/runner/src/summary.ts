@@ -42,6 +42,14 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
       );
     }
   }
+  if (r.software) {
+    const w = r.software;
+    lines.push(
+      `  software: ${n(w.packages)} packages from ${n(w.calls)} calls` +
+        (w.imagesWithoutSoftware ? ` · ${n(w.imagesWithoutSoftware)} images with none listed` : '') +
+        (w.missing ? ` · ${n(w.missing)} images GONE since the list (exported without software, e.g. ${w.missingShas[0] ?? '?'})` : ''),
+    );
+  }
   if ('state' in r && r.state) {
     const st = r.state;
     lines.push(

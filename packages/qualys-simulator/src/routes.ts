@@ -3,7 +3,7 @@ import type { Context, PageReply } from './context.js';
 import { toDetails } from './details.js';
 import { imageExceptions, vulnAnswer } from './findings.js';
 import { deliveryOf } from './faults.js';
-import { BadRequest, errorBody, send } from './http.js';
+import { BadRequest, errorBody, intParam, send } from './http.js';
 import { QqlError } from './qql.js';
 import { containerResource, imageResource } from './resources.js';
 import { bulkPage } from './routes-bulk.js';
@@ -64,7 +64,13 @@ function routeImages(ctx: Context, m: RegExpExecArray, query: Record<string, str
     const data = imageExceptions(image);
     return send(res, 200, { data, count: data.length, groups: null }, headers, deliveryOf(reply.fault));
   }
-  if (m[2] === '/software') return send(res, 200, softwareAnswer(image), headers, deliveryOf(reply.fault));
+  if (m[2] === '/software') {
+    // Paged like the lists when asked (pageNumber, pageSize up to 1000); `count` is the whole inventory's.
+    const answer = softwareAnswer(image);
+    const pageSize = intParam(query, 'pageSize', 1000, 1, 1000);
+    const from = (intParam(query, 'pageNumber', 1, 1, Number.MAX_SAFE_INTEGER) - 1) * pageSize;
+    return send(res, 200, { ...answer, data: (answer.data as unknown[]).slice(from, from + pageSize) }, headers, deliveryOf(reply.fault));
+  }
   // Qualys documents applyException as defaulting to true: excepted findings are left out unless it is "false".
   const answer = m[2] ? vulnAnswer(image, query['applyException']?.toLowerCase() !== 'false') : toDetails(image);
   return send(res, 200, answer, headers, deliveryOf(reply.fault));

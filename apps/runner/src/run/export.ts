@@ -91,9 +91,10 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
   };
   const sinks = createRunSinks(config.sinks, deps.plugins, ctx);
   const lists = listsRead(config.sinks, deps.plugins);
-  const images = lists.images ? readImages(config, prepared.client, deps, read, new Date(startedMs)) : undefined;
-  // A run that reads images with their findings and then containers keeps the images that may run somewhere, so the
-  // containers' lookups find them there instead of asking Qualys again.
+  const images = lists.images ? readImages(config, prepared.client, deps, read, new Date(startedMs), lists) : undefined;
+  // A run that reads images with their findings and then containers keeps them (past 256 in an unlinked spill file),
+  // so the containers' lookups find them there instead of asking Qualys again. Every image is kept, not only those
+  // counted as in use: Qualys' associatedContainersCount can lag behind the containers.
   const seenImages = images?.enrichment && lists.containers ? new ImageCache() : undefined;
   const containers = lists.containers
     ? readContainers(config.source, prepared.client, { signal, logger, progress, now: new Date(startedMs), images: seenImages })
@@ -113,12 +114,12 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
         signal,
         to: sinks.filter((s) => s.images),
         write: (sink, batch) => sink.write(batch),
-        ...(images.enrichment ? { onBatch: enrichedProgress(progress, images.stats) } : {}),
+        ...(images.enrichment || images.software ? { onBatch: enrichedProgress(progress, images.stats) } : {}),
         ...(observer || seenImages
           ? {
               observe: async (batch: readonly ImageRecord[]) => {
                 await observer?.batch(batch);
-                if (seenImages) for (const image of batch) if (image.associatedContainersCount !== 0) await seenImages.set(image.sha, image);
+                if (seenImages) for (const image of batch) await seenImages.set(image.sha, image);
               },
             }
           : {}),
@@ -146,6 +147,7 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
     return resultOf({
       source: { label: prepared.label, stats: images?.stats, client: prepared.client.stats },
       enrichment: images?.enrichment,
+      software: images?.software,
       containers: containers && { filter: containers.filter, stats: containers.stats, lookups: containers.lookups },
       summaries,
       startedMs,
@@ -164,12 +166,12 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
 }
 
 /** The images stage of a run: source → overlap filter (with a state) → enrichment (with source.vulnerabilities). */
-function readImages(config: Config, client: QualysClient, deps: RunDeps, read: ReadPlan, now: Date) {
+function readImages(config: Config, client: QualysClient, deps: RunDeps, read: ReadPlan, now: Date, lists: { software: boolean }) {
   const { signal, logger, progress } = deps;
   const source = readSource(config.source, client, { signal, logger, progress, updatedSince: read.updatedSince });
   const kept = read.overlap ? read.overlap.filter(source.batches) : source.batches;
-  const enriched = enrich(kept, config.source, client, { signal, logger, now });
-  return { filter: source.filter, stats: source.stats, batches: enriched.batches, enrichment: enriched.stats };
+  const enriched = enrich(kept, config.source, client, { signal, logger, now, software: lists.software });
+  return { filter: source.filter, stats: source.stats, batches: enriched.batches, enrichment: enriched.stats, software: enriched.software };
 }
 
 /** Finding rows that come from no image (a compared run's fixed findings) to every sink that writes findings. */

@@ -1,4 +1,12 @@
-import { RecordsRejectedError, type ClientStats, type EnrichStats, type ImageLookupStats, type SinkSummary, type SourceStats } from '@qcs-export/core';
+import {
+  RecordsRejectedError,
+  type ClientStats,
+  type EnrichStats,
+  type ImageLookupStats,
+  type SinkSummary,
+  type SoftwareStats,
+  type SourceStats,
+} from '@qcs-export/core';
 
 /** What reading the containers did (a run whose sinks write a container grain). */
 export interface ContainersRead {
@@ -41,6 +49,8 @@ export interface RunResult {
   severityCounts: 'present' | 'absent';
   /** With source.vulnerabilities: the calls made for findings, the images that needed none, and those gone since the list. */
   enrichment?: EnrichStats;
+  /** When a sink writes the software grain: the `/images/{sha}/software` calls and the packages read. */
+  software?: SoftwareStats;
   /** Whether the run read the images: a run whose sinks all write containers reads none, and the figures above are 0. */
   imagesRead: boolean;
   /** When a sink writes a container grain: the containers read. */
@@ -85,6 +95,7 @@ const NOTHING_READ: SourceStats = {
 export function resultOf(parts: {
   source: { label: string; stats: SourceStats | undefined; client: ClientStats };
   enrichment: EnrichStats | undefined;
+  software?: SoftwareStats | undefined;
   containers: { filter: string | undefined; stats: SourceStats; lookups: ImageLookupStats | undefined } | undefined;
   summaries: SinkSummary[];
   startedMs: number;
@@ -112,6 +123,7 @@ export function resultOf(parts: {
     // Enriched records carry counts derived from their findings, whatever the strategy.
     severityCounts: enrichment ? 'present' : stats.severityCounts,
     ...(enrichment ? { enrichment: { ...enrichment } } : {}),
+    ...(parts.software ? { software: { ...parts.software } } : {}),
     imagesRead: parts.source.stats !== undefined,
     ...(c
       ? {

@@ -47,10 +47,20 @@ export function createRunSinks(sinks: readonly SinkConfig[], plugins: ReadonlyMa
   });
 }
 
-/** Which lists a run reads: the images when a sink writes an image grain, the containers when one writes a container grain. */
-export function listsRead(sinks: readonly SinkConfig[], plugins: ReadonlyMap<string, AnySinkPlugin>): { images: boolean; containers: boolean } {
+/**
+ * Which lists a run reads: the images when a sink writes an image grain, the containers when one writes a container grain;
+ * and whether it fetches each image's installed packages (a sink writes the software grain).
+ */
+export function listsRead(
+  sinks: readonly SinkConfig[],
+  plugins: ReadonlyMap<string, AnySinkPlugin>,
+): { images: boolean; containers: boolean; software: boolean } {
   const grains = sinks.flatMap((s) => sinkGrains(plugins.get(s.type) as SinkPlugin<unknown>, s.options));
-  return { images: grains.some((g) => grainReads(g) === 'images'), containers: grains.some((g) => grainReads(g) === 'containers') };
+  return {
+    images: grains.some((g) => grainReads(g) === 'images'),
+    containers: grains.some((g) => grainReads(g) === 'containers'),
+    software: grains.includes('software'),
+  };
 }
 
 /**

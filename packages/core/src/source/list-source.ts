@@ -59,7 +59,7 @@ export function listSource<R>(resource: ListResource<R>, options: ListSourceOpti
         if (batch.length === 0) return;
         stats.pages++;
         stats.records += batch.length;
-        options.onPage?.({ page: stats.pages, records: batch.length, totalRecords: stats.records, expectedTotal: stats.expectedAtStart });
+        options.onPage?.({ page: stats.pages, records: batch.length, totalRecords: stats.records, expectedTotal: stats.expectedAtStart, noun: resource.noun });
         await emit(batch);
       },
     };

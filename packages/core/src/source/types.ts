@@ -29,6 +29,8 @@ export interface PageInfo {
   totalRecords: number;
   /** The server's `count` of matches for the whole export, when known. */
   expectedTotal: number | undefined;
+  /** What the records are, in the plural ("containers"), for a progress line; default "images". */
+  noun?: string;
 }
 
 export interface ImageSourceOptions {
