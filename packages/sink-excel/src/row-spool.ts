@@ -13,11 +13,19 @@ import { createInterface } from 'node:readline';
  * as they went in).
  */
 export class RowSpool<R> {
+  /** The file's failure (a full disk), reported by the next write; without a listener it would crash the process. */
+  private failed: Error | undefined;
+
   private constructor(
     private readonly dir: string,
     private readonly file: string,
     private readonly out: WriteStream,
-  ) {}
+  ) {
+    // Also a write still buffered when remove() destroys the stream fails (ERR_STREAM_DESTROYED): nothing to report then.
+    out.on('error', (error) => {
+      this.failed ??= error;
+    });
+  }
 
   /** `name`: what the rows are, for the temporary directory and file (`qcs-findings-…/findings.ndjson`). */
   static async open<R>(name: string): Promise<RowSpool<R>> {
@@ -27,6 +35,7 @@ export class RowSpool<R> {
   }
 
   async write(rows: readonly R[]): Promise<void> {
+    if (this.failed) throw this.failed;
     if (rows.length === 0) return;
     let text = '';
     for (const row of rows) text += `${JSON.stringify(row)}\n`;
