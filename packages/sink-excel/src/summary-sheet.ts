@@ -79,7 +79,7 @@ export function writeSummarySheet(
 ): void {
   const images = parts.images ?? true;
   const containers = parts.containers;
-  const sheet = workbook.addWorksheet(SUMMARY_SHEET, summaryPrint(ctx.startedAt));
+  const sheet = workbook.addWorksheet(SUMMARY_SHEET, summaryPrint(ctx.startedAt, images && containers !== undefined));
   sheet.columns = WIDTHS.map((width) => ({ width })) as ExcelJS.Column[];
   const add = (values: ExcelCell[], style?: (cell: ExcelJS.Cell, column: number) => void, height?: number) => {
     const row = sheet.addRow(values);
