@@ -355,19 +355,32 @@ describe('excel sink: containers, container findings and software (issue 21)', (
 
   it('leaves nothing under the final name and no spool behind when aborted among the container batches', async () => {
     await newDir();
-    const spools = async () => (await readdir(tmpdir())).filter((name) => /^qcs-(containers|container-findings|findings|software)-/.test(name));
-    const before = await spools();
-    const sink = excelSink.create(
-      excelSink.options.parse({ path: 'gone.xlsx', records: ['images', 'findings', 'software', 'containers', 'container-findings'] }),
-      makeRunContext({ baseDir: dir }),
-    );
-    await sink.open();
-    expect((await spools()).length).toBe(before.length + 4);
-    await sink.write([IMAGE_A, IMAGE_B]);
-    await sink.writeContainers?.(CONTAINERS);
-    await sink.abort(new Error('source failed'));
-    expect(await readdir(dir)).toEqual([]);
-    expect(await spools()).toEqual(before);
+    // The spools go to the system's temporary directory, here one of the test's own, so other test files' spools do not count.
+    const spoolDir = await mkdtemp(join(tmpdir(), 'qcs-xlsx-spools-'));
+    dirs.push(spoolDir);
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = spoolDir;
+    try {
+      const sink = excelSink.create(
+        excelSink.options.parse({ path: 'gone.xlsx', records: ['images', 'findings', 'software', 'containers', 'container-findings'] }),
+        makeRunContext({ baseDir: dir }),
+      );
+      await sink.open();
+      expect((await readdir(spoolDir)).map((name) => name.replace(/-\w+$/, '')).sort()).toEqual([
+        'qcs-container-findings',
+        'qcs-containers',
+        'qcs-findings',
+        'qcs-software',
+      ]);
+      await sink.write([IMAGE_A, IMAGE_B]);
+      await sink.writeContainers?.(CONTAINERS);
+      await sink.abort(new Error('source failed'));
+      expect(await readdir(dir)).toEqual([]);
+      expect(await readdir(spoolDir)).toEqual([]);
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    }
   });
 });
 
