@@ -17,7 +17,7 @@ import {
   type SoftwarePackage,
 } from '@qcs-export/core';
 import { makeRunContext, makeTestFinding } from '@qcs-export/sink-testkit';
-import { excelSink } from '../src/index.js';
+import { createExcelSink, excelSink } from '../src/index.js';
 import { dataSheets, readWorkbook, sheetValues } from './read-back.js';
 
 // Issue 21, points 3 and 4, in the workbook: Containers, Container Findings and Software sheets, and their Summary figures.
@@ -287,6 +287,31 @@ describe('excel sink: containers, container findings and software (issue 21)', (
       });
     expect(names8).toEqual(CONTAINERS.map((c) => c.container.name));
     expect(summary).toMatchObject({ records: 2, delivered: 2, details: { containers: 8 } });
+  });
+
+  it('keeps the zip queue under its limit on a Containers sheet written as containers arrive and on one written from its spool', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => container((i % 9) + 1, 'RUNNING', `ns-${i % 40}`, { severity4Count: i % 3 }, IMAGE_A)).map((c, i) => ({
+      ...c,
+      container: { ...c.container, sha: i.toString(16).padStart(64, '0'), name: `app-${i}` },
+    }));
+    const queueAfter = async (records: unknown, limit: number) => {
+      await newDir();
+      const sink = createExcelSink(excelSink.options.parse({ path: 'q.xlsx', records, summary: false }), makeRunContext({ baseDir: dir }), {
+        zipQueueLimit: limit,
+      });
+      await sink.open();
+      await sink.write([IMAGE_A]);
+      for (let i = 0; i < many.length; i += 1000) await sink.writeContainers?.(many.slice(i, i + 1000));
+      await sink.close();
+      const sheet = (await readWorkbook(join(dir, 'q.xlsx'))).getWorksheet('Containers') as ExcelJS.Worksheet;
+      expect(sheetValues(sheet)).toHaveLength(many.length + 1);
+      return sink.backpressure.maxQueuedAfterWait;
+    };
+    // Unbounded, the queue is found and grows; bounded, it stays under the limit, whichever way the rows reach the sheet.
+    for (const records of ['containers', ['images', 'containers']]) {
+      expect(await queueAfter(records, Number.POSITIVE_INFINITY), String(records)).toBeGreaterThan(64 * 1024);
+      expect(await queueAfter(records, 64 * 1024), String(records)).toBeLessThanOrEqual(64 * 1024);
+    }
   });
 
   it('columns picks the columns of the one sheet it can; a workbook of containers alone has no image columns', async () => {
