@@ -19,6 +19,13 @@ const SEVERITY_FILLS: Record<string, string> = {
 const SLA_FILLS: Record<string, string> = { breached: 'FFF4B6B6', exempted: 'FFD9D9D9' };
 const SLA_COLUMNS = ['slaStatus', 'daysOverdue'];
 
+/**
+ * Software past its end of life, the whole row in lavender (set apart from the severity colours, which win in their own
+ * cells): a formula rule on the Past End of Life cell, TRUE as the sheet holds it.
+ */
+const END_OF_LIFE_FILL = 'FFE4DFEC';
+const END_OF_LIFE_COLUMN = 'pastEndOfLife';
+
 /** The header's font, named: a bold font without a name prints in LibreOffice's default serif. */
 const HEADER_FONT: Partial<ExcelJS.Font> = { name: 'Calibri', size: 11, bold: true };
 /** Text set off from a number or date right-aligned beside it ("335 3.1.25" would read as one value). */
@@ -42,9 +49,10 @@ function displayWidth(value: ExcelCell): number {
 }
 
 /**
- * The data sheets: "Images" (or "Findings"), then "Images (2)", … once a sheet holds `rowsPerSheet` rows, each with the same
- * bold, frozen header, autofilter, widths, severity colours and print setup. Only one sheet is open at a time:
- * exceljs keeps the rows of a later sheet in memory while an earlier one is still open (exceljs#629).
+ * The data sheets of one grain: "Images" (or "Findings", "Software", "Containers", "Container Findings"), then
+ * "Images (2)", … once a sheet holds `rowsPerSheet` rows, each with the same bold, frozen header, autofilter, widths,
+ * severity colours and print setup. Only one sheet is open at a time: exceljs keeps the rows of a
+ * later sheet in memory while an earlier one is still open (exceljs#629).
  */
 export class ImagesSheets<R = ImageRecord> {
   readonly names: string[] = [];
@@ -174,6 +182,20 @@ export class ImagesSheets<R = ImageRecord> {
             priority: ++priority,
             style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: fill } } },
           })),
+        });
+      }
+      const endOfLife = this.columns.findIndex((column) => column.key === END_OF_LIFE_COLUMN) + 1;
+      if (endOfLife > 0) {
+        sheet.addConditionalFormatting({
+          ref: `A2:${lastColumn}${lastRow}`,
+          rules: [
+            {
+              type: 'expression',
+              formulae: [`$${columnLetters(endOfLife)}2=TRUE`],
+              priority: ++priority,
+              style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: END_OF_LIFE_FILL } } },
+            },
+          ],
         });
       }
     }

@@ -1,4 +1,4 @@
-import { DEFAULT_COLUMNS, FINDING_SHAPE, PACKAGE_SHAPE } from '@qcs-export/core/sink';
+import { CONTAINER_FINDING_SHAPE, CONTAINER_SHAPE, DEFAULT_COLUMNS, FINDING_SHAPE, PACKAGE_SHAPE, SOFTWARE_SHAPE } from '@qcs-export/core/sink';
 
 /**
  * How wide a data sheet's columns are and which of them print, so that a printed page is readable: at least
@@ -42,6 +42,12 @@ export const FINDING_PRINT_KEYS: ReadonlySet<string> = new Set([
   // In the defaults of a compared run only, after the severity label (grain.ts).
   'change',
 ]);
+/** Containers: which container, where it runs, what it runs, and its severity counts. */
+export const CONTAINER_PRINT_KEYS: ReadonlySet<string> = new Set(leading(CONTAINER_SHAPE.defaults, 'vulnerabilityCounts.total'));
+/** Container findings: the container and where it runs, then the finding through its SLA status and days overdue. */
+export const CONTAINER_FINDING_PRINT_KEYS: ReadonlySet<string> = new Set(leading(CONTAINER_FINDING_SHAPE.defaults, 'daysOverdue'));
+/** Software: the image, the package, its lifecycle and whether it is past its end of life or support. */
+export const SOFTWARE_PRINT_KEYS: ReadonlySet<string> = new Set(leading(SOFTWARE_SHAPE.defaults, 'pastEndOfSupport'));
 
 /** Pixels of a column `width` characters wide at 96 dpi, as Excel rounds them. */
 export const columnPixels = (width: number): number => Math.trunc(((256 * width + Math.trunc(128 / 7)) / 256) * 7);

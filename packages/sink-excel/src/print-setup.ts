@@ -42,10 +42,11 @@ export function dataSheetPrint(startedAt: Date, layout: PrintLayout): PrintSetup
 /**
  * The Summary (and the SLA sheet) on one page. Landscape, because the Summary's widest part, the riskiest-images
  * table with a whole sha, is about twice as wide as it is tall: on a portrait page it would shrink to less than half size.
+ * `tall`: a Summary with the container tables too is one page wide and as many tall as it needs, not shrunk onto one.
  */
-export function summaryPrint(startedAt: Date): PrintSetup {
+export function summaryPrint(startedAt: Date, tall = false): PrintSetup {
   return {
-    pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 1, margins: PRINT_MARGINS, firstPageNumber: 1 },
+    pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: tall ? 0 : 1, margins: PRINT_MARGINS, firstPageNumber: 1 },
     headerFooter: headerFooter(startedAt),
   };
 }

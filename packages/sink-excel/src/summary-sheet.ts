@@ -1,6 +1,7 @@
 import type ExcelJS from 'exceljs';
 import { type RunContext, SLA_STATUS_MEANINGS, type SlaStatus, severityText } from '@qcs-export/core/sink';
 import { toExcelCell, toExcelText, type ExcelCell } from './cells.js';
+import { CARRIED, type ContainerTotals, type SoftwareTotals } from './container-totals.js';
 import type { FindingsTotals } from './findings-totals.js';
 import { wrappedLines } from './print-layout.js';
 import { summaryPrint } from './print-setup.js';
@@ -41,6 +42,24 @@ export interface ChangeCounts {
   previousRunId: string | null;
 }
 
+/** What else the workbook holds, for the Summary's other parts. */
+export interface SummaryParts {
+  /** An image grain: the image totals and the riskiest images. Default: true. */
+  images?: boolean;
+  /** A container grain: containers by state and severity, and the namespaces most at risk. */
+  containers?: ContainerTotals;
+  /** Container findings: those of running containers by SLA status. */
+  containerFindings?: boolean;
+  /** The software grain: packages past end of life. */
+  software?: SoftwareTotals;
+}
+
+/** What the two words without a severity mean for a running container. */
+const CARRIED_MEANINGS: Partial<Record<(typeof CARRIED)[number], string>> = {
+  none: 'no vulnerability',
+  unknown: 'no severity counts for it or its image',
+};
+
 /** Text cells pass the same cleaning and length cut as data cells: the filter and repositories come from users. */
 const text = (value: string | null): ExcelCell => (value === null ? null : toExcelText(value).text);
 
@@ -56,8 +75,11 @@ export function writeSummarySheet(
   dataSheets: readonly string[],
   findings?: FindingsTotals,
   changes?: ChangeCounts,
+  parts: SummaryParts = {},
 ): void {
-  const sheet = workbook.addWorksheet(SUMMARY_SHEET, summaryPrint(ctx.startedAt));
+  const images = parts.images ?? true;
+  const containers = parts.containers;
+  const sheet = workbook.addWorksheet(SUMMARY_SHEET, summaryPrint(ctx.startedAt, images && containers !== undefined));
   sheet.columns = WIDTHS.map((width) => ({ width })) as ExcelJS.Column[];
   const add = (values: ExcelCell[], style?: (cell: ExcelJS.Cell, column: number) => void, height?: number) => {
     const row = sheet.addRow(values);
@@ -83,7 +105,8 @@ export function writeSummarySheet(
     else if (typeof cell.value === 'number') cell.numFmt = COUNT_FORMAT;
   };
 
-  add(['Qualys Container Security image inventory'], (cell) => (cell.font = { ...BOLD, size: 15 }));
+  const title = images ? 'Qualys Container Security image inventory' : 'Qualys Container Security container inventory';
+  add([title], (cell) => (cell.font = { ...BOLD, size: 15 }));
   add([]);
   heading('Export');
   add(['Exported at', ctx.startedAt], (cell, column) => {
@@ -96,7 +119,8 @@ export function writeSummarySheet(
   add(['Source', text(ctx.sourceLabel)], labelled);
   add(['Filter (QQL)', text(ctx.filter ?? '(none: all images)')], labelled);
   add(['Tool', `qcs-export ${ctx.toolVersion}`], labelled);
-  add(['Images exported', totals.images], labelled);
+  if (images) add(['Images exported', totals.images], labelled);
+  if (containers) add(['Containers exported', containers.containers], labelled);
   add(['Data sheets', dataSheets.join(', ')], labelled);
   add([`Cells cut to Excel's 32,767 characters`, totals.cellsCut], labelled);
   add([]);
@@ -118,47 +142,56 @@ export function writeSummarySheet(
     add(['Fixed', changes.fixed], labelled);
     add([]);
   }
-  heading('Vulnerabilities by severity');
-  tableHeader(['Severity', 'Vulnerabilities', 'Images with at least one']);
-  for (const s of [...totals.bySeverity].reverse()) add([severityText(s.severity), s.vulnerabilities, s.images], labelled);
-  add(['Total', totals.vulnerabilities, null], (cell, column) => {
-    labelled(cell, column);
-    cell.font = BOLD;
-  });
-  if (totals.imagesWithoutCounts > 0) {
-    add(['Images without severity counts', totals.imagesWithoutCounts], labelled);
-  }
-  add([]);
+  if (images) writeImageParts();
+  if (findings) writeFindingParts(findings);
+  if (parts.software) writeSoftwarePart(parts.software);
+  if (containers) writeContainerParts(containers);
+  sheet.commit();
 
-  // Riskiest first; the order is the rank. The repositories lead, as on the data sheets, and the sha closes the row.
-  heading('Ten riskiest images');
-  tableHeader(['Repositories', 'Risk Score', 'QDS Rating', severityText(5), severityText(4), 'Vulnerabilities', 'Last Scanned', 'Image SHA']);
-  for (const image of totals.riskiest()) {
-    const repositories = text(image.repositories);
-    add(
-      [
-        repositories,
-        image.riskScore,
-        text(image.qdsSeverity),
-        image.severity5,
-        image.severity4,
-        image.total,
-        toExcelCell(image.lastScanned, 'date').cell,
-        image.sha,
-      ],
-      (cell, column) => {
-        // Several tags wrap within A rather than being cut off by the risk score beside them.
-        // The row is as tall as its lines (rowHeight): Excel and LibreOffice do not grow it themselves.
-        cell.alignment = column === 1 ? { wrapText: true, vertical: 'top' } : column === 3 ? { ...INDENT, vertical: 'top' } : { vertical: 'top' };
-        if (column >= 4 && column <= 6) cell.numFmt = COUNT_FORMAT;
-        if (column === 7) cell.numFmt = DATE_FORMAT;
-      },
-      rowHeight([typeof repositories === 'string' ? repositories : null]),
-    );
-  }
-  if (totals.riskiest().length === 0) add(['(no images)']);
-  if (findings) {
+  function writeImageParts(): void {
+    heading('Vulnerabilities by severity');
+    tableHeader(['Severity', 'Vulnerabilities', 'Images with at least one']);
+    for (const s of [...totals.bySeverity].reverse()) add([severityText(s.severity), s.vulnerabilities, s.images], labelled);
+    add(['Total', totals.vulnerabilities, null], (cell, column) => {
+      labelled(cell, column);
+      cell.font = BOLD;
+    });
+    if (totals.imagesWithoutCounts > 0) {
+      add(['Images without severity counts', totals.imagesWithoutCounts], labelled);
+    }
     add([]);
+
+    // Riskiest first; the order is the rank. The repositories lead, as on the data sheets, and the sha closes the row.
+    heading('Ten riskiest images');
+    tableHeader(['Repositories', 'Risk Score', 'QDS Rating', severityText(5), severityText(4), 'Vulnerabilities', 'Last Scanned', 'Image SHA']);
+    for (const image of totals.riskiest()) {
+      const repositories = text(image.repositories);
+      add(
+        [
+          repositories,
+          image.riskScore,
+          text(image.qdsSeverity),
+          image.severity5,
+          image.severity4,
+          image.total,
+          toExcelCell(image.lastScanned, 'date').cell,
+          image.sha,
+        ],
+        (cell, column) => {
+          // Several tags wrap within A rather than being cut off by the risk score beside them.
+          // The row is as tall as its lines (rowHeight): Excel and LibreOffice do not grow it themselves.
+          cell.alignment = column === 1 ? { wrapText: true, vertical: 'top' } : column === 3 ? { ...INDENT, vertical: 'top' } : { vertical: 'top' };
+          if (column >= 4 && column <= 6) cell.numFmt = COUNT_FORMAT;
+          if (column === 7) cell.numFmt = DATE_FORMAT;
+        },
+        rowHeight([typeof repositories === 'string' ? repositories : null]),
+      );
+    }
+    if (totals.riskiest().length === 0) add(['(no images)']);
+  }
+
+  function writeFindingParts(findings: FindingsTotals): void {
+    if (images) add([]);
     // The SLA sheet's figures in one table; excepted findings apart from the breach figures, as everywhere.
     heading('Findings by SLA status');
     tableHeader(['SLA status', 'Findings', 'Meaning']);
@@ -179,5 +212,42 @@ export function writeSummarySheet(
     for (const c of findings.topCves()) add([c.cve, c.images], labelled);
     if (findings.topCves().length === 0) add(['(no CVEs)']);
   }
-  sheet.commit();
+
+  function writeSoftwarePart(software: SoftwareTotals): void {
+    if (images) add([]);
+    heading('Software');
+    add(['Installed packages (Software rows)', software.packages], labelled);
+    add(['Past end of life', software.pastEndOfLife], labelled);
+    add(['Past end of support', software.pastEndOfSupport], labelled);
+  }
+
+  function writeContainerParts(containers: ContainerTotals): void {
+    if (images) add([]);
+    heading('Containers by state');
+    tableHeader(['State', 'Containers']);
+    for (const s of containers.states()) add([text(s.state), s.containers], labelled);
+    if (containers.containers === 0) add(['(no containers)']);
+    add([]);
+    // A running container carries the most severe vulnerability its own counts show, else its image's.
+    heading('Running containers by their most severe vulnerability');
+    add(['Running containers', Object.values(containers.runningBy).reduce((a, b) => a + b, 0)], labelled);
+    for (const carried of CARRIED) {
+      add([`Running containers with ${carried}`, containers.runningBy[carried], CARRIED_MEANINGS[carried] ?? null], (cell, column) => {
+        labelled(cell, column);
+        if (column === 3) cell.alignment = INDENT;
+      });
+    }
+    add([]);
+    heading('Namespaces with the most running containers with a CRITICAL or HIGH vulnerability');
+    tableHeader(['Namespace', 'Running with CRITICAL or HIGH', 'Running containers']);
+    const top = containers.topNamespaces();
+    for (const n of top) add([text(n.namespace), n.urgent, n.running], labelled);
+    if (top.length === 0) add(['(none)']);
+    if (parts.containerFindings) {
+      add([]);
+      heading('Findings of running containers by SLA status');
+      tableHeader(['SLA status', 'Findings', 'Meaning']);
+      for (const [status, count] of Object.entries(containers.runningFindingsBy)) add([status, count, SLA_STATUS_MEANINGS[status as SlaStatus]], labelled);
+    }
+  }
 }
