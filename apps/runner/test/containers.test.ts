@@ -136,9 +136,7 @@ describe('containers and container findings (issue 21)', () => {
     const a = await cli(['run', '-c', noFindings], { QUALYS_PASSWORD: PASSWORD });
     expect(a.code).toBe(2);
     expect(a.stderr).toMatch(/records: container-findings needs the vulnerabilities of each image; add source\.vulnerabilities/);
-    const withState = await config(
-      `${liveConfig(s.url, '  - type: csv\n    path: c.csv\n    records: containers\n')}run:\n  state: state.json\n`,
-    );
+    const withState = await config(`${liveConfig(s.url, '  - type: csv\n    path: c.csv\n    records: containers\n')}run:\n  state: state.json\n`);
     const b = await cli(['run', '-c', withState], { QUALYS_PASSWORD: PASSWORD });
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/with run\.state, records: containers cannot be written/);
