@@ -8,7 +8,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const suites =
   process.argv.slice(2).length > 0
     ? process.argv.slice(2)
-    : ['source-jsonl.mjs', 'latency.mjs', 'rate-budget.mjs', 'tabular.mjs', 'elasticsearch.mjs', 'findings.mjs', 'memory-fit.mjs'];
+    : ['source-jsonl.mjs', 'latency.mjs', 'rate-budget.mjs', 'tabular.mjs', 'elasticsearch.mjs', 'findings.mjs', 'containers.mjs', 'memory-fit.mjs'];
 let failed = false;
 for (const suite of suites) {
   console.log(`\n== ${suite}`);

@@ -142,4 +142,25 @@ describe('containers and container findings (issue 21)', () => {
     expect(b.stderr).toMatch(/with run\.state, records: containers cannot be written/);
     expect(s.requests.filter((q) => q.path.startsWith('/csapi/'))).toEqual([]);
   });
+
+  it('doctor checks the container endpoints, and fails only a config that writes containers when they cannot be read', async () => {
+    const s = await simulator({ images: 30, containers: 60 });
+    const writesContainers = await config(liveConfig(s.url, '  - type: csv\n    path: c.csv\n    records: containers\n'));
+    const ok = await cli(['doctor', '-c', writesContainers, '--json'], { QUALYS_PASSWORD: PASSWORD });
+    expect(ok.code).toBe(0);
+    const report = JSON.parse(ok.stdout) as { containers: { access: { ok: boolean }; count: number; bulk: { ok: boolean }; auto: { strategy: string } } };
+    expect(report.containers).toMatchObject({ access: { ok: true }, bulk: { ok: true }, auto: { strategy: 'pages' } });
+    expect(report.containers.count).toBe(s.containers().filter((c) => c.state === 'RUNNING').length);
+
+    // A user who may read images but not containers: the list answers 404 (or 403) on /containers.
+    s.inject({ kind: 'status', status: 404, count: 100, path: '/csapi/v1.3/containers' });
+    const refused = await cli(['doctor', '-c', writesContainers], { QUALYS_PASSWORD: PASSWORD });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/✗ access: GET \/csapi\/v1\.3\/containers refused/);
+    expect(refused.stderr).toMatch(/doctor: this config writes containers, but GET \/csapi\/v1\.3\/containers refused.*permission to read containers/);
+    const imagesOnly = await config(liveConfig(s.url, '  - type: csv\n    path: i.csv\n'));
+    const fine = await cli(['doctor', '-c', imagesOnly], { QUALYS_PASSWORD: PASSWORD });
+    expect(fine.code).toBe(0);
+    expect(fine.stdout).toMatch(/✗ access: GET \/csapi\/v1\.3\/containers refused/);
+  });
 });

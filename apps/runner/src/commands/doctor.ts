@@ -8,7 +8,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   const config = await loadConfig(configFlag(values), sinkPlugins);
   registerAllSecrets(config);
   const logger = loggerFor(logSettings(values, 'warn'));
-  const outcome = await runDoctor(config, logger, new AbortController().signal, (text) => redactor.redact(text));
+  const outcome = await runDoctor(config, sinkPlugins, logger, new AbortController().signal, (text) => redactor.redact(text));
   if (values['json'] === true) {
     process.stdout.write(`${redactor.redact(JSON.stringify({ exitCode: outcome.exitCode, problem: outcome.problem, ...outcome.report }, null, 2))}\n`);
   } else {

@@ -102,33 +102,7 @@ export async function diagnoseServer(options: DiagnoseOptions): Promise<Diagnosi
     pastCap = `page ${pageNumber} of ${probeSize.toLocaleString('en-US')} refused: ${describeFailure(error)}`;
   }
 
-  let bulk: Diagnosis['bulk'];
-  try {
-    const response = await client.get(BULK_PATH, { filter: options.filter, limit: 2 }, request);
-    const page = readPage(response, BULK_PATH);
-    const link = response.headers['link'];
-    const host = link ? /<\s*(\w+:\/\/[^/?#<>]+)/.exec(link)?.[1] : undefined;
-    const ownHost = new URL(options.baseUrl).host;
-    const cursor = nextPaginationQuery(link);
-    const form =
-      link === undefined
-        ? 'no Link header'
-        : link.trim().toLowerCase() === 'null'
-          ? 'Link: null'
-          : /<;\s*rel=next/i.test(link)
-            ? 'the documented malformed form ("<;rel=next")'
-            : 'a well-formed Link';
-    bulk = {
-      ok: true,
-      link,
-      detail:
-        `${page.data.length} records; ${form}` +
-        `${host ? `, naming ${host}${host.endsWith(ownHost) ? '' : ` (not ${ownHost}: only its paginationQuery is used)`}` : ''}` +
-        `${cursor ? `; cursor ${cursor.slice(0, 80)}` : ''}; count ${page.count ?? 'absent'}`,
-    };
-  } catch (error) {
-    bulk = { ok: false, link: undefined, detail: describeFailure(error) };
-  }
+  const bulk = await probeBulk(client, BULK_PATH, options.filter, options.baseUrl, request);
 
   const exceptions = await probeExceptions(client, sample ?? [], request, describeFailure);
 
@@ -149,7 +123,43 @@ export async function diagnoseServer(options: DiagnoseOptions): Promise<Diagnosi
   return { access, count, rateLimitHeaders: headers, forms, sorts, pastCap, bulk, unauthorized, exceptions, auto, usable, calls };
 }
 
-function describeFailure(error: unknown): string {
+/** One page of a bulk list with limit 2: whether it answers, and its Link header as it really is. */
+export async function probeBulk(
+  client: QualysGetter,
+  path: string,
+  filter: string | undefined,
+  baseUrl: string,
+  request: RequestOptions,
+): Promise<Diagnosis['bulk']> {
+  try {
+    const response = await client.get(path, { filter, limit: 2 }, request);
+    const page = readPage(response, path);
+    const link = response.headers['link'];
+    const host = link ? /<\s*(\w+:\/\/[^/?#<>]+)/.exec(link)?.[1] : undefined;
+    const ownHost = new URL(baseUrl).host;
+    const cursor = nextPaginationQuery(link);
+    const form =
+      link === undefined
+        ? 'no Link header'
+        : link.trim().toLowerCase() === 'null'
+          ? 'Link: null'
+          : /<;\s*rel=next/i.test(link)
+            ? 'the documented malformed form ("<;rel=next")'
+            : 'a well-formed Link';
+    return {
+      ok: true,
+      link,
+      detail:
+        `${page.data.length} records; ${form}` +
+        `${host ? `, naming ${host}${host.endsWith(ownHost) ? '' : ` (not ${ownHost}: only its paginationQuery is used)`}` : ''}` +
+        `${cursor ? `; cursor ${cursor.slice(0, 80)}` : ''}; count ${page.count ?? 'absent'}`,
+    };
+  } catch (error) {
+    return { ok: false, link: undefined, detail: describeFailure(error) };
+  }
+}
+
+export function describeFailure(error: unknown): string {
   if (error instanceof QcsError && error.code !== 'QCS_AUTH_FAILED' && error.code !== 'QCS_FORBIDDEN' && error.code !== 'QCS_ABORTED') {
     return `${error.code}: ${error.message.slice(0, 200)}`;
   }

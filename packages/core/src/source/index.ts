@@ -21,6 +21,7 @@ export { ShaSet } from './sha-set.js';
 export { andFilters } from './qql.js';
 export { IMAGES_PATH, BULK_PATH, IMAGES_RESULT_CAP } from './crawl-context.js';
 export { diagnoseServer, type Diagnosis, type DiagnoseOptions } from './diagnose.js';
+export { diagnoseContainers, type ContainerDiagnosis } from './diagnose-containers.js';
 export { enrichImages, type EnrichOptions, type EnrichStats, type FindingsEndpoint } from './enrich.js';
 export type { CountMismatch } from './count-check.js';
 export { DEFAULT_ADVICE, type SourceAdvice } from './advice.js';
