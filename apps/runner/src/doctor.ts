@@ -64,7 +64,9 @@ export async function runDoctor(
         ? 'the server sends no count for /images, so no export can be checked for completeness'
         : `auto would use ${diagnosis.auto.strategy}, but ${diagnosis.bulk.detail}`
       : needsContainers && !containers.usable
-        ? `this config writes containers, but ${containers.access.ok ? `no strategy can read them completely: ${containers.bulk.detail}` : containers.access.detail}`
+        ? `this config writes containers, but ${
+            containers.access.ok ? `no strategy can read them completely: ${containers.bulk.detail}` : containers.access.detail
+          }`
         : undefined;
     return { report, exitCode: problem === undefined ? ExitCode.ok : ExitCode.failed, problem };
   } catch (error) {
