@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QualysSimulator, SimulatorOptions } from '@qcs-export/qualys-simulator';
-import { containerSource, SourceIncompleteError, type ContainerRecord, type ImageSourceOptions, type SourceStrategy } from '../src/index.js';
+import { containerSource, silentLogger, SourceIncompleteError, type ContainerRecord, type ImageSourceOptions, type SourceStrategy } from '../src/index.js';
 import { useSimulatorClient } from './simulator-client.js';
 
 // Issue 21, point 1: the container source has the image source's guarantees, through the same strategies, ledger and
@@ -77,5 +77,19 @@ describe('container source: every container exactly once past the cap', () => {
     });
     await expect(collect({ client, strategy: 'pages', pageSize: 50 })).rejects.toThrow(/containers/);
     await expect(collect({ client, strategy: 'pages', pageSize: 50 })).rejects.toBeInstanceOf(SourceIncompleteError);
+  });
+
+  it('a tie too large to exclude at the top of the keyset (running containers all updated now) ends without asking an empty page again', async () => {
+    const { sim, client } = await setup({ images: 400, containers: 3000, seed: 1 });
+    const updated = sim.containers().map((c) => Number(c.updated));
+    const top = Math.max(...updated);
+    // The simulator's running containers share the newest `updated`: far more than one URL can exclude.
+    expect(updated.filter((u) => u === top).length).toBeGreaterThan(100);
+    const warned: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => void warned.push(m) };
+    const { records, source } = await collect({ client, strategy: 'images', pageSize: 200, resultCap: 1000, logger });
+    expectExactlyOnce(records, sim);
+    expect(source.stats.strategy).toBe('images');
+    expect(warned.filter((w) => /empty page/.test(w))).toEqual([]);
   });
 });
