@@ -188,7 +188,10 @@ export class ContainerFactory {
     const imageCreated = Number(image.created);
     const created = createdAt ?? Math.max(imageCreated + r.int(1, 600_000), now - r.int(0, 365) * DAY - r.int(0, DAY - 1));
     const state = weighted(r, STATES).name;
-    let updated = Math.min(now, created + (r.chance(0.3) ? 0 : r.int(0, 90) * DAY + r.int(0, DAY - 1)));
+    // A later update lands between the container's creation and now, at a millisecond of its own: clamping it to now
+    // would give thousands of running containers one updated value, a tie no real subscription has at that size.
+    const later = r.int(0, 90) * DAY + r.int(0, DAY - 1);
+    let updated = r.chance(0.3) ? created : created + later <= now ? created + later : created + r.int(0, Math.max(0, now - created));
     if (tie && Number(tie.updated) >= created) updated = Number(tie.updated);
     const stateChanged = state === 'RUNNING' ? Math.min(updated, created + r.int(0, 60_000)) : updated - r.int(0, Math.min(updated - created, DAY));
     const byDigestOnly = r.chance(0.02);
