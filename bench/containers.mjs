@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fmt, here, startServerProcess, startSimulatorProcess, table } from './lib.mjs';
 
 const sizes = (process.env.BENCH_CONTAINERS ?? '20000,100000').split(',').map(Number);
-const lookupContainers = Number(process.env.BENCH_CONTAINER_FINDINGS ?? 10_000);
+const lookupSizes = (process.env.BENCH_CONTAINER_FINDINGS ?? '3000,15000').split(',').map(Number);
 const cli = join(here, '..', 'apps', 'runner', 'dist', 'cli.js');
 const time = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'qcs-bench-containers-'));
@@ -86,41 +86,47 @@ try {
   if (first && last && first !== last)
     console.log(`peak RSS ratio, ${last[0]} to ${first[0]} containers: ${fmt.x(Number.parseFloat(last[5]) / Number.parseFloat(first[5]))}`);
 
-  // The lookups: one details call per distinct image the containers run.
-  const sim = await startSimulatorProcess({ images: Math.round(lookupContainers / 5), containers: lookupContainers, seed: 2 });
-  try {
-    const out = (name) => join(dir, 'out', name);
-    const r = await run(sim, [
-      ...source(['  vulnerabilities: { from: details }', "  containers: { filter: '' }"]),
-      'sinks:',
-      `  - { type: jsonl, path: ${out('containers.jsonl')}, records: containers }`,
-      `  - { type: csv, path: ${out('container-findings.csv')}, records: container-findings }`,
-    ]);
-    const distinct = new Set(
-      readFileSync(out('containers.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l).imageSha)
-        .filter((s) => s !== null),
-    ).size;
-    const lookups = r.result?.containers?.imageLookups;
-    const findingRows = r.result?.sinks?.[1]?.records ?? 0;
-    console.log('');
-    table([
-      ['containers', 'distinct images run', 'lookup calls', 'calls per image', 'container findings', 'wall', 'peak RSS'],
-      [
+  // The lookups: one details call per distinct image the containers run, at two sizes (memory bounded by batch).
+  const lookupRows = [['containers', 'distinct images run', 'lookup calls', 'calls per image', 'container findings', 'wall', 'rows/s', 'peak RSS']];
+  for (const lookupContainers of lookupSizes) {
+    const sim = await startSimulatorProcess({ images: Math.round(lookupContainers / 5), containers: lookupContainers, seed: 2 });
+    try {
+      const out = (name) => join(dir, 'out', name);
+      const r = await run(sim, [
+        ...source(['  vulnerabilities: { from: details }', "  containers: { filter: '' }"]),
+        'sinks:',
+        `  - { type: jsonl, path: ${out('containers.jsonl')}, records: containers }`,
+        `  - { type: csv, path: ${out('container-findings.csv')}, records: container-findings }`,
+      ]);
+      if (r.code !== 0) {
+        lookupRows.push([fmt.n(lookupContainers), '', '', '', `failed (exit ${r.code})`, fmt.s(r.seconds), '', '']);
+        continue;
+      }
+      const distinct = new Set(
+        readFileSync(out('containers.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).imageSha)
+          .filter((s) => s !== null),
+      ).size;
+      const lookups = r.result?.containers?.imageLookups;
+      const findingRows = r.result?.sinks?.[1]?.records ?? 0;
+      lookupRows.push([
         fmt.n(r.result?.containers?.records ?? 0),
         fmt.n(distinct),
         fmt.n(lookups?.calls ?? 0),
         fmt.x((lookups?.calls ?? 0) / Math.max(1, distinct)),
         fmt.n(findingRows),
         fmt.s(r.seconds),
+        fmt.n(findingRows / r.seconds),
         Number.isFinite(r.peakRssMB) ? fmt.mb(r.peakRssMB) : '?',
-      ],
-    ]);
-  } finally {
-    await sim.stop();
+      ]);
+    } finally {
+      await sim.stop();
+    }
   }
+  console.log('');
+  table(lookupRows);
   console.log(
     [
       '',

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { QualysSimulator, SimulatorOptions } from '@qcs-export/qualys-simulator';
-import { containerSource, silentLogger, SourceIncompleteError, type ContainerRecord, type ImageSourceOptions, type SourceStrategy } from '../src/index.js';
+import {
+  containerSource,
+  lookUpImages,
+  silentLogger,
+  SourceIncompleteError,
+  type ContainerRecord,
+  type RunContainer,
+  type ImageSourceOptions,
+  type SourceStrategy,
+} from '../src/index.js';
 import { useSimulatorClient } from './simulator-client.js';
 
 // Issue 21, point 1: the container source has the image source's guarantees, through the same strategies, ledger and
@@ -79,7 +88,7 @@ describe('container source: every container exactly once past the cap', () => {
     await expect(collect({ client, strategy: 'pages', pageSize: 50 })).rejects.toBeInstanceOf(SourceIncompleteError);
   });
 
-  it('a tie too large to exclude at the top of the keyset (a bulk rescan: 300 containers updated at once) ends without asking an empty page again', async () => {
+  it('a tie too large to exclude at the top of the keyset (300 containers updated at once) ends without asking an empty page again', async () => {
     const { sim, client } = await setup({ images: 400, containers: 3000, seed: 1 });
     // The store re-indexes on its next query after a change: the newest 300 then share one updated, the newest value.
     sim.updateContainers(1);
@@ -92,5 +101,35 @@ describe('container source: every container exactly once past the cap', () => {
     expectExactlyOnce(records, sim);
     expect(source.stats.strategy).toBe('images');
     expect(warned.filter((w) => /empty page/.test(w))).toEqual([]);
+  });
+});
+
+describe('lookUpImages: the image each container runs, once per image', () => {
+  it('one call per distinct image across batches, containers in order, batches cut to a bound of finding rows', async () => {
+    const { sim, client } = await setup({ images: 80, containers: 400, seed: 3 });
+    const source = containerSource({ client, strategy: 'pages', pageSize: 100 });
+    // Few in memory, so most are read back from the spill file.
+    const looked = lookUpImages(source, { client, concurrency: 8, findingsPerBatch: 500, imagesInMemory: 4 });
+    const out: RunContainer[][] = [];
+    for await (const batch of looked) out.push(batch);
+    const all = out.flat();
+    expect(all.map((c) => c.container.sha).sort()).toEqual(
+      sim
+        .containers()
+        .map((c) => c.sha)
+        .sort(),
+    );
+    for (const batch of out) {
+      const rows = batch.reduce((n, c) => n + Math.max(1, c.image?.vulnerabilities?.length ?? 0), 0);
+      if (batch.length > 1) expect(rows).toBeLessThanOrEqual(500);
+    }
+    const named = new Set(all.map((c) => c.container.imageSha).filter((s) => s !== null));
+    const details = sim.requests.filter((r) => /^\/csapi\/v1\.3\/images\/[0-9a-f]{64}$/.test(r.path)).map((r) => r.path);
+    expect(details.length).toBe(named.size);
+    expect(new Set(details).size).toBe(named.size);
+    expect(looked.stats.calls).toBe(named.size);
+    expect(looked.stats.rereads).toBeGreaterThan(0);
+    // Every container of an image carries that image, with its findings, whether it came from memory or the file.
+    for (const c of all) if (c.container.imageSha !== null) expect(c.image?.sha).toBe(c.container.imageSha);
   });
 });

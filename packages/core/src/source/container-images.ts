@@ -20,6 +20,12 @@ export interface ImageLookupOptions {
   /** Images kept in memory; the rest are read back from a spill file. Default: 256. */
   imagesInMemory?: number;
   /**
+   * Batches are cut so that the findings of the images their containers run add up to at most this many (a
+   * container counts at least one), since every container × finding becomes a row: a page of 1,000 containers of an
+   * image with 300 findings would otherwise be 300,000 rows at once. Default: 10,000.
+   */
+  findingsPerBatch?: number;
+  /**
    * Images the run already holds with their findings (a run that read the images first): looked up there before any
    * call. The caller closes it. Default: a cache of this lookup's own.
    */
@@ -119,7 +125,7 @@ export function lookUpImages(
           }
           const head = inFlight.shift();
           if (head === undefined) break;
-          yield await head;
+          yield* cut(await head, options.findingsPerBatch ?? 10_000);
         }
         stats.exceptionCalls = exceptions.exceptionCalls;
         stats.exceptionsForbidden = exceptions.exceptionsForbidden;
@@ -207,6 +213,22 @@ function exceptionStats(): EnrichStats {
     countMismatches: 0,
     mismatchExamples: [],
   };
+}
+
+/** A batch in pieces whose containers' image findings add up to at most `limit` rows (one container at least). */
+function* cut(batch: RunContainer[], limit: number): Generator<RunContainer[]> {
+  let start = 0;
+  let rows = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const add = Math.max(1, (batch[i] as RunContainer).image?.vulnerabilities?.length ?? 0);
+    if (i > start && rows + add > limit) {
+      yield batch.slice(start, i);
+      start = i;
+      rows = 0;
+    }
+    rows += add;
+  }
+  if (start < batch.length) yield batch.slice(start);
 }
 
 /** Marks a promise as handled, so that a batch failing while an older one is awaited is not an unhandled rejection. */

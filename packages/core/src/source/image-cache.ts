@@ -17,14 +17,26 @@ interface Spilled {
  */
 export class ImageCache {
   private readonly recent = new Map<string, ImageRecord | null>();
-  private readonly spilled = new Map<string, Spilled | null>();
+  /** Where each image written out is, once its write has ended; null for an image that is gone. */
+  private readonly spilled = new Map<string, Promise<Spilled> | null>();
+  private opening: Promise<FileHandle> | undefined;
   private file: FileHandle | undefined;
   private end = 0;
   private pathToRemove: string | undefined;
   /** Images read back from the spill file. */
   rereads = 0;
 
-  constructor(private readonly inMemory = 256) {}
+  private findingsInMemory = 0;
+
+  /**
+   * @param inMemory images kept in memory at most
+   * @param maxFindings findings kept in memory at most, over all of them: an image with thousands of findings counts
+   *   for what it holds, so memory is bounded by findings, not by a number of images of any size
+   */
+  constructor(
+    private readonly inMemory = 256,
+    private readonly maxFindings = 20_000,
+  ) {}
 
   /** Whether the image was looked up before (found or gone). */
   has(sha: string): boolean {
@@ -44,9 +56,10 @@ export class ImageCache {
       this.recent.set(sha, image);
       return image;
     }
-    const at = this.spilled.get(sha);
-    if (at === undefined) return undefined;
-    if (at === null) return null;
+    const written = this.spilled.get(sha);
+    if (written === undefined) return undefined;
+    if (written === null) return null;
+    const at = await written;
     const buffer = Buffer.alloc(at.length);
     await (this.file as FileHandle).read(buffer, 0, at.length, at.position);
     this.rereads++;
@@ -55,34 +68,49 @@ export class ImageCache {
 
   async set(sha: string, image: ImageRecord | null): Promise<void> {
     this.recent.set(sha, image);
-    while (this.recent.size > this.inMemory) {
+    this.findingsInMemory += findingsOf(image);
+    while (this.recent.size > 1 && (this.recent.size > this.inMemory || this.findingsInMemory > this.maxFindings)) {
       const [oldest, record] = this.recent.entries().next().value as [string, ImageRecord | null];
       this.recent.delete(oldest);
-      this.spilled.set(oldest, record === null ? null : await this.spill(record));
+      this.findingsInMemory -= findingsOf(record);
+      // Entered before the write ends, so a lookup meanwhile waits for it instead of missing the image.
+      const written = record === null ? null : this.spill(record);
+      this.spilled.set(oldest, written);
+      await written;
     }
   }
 
   /** Closes the spill file, which the system then removes. */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.spilled.values()]);
+    await this.opening?.catch(() => undefined);
     await this.file?.close().catch(() => undefined);
     this.file = undefined;
     if (this.pathToRemove !== undefined) await unlink(this.pathToRemove).catch(() => undefined);
   }
 
   private async spill(image: ImageRecord): Promise<Spilled> {
-    if (this.file === undefined) {
-      const path = join(tmpdir(), `qcs-export-images-${process.pid}-${randomBytes(6).toString('hex')}.json`);
-      // wx: never an existing file (or a link planted there); 0600: the findings are nobody else's to read.
-      this.file = await open(path, 'wx+', 0o600);
-      // Windows refuses to unlink an open file: there it goes at close().
-      await unlink(path).catch(() => {
-        this.pathToRemove = path;
-      });
-    }
+    // Its place is taken before any wait, so concurrent spills never write over each other.
     const bytes = Buffer.from(JSON.stringify(image), 'utf8');
     const position = this.end;
-    await this.file.write(bytes, 0, bytes.length, position);
     this.end += bytes.length;
+    this.opening ??= this.create();
+    const file = await this.opening;
+    await file.write(bytes, 0, bytes.length, position);
     return { position, length: bytes.length };
   }
+
+  private async create(): Promise<FileHandle> {
+    const path = join(tmpdir(), `qcs-export-images-${process.pid}-${randomBytes(6).toString('hex')}.json`);
+    // wx: never an existing file (or a link planted there); 0600: the findings are nobody else's to read.
+    const file = await open(path, 'wx+', 0o600);
+    this.file = file;
+    // Windows refuses to unlink an open file: there it goes at close().
+    await unlink(path).catch(() => {
+      this.pathToRemove = path;
+    });
+    return file;
+  }
 }
+
+const findingsOf = (image: ImageRecord | null): number => image?.vulnerabilities?.length ?? 0;
