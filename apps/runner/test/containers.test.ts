@@ -106,9 +106,12 @@ describe('containers and container findings (issue 21)', () => {
     const file = await config(
       liveConfig(s.url, '  - type: jsonl\n    path: containers.jsonl\n    records: containers\n', "  containers: { filter: '', strategy: bulk }\n"),
     );
-    const r = await cli(['run', '-c', file, '-q'], { QUALYS_PASSWORD: PASSWORD });
+    const r = await cli(['run', '-c', file, '-q', '--manifest', 'manifest.json'], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(0);
     const lines = await jsonLines('containers.jsonl');
+    // The audit manifest says what was read: the containers' filter, strategy and count, as for images.
+    const manifest = JSON.parse(await readFile(join(h.dir, 'manifest.json'), 'utf8')) as { source: { containers: Record<string, unknown> } };
+    expect(manifest.source.containers).toMatchObject({ filterSent: null, strategy: 'bulk', containersRead: lines.length, countAtEnd: lines.length });
     expect(lines.map((l) => l['sha']).sort()).toEqual(
       s
         .containers()

@@ -84,6 +84,20 @@ export async function buildManifest(input: ManifestInput): Promise<Record<string
       imagesRead: source?.records ?? 0,
       duplicatesDropped: source?.duplicatesDropped ?? 0,
       ...(trace.enrichment ? { findings: { ...trace.enrichment } } : {}),
+      ...(trace.containers
+        ? {
+            containers: {
+              filterSent: trace.containers.filter ?? null,
+              strategy: trace.containers.stats.strategy ?? null,
+              strategyReason: trace.containers.stats.strategyReason ?? null,
+              expectedAtStart: trace.containers.stats.expectedAtStart ?? null,
+              countAtEnd: trace.containers.stats.countAtEnd ?? null,
+              containersRead: trace.containers.stats.records,
+              duplicatesDropped: trace.containers.stats.duplicatesDropped,
+              ...(trace.containers.lookups ? { imageLookups: { ...trace.containers.lookups } } : {}),
+            },
+          }
+        : {}),
     },
     requests: {
       total: client?.requests ?? 0,
