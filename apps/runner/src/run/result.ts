@@ -1,4 +1,5 @@
 import {
+  emptySourceStats,
   RecordsRejectedError,
   type ClientStats,
   type EnrichStats,
@@ -76,21 +77,6 @@ export interface RunTrace {
   committed: boolean;
 }
 
-/** The image figures of a run that read no images. */
-const NOTHING_READ: SourceStats = {
-  pages: 0,
-  records: 0,
-  duplicatesDropped: 0,
-  strategy: undefined,
-  strategyReason: undefined,
-  selfTest: undefined,
-  expectedAtStart: undefined,
-  countAtEnd: undefined,
-  changedDuringRun: 0,
-  repairPasses: 0,
-  severityCounts: 'present',
-};
-
 /** The figures of a finished run, from what each stage counted. */
 export function resultOf(parts: {
   source: { label: string; stats: SourceStats | undefined; client: ClientStats };
@@ -101,7 +87,7 @@ export function resultOf(parts: {
   startedMs: number;
 }): RunResult {
   const { client } = parts.source;
-  const stats = parts.source.stats ?? NOTHING_READ;
+  const stats = parts.source.stats ?? emptySourceStats();
   const c = parts.containers;
   const enrichment = parts.enrichment;
   return {

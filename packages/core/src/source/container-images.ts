@@ -5,7 +5,7 @@ import { normalizeImage } from '../normalize/normalize-image.js';
 import { isPlainObject } from '../normalize/values.js';
 import type { ImageRecord } from '../record.js';
 import type { QualysGetter } from '../client/types.js';
-import type { EnrichStats } from './enrich-types.js';
+import { emptyEnrichStats, type EnrichStats } from './enrich-types.js';
 import { ImageCache } from './image-cache.js';
 import { exceptionOf } from './image-exceptions.js';
 import { stillListed } from './image-recheck.js';
@@ -89,7 +89,7 @@ export function lookUpImages(
       const slots = new Limiter(options.concurrency ?? 32, { signal: options.signal, stopOnFailure: true });
       // An image asked for by two batches at once is fetched once: the second waits for the first call.
       const pending = new Map<string, Promise<void>>();
-      const exceptions = exceptionStats();
+      const exceptions = emptyEnrichStats();
       // Images found in a cache the run filled before (reused), told apart from those this lookup fetched.
       const fetched = new Set<string>();
       const counted = new Set<string>();
@@ -195,24 +195,6 @@ async function fetchImage(sha: string, options: ImageLookupOptions, stats: Image
     if (exception !== null) for (const f of findings) if (f.isExempted === true) f.exception = exception;
   }
   return image;
-}
-
-function exceptionStats(): EnrichStats {
-  return {
-    calls: 0,
-    skippedClean: 0,
-    missing: 0,
-    missingShas: [],
-    rechecks: 0,
-    findings: 0,
-    exempted: 0,
-    exceptionCalls: 0,
-    exceptionsForbidden: 0,
-    exceptionsUnknown: 0,
-    notScanned: 0,
-    countMismatches: 0,
-    mismatchExamples: [],
-  };
 }
 
 /** A batch in pieces whose containers' image findings add up to at most `limit` rows (one container at least). */

@@ -71,3 +71,22 @@ export interface EnrichOptions {
   signal?: AbortSignal;
   logger?: Logger;
 }
+
+/** Stats of an enrichment that has made no call yet. */
+export function emptyEnrichStats(): EnrichStats {
+  return {
+    calls: 0,
+    skippedClean: 0,
+    missing: 0,
+    missingShas: [],
+    rechecks: 0,
+    findings: 0,
+    exempted: 0,
+    exceptionCalls: 0,
+    exceptionsForbidden: 0,
+    exceptionsUnknown: 0,
+    notScanned: 0,
+    countMismatches: 0,
+    mismatchExamples: [],
+  };
+}

@@ -3,7 +3,7 @@ import type { ImageRecord } from '../record.js';
 import { mismatchWarning } from './count-check.js';
 import { enrichImage } from './enrich-image.js';
 import { perImage } from './per-image.js';
-import type { EnrichOptions, EnrichStats, FindingsEndpoint } from './enrich-types.js';
+import { emptyEnrichStats, type EnrichOptions, type EnrichStats, type FindingsEndpoint } from './enrich-types.js';
 
 export type { EnrichOptions, EnrichStats, FindingsEndpoint } from './enrich-types.js';
 
@@ -18,21 +18,7 @@ export type { EnrichOptions, EnrichStats, FindingsEndpoint } from './enrich-type
  * counts and the findings are counted and told in one warning at the end.
  */
 export function enrichImages(batches: AsyncIterable<ImageRecord[]>, options: EnrichOptions): AsyncIterable<ImageRecord[]> & { readonly stats: EnrichStats } {
-  const stats: EnrichStats = {
-    calls: 0,
-    skippedClean: 0,
-    missing: 0,
-    missingShas: [],
-    rechecks: 0,
-    findings: 0,
-    exempted: 0,
-    exceptionCalls: 0,
-    exceptionsForbidden: 0,
-    exceptionsUnknown: 0,
-    notScanned: 0,
-    countMismatches: 0,
-    mismatchExamples: [],
-  };
+  const stats: EnrichStats = emptyEnrichStats();
   const logger = options.logger ?? silentLogger;
   const concurrency = Math.max(1, options.concurrency ?? 32);
   return {

@@ -8,7 +8,7 @@ import { prefetch } from './prefetch.js';
 import type { ListResource } from './resource.js';
 import { runStrategy } from './run-strategy.js';
 import { resolveSettings } from './settings.js';
-import type { ListSource, ListSourceOptions, SourceStats } from './types.js';
+import { emptySourceStats, type ListSource, type ListSourceOptions, type SourceStats } from './types.js';
 
 /** Records whose change date is later than the run's start, less this allowance for clock skew, changed during the run. */
 const CLOCK_SKEW_MS = 15 * 60_000;
@@ -23,19 +23,7 @@ const CLOCK_SKEW_MS = 15 * 60_000;
 export function listSource<R>(resource: ListResource<R>, options: ListSourceOptions): ListSource<R> {
   const settings = resolveSettings(options, resource);
   const { logger } = settings;
-  const stats: SourceStats = {
-    pages: 0,
-    records: 0,
-    duplicatesDropped: 0,
-    strategy: undefined,
-    strategyReason: undefined,
-    selfTest: undefined,
-    expectedAtStart: undefined,
-    countAtEnd: undefined,
-    changedDuringRun: 0,
-    repairPasses: 0,
-    severityCounts: 'present',
-  };
+  const stats: SourceStats = emptySourceStats();
 
   const produce = async (emit: (batch: R[]) => Promise<void>, signal: AbortSignal) => {
     const ledger = new DeliveryLedger(resource, Date.now() - CLOCK_SKEW_MS);

@@ -88,6 +88,23 @@ export interface SourceStats {
   severityCounts: 'present' | 'absent';
 }
 
+/** The stats of a source that has read nothing yet. */
+export function emptySourceStats(): SourceStats {
+  return {
+    pages: 0,
+    records: 0,
+    duplicatesDropped: 0,
+    strategy: undefined,
+    strategyReason: undefined,
+    selfTest: undefined,
+    expectedAtStart: undefined,
+    countAtEnd: undefined,
+    changedDuringRun: 0,
+    repairPasses: 0,
+    severityCounts: 'present',
+  };
+}
+
 /** Batches of normalized records of one list resource, and what the source did to read them. */
 export interface ListSource<R> extends AsyncIterable<R[]> {
   readonly stats: SourceStats;
