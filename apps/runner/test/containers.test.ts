@@ -166,4 +166,16 @@ describe('containers and container findings (issue 21)', () => {
     expect(fine.code).toBe(0);
     expect(fine.stdout).toMatch(/✗ access: GET \/csapi\/v1\.3\/containers refused/);
   });
+
+  it('validate says which lists a run reads, and --connect counts the containers the filter matches', async () => {
+    const s = await simulator({ images: 40, containers: 120 });
+    const file = await config(
+      liveConfig(s.url, '  - type: csv\n    path: i.csv\n  - type: csv\n    path: c.csv\n    records: containers\n'),
+    );
+    const r = await cli(['validate', '-c', file, '--connect'], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/config OK: .* → 2 sinks \(csv, csv\); reads images and containers \(filter state:RUNNING\)/);
+    const running = s.containers().filter((c) => c.state === 'RUNNING').length;
+    expect(r.stdout).toContain(`${running.toLocaleString('en-US')} containers match source.containers.filter`);
+  });
 });

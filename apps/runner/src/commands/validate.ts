@@ -1,4 +1,4 @@
-import { countNow, createConsoleLogger, type Logger } from '@qcs-export/core';
+import { CONTAINERS, countNow, createConsoleLogger, type Logger } from '@qcs-export/core';
 import { configFlag, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
 import { loadConfig } from '../config/load.js';
 import { isSimulatorSource } from '../config/schema.js';
@@ -6,6 +6,7 @@ import { ExitCode } from '../exit-codes.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from '../outputs.js';
 import { sinkPlugins } from '../registry.js';
 import { runContextFor } from '../run/run-context.js';
+import { listsRead } from '../run/run-sinks.js';
 import { prepareSource } from '../source-setup.js';
 
 export async function validateCommand(argv: string[]): Promise<number> {
@@ -16,17 +17,23 @@ export async function validateCommand(argv: string[]): Promise<number> {
   checkDistinctOutputs(config.sinks, sinkPlugins, ctx);
   await sweepOutputs(outputsOf(config.sinks, sinkPlugins, ctx), ctx.logger, { dryRun: true });
   for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);
-  if (values['connect'] === true) await checkQualysConnection(config, ctx.logger);
+  const lists = listsRead(config.sinks, sinkPlugins);
+  if (values['connect'] === true) await checkQualysConnection(config, ctx.logger, lists);
   for (const warning of config.warnings ?? []) process.stdout.write(`⚠ ${warning}\n`);
+  const containerFilter = config.source.containers.filter.trim();
+  const reads = [
+    ...(lists.images ? ['images'] : []),
+    ...(lists.containers ? [`containers (${containerFilter === '' ? 'every container' : `filter ${containerFilter}`})`] : []),
+  ];
   process.stdout.write(
     `config OK: ${config.file}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ` +
-      `${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')})\n`,
+      `${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')}); reads ${reads.join(' and ')}\n`,
   );
   return ExitCode.ok;
 }
 
-/** validate --connect: logs in and counts the filter's images with one call, printing ✓ or ✗. */
-async function checkQualysConnection(config: Awaited<ReturnType<typeof loadConfig>>, logger: Logger): Promise<void> {
+/** validate --connect: logs in and counts the filter's images (and containers, when it reads them) with one call each, printing ✓ or ✗. */
+async function checkQualysConnection(config: Awaited<ReturnType<typeof loadConfig>>, logger: Logger, lists: { containers: boolean }): Promise<void> {
   if (isSimulatorSource(config.source)) return;
   const origin = new URL(config.source.baseUrl).origin;
   const prepared = await prepareSource(config.source, logger, (text) => redactor.redact(text), config.credentialOrigins);
@@ -35,6 +42,13 @@ async function checkQualysConnection(config: Awaited<ReturnType<typeof loadConfi
     process.stdout.write(
       `✓ Qualys ${origin}: logged in; ${count === undefined ? 'no count sent' : `${count.toLocaleString('en-US')} images match the filter`}\n`,
     );
+    if (lists.containers) {
+      const filter = config.source.containers.filter.trim() || undefined;
+      const containers = await countNow({ client: prepared.client, filter, request: {}, resource: CONTAINERS });
+      const counted =
+        containers === undefined ? 'no count sent for the containers' : `${containers.toLocaleString('en-US')} containers match source.containers.filter`;
+      process.stdout.write(`✓ Qualys ${origin}: ${counted}\n`);
+    }
   } catch (error) {
     process.stdout.write(`✗ Qualys ${origin}: ${redactor.redact((error as Error).message)}\n`);
     throw error;

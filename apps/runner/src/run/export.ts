@@ -67,10 +67,11 @@ export interface ReadPlan {
 
 /**
  * One export, in five stages: source → overlap filter (with a state) → enrichment (with source.vulnerabilities) →
- * fan-out to every sink → publish. A run whose sinks write a container grain then reads the containers (with the image
- * each runs, looked up once per image) into the same sinks, before publish (a two-phase commit: prepare every sink, then publish each, all or nothing). Any
- * failure, or an interrupt, aborts every sink, so no partial file is left under a final name and no previous output
- * is replaced unless every sink got its whole output safely to disk.
+ * fan-out to every sink → publish (a two-phase commit: prepare every sink, then publish each, all or nothing). A run
+ * whose sinks write a container grain reads the containers after the images (or alone), with the image each runs
+ * looked up once per image, into the same sinks before that one publish. Any failure, or an interrupt, aborts every
+ * sink, so no partial file is left under a final name and no previous output is replaced unless every sink got its
+ * whole output safely to disk.
  */
 export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = {}): Promise<RunResult> {
   const startedMs = deps.startedAt?.getTime() ?? Date.now();
@@ -119,7 +120,8 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
           ? {
               observe: async (batch: readonly ImageRecord[]) => {
                 await observer?.batch(batch);
-                if (seenImages) for (const image of batch) await seenImages.set(image.sha, image);
+                // Kept without their installed packages: the containers need the findings and repositories only.
+                if (seenImages) for (const { software: _packages, ...image } of batch) await seenImages.set(image.sha, image);
               },
             }
           : {}),
