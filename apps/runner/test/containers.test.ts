@@ -169,9 +169,7 @@ describe('containers and container findings (issue 21)', () => {
 
   it('validate says which lists a run reads, and --connect counts the containers the filter matches', async () => {
     const s = await simulator({ images: 40, containers: 120 });
-    const file = await config(
-      liveConfig(s.url, '  - type: csv\n    path: i.csv\n  - type: csv\n    path: c.csv\n    records: containers\n'),
-    );
+    const file = await config(liveConfig(s.url, '  - type: csv\n    path: i.csv\n  - type: csv\n    path: c.csv\n    records: containers\n'));
     const r = await cli(['validate', '-c', file, '--connect'], { QUALYS_PASSWORD: PASSWORD });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/config OK: .* → 2 sinks \(csv, csv\); reads images and containers \(filter state:RUNNING\)/);
