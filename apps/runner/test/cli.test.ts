@@ -146,6 +146,27 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
 });
 
 describe('qcs-export run into Elasticsearch (the built CLI against the simulator and the ES test server)', () => {
+  it('with --json, a run that exits 3 prints one JSON document carrying the error, and the error line on stderr', async () => {
+    const es = await startElasticsearchTestServer();
+    try {
+      const s = await simulator({ images: 100 });
+      es.inject({ kind: 'item-429', count: 3 });
+      const file = await config(
+        liveConfig(
+          s.url,
+          `  - type: elasticsearch\n    node: ${es.url}\n    index: qualys-images\n    maxRetries: 0\n    deadLetterPath: out/rejected.ndjson\n`,
+        ),
+      );
+      const r = await cli(['run', '--config', file, '--json'], { QUALYS_PASSWORD: PASSWORD });
+      expect(r.code).toBe(3);
+      const outcome = JSON.parse(r.stdout) as { exitCode: number; rejected: number; error: { code: string } };
+      expect(outcome).toMatchObject({ exitCode: 3, rejected: 3, error: { code: 'QCS_RECORDS_REJECTED' } });
+      expect(r.stderr).toMatch(/error \[QCS_RECORDS_REJECTED\]/);
+    } finally {
+      await es.close();
+    }
+  });
+
   it('exits 3 when documents are rejected, names the dead-letter file, and writes every other image', async () => {
     const es = await startElasticsearchTestServer();
     try {

@@ -102,6 +102,10 @@ async function runOne(file: string, values: Flags, interrupts: Interrupts, onPro
     process.stdout.write(`${redactor.redact(JSON.stringify(outcome, null, 2))}\n`);
   } else if (settings.format === 'json') logger.info('run finished', { summary: result });
   else if (!settings.quiet) process.stderr.write(`${redactor.redact(formatSummary(result))}\n`);
-  if (rejected) throw rejected;
+  if (rejected) {
+    if (!json) throw rejected;
+    // The one document on stdout already carries the error: say it on stderr as for any failure, and print no second.
+    return reportError(rejected, ['run', ...(settings.format === 'json' ? ['--log-format=json'] : [])]);
+  }
   return ExitCode.ok;
 }
