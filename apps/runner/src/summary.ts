@@ -2,6 +2,8 @@ import type { ContainersRead, RunResult } from './run/result.js';
 import type { ScheduledRunResult } from './run/scheduled-run.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
+/** "1 image", "2,000 images": a count with its noun in the number it needs (nouns here take an s). */
+const of = (x: number, noun: string) => `${n(x)} ${x === 1 ? noun : `${noun}s`}`;
 
 export function formatSummary(r: ScheduledRunResult | RunResult): string {
   const seconds = r.durationMs / 1000;
@@ -14,7 +16,8 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
   const lines: string[] = [];
   if (r.imagesRead) {
     lines.push(
-      `exported ${n(r.records)} images from ${r.source} in ${seconds.toFixed(1)} s (${n(Math.round(r.records / Math.max(seconds, 0.001)))}/s)${counted}`,
+      `exported ${of(r.records, 'image')} from ${r.source} in ${seconds.toFixed(1)} s` +
+        `${r.records > 0 ? ` (${n(Math.round(r.records / Math.max(seconds, 0.001)))}/s)` : ''}${counted}`,
       `  strategy ${r.strategy ?? '?'}: ${r.strategyReason ?? ''}` +
         (r.changedDuringRun ? ` · ${n(r.changedDuringRun)} changed during the run` : '') +
         (r.repairPasses ? ` · ${n(r.repairPasses)} repair passes` : ''),
@@ -28,11 +31,12 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
   if (r.enrichment) {
     const e = r.enrichment;
     lines.push(
-      `  vulnerabilities: ${n(e.findings)} findings from ${n(e.calls)} calls · ${n(e.skippedClean)} images with none needed no call` +
+      `  vulnerabilities: ${of(e.findings, 'finding')} from ${of(e.calls, 'call')}` +
+        (e.skippedClean ? ` · ${of(e.skippedClean, 'image')} listed clean needed no call` : '') +
         (e.exempted ? ` · ${n(e.exempted)} under an exception (exported, exempted; ${n(e.exceptionCalls)} exception calls)` : '') +
         (e.exceptionsForbidden ? ` · exceptions of ${n(e.exceptionsForbidden)} images FORBIDDEN (403; no reason or end date)` : '') +
-        (e.notScanned ? ` · ${n(e.notScanned)} images never scanned (counts empty, not 0)` : '') +
-        (e.missing ? ` · ${n(e.missing)} images GONE since the list (exported without findings, e.g. ${e.missingShas[0] ?? '?'})` : ''),
+        (e.notScanned ? ` · ${of(e.notScanned, 'image')} never scanned (counts empty, not 0)` : '') +
+        (e.missing ? ` · ${of(e.missing, 'image')} GONE since the list (exported without findings, e.g. ${e.missingShas[0] ?? '?'})` : ''),
     );
     if (e.countMismatches) {
       const example = e.mismatchExamples[0];
@@ -45,7 +49,7 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
   if (r.software) {
     const w = r.software;
     lines.push(
-      `  software: ${n(w.packages)} packages from ${n(w.calls)} calls` +
+      `  software: ${of(w.packages, 'package')} from ${of(w.calls, 'call')}` +
         (w.imagesWithoutSoftware ? ` · ${n(w.imagesWithoutSoftware)} images with none listed` : '') +
         (w.missing ? ` · ${n(w.missing)} images GONE since the list (exported without software, e.g. ${w.missingShas[0] ?? '?'})` : ''),
     );
@@ -91,7 +95,7 @@ function containerLines(c: ContainersRead, headline: { source: string; seconds: 
   const filter = c.filter === undefined ? 'every container' : `filter ${c.filter}`;
   const lines = [
     headline
-      ? `exported ${n(c.records)} containers (${filter}) from ${headline.source} in ${headline.seconds.toFixed(1)} s${counted}`
+      ? `exported ${of(c.records, 'container')} (${filter}) from ${headline.source} in ${headline.seconds.toFixed(1)} s${counted}`
       : `  containers: ${n(c.records)} (${filter})${counted}`,
     `  containers strategy ${c.strategy ?? '?'}: ${c.strategyReason ?? ''}` +
       (c.changedDuringRun ? ` · ${n(c.changedDuringRun)} changed during the run` : '') +
@@ -100,7 +104,7 @@ function containerLines(c: ContainersRead, headline: { source: string; seconds: 
   const l = c.imageLookups;
   if (l) {
     lines.push(
-      `  images the containers run: ${n(l.calls)} looked up once each, ${n(l.findings)} findings` +
+      `  images the containers run: ${n(l.calls)} looked up once each, ${of(l.findings, 'finding')}` +
         (l.reused ? ` · ${n(l.reused)} already read with the images (no call)` : '') +
         (l.exceptionCalls ? ` · ${n(l.exceptionCalls)} exception calls` : '') +
         (l.imagesNotFound ? ` · ${n(l.imagesNotFound)} images GONE from Qualys (their containers have no findings, e.g. ${l.notFoundShas[0] ?? '?'})` : '') +

@@ -127,6 +127,9 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     );
     const r = await cli(['run', '--config', file]);
     expect(r.code).toBe(0);
+    // Nothing goes to Qualys, and the log does not claim otherwise.
+    expect(r.stderr).toMatch(/starting the embedded Qualys simulator/);
+    expect(r.stderr).not.toMatch(/connecting to Qualys/);
     const shas = shasOf(await readFile(join(h.dir, 'demo.jsonl'), 'utf8'));
     expect(new Set(shas).size).toBe(1500);
     expect(shas).toHaveLength(1500);

@@ -11,7 +11,7 @@ import {
   type RunContext,
   type SourceStats,
 } from '@qcs-export/core';
-import type { Config } from '../config/schema.js';
+import { isSimulatorSource, type Config } from '../config/schema.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from '../outputs.js';
 import type { Progress } from '../progress.js';
 import { prepareSource } from '../source-setup.js';
@@ -79,7 +79,7 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
   const baseCtx = runContextFor(config, { sourceLabel: 'pending', logger, signal, baseDir: deps.baseDir, startedAt: new Date(startedMs) });
   checkDistinctOutputs(config.sinks, deps.plugins, baseCtx);
   await sweepOutputs(outputsOf(config.sinks, deps.plugins, baseCtx), logger);
-  progress?.phase('connecting to Qualys…');
+  progress?.phase(isSimulatorSource(config.source) ? 'starting the embedded Qualys simulator…' : 'connecting to Qualys…');
   const prepared = await prepareSource(config.source, logger, deps.redact, config.credentialOrigins);
   const coverage = read.updatedSince !== undefined ? 'changes' : 'full';
   const ctx: RunContext = {
