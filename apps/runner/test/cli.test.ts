@@ -130,6 +130,8 @@ describe('qcs-export run (the built CLI against the simulator over loopback)', (
     // Nothing goes to Qualys, and the log does not claim otherwise.
     expect(r.stderr).toMatch(/starting the embedded Qualys simulator/);
     expect(r.stderr).not.toMatch(/connecting to Qualys/);
+    // Sinks are named by their destination, so two of one type could be told apart.
+    expect(r.stderr).toMatch(/finishing jsonl demo\.jsonl, csv demo\.csv, excel demo\.xlsx…/);
     const shas = shasOf(await readFile(join(h.dir, 'demo.jsonl'), 'utf8'));
     expect(new Set(shas).size).toBe(1500);
     expect(shas).toHaveLength(1500);

@@ -119,7 +119,7 @@ function recordingSink(name: string, calls: string[], fail: { write?: number; pr
     close: async () => ({ type: 'test', target: name, records: 0, rejected: 0 }),
     abort: async () => void calls.push(`abort ${name}`),
   };
-  return { name, type: 'test', sink, inPlace: false, findings: false, images: true, containers: false };
+  return { name, type: 'test', sink, inPlace: false, findings: false, images: true, containers: false, label: `"${name}" (test)` };
 }
 
 /** How the images stage hands a batch to a sink. */

@@ -139,7 +139,7 @@ export async function runExport(config: Config, deps: RunDeps, read: ReadPlan = 
       checkNotEmpty(config, containers.stats, 'full', logger, { noun: 'container', filter: containers.filter });
     }
     // Finishing can take a while (a large workbook is zipped at the end): say so instead of sitting at 100%.
-    progress?.phase(`finishing ${config.sinks.map((s) => `${s.name} (${s.type})`).join(', ')}…`);
+    progress?.phase(`finishing ${sinks.map((s) => s.label).join(', ')}…`);
     await prepareAll(sinks, signal);
     const summaries = await publishAll(sinks, logger, signal, (published) => {
       if (trace) trace.sinkSummaries = published;

@@ -28,6 +28,11 @@ export interface RunSink {
   containers: boolean;
   /** Set once its open() succeeded: only such a sink can have sent anything. */
   opened?: boolean;
+  /**
+   * How messages name it: by its type and destination ("jsonl out/images.jsonl") when the config gives it no name of
+   * its own, so two sinks of one type can be told apart; else by that name and its type.
+   */
+  label: string;
 }
 
 /** One sink per config entry, created but not opened: nothing is written before the first page arrives. */
@@ -35,7 +40,9 @@ export function createRunSinks(sinks: readonly SinkConfig[], plugins: ReadonlyMa
   return sinks.map((s) => {
     const plugin = plugins.get(s.type) as SinkPlugin<unknown>;
     const grains = sinkGrains(plugin, s.options);
+    const target = plugin.stateTarget?.(s.options).target;
     return {
+      label: s.name === s.type && target ? `${s.type} ${target}` : `"${s.name}" (${s.type})`,
       name: s.name,
       type: s.type,
       sink: plugin.create(s.options, ctx),
@@ -71,7 +78,7 @@ export async function abortRunSinks(sinks: readonly RunSink[], reason: unknown, 
   await Promise.all(sinks.map(({ sink }) => sink.abort(reason).catch((e: unknown) => logger.warn(`aborting a sink failed: ${(e as Error).message}`))));
   for (const s of sinks) {
     if (!s.opened || !s.inPlace) continue;
-    logger.warn(`sink "${s.name}" (${s.type}) writes as it goes: what it sent before the failure stays there; re-run the export to complete it`);
+    logger.warn(`sink ${s.label} writes as it goes: what it sent before the failure stays there; re-run the export to complete it`);
   }
 }
 
