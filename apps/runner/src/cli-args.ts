@@ -14,17 +14,35 @@ export const redactor = new Redactor();
 /** Parses a command's flags strictly; an unknown flag is a usage error with a did-you-mean. */
 export function parseFlags(command: string, argv: string[], options: Options = {}): Flags {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as Flags;
+    return parseArgs({ args: withShortValues(argv, options), options, allowPositionals: false, strict: true }).values as Flags;
   } catch (error) {
-    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec((error as Error).message)?.[1];
-    const hint = unknown
-      ? didYouMean(
-          unknown,
-          Object.keys(options ?? {}).map((o) => `--${o}`),
-        )
-      : '';
-    throw new UsageError(`${(error as Error).message}${hint}; run qcs-export ${command} --help`);
+    const message = (error as Error).message;
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
+    if (unknown !== undefined) {
+      const hint = didYouMean(
+        unknown,
+        Object.keys(options ?? {}).map((o) => `--${o}`),
+      );
+      throw new UsageError(`unknown option "${unknown}"${hint}; run qcs-export ${command} --help`);
+    }
+    throw new UsageError(`${message}; run qcs-export ${command} --help`);
   }
+}
+
+/**
+ * `-c=x.yaml` as `-c x.yaml`: Node reads the value of a short option written with `=` as "=x.yaml", a file nobody
+ * meant. Long options (`--config=x.yaml`) Node already reads right.
+ */
+function withShortValues(argv: readonly string[], options: Options): string[] {
+  const takesValue = new Set(
+    Object.values(options ?? {})
+      .filter((o) => o.type === 'string' && o.short !== undefined)
+      .map((o) => `-${o.short}`),
+  );
+  return argv.flatMap((arg) => {
+    const at = arg.indexOf('=');
+    return at === 2 && takesValue.has(arg.slice(0, 2)) ? [arg.slice(0, 2), arg.slice(3)] : [arg];
+  });
 }
 
 export function configFlag(values: Flags): string {

@@ -78,8 +78,8 @@ Usage:
   qcs-export simulate [--port N] [--images N] [--seed N] [--latency MS]
                                                           serve the Qualys simulator on 127.0.0.1
   qcs-export schema                                       print the config's JSON Schema
-  qcs-export COMMAND --help                               a command's own help
-  qcs-export --help | --version
+  qcs-export COMMAND --help, qcs-export help COMMAND      a command's own help
+  qcs-export --help | --version (-V)
 
 -c is short for --config.
 Exit codes: 0 ok · 1 export failed · 2 invalid config or usage · 3 records rejected by a sink ·

@@ -21,15 +21,23 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The options the tool itself takes before any command. */
+const TOP_OPTIONS = ['--help', '-h', '--version', '-v', '-V'];
+
 async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  // Bare `qcs-export` shows what it can do, as --help does: asking is not an error.
+  if (command === undefined || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
-    return command === undefined ? ExitCode.invalidConfig : ExitCode.ok;
+    return ExitCode.ok;
   }
-  if (command === '--version' || command === '-v') {
+  if (command === 'help') return help(rest[0]);
+  if (command === '--version' || command === '-v' || command === '-V') {
     process.stdout.write(`${toolVersion}\n`);
     return ExitCode.ok;
+  }
+  if (command.startsWith('-')) {
+    throw new UsageError(`unknown option "${command}"${didYouMean(command, TOP_OPTIONS)}; run qcs-export --help`);
   }
   if (COMMAND_HELP[command] !== undefined && rest.some((a) => a === '--help' || a === '-h')) {
     process.stdout.write(`${COMMAND_HELP[command]}\n`);
@@ -51,4 +59,16 @@ async function dispatch(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command "${command}"${didYouMean(command, Object.keys(COMMAND_HELP))}; run qcs-export --help`);
   }
+}
+
+/** `help` alone is --help; `help COMMAND` is that command's --help. */
+function help(command: string | undefined): number {
+  if (command === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return ExitCode.ok;
+  }
+  const text = COMMAND_HELP[command];
+  if (text === undefined) throw new UsageError(`unknown command "${command}"${didYouMean(command, Object.keys(COMMAND_HELP))}; run qcs-export --help`);
+  process.stdout.write(`${text}\n`);
+  return ExitCode.ok;
 }

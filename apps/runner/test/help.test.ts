@@ -26,7 +26,30 @@ describe('every command has its own help, and a typo gets a did-you-mean (issue 
     expect(command.stderr).toMatch(/unknown command "rum"; did you mean "run"\?/);
     const flag = await h.cli(['run', '--jsn']);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/Unknown option '--jsn'; did you mean "--json"\?; run qcs-export run --help/);
+    expect(flag.stderr).toMatch(/unknown option "--jsn"; did you mean "--json"\?; run qcs-export run --help/);
+  });
+
+  it("help COMMAND is that command's help; bare qcs-export shows the help; -V is the version; a mistyped --version is suggested (issue 22)", async () => {
+    const help = await h.cli(['help', 'run']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: qcs-export run/);
+    expect((await h.cli(['help', 'rum'])).stderr).toMatch(/unknown command "rum"; did you mean "run"\?/);
+    const bare = await h.cli([]);
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toMatch(/qcs-export COMMAND --help/);
+    const version = await h.cli(['-V']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    const typo = await h.cli(['--verison']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/unknown option "--verison"; did you mean "--version"\?/);
+  });
+
+  it('-c=FILE reads FILE, as -c FILE and --config=FILE do (issue 22)', async () => {
+    const r = await h.cli(['validate', '-c=nowhere.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nowhere\.yaml/);
+    expect(r.stderr).not.toMatch(/=nowhere\.yaml/);
   });
 });
 
