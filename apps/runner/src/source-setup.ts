@@ -36,6 +36,8 @@ export async function prepareSource(
   logger: Logger,
   redact?: (text: string) => string,
   credentialOrigins: readonly string[] = [],
+  /** A check, not an export: one retry at most, so a name that does not resolve or a refused connection fails in seconds. */
+  check = false,
 ): Promise<PreparedSource> {
   const settingName = settingNamesFor(credentialOrigins);
   const userAgent = `qcs-export/${toolVersion}`;
@@ -76,7 +78,7 @@ export async function prepareSource(
     headersTimeoutMs: source.timeouts?.headersMs,
     bodyTimeoutMs: source.timeouts?.bodyMs,
     requestTimeoutMs: source.timeouts?.requestMs,
-    retry: source.retries !== undefined ? { maxRetries: source.retries } : undefined,
+    retry: check ? { maxRetries: Math.min(1, source.retries ?? 1) } : source.retries !== undefined ? { maxRetries: source.retries } : undefined,
     maxResponseBytes: source.maxResponseMiB === undefined ? undefined : source.maxResponseMiB * 1024 * 1024,
     ca,
   });

@@ -68,7 +68,7 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
     const gone = c.goneImages.slice(0, 5).join(', ') + (c.imagesGone > 5 ? `, … (${n(c.imagesGone - 5)} more in the manifest)` : '');
     lines.push(
       `  since ${c.manifest}${c.previousStartedAt ? ` (${c.previousStartedAt})` : ''}: ${n(c.new)} new findings, ${n(c.open)} still open, ${n(c.fixed)} fixed` +
-        ` · ${n(c.imagesGone)} images gone${c.imagesGone > 0 ? `: ${gone}` : ''}`,
+        ` · ${of(c.imagesGone, 'image')} gone${c.imagesGone > 0 ? `: ${gone}` : ''}`,
     );
   }
   if (r.severityCounts === 'absent') {

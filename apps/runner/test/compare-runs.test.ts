@@ -190,7 +190,7 @@ describe('what changed since the last run: run --compare-to MANIFEST (issue 20, 
     const [removed] = s.removeImages(1);
     const r = await cli(['run', '-c', file, '--manifest', 'out/week2.json', '--compare-to', 'out/week1.json'], env);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/since .*week1\.json \(.*\): [\d,]+ new findings, [\d,]+ still open, [\d,]+ fixed · 1 images gone: /);
+    expect(r.stderr).toMatch(/since .*week1\.json \(.*\): [\d,]+ new findings, [\d,]+ still open, [\d,]+ fixed · 1 image gone: /);
     expect(r.stderr).toContain(removed);
   });
 

@@ -69,7 +69,7 @@ describe('a findings call answering 404 (point 6)', () => {
     s.inject({ kind: 'removeImage', path: `/csapi/v1.3/images/${next.sha}` });
     const text = await cli(['run', '-c', file], { QUALYS_PASSWORD: PASSWORD });
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stderr).toContain(` · 1 images GONE since the list (exported without findings, e.g. ${next.sha})`);
+    expect(text.stderr).toContain(` · 1 image GONE since the list (exported without findings, e.g. ${next.sha})`);
   });
 });
 

@@ -22,7 +22,21 @@ describe('validate --connect logs in to Qualys (issue 9, point 24)', () => {
     expect(s.stats.requests).toBe(0);
     const r = await h.cli(['validate', '--config', file, '--connect'], { QUALYS_PASSWORD: 'wrong-password-1' });
     expect(r.code).toBe(4);
-    expect(r.stdout).toMatch(/✗ Qualys http:\/\/127\.0\.0\.1:\d+: Qualys refused the username\/password/);
+    expect(r.stdout).toMatch(/✗ Qualys http:\/\/127\.0\.0\.1:\d+ \[QCS_AUTH_FAILED\]: Qualys refused the username\/password/);
     expect(r.stdout + r.stderr).not.toContain('wrong-password-1');
+    // Said once: the ✗ line, not again as an error on stderr.
+    expect(r.stderr).not.toMatch(/refused the username/);
+  });
+
+  it('a gateway nobody listens on fails in one retry, not after the full retry budget of an export (issue 22)', async () => {
+    const s = await h.simulator({ images: 1 });
+    const port = s.port;
+    await s.close();
+    const file = await h.config(liveConfig(`http://127.0.0.1:${port}`, '  - type: jsonl\n    path: x.jsonl\n'));
+    const r = await h.cli(['validate', '--config', file, '--connect'], { QUALYS_PASSWORD: PASSWORD });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/✗ Qualys http:\/\/127\.0\.0\.1:\d+ \[QCS_NETWORK\]/);
+    // One retry at most: a single "retrying" warning, where an export would try several times.
+    expect((r.stderr.match(/retry/gi) ?? []).length).toBeLessThanOrEqual(1);
   });
 });

@@ -1,8 +1,8 @@
-import { CONTAINERS, countNow, createConsoleLogger, type Logger } from '@qcs-export/core';
+import { CONTAINERS, countNow, createConsoleLogger, isQcsError, type Logger } from '@qcs-export/core';
 import { configFlag, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
 import { loadConfig } from '../config/load.js';
 import { isSimulatorSource } from '../config/schema.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode, exitCodeOf } from '../exit-codes.js';
 import { checkDistinctOutputs, outputsOf, sweepOutputs } from '../outputs.js';
 import { sinkPlugins } from '../registry.js';
 import { runContextFor } from '../run/run-context.js';
@@ -18,7 +18,10 @@ export async function validateCommand(argv: string[]): Promise<number> {
   await sweepOutputs(outputsOf(config.sinks, sinkPlugins, ctx), ctx.logger, { dryRun: true });
   for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);
   const lists = listsRead(config.sinks, sinkPlugins);
-  if (values['connect'] === true) await checkQualysConnection(config, ctx.logger, lists);
+  if (values['connect'] === true) {
+    const failed = await checkQualysConnection(config, ctx.logger, lists);
+    if (failed !== undefined) return failed;
+  }
   for (const warning of config.warnings ?? []) process.stdout.write(`⚠ ${warning}\n`);
   const containerFilter = config.source.containers.filter.trim();
   const reads = [
@@ -32,11 +35,18 @@ export async function validateCommand(argv: string[]): Promise<number> {
   return ExitCode.ok;
 }
 
-/** validate --connect: logs in and counts the filter's images (and containers, when it reads them) with one call each, printing ✓ or ✗. */
-async function checkQualysConnection(config: Awaited<ReturnType<typeof loadConfig>>, logger: Logger, lists: { containers: boolean }): Promise<void> {
-  if (isSimulatorSource(config.source)) return;
+/**
+ * validate --connect: logs in and counts the filter's images (and containers, when it reads them) with one call each,
+ * printing ✓, or ✗ with the error's code and message once; gives the exit code of a failure, undefined on success.
+ */
+async function checkQualysConnection(
+  config: Awaited<ReturnType<typeof loadConfig>>,
+  logger: Logger,
+  lists: { containers: boolean },
+): Promise<number | undefined> {
+  if (isSimulatorSource(config.source)) return undefined;
   const origin = new URL(config.source.baseUrl).origin;
-  const prepared = await prepareSource(config.source, logger, (text) => redactor.redact(text), config.credentialOrigins);
+  const prepared = await prepareSource(config.source, logger, (text) => redactor.redact(text), config.credentialOrigins, true);
   try {
     const count = await countNow({ client: prepared.client, filter: config.source.filter, request: {} });
     process.stdout.write(
@@ -49,9 +59,11 @@ async function checkQualysConnection(config: Awaited<ReturnType<typeof loadConfi
         containers === undefined ? 'no count sent for the containers' : `${containers.toLocaleString('en-US')} containers match source.containers.filter`;
       process.stdout.write(`✓ Qualys ${origin}: ${counted}\n`);
     }
+    return undefined;
   } catch (error) {
-    process.stdout.write(`✗ Qualys ${origin}: ${redactor.redact((error as Error).message)}\n`);
-    throw error;
+    const code = isQcsError(error) ? ` [${error.code}]` : '';
+    process.stdout.write(`✗ Qualys ${origin}${code}: ${redactor.redact((error as Error).message)}\n`);
+    return exitCodeOf(error);
   } finally {
     await prepared.close();
   }
