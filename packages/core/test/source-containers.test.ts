@@ -129,7 +129,16 @@ describe('lookUpImages: the image each container runs, once per image', () => {
     expect(new Set(details).size).toBe(named.size);
     expect(looked.stats.calls).toBe(named.size);
     expect(looked.stats.rereads).toBeGreaterThan(0);
-    // Every container of an image carries that image, with its findings, whether it came from memory or the file.
+    // Every container of an image carries that image, with its findings, whether it came from memory or the file; the
+    // containers of one image in one batch share one copy of it.
     for (const c of all) if (c.container.imageSha !== null) expect(c.image?.sha).toBe(c.container.imageSha);
+    for (const batch of out) {
+      const bySha = new Map<string, unknown>();
+      for (const c of batch) {
+        if (c.image === null) continue;
+        expect(bySha.get(c.image.sha) ?? c.image).toBe(c.image);
+        bySha.set(c.image.sha, c.image);
+      }
+    }
   });
 });

@@ -106,12 +106,14 @@ export function lookUpImages(
         const shas = new Set(batch.map((c) => c.imageSha).filter((s): s is string => s !== null));
         for (const sha of shas) if (cache.has(sha) && !pending.has(sha) && !fetched.has(sha) && !counted.has(sha)) counted.add(sha);
         await Promise.all([...shas].filter((sha) => !cache.has(sha) || pending.has(sha)).map(fetchOnce));
-        const out: RunContainer[] = [];
-        for (const container of batch) {
+        // Read once per batch: an image read back from the spill file is a new copy each time, and 300 containers
+        // of one image must share one.
+        const images = new Map<string, ImageRecord | null>();
+        for (const sha of shas) images.set(sha, (await cache.get(sha)) ?? null);
+        return batch.map((container) => {
           if (container.imageSha === null) stats.containersWithoutImage++;
-          out.push({ container, image: container.imageSha === null ? null : ((await cache.get(container.imageSha)) ?? null) });
-        }
-        return out;
+          return { container, image: container.imageSha === null ? null : (images.get(container.imageSha) ?? null) };
+        });
       };
       const source = batches[Symbol.asyncIterator]();
       const inFlight: Promise<RunContainer[]>[] = [];
