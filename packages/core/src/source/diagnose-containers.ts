@@ -2,6 +2,7 @@ import type { QualysGetter, QualysResponse, RequestOptions } from '../client/typ
 import { ForbiddenError, HttpError } from '../errors.js';
 import { decideAuto } from './choose-strategy.js';
 import { countNow } from './count-now.js';
+import { clip } from './clip.js';
 import { describeFailure, probeBulk, type Diagnosis } from './diagnose.js';
 import { CONTAINERS, CONTAINERS_BULK_PATH, CONTAINERS_PATH, CONTAINERS_RESULT_CAP } from './resource.js';
 import { selfTestKeyset, type FormVerdict } from './self-test.js';
@@ -54,7 +55,7 @@ export async function diagnoseContainers(options: {
     if (!(error instanceof ForbiddenError) && !(error instanceof HttpError && (error.status === 403 || error.status === 404))) {
       return unreadable(describeFailure(error), headers, calls);
     }
-    return unreadable(`GET ${CONTAINERS_PATH} refused: ${error.message.slice(0, 200)}; give the API user permission to read containers`, headers, calls);
+    return unreadable(`GET ${CONTAINERS_PATH} refused: ${clip(error.message, 200)}; give the API user permission to read containers`, headers, calls);
   }
   const access = { ok: true, detail: `GET ${CONTAINERS_PATH} answered, count ${count ?? 'absent'}` };
   const test = await selfTestKeyset({ client, filter: options.filter, request, resource: CONTAINERS }, 'updated', count);

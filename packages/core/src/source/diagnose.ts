@@ -1,4 +1,5 @@
 import { QcsError } from '../errors.js';
+import { clip } from './clip.js';
 import type { QualysGetter, QualysResponse, RequestOptions } from '../client/types.js';
 import { BULK_PATH, IMAGES, IMAGES_PATH, IMAGES_RESULT_CAP } from './resource.js';
 import { probeExceptions, type ExceptionsVerdict } from './diagnose-exceptions.js';
@@ -161,7 +162,7 @@ export async function probeBulk(
 
 export function describeFailure(error: unknown): string {
   if (error instanceof QcsError && error.code !== 'QCS_AUTH_FAILED' && error.code !== 'QCS_FORBIDDEN' && error.code !== 'QCS_ABORTED') {
-    return `${error.code}: ${error.message.slice(0, 200)}`;
+    return `${error.code}: ${clip(error.message, 200)}`;
   }
   throw error;
 }

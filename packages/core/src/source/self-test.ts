@@ -1,3 +1,4 @@
+import { clip } from './clip.js';
 import { QcsError } from '../errors.js';
 import type { QualysGetter, RequestOptions } from '../client/types.js';
 import type { KeysetField } from './keyset.js';
@@ -143,7 +144,7 @@ export async function selfTestKeyset(ctx: SelfTestContext, field: KeysetField, t
 
 function refusal(error: unknown): string {
   if (error instanceof QcsError && (error.code === 'QCS_FILTER_REJECTED' || error.code === 'QCS_HTTP_ERROR' || error.code === 'QCS_PROTOCOL')) {
-    return `refused: ${error.message.slice(0, 200)}`;
+    return `refused: ${clip(error.message, 200)}`;
   }
   throw error;
 }
