@@ -26,7 +26,8 @@ export function formatSummary(r: ScheduledRunResult | RunResult): string {
   if (r.containers) lines.push(...containerLines(r.containers, r.imagesRead ? undefined : { source: r.source, seconds }));
   lines.push(
     `  pages ${n(r.pages + (r.containers?.pages ?? 0))} · requests ${n(r.requests)} · retries ${n(r.retries)} · rate-limit waits ${n(r.rateLimitWaits)}` +
-      (r.duplicatesDropped ? ` · duplicates dropped ${n(r.duplicatesDropped)}` : ''),
+      (r.duplicatesDropped ? ` · duplicates dropped ${n(r.duplicatesDropped)}` : '') +
+      (r.rereadToVerify ? ` · ${n(r.rereadToVerify)} read again to verify the pages` : ''),
   );
   if (r.enrichment) {
     const e = r.enrichment;
@@ -99,7 +100,8 @@ function containerLines(c: ContainersRead, headline: { source: string; seconds: 
       : `  containers: ${n(c.records)} (${filter})${counted}`,
     `  containers strategy ${c.strategy ?? '?'}: ${c.strategyReason ?? ''}` +
       (c.changedDuringRun ? ` · ${n(c.changedDuringRun)} changed during the run` : '') +
-      (c.duplicatesDropped ? ` · duplicates dropped ${n(c.duplicatesDropped)}` : ''),
+      (c.duplicatesDropped ? ` · duplicates dropped ${n(c.duplicatesDropped)}` : '') +
+      (c.rereadToVerify ? ` · ${n(c.rereadToVerify)} read again to verify the pages` : ''),
   ];
   const l = c.imageLookups;
   if (l) {

@@ -11,6 +11,7 @@ const base: RunResult = {
   retries: 0,
   rateLimitWaits: 0,
   duplicatesDropped: 0,
+  rereadToVerify: 0,
   durationMs: 500,
   source: 'https://gateway.qg1.apps.qualys.com',
   strategy: 'pages',
@@ -71,9 +72,16 @@ describe('the run summary', () => {
         countAtEnd: 1,
         changedDuringRun: 0,
         duplicatesDropped: 0,
+        rereadToVerify: 0,
       },
     });
     expect(text).toMatch(/^exported 1 container \(filter state:RUNNING\) from /);
     expect(text).not.toMatch(/images/);
+  });
+
+  it('a page-number read that goes over its pages again to verify them says so, and drops no duplicates (issue 22)', () => {
+    const text = formatSummary({ ...base, records: 300, rereadToVerify: 300 });
+    expect(text).toContain('300 read again to verify the pages');
+    expect(text).not.toContain('duplicates dropped');
   });
 });

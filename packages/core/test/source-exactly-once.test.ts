@@ -181,3 +181,17 @@ describe('image source: every image exactly once past the cap', () => {
     },
   );
 });
+
+describe('page numbers: the verifying pass is not a duplicate (issue 22)', () => {
+  it('a second pass over every page proves the result; what it reads again is counted as read to verify, not dropped', async () => {
+    const { sim, client } = await setup({ images: 300, seed: 21 });
+    const source = imageSource({ client, strategy: 'pages', pageSize: 100 });
+    const records: ImageRecord[] = [];
+    for await (const batch of source) records.push(...batch);
+    expectExactlyOnce(
+      records,
+      sim.images().map((i) => i.sha),
+    );
+    expect(source.stats).toMatchObject({ strategy: 'pages', duplicatesDropped: 0, rereadToVerify: 300 });
+  });
+});

@@ -27,11 +27,11 @@ describe('DeliveryLedger (exactly once, and its own counts)', () => {
     expect(ledger.delivered).toBe(0);
 
     expect(ledger.commit(fresh)).toEqual(fresh);
-    expect(ledger.stats).toEqual({ delivered: 2, duplicatesDropped: 1, changedDuringRun: 1 });
+    expect(ledger.stats).toEqual({ delivered: 2, duplicatesDropped: 1, changedDuringRun: 1, rereadToVerify: 0 });
     // A rescan returns c2 again: dropped before and at the hand-over alike.
     expect(ledger.fresh([{ containerId: 'c2', updated: START + 5 }])).toEqual([]);
     expect(ledger.commit([{ containerId: 'c2', updated: START + 5 }])).toEqual([]);
-    expect(ledger.stats).toEqual({ delivered: 2, duplicatesDropped: 3, changedDuringRun: 1 });
+    expect(ledger.stats).toEqual({ delivered: 2, duplicatesDropped: 3, changedDuringRun: 1, rereadToVerify: 0 });
   });
 
   it('counts repeats a crawl dropped before handing the page over, through its own method', () => {
@@ -51,6 +51,6 @@ describe('DeliveryLedger (exactly once, and its own counts)', () => {
     const ledger = new DeliveryLedger(IMAGES, Date.parse('2026-01-01T00:00:00Z'));
     ledger.setChangedAfter(Date.parse('2026-02-01T00:00:00Z'));
     ledger.commit([image('a'.repeat(64), '2026-01-15T00:00:00Z'), image('b'.repeat(64), '2026-02-02T00:00:00Z'), image('c'.repeat(64), null)]);
-    expect(ledger.stats).toEqual({ delivered: 3, duplicatesDropped: 0, changedDuringRun: 1 });
+    expect(ledger.stats).toEqual({ delivered: 3, duplicatesDropped: 0, changedDuringRun: 1, rereadToVerify: 0 });
   });
 });

@@ -21,6 +21,7 @@ export interface ContainersRead {
   countAtEnd: number | undefined;
   changedDuringRun: number;
   duplicatesDropped: number;
+  rereadToVerify: number;
   /** With source.vulnerabilities: one `GET /images/{sha}` per distinct image the containers run. */
   imageLookups?: ImageLookupStats;
 }
@@ -32,6 +33,8 @@ export interface RunResult {
   retries: number;
   rateLimitWaits: number;
   duplicatesDropped: number;
+  /** Images a page-number read went over again to prove its result whole: not duplicates. */
+  rereadToVerify: number;
   durationMs: number;
   source: string;
   /** The strategy the source used (auto resolves to one of them) and why. */
@@ -97,6 +100,7 @@ export function resultOf(parts: {
     retries: client.retries,
     rateLimitWaits: client.rateLimitWaits,
     duplicatesDropped: stats.duplicatesDropped,
+    rereadToVerify: stats.rereadToVerify,
     durationMs: Date.now() - parts.startedMs,
     source: parts.source.label,
     strategy: stats.strategy,
@@ -123,6 +127,7 @@ export function resultOf(parts: {
             countAtEnd: c.stats.countAtEnd,
             changedDuringRun: c.stats.changedDuringRun,
             duplicatesDropped: c.stats.duplicatesDropped,
+            rereadToVerify: c.stats.rereadToVerify,
             ...(c.lookups ? { imageLookups: { ...c.lookups } } : {}),
           },
         }

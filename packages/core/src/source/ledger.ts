@@ -8,6 +8,8 @@ export interface LedgerStats {
   duplicatesDropped: number;
   /** Delivered records that changed after the run started: rescanned or added while it ran. */
   changedDuringRun: number;
+  /** Records a page-number crawl read again in a later pass to prove the result whole: not duplicates the server sent. */
+  rereadToVerify: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export class DeliveryLedger<R> {
   private readonly seen = new ShaSet();
   private dropped = 0;
   private changed = 0;
+  private verified = 0;
 
   /** `changedAfterMs`: the newest change the server held when the run started (or the start time, less a skew allowance). */
   constructor(
@@ -41,8 +44,22 @@ export class DeliveryLedger<R> {
     return this.changed;
   }
 
+  get rereadToVerify(): number {
+    return this.verified;
+  }
+
   get stats(): LedgerStats {
-    return { delivered: this.delivered, duplicatesDropped: this.dropped, changedDuringRun: this.changed };
+    return { delivered: this.delivered, duplicatesDropped: this.dropped, changedDuringRun: this.changed, rereadToVerify: this.verified };
+  }
+
+  /** Whether the record with this key was delivered. */
+  isDelivered(key: string): boolean {
+    return this.seen.has(key);
+  }
+
+  /** Counts records read again on purpose, to verify a result, and not handed on. */
+  verifiedAgain(count: number): void {
+    this.verified += count;
   }
 
   setChangedAfter(ms: number): void {

@@ -29,6 +29,7 @@ export function listSource<R>(resource: ListResource<R>, options: ListSourceOpti
     const ledger = new DeliveryLedger(resource, Date.now() - CLOCK_SKEW_MS);
     const copyLedgerStats = () => {
       stats.duplicatesDropped = ledger.duplicatesDropped;
+      stats.rereadToVerify = ledger.rereadToVerify;
       stats.changedDuringRun = ledger.changedDuringRun;
     };
     const ctx: CrawlContext<R> = {

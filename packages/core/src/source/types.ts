@@ -73,6 +73,8 @@ export interface SourceStats {
   records: number;
   /** Records dropped because the same sha was already delivered (repeated in a page, or returned again after a rescan). */
   duplicatesDropped: number;
+  /** Records a page-number crawl read again in a later pass to prove its result whole (not duplicates). */
+  rereadToVerify: number;
   strategy: ResolvedStrategy | undefined;
   strategyReason: string | undefined;
   /** The forms the auto self-test tried, when it ran. */
@@ -94,6 +96,7 @@ export function emptySourceStats(): SourceStats {
     pages: 0,
     records: 0,
     duplicatesDropped: 0,
+    rereadToVerify: 0,
     strategy: undefined,
     strategyReason: undefined,
     selfTest: undefined,
