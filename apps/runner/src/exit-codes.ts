@@ -12,6 +12,7 @@ import { isQcsError, type QcsErrorCode } from '@qcs-export/core';
  * | 4 | authentication failed |
  * | 5 | nothing matched and run.failOnEmpty asks for that to fail |
  * | 130 | interrupted by SIGINT (Ctrl-C) |
+ * | 141 | the reader of stdout went away (`| head`), ended quietly |
  * | 143 | terminated by SIGTERM (128 + 15, what a shell shows for a process SIGTERM ended) |
  *
  * After 130 or 143 no previous output was replaced, the state was not advanced, and temporary files were removed.
@@ -24,6 +25,8 @@ export const ExitCode = {
   authFailed: 4,
   emptyExport: 5,
   interrupted: 130,
+  /** The reader of stdout went away (`| head`): 128 + SIGPIPE, ended quietly. */
+  outputClosed: 141,
   terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -46,6 +49,7 @@ export const exitCodeByErrorCode: Readonly<Record<QcsErrorCode, ExitCode>> = {
   QCS_SOURCE_INCOMPLETE: ExitCode.failed,
   QCS_EMPTY_EXPORT: ExitCode.emptyExport,
   QCS_SINK_FAILED: ExitCode.failed,
+  QCS_OUTPUT_CLOSED: ExitCode.outputClosed,
   QCS_SINK_INCOMPLETE: ExitCode.failed,
   QCS_RECORDS_REJECTED: ExitCode.recordsRejected,
   QCS_STATE_INVALID: ExitCode.invalidConfig,
@@ -62,6 +66,7 @@ export function exitCodeOf(error: unknown): ExitCode {
 const SEVERITY: readonly number[] = [
   ExitCode.terminated,
   ExitCode.interrupted,
+  ExitCode.outputClosed,
   ExitCode.failed,
   ExitCode.authFailed,
   ExitCode.invalidConfig,

@@ -10,6 +10,8 @@ export function reportError(error: unknown, argv: string[], prefix = ''): number
   const known = isQcsError(error);
   const code = known ? error.code : 'QCS_INTERNAL';
   const exitCode = exitCodeOf(error);
+  // The reader of stdout chose to stop (`| head`): nothing went wrong to tell it, and stdout is gone anyway.
+  if (known && error.code === 'QCS_OUTPUT_CLOSED') return exitCode;
   const message = redactor.redact(`${prefix}${known ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`}`);
   // With --log-format json, stderr stays one JSON object per line to the end, the failure included.
   const jsonLog = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));

@@ -35,6 +35,34 @@ describe('runs from cron and CI (issue 9, point 22)', () => {
     expect(r.stderr).toMatch(/exported 1,200 images/);
   });
 
+  it('a reader that stops early (| head -n 1) ends the run quietly: exit 141, no error, no warning (issue 22)', async () => {
+    const s = await simulator({ images: 3000 });
+    const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: "-"\n'));
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/cli.js', import.meta.url)), 'run', '-c', file], {
+      cwd: h.dir,
+      env: { ...process.env, QUALYS_PASSWORD: PASSWORD },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // As head does: read the first line, then close the pipe while the export still writes.
+    let first = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        first += d.toString('utf8');
+        if (first.includes('\n')) {
+          child.stdout.destroy();
+          resolve();
+        }
+      });
+    });
+    const code = await new Promise((r) => child.on('exit', (c) => r(c)));
+    expect(shasOf(first.slice(0, first.indexOf('\n') + 1))).toHaveLength(1);
+    expect(code).toBe(141);
+    expect(stderr).not.toMatch(/error|warn/);
+  });
+
   it('log lines carry an ISO time when stderr is not a terminal', async () => {
     const s = await simulator({ images: 300 });
     const file = await config(liveConfig(s.url, '  - type: jsonl\n    path: a.jsonl\n'));

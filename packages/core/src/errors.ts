@@ -20,6 +20,7 @@ export type QcsErrorCode =
   | 'QCS_EMPTY_EXPORT'
   | 'QCS_OUTPUT_UNWRITABLE'
   | 'QCS_SINK_FAILED'
+  | 'QCS_OUTPUT_CLOSED'
   | 'QCS_SINK_INCOMPLETE'
   | 'QCS_RECORDS_REJECTED'
   | 'QCS_STATE_INVALID'
@@ -175,6 +176,17 @@ export class OutputUnwritableError extends QcsError {
 export class SinkError extends QcsError {
   constructor(message: string, options?: QcsErrorOptions) {
     super('QCS_SINK_FAILED', message, options);
+  }
+}
+
+/**
+ * The reader of stdout went away before the export finished (`… | head -n 1`): its choice, not a failure to report.
+ * The CLI ends quietly with 141 (128 + SIGPIPE, as a shell shows for a writer whose pipe closed), so a script with
+ * `set -o pipefail` still sees that not everything was read.
+ */
+export class OutputClosedError extends QcsError {
+  constructor(message: string, options?: QcsErrorOptions) {
+    super('QCS_OUTPUT_CLOSED', message, options);
   }
 }
 

@@ -1,16 +1,17 @@
-import { SinkError } from '@qcs-export/core/sink';
+import { OutputClosedError, SinkError } from '@qcs-export/core/sink';
 
 /**
  * Writes to a stream that is not ours to close (stdout), honouring backpressure. A reader that goes away
- * (`| head`) raises EPIPE; that becomes a SinkError for the run instead of an unhandled crash.
+ * (`| head`) raises EPIPE; that becomes an OutputClosedError (the run ends quietly with 141), any other failure a
+ * SinkError, instead of an unhandled crash.
  */
 export class StreamWriter {
   private failure: Error | undefined;
   private readonly onError = (e: NodeJS.ErrnoException) => {
-    this.failure ??= new SinkError(
-      e.code === 'EPIPE' ? 'stdout was closed by the reader before the export finished' : `writing to stdout failed: ${e.message}`,
-      { cause: e },
-    );
+    this.failure ??=
+      e.code === 'EPIPE'
+        ? new OutputClosedError('stdout was closed by the reader before the export finished', { cause: e })
+        : new SinkError(`writing to stdout failed: ${e.message}`, { cause: e });
   };
 
   constructor(private readonly stream: NodeJS.WritableStream) {

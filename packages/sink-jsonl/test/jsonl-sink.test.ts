@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SinkError } from '@qcs-export/core';
+import { OutputClosedError } from '@qcs-export/core';
 import { fileSnapshot, makeRunContext, makeTestRecords, obstructPublish, runSinkContract, type SinkContractHarness } from '@qcs-export/sink-testkit';
 import { createJsonlPlugin, jsonlSink } from '../src/index.js';
 
@@ -101,7 +101,7 @@ describe('jsonl sink', () => {
     expect(parseLines(chunks.join(''))).toHaveLength(200);
   });
 
-  it('to stdout: a reader that goes away (EPIPE) fails the sink with a SinkError', async () => {
+  it('to stdout: a reader that goes away (EPIPE) ends the sink with an OutputClosedError', async () => {
     const broken = new Writable({
       highWaterMark: 16,
       write(_c, _e, cb) {
@@ -116,7 +116,7 @@ describe('jsonl sink', () => {
         for (let i = 0; i < 5; i++) await sink.write(makeTestRecords(50));
       })(),
     ).rejects.toThrow(/closed by the reader/);
-    await expect(sink.write(makeTestRecords(1))).rejects.toBeInstanceOf(SinkError);
+    await expect(sink.write(makeTestRecords(1))).rejects.toBeInstanceOf(OutputClosedError);
   });
 
   it('rejects unknown options and a bad gzip level with messages naming them', () => {

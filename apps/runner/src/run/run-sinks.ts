@@ -2,6 +2,7 @@ import {
   grainReads,
   sinkGrains,
   NetworkError,
+  OutputClosedError,
   SinkError,
   takesFixedFindingsAt,
   TimeoutError,
@@ -42,7 +43,7 @@ export function createRunSinks(sinks: readonly SinkConfig[], plugins: ReadonlyMa
     const grains = sinkGrains(plugin, s.options);
     const target = plugin.stateTarget?.(s.options).target;
     return {
-      label: s.name === s.type && target ? `${s.type} ${target}` : `"${s.name}" (${s.type})`,
+      label: s.name === s.type && target ? `${s.type} ${target === '-' ? 'stdout' : target}` : `"${s.name}" (${s.type})`,
       name: s.name,
       type: s.type,
       sink: plugin.create(s.options, ctx),
@@ -76,6 +77,8 @@ export function listsRead(
  */
 export async function abortRunSinks(sinks: readonly RunSink[], reason: unknown, logger: Logger): Promise<void> {
   await Promise.all(sinks.map(({ sink }) => sink.abort(reason).catch((e: unknown) => logger.warn(`aborting a sink failed: ${(e as Error).message}`))));
+  // A reader that closed stdout took what it wanted: nothing to warn about.
+  if (reason instanceof OutputClosedError) return;
   for (const s of sinks) {
     if (!s.opened || !s.inPlace) continue;
     logger.warn(`sink ${s.label} writes as it goes: what it sent before the failure stays there; re-run the export to complete it`);
