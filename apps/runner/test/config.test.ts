@@ -110,10 +110,23 @@ describe('config: validation errors give file:line:col and path', () => {
   });
 
   it('refuses http:// to a non-loopback host, accepts it for 127.0.0.1', () => {
-    expect(problems(live().replace('https://gateway.qg1.apps.qualys.com', 'http://gateway.qg1.apps.qualys.com'), env)).toMatch(
+    expect(() => parse(live().replace('https://gateway.qg1.apps.qualys.com', 'http://gateway.qg1.apps.qualys.com'), env)).toThrow(
       /source\.baseUrl: .*plain http:\/\/ to gateway\.qg1\.apps\.qualys\.com/,
     );
     expect(() => parse(live().replace('https://gateway.qg1.apps.qualys.com', 'http://127.0.0.1:8089'), env)).not.toThrow();
+  });
+
+  it('plain http:// alone is the documented QCS_INSECURE_URL, naming the setting once (issue 22)', () => {
+    let error: unknown;
+    try {
+      parse(live().replace('https://gateway.qg1.apps.qualys.com', 'http://example.com'), env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'QCS_INSECURE_URL' });
+    const message = (error as Error).message;
+    expect(message).toMatch(/source\.baseUrl: uses plain http:\/\/ to example\.com/);
+    expect(message.match(/source\.baseUrl/g)).toHaveLength(1);
   });
 
   it('accepts the token and basic auth forms and the embedded simulator', () => {

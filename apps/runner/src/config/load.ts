@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument } from 'yaml';
-import { ConfigError, grainReads, sinkGrains, type AnySinkPlugin, type IncrementalSupport } from '@qcs-export/core';
+import { ConfigError, grainReads, InsecureUrlError, sinkGrains, type AnySinkPlugin, type IncrementalSupport } from '@qcs-export/core';
 import { onePerCause } from './causes.js';
 import { interpolateDocument, secretFilePaths, type Interpolation, type SecretReader } from './interpolate.js';
 import { maskTemplates, unmask, unmaskDocument } from './mask.js';
@@ -160,7 +160,10 @@ function buildConfig(parsed: ParsedYaml, file: string, plugins: ReadonlyMap<stri
     // In file order, so the list reads top to bottom like the config (the sort is stable for equal positions).
     const placed = problems.map((p) => ({ ...p, offset: p.offset ?? offsetOf(doc, p.path) })).sort((a, b) => (a.offset ?? -1) - (b.offset ?? -1));
     const text = placed.map((p) => `  ${where(p.offset)} ${formatPath(p.path)}: ${hideSensitive(p, interpolation)}`);
-    throw new ConfigError([`the config has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, ...text].join('\n'));
+    const message = [`the config has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, ...text].join('\n');
+    // Only plain http:// to a host that is not loopback: the documented QCS_INSECURE_URL, with the same located text.
+    if (problems.every((p) => p.code === 'QCS_INSECURE_URL')) throw new InsecureUrlError(message);
+    throw new ConfigError(message);
   }
   const credentialOrigins = [
     ...new Set(

@@ -55,7 +55,9 @@ const baseUrl = z
     try {
       assertSecureUrl(value, 'source.baseUrl');
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: error instanceof QcsError ? error.message : String(error) });
+      if (!(error instanceof QcsError)) throw error;
+      // The problem line names the setting already ("source.baseUrl: …"): the message goes on without it.
+      ctx.addIssue({ code: 'custom', message: error.message.replace(/^source\.baseUrl /, ''), params: { qcsCode: error.code } });
     }
   })
   .meta({

@@ -1,3 +1,4 @@
+import type { QcsErrorCode } from '@qcs-export/core';
 import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { coerceInterpolated, sourceNames } from './coerce.js';
@@ -13,6 +14,8 @@ export interface Problem {
   message: string;
   /** Where to point; by default the node at `path`, or its deepest existing parent. */
   offset?: number | undefined;
+  /** The error code of a check the schema ran (a schema's issue sets `params.qcsCode`): a config whose only problems share one is that error. */
+  code?: QcsErrorCode | undefined;
 }
 
 export interface SectionContext {
@@ -59,7 +62,8 @@ export function validateSection<S extends z.ZodType>(
       issue.message === DEFAULT_MESSAGE
         ? plainMessage(issue, { path, secret, integer: expectedTypeAt(schema, rel) === 'integer', forms: formsOf(schema, rel) })
         : issue.message;
-    problems.push({ path, message: message + provenance(path, ctx.values) });
+    const code = issue.code === 'custom' ? (issue.params?.['qcsCode'] as QcsErrorCode | undefined) : undefined;
+    problems.push({ path, message: message + provenance(path, ctx.values), ...(code ? { code } : {}) });
   }
   return undefined;
 }
