@@ -69,6 +69,17 @@ const baseUrl = z
 const { images: imagesPages, bulk: bulkPages } = PAGE_SIZE_LIMITS;
 const pageSizeMessage =
   `pageSize must be a whole number from 1 to ${imagesPages.max} (auto, pages and images strategies) ` + `or 1 to ${bulkPages.max} (bulk strategy)`;
+/** Records per request of a list, within the largest page any strategy takes; checkBulkPageSize narrows it for bulk. */
+function pageSizeSchema(description: string) {
+  return z
+    .number({ error: pageSizeMessage })
+    .int(pageSizeMessage)
+    .min(1, pageSizeMessage)
+    .max(imagesPages.max, pageSizeMessage)
+    .optional()
+    .meta({ description, defaultText: `\`${imagesPages.default}\`, or \`${bulkPages.default}\` for bulk` });
+}
+
 const common = {
   filter: z.string().optional().meta({
     description: "A QQL filter, e.g. `\"imagesInUse:'[now-7d ... now]'\"`. A filter the server rejects exits 2 with the server's message.",
@@ -82,18 +93,10 @@ const common = {
         'How to page: `auto`, `pages`, `images` or `bulk`. `auto` uses page numbers up to the 10,000 cap, and past it a keyset on `/images` ' +
         'if a self-test proves this server supports it, else the bulk cursor. `pages`, `images` (keyset on `updated`) and `bulk` force one.',
     }),
-  pageSize: z
-    .number({ error: pageSizeMessage })
-    .int(pageSizeMessage)
-    .min(1, pageSizeMessage)
-    .max(imagesPages.max, pageSizeMessage)
-    .optional()
-    .meta({
-      description:
-        `Records per request: 1..${imagesPages.max} for \`/images\` (\`auto\`, \`pages\`, \`images\`), 1..${bulkPages.max} for \`bulk\` ` +
-        `(\`auto\` uses at most ${bulkPages.max} when it falls back to bulk).`,
-      defaultText: `\`${imagesPages.default}\`, or \`${bulkPages.default}\` for bulk`,
-    }),
+  pageSize: pageSizeSchema(
+    `Records per request: 1..${imagesPages.max} for \`/images\` (\`auto\`, \`pages\`, \`images\`), 1..${bulkPages.max} for \`bulk\` ` +
+      `(\`auto\` uses at most ${bulkPages.max} when it falls back to bulk).`,
+  ),
   resultCap: z
     .number()
     .int()
@@ -128,16 +131,7 @@ const common = {
             'How to page `/containers`, as `source.strategy` pages `/images`: `auto`, `pages`, `images` (the keyset on `updated`) or `bulk` ' +
             '(`/containers/list`).',
         }),
-      pageSize: z
-        .number({ error: pageSizeMessage })
-        .int(pageSizeMessage)
-        .min(1, pageSizeMessage)
-        .max(imagesPages.max, pageSizeMessage)
-        .optional()
-        .meta({
-          description: 'Containers per request, with the limits of `source.pageSize`.',
-          defaultText: `\`${imagesPages.default}\`, or \`${bulkPages.default}\` for bulk`,
-        }),
+      pageSize: pageSizeSchema('Containers per request, with the limits of `source.pageSize`.'),
     })
     .superRefine(checkBulkPageSize)
     .default({ filter: 'state:RUNNING', strategy: 'auto' })
