@@ -1,14 +1,24 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument } from 'yaml';
-import { ConfigError, grainReads, InsecureUrlError, sinkGrains, type AnySinkPlugin, type IncrementalSupport } from '@qcs-export/core';
+import { ConfigError, grainReads, InsecureUrlError, QUALYS_PLATFORMS, sinkGrains, type AnySinkPlugin, type IncrementalSupport } from '@qcs-export/core';
 import { onePerCause } from './causes.js';
 import { interpolateDocument, secretFilePaths, type Interpolation, type SecretReader } from './interpolate.js';
 import { maskTemplates, unmask, unmaskDocument } from './mask.js';
 import { formatPath, samePath } from './paths.js';
 import { keyOffset, offsetOf } from './position.js';
 import { readSecretFile, readSecretFileSync, type SecretFile } from './secret-file.js';
-import { authKindOf, liveSourceSchema, runSchema, simulatorSourceSchema, type Config, type SinkConfig, type SourceConfig } from './schema.js';
+import {
+  authKindOf,
+  isSimulatorSource,
+  liveSourceSchema,
+  runSchema,
+  simulatorSourceSchema,
+  type Config,
+  type LiveSource,
+  type SinkConfig,
+  type SourceConfig,
+} from './schema.js';
 import { incrementalSupportOf } from '../sink-declarations.js';
 import { validateSection, type Problem, type SectionContext } from './validate.js';
 import { lineTooDeep, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from './yaml-limits.js';
@@ -155,6 +165,8 @@ function buildConfig(parsed: ParsedYaml, file: string, plugins: ReadonlyMap<stri
     }
   }
   const run = validateSection(runSchema, top['run'], ['run'], ctx, problems);
+  const overridden = source && !isSimulatorSource(source) ? overriddenPlatform(source) : undefined;
+  if (overridden) warnings.push(overridden);
 
   if (problems.length > 0 || !source || !run) {
     // In file order, so the list reads top to bottom like the config (the sort is stable for equal positions).
@@ -173,6 +185,17 @@ function buildConfig(parsed: ParsedYaml, file: string, plugins: ReadonlyMap<stri
     ),
   ];
   return { source, sinks, run, file, credentialOrigins, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/**
+ * Both platform and baseUrl: baseUrl wins (a proxy, a private platform). Said when they name different gateways, since
+ * one of the two is then a mistake the user should see before a login goes to the wrong region.
+ */
+function overriddenPlatform(source: LiveSource): string | undefined {
+  if (source.platform === undefined) return undefined;
+  const gateway = QUALYS_PLATFORMS[source.platform];
+  if (new URL(source.baseUrl).origin === new URL(gateway).origin) return undefined;
+  return `source.baseUrl ${new URL(source.baseUrl).origin} is used; source.platform ${source.platform} (${gateway}) is ignored`;
 }
 
 /** Aliases that expand, each into aliases again, without end. */

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { assertSecureUrl, CLIENT_DEFAULTS, DEFAULT_SLA, IMAGES_RESULT_CAP, PAGE_SIZE_LIMITS, QcsError, SOURCE_STRATEGIES } from '@qcs-export/core';
+import {
+  assertSecureUrl,
+  CLIENT_DEFAULTS,
+  DEFAULT_SLA,
+  IMAGES_RESULT_CAP,
+  PAGE_SIZE_LIMITS,
+  QcsError,
+  QUALYS_PLATFORM_NAMES,
+  QUALYS_PLATFORMS,
+  SOURCE_STRATEGIES,
+} from '@qcs-export/core';
 
 // Descriptions and defaults live in .meta(): `qcs-export schema` and the README's option tables are made from them.
 const authSchemas = {
@@ -50,7 +60,7 @@ export function authKindOf(raw: unknown): AuthKind {
 }
 
 const baseUrl = z
-  .string({ error: 'baseUrl is required: the Qualys gateway, e.g. https://gateway.qg1.apps.qualys.com' })
+  .string({ error: 'baseUrl must be a URL, e.g. https://gateway.qg1.apps.qualys.com' })
   .superRefine((value, ctx) => {
     try {
       assertSecureUrl(value, 'source.baseUrl');
@@ -60,11 +70,34 @@ const baseUrl = z
       ctx.addIssue({ code: 'custom', message: error.message.replace(/^source\.baseUrl /, ''), params: { qcsCode: error.code } });
     }
   })
+  .optional()
   .meta({
     description:
-      "The platform's gateway, e.g. `https://gateway.qg1.apps.qualys.com` (qg2, qg3, …, `.eu`, `.in`, …). " +
-      '`http://` is refused unless the host is loopback.',
+      "The platform's gateway, e.g. `https://gateway.qg1.apps.qualys.com`: for a private cloud platform, or a proxy in front of Qualys. " +
+      'It wins over `platform`. `http://` is refused unless the host is loopback.',
+    defaultText: "`platform`'s gateway",
   });
+
+const platform = z
+  .enum(QUALYS_PLATFORM_NAMES)
+  .optional()
+  .meta({
+    description:
+      `The Qualys platform your subscription is on, by name: ${QUALYS_PLATFORM_NAMES.join(', ')} (the Qualys UI's Help › About, ` +
+      "or the platform identification page, names it). It picks the platform's API gateway; give `baseUrl` instead for a private cloud platform.",
+    defaultText: 'none: `baseUrl` is required',
+  });
+
+/** The gateway a live source talks to: its baseUrl, else its platform's; the config must name one of them. */
+function requireGateway(source: { baseUrl?: string | undefined; platform?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (source.baseUrl === undefined && source.platform === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['baseUrl'],
+      message: `baseUrl or platform is required: platform: ${QUALYS_PLATFORM_NAMES.join(' | ')}, or baseUrl: the gateway, e.g. ${QUALYS_PLATFORMS.US1}`,
+    });
+  }
+}
 
 const { images: imagesPages, bulk: bulkPages } = PAGE_SIZE_LIMITS;
 const pageSizeMessage =
@@ -204,6 +237,7 @@ function checkBulkPageSize(source: { strategy: string; pageSize?: number | undef
 export function liveSourceSchema(kind: AuthKind | 'any') {
   return z
     .strictObject({
+      platform,
       baseUrl,
       auth: kind === 'any' ? anyAuthSchema : authSchemas[kind],
       ...common,
@@ -271,7 +305,9 @@ export function liveSourceSchema(kind: AuthKind | 'any') {
         .meta({ description: 'TLS to Qualys: which CAs to trust.', defaultText: 'the system CAs' }),
     })
     .superRefine(checkBulkPageSize)
-    .meta({ description: 'A Qualys subscription: its gateway, credentials and how to page through its images.' });
+    .superRefine(requireGateway)
+    .transform(({ baseUrl, ...rest }) => ({ ...rest, baseUrl: baseUrl ?? QUALYS_PLATFORMS[rest.platform as keyof typeof QUALYS_PLATFORMS] }))
+    .meta({ description: 'A Qualys subscription: its gateway (`platform` or `baseUrl`), credentials and how to page through its images.' });
 }
 
 export const simulatorSourceSchema = z
