@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createConsoleLogger, Redactor, UsageError, type LogFormat, type Logger, type LogLevel } from '@qcs-export/core';
+import { chooseConfig, type ConfigChoice } from './config/discover.js';
 import type { loadConfig } from './config/load.js';
 import { didYouMean } from './config/suggest.js';
 import { sinkPlugins } from './registry.js';
@@ -45,10 +46,10 @@ function withShortValues(argv: readonly string[], options: Options): string[] {
   });
 }
 
-export function configFlag(values: Flags): string {
+/** The config a one-config command reads: -c, else $QCS_EXPORT_CONFIG, else ./qcs-export.yaml (.yml). */
+export function configFlag(values: Flags): ConfigChoice {
   const file = values['config'];
-  if (typeof file !== 'string' || file === '') throw new UsageError('--config FILE (or -c FILE) is required');
-  return file;
+  return chooseConfig(typeof file === 'string' ? file : undefined);
 }
 
 /** Every credential in the config, source and sinks, so no log line or error can print it. */

@@ -2,7 +2,7 @@ import { toolVersion } from './version.js';
 
 /** Each command's own help: what `qcs-export <command> --help` prints. */
 export const COMMAND_HELP: Record<string, string> = {
-  run: `Usage: qcs-export run --config FILE [-c FILE …] [--quiet] [--log-level LEVEL] [--log-format text|json] [--json]
+  run: `Usage: qcs-export run [--config FILE] [-c FILE …] [--quiet] [--log-level LEVEL] [--log-format text|json] [--json]
                       [--state FILE] [--full-refresh] [--no-state-update] [--manifest FILE] [--compare-to FILE]
 
 Runs the export the config describes: the Qualys source to every sink. Progress, log lines and the summary go
@@ -10,7 +10,8 @@ to stderr; stdout stays free for data ("-"). No previous output is replaced unle
 
 Options:
   -c, --config FILE     the YAML config (relative paths in it resolve against the current directory); give it
-                        several times to run several configs in turn (exit code: the worst of them)
+                        several times to run several configs in turn (exit code: the worst of them);
+                        default: $QCS_EXPORT_CONFIG, else ./qcs-export.yaml (or .yml)
   --state FILE          incremental runs: read only what changed since the run that wrote FILE (overrides
                         run.state); FILE is written again after every sink committed
   --full-refresh        read everything whatever the state says, and write a new state
@@ -27,17 +28,17 @@ Options:
   --json                print the outcome as JSON on stdout: the summary with "exitCode", or on failure
                         {"exitCode", "error": {"code", "message"}}
   -h, --help            this help`,
-  validate: `Usage: qcs-export validate --config FILE [--connect]
+  validate: `Usage: qcs-export validate [--config FILE] [--connect]
 
 Checks the config and the environment it names: YAML, every key and value, \${VAR}s and secret files, the URL
 policy, that no two sinks write one output, that every output path could be created, and that each
 Elasticsearch sink's cluster answers. Writes nothing.
 
 Options:
-  -c, --config FILE     the YAML config
+  -c, --config FILE     the YAML config (default: $QCS_EXPORT_CONFIG, else ./qcs-export.yaml or .yml)
   --connect             also log in to Qualys and count the filter's images (one call); a refused login exits 4
   -h, --help            this help`,
-  doctor: `Usage: qcs-export doctor --config FILE [--json]
+  doctor: `Usage: qcs-export doctor [--config FILE] [--json]
 
 A read-only check of the Qualys subscription in the config (about 15 API calls, never more than 30): login and
 CS permission, the rate-limit headers, every query form the strategies use, what the server does past the
@@ -45,7 +46,7 @@ CS permission, the rate-limit headers, every query form the strategies use, what
 Exit 0 when the filter can be exported completely, 1 when no strategy can guarantee it, 4 on auth problems.
 
 Options:
-  -c, --config FILE     the YAML config
+  -c, --config FILE     the YAML config (default: $QCS_EXPORT_CONFIG, else ./qcs-export.yaml or .yml)
   --json                a machine-readable report (holds no secret; attach it to a bug report)
   -q, --quiet           errors only
   --log-level LEVEL     debug | info | warn | error (default: warn)
@@ -81,7 +82,7 @@ Usage:
   qcs-export COMMAND --help, qcs-export help COMMAND      a command's own help
   qcs-export --help | --version (-V)
 
--c is short for --config.
+-c is short for --config. Without it: the file $QCS_EXPORT_CONFIG names, else ./qcs-export.yaml (or .yml).
 Exit codes: 0 ok · 1 export failed · 2 invalid config or usage · 3 records rejected by a sink ·
             4 authentication failed · 5 nothing matched (run.failOnEmpty) · 130 interrupted (SIGINT) ·
             143 terminated (SIGTERM)`;

@@ -1,5 +1,6 @@
 import { UsageError } from '@qcs-export/core';
 import { type Flags, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { chooseConfig, type ConfigChoice, configNotice } from '../config/discover.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, exitCodeOf, worstExitCode } from '../exit-codes.js';
 import { type Interrupts, watchInterrupts } from '../interrupt.js';
@@ -23,8 +24,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     'no-state-update': { type: 'boolean' },
     ...LOG_FLAGS,
   });
-  const files = (values['config'] as string[] | undefined) ?? [];
-  if (files.length === 0 || files.some((f) => f === '')) throw new UsageError('--config FILE (or -c FILE) is required');
+  const given = (values['config'] as string[] | undefined) ?? [];
+  if (given.some((f) => f === '')) throw new UsageError('--config needs a file name');
+  const choices: ConfigChoice[] = given.length === 0 ? [chooseConfig(undefined)] : given.map((file) => ({ file }));
+  const files = choices.map((c) => c.file);
   if (files.length > 1) {
     for (const flag of ['state', 'manifest', 'compare-to', 'json'] as const) {
       if (values[flag] !== undefined) {
@@ -36,7 +39,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   let progressDone: () => void = () => undefined;
   const interrupts = watchInterrupts({ onFirst: () => progressDone() });
   const onProgress = (done: () => void) => (progressDone = done);
-  const run = (file: string) => runOne(file, values, interrupts, onProgress);
+  const run = (file: string) => runOne(file, values, interrupts, onProgress, choices.find((c) => c.file === file)?.foundBy);
   try {
     if (files.length === 1) return await run(files[0] as string);
     // Several subscriptions, one after another, each with its own state and manifest; an interrupt stops the rest.
@@ -62,7 +65,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function runOne(file: string, values: Flags, interrupts: Interrupts, onProgress: (done: () => void) => void): Promise<number> {
+async function runOne(
+  file: string,
+  values: Flags,
+  interrupts: Interrupts,
+  onProgress: (done: () => void) => void,
+  foundBy: string | undefined,
+): Promise<number> {
   const config = await loadConfig(file, sinkPlugins, process.env, { signal: interrupts.signal });
   registerAllSecrets(config);
   const settings = logSettings(values, config.run.logLevel);
@@ -74,6 +83,8 @@ async function runOne(file: string, values: Flags, interrupts: Interrupts, onPro
   // silences and --log-format json keeps parseable.
   const interactive = process.stderr.isTTY === true && settings.format === 'text' && !settings.quiet;
   const plainLogger = loggerFor(settings);
+  const notice = configNotice({ file, foundBy });
+  if (notice !== undefined) plainLogger.info(notice);
   for (const warning of config.warnings ?? []) plainLogger.warn(warning);
   const progress = createProgress({ interactive, logger: plainLogger });
   onProgress(() => progress.done());

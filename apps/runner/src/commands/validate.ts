@@ -11,7 +11,8 @@ import { prepareSource } from '../source-setup.js';
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const values = parseFlags('validate', argv, { config: { type: 'string', short: 'c' }, connect: { type: 'boolean' } });
-  const config = await loadConfig(configFlag(values), sinkPlugins);
+  const choice = configFlag(values);
+  const config = await loadConfig(choice.file, sinkPlugins);
   registerAllSecrets(config);
   const ctx = runContextFor(config, { sourceLabel: 'validate', logger: createConsoleLogger({ redactor }) });
   checkDistinctOutputs(config.sinks, sinkPlugins, ctx);
@@ -29,7 +30,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     ...(lists.containers ? [`containers (${containerFilter === '' ? 'every container' : `filter ${containerFilter}`})`] : []),
   ];
   process.stdout.write(
-    `config OK: ${config.file}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ` +
+    `config OK: ${config.file}${choice.foundBy === undefined ? '' : ` (${choice.foundBy})`}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ` +
       `${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')}); reads ${reads.join(' and ')}\n`,
   );
   return ExitCode.ok;
