@@ -29,8 +29,9 @@ export async function validateCommand(argv: string[]): Promise<number> {
     ...(lists.images ? ['images'] : []),
     ...(lists.containers ? [`containers (${containerFilter === '' ? 'every container' : `filter ${containerFilter}`})`] : []),
   ];
+  const foundBy = choice.foundBy === undefined ? '' : ` (${choice.foundBy})`;
   process.stdout.write(
-    `config OK: ${config.file}${choice.foundBy === undefined ? '' : ` (${choice.foundBy})`}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ` +
+    `config OK: ${config.file}${foundBy}: ${isSimulatorSource(config.source) ? 'embedded simulator' : new URL(config.source.baseUrl).origin} → ` +
       `${config.sinks.length} sink${config.sinks.length === 1 ? '' : 's'} (${config.sinks.map((s) => s.name).join(', ')}); reads ${reads.join(' and ')}\n`,
   );
   return ExitCode.ok;

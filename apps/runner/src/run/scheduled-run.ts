@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import {
   AbortedError,
   ConfigError,
   findingRowOptions,
   findingRows,
   isQcsError,
+  resolveUserPath,
   type AnySinkPlugin,
   type FindingRecord,
   type ImageRecord,
@@ -68,11 +68,11 @@ export async function scheduledRun(config: Config, options: ScheduledRunOptions)
   const trace: RunTrace = { runId: randomUUID(), sinkSummaries: [], committed: false };
   const ctx = runContextFor(config, { sourceLabel: 'run', logger: options.logger, startedAt });
   const stateFlagOrConfig = options.statePath ?? config.run.state;
-  const statePath = stateFlagOrConfig === undefined ? undefined : resolve(ctx.baseDir, stateFlagOrConfig);
+  const statePath = stateFlagOrConfig === undefined ? undefined : resolveUserPath(stateFlagOrConfig, ctx.baseDir);
   const manifestPath = manifestPathOf(options.manifestPath, config, ctx);
   const compareFlagOrConfig = options.compareTo ?? config.run.compareTo;
   const compareSetting = options.compareTo !== undefined ? '--compare-to' : 'run.compareTo';
-  const comparePath = compareFlagOrConfig === undefined ? undefined : resolve(ctx.baseDir, compareFlagOrConfig);
+  const comparePath = compareFlagOrConfig === undefined ? undefined : resolveUserPath(compareFlagOrConfig, ctx.baseDir);
   let state: RunWithState | undefined;
   let result: RunResult | undefined;
   let findingsFile: FindingsFileWriter | undefined;

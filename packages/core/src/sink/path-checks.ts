@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
-import { access, constants, lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, readFile, realpath, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { tempPathFor } from './temp-files.js';
 import { OutputUnwritableError } from '../errors.js';
 
 /**
@@ -31,6 +32,8 @@ export async function checkWritable(path: string, options: { create?: boolean; m
   }
   if (!found.isDirectory()) throw unwritable(`${dir} is a file, not a directory`);
   await checkDirWritable(dir, unwritable);
+  await refuseKernelFilesystem(dir, missing.length > 0, unwritable);
+  refuseLongNames(path, unwritable);
   if (options.create) {
     for (const d of missing) {
       try {
@@ -65,6 +68,53 @@ export async function checkPublishable(path: string, options: { mountInfo?: stri
   const existing = await lstat(path).catch(() => undefined);
   refuseSpecialFile(path, existing);
   if (existing) await refuseMountPoint(path, existing, dirStats, options.mountInfo);
+}
+
+/**
+ * Filesystems the kernel makes up, by statfs magic number. Root passes access(W_OK) on them, yet no file or directory
+ * can be created there (mkdir /proc/x fails), so without this a path under /proc passed validate and the pre-run check
+ * and failed only when the sink opened, after the first page.
+ */
+const KERNEL_FILESYSTEMS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0x62656570, 'configfs'],
+  [0xcafe4a11, 'bpf'],
+  [0x6165676c, 'pstore'],
+  [0xde5e81e4, 'efivarfs'],
+  [0x1cd1, 'devpts'],
+]);
+
+async function refuseKernelFilesystem(dir: string, creates: boolean, unwritable: (why: string) => OutputUnwritableError): Promise<void> {
+  // Where statfs is missing or fails, the checks before it and the write itself remain.
+  const type = await statfs(dir).then(
+    (s) => s.type,
+    () => undefined,
+  );
+  const name = type === undefined ? undefined : KERNEL_FILESYSTEMS.get(type);
+  if (name !== undefined) throw unwritable(`${dir} is on ${name}, a filesystem of the kernel's where ${creates ? 'no directory' : 'no file'} can be created`);
+}
+
+/** The longest file name most filesystems take (NAME_MAX), in bytes: a longer one fails the run's mkdir or open. */
+const NAME_MAX_BYTES = 255;
+
+/**
+ * The file's name as its temporary file (`.<name>.<pid>-<random>.partial`) extends it: a name a little under the limit
+ * passes every other check and fails the open. (A directory name over it fails the stat above with ENAMETOOLONG.)
+ */
+function refuseLongNames(path: string, unwritable: (why: string) => OutputUnwritableError): void {
+  const spare = NAME_MAX_BYTES - Buffer.byteLength(basename(tempPathFor(path)));
+  if (spare < 0) {
+    throw unwritable(
+      `the file name ${basename(path).slice(0, 40)}… is too long: with the temporary file's additions it would pass the ${NAME_MAX_BYTES} bytes ` +
+        `filesystems take; shorten it by ${-spare} bytes`,
+    );
+  }
 }
 
 async function refuseMountPoint(path: string, existing: Stats, dirStats: Stats, mountInfo: string | undefined): Promise<void> {
