@@ -4,6 +4,7 @@ import { toolVersion } from './version.js';
 export const COMMAND_HELP: Record<string, string> = {
   run: `Usage: qcs-export run [--config FILE] [-c FILE …] [--quiet] [--log-level LEVEL] [--log-format text|json] [--json]
                       [--state FILE] [--full-refresh] [--no-state-update] [--manifest FILE] [--compare-to FILE]
+                      [--dry-run]
 
 Runs the export the config describes: the Qualys source to every sink. Progress, log lines and the summary go
 to stderr; stdout stays free for data ("-"). No previous output is replaced unless every sink finished.
@@ -27,8 +28,11 @@ Options:
                         line with @timestamp, log.level, message, for log shippers)
   --json                print the outcome as JSON on stdout: the summary with "exitCode", or on failure
                         {"exitCode", "error": {"code", "message"}}
+  --dry-run             check the config as validate does and print the run's plan (with --json, as JSON):
+                        source, filter, strategy, each sink's records and resolved output, state, manifest;
+                        nothing is read from Qualys and nothing is written
   -h, --help            this help`,
-  validate: `Usage: qcs-export validate [--config FILE] [--connect]
+  validate: `Usage: qcs-export validate [--config FILE] [--connect] [--json]
 
 Checks the config and the environment it names: YAML, every key and value, \${VAR}s and secret files, the URL
 policy, that no two sinks write one output, that every output path could be created, and that each
@@ -37,6 +41,9 @@ Elasticsearch sink's cluster answers. Writes nothing.
 Options:
   -c, --config FILE     the YAML config (default: $QCS_EXPORT_CONFIG, else ./qcs-export.yaml or .yml)
   --connect             also log in to Qualys and count the filter's images (one call); a refused login exits 4
+  --json                print the run's plan as JSON on stdout: the Qualys base URL, the filter, the
+                        strategy, each sink's type, records and resolved output (absolute path, or index and
+                        nodes), the state and manifest paths; on failure {"exitCode", "error": {"code", "message"}}
   -h, --help            this help`,
   doctor: `Usage: qcs-export doctor [--config FILE] [--json]
 
@@ -71,9 +78,9 @@ Prints a JSON Schema of the config, for editor completion (yaml-language-server)
 export const USAGE = `qcs-export ${toolVersion}: export the Qualys Container Security image inventory
 
 Usage:
-  qcs-export run -c FILE [-q] [--log-format json] [--json]
+  qcs-export run -c FILE [-q] [--log-format json] [--json] [--dry-run]
                                                           run the export
-  qcs-export validate -c FILE [--connect]                 check the config and its environment; writes nothing
+  qcs-export validate -c FILE [--connect] [--json]        check the config and its environment; writes nothing
   qcs-export doctor -c FILE [--json]                      read-only check of the subscription: query forms,
                                                           rate-limit headers, the strategy auto would choose
   qcs-export simulate [--port N] [--images N] [--seed N] [--latency MS]

@@ -23,6 +23,7 @@ export const csvSink = defineSinkPlugin({
   create: (options, ctx) => deferredSink(async () => (await import('./csv-sink.js')).createCsvSink(options, ctx)),
   check: checkTabularOutput,
   outputs: (options, ctx) => [outputPathFor(options.path, ctx)],
+  destination: (options, ctx) => ({ path: outputPathFor(options.path, ctx) }),
   incremental: (options) => deltaFileSupport(options.path, `rows (${options.records})`),
   stateTarget: (options) => ({ target: options.path, records: options.records }),
   takesFixedFindings: (options) => takesFixedFindingsAt(options.records),

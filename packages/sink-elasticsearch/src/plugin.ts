@@ -22,6 +22,11 @@ export const elasticsearchSink = defineSinkPlugin({
   create: (options, ctx) => deferredSink(async () => (await import('./elasticsearch-sink.js')).createElasticsearchSink(options, ctx)),
   secrets: (options) => credentialsOf(options.auth).secrets,
   outputs: (options, ctx) => [deadLetterPathOf(options, ctx)],
+  destination: (options, ctx) => ({
+    nodes: (Array.isArray(options.node) ? options.node : [options.node]).map(withoutUserInfo),
+    [options.dataStream ? 'dataStream' : options.kibana ? 'alias' : 'index']: options.index,
+    deadLetters: deadLetterPathOf(options, ctx),
+  }),
   incremental: (options) =>
     options.kibana
       ? {
@@ -61,4 +66,12 @@ function incrementalMeaning(options: { dataStream: boolean; records: Parameters<
   return options.dataStream
     ? 'each changed image is appended to the data stream as a new event'
     : 'documents of changed images are replaced in place (same _id); the others stay as the last run left them';
+}
+
+/** A node URL as a plan may print it: a user and password written into the URL stay out. */
+function withoutUserInfo(node: string): string {
+  const url = new URL(node);
+  url.username = '';
+  url.password = '';
+  return url.href.replace(/\/$/, '');
 }

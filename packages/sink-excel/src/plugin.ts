@@ -25,6 +25,7 @@ export const excelSink = defineSinkPlugin({
   takesFixedFindings: (options) => workbookGrains(options).listed.some(takesFixedFindingsAt),
   check: (o, ctx) => checkTabularOutput({ columns: o.columns, joinWith: o.joinWith, path: o.path, records: columnsGrain(workbookGrains(o)) }, ctx),
   outputs: (options, ctx) => [outputPathFor(options.path, ctx)],
+  destination: (options, ctx) => ({ path: outputPathFor(options.path, ctx) }),
   // A workbook is evidence of the whole inventory (its Summary counts, its SLA sheet): one holding only the images
   // changed since the last run would pass for that. Writing the whole inventory instead would make every run full.
   incremental: () => ({

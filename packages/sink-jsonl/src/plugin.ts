@@ -1,4 +1,5 @@
 import { checkWritable, defineSinkPlugin, deferredSink, deltaFileSupport, findingsDemandOf, outputPathFor, takesFixedFindingsAt } from '@qcs-export/core/sink';
+import type { SinkDestination } from '@qcs-export/core/sink';
 import type { JsonlSinkDeps } from './jsonl-sink.js';
 import { jsonlOptions } from './options.js';
 
@@ -20,6 +21,8 @@ export function createJsonlPlugin(deps: JsonlSinkDeps = {}) {
       if (options.path !== '-') await checkWritable(outputPathFor(options.path, ctx));
     },
     outputs: (options, ctx) => [options.path === '-' ? 'stdout' : outputPathFor(options.path, ctx)],
+    destination: (options, ctx): SinkDestination =>
+      options.path === '-' ? { stdout: true } : { path: outputPathFor(options.path, ctx), gzip: options.path.endsWith('.gz') },
     incremental: (options) => deltaFileSupport(options.path, `lines (${options.records})`),
     stateTarget: (options) => ({ target: options.path, records: options.records }),
     takesFixedFindings: (options) => takesFixedFindingsAt(options.records),

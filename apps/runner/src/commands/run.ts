@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { ExitCode, exitCodeOf, worstExitCode } from '../exit-codes.js';
 import { type Interrupts, watchInterrupts } from '../interrupt.js';
 import { outputsOf } from '../outputs.js';
+import { formatPlan, type PlanOverrides } from '../plan.js';
 import { createProgress } from '../progress.js';
 import { sinkPlugins } from '../registry.js';
 import { reportError } from '../report-error.js';
@@ -12,6 +13,7 @@ import { rejectedError } from '../run/result.js';
 import { runContextFor } from '../run/run-context.js';
 import { scheduledRun, type ScheduledRunResult } from '../run/scheduled-run.js';
 import { formatSummary } from '../summary.js';
+import { checkedPlan } from './validate.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const values = parseFlags('run', argv, {
@@ -22,6 +24,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'compare-to': { type: 'string' },
     'full-refresh': { type: 'boolean' },
     'no-state-update': { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
     ...LOG_FLAGS,
   });
   const given = (values['config'] as string[] | undefined) ?? [];
@@ -36,6 +39,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       }
     }
   }
+  if (values['dry-run'] === true) return dryRun(choices, values);
   let progressDone: () => void = () => undefined;
   const interrupts = watchInterrupts({ onFirst: () => progressDone() });
   const onProgress = (done: () => void) => (progressDone = done);
@@ -117,6 +121,24 @@ async function runOne(
     if (!json) throw rejected;
     // The one document on stdout already carries the error: say it on stderr as for any failure, and print no second.
     return reportError(rejected, ['run', ...(settings.format === 'json' ? ['--log-format=json'] : [])]);
+  }
+  return ExitCode.ok;
+}
+
+/**
+ * run --dry-run: the checks validate makes and the plan of each config (with this command line's --state, --manifest
+ * and --compare-to), printed instead of running: nothing is read from Qualys and nothing is written.
+ */
+async function dryRun(choices: readonly ConfigChoice[], values: Flags): Promise<number> {
+  const overrides: PlanOverrides = {
+    ...(typeof values['state'] === 'string' ? { statePath: values['state'] } : {}),
+    ...(typeof values['manifest'] === 'string' ? { manifestPath: values['manifest'] } : {}),
+    ...(typeof values['compare-to'] === 'string' ? { compareTo: values['compare-to'] } : {}),
+  };
+  for (const choice of choices) {
+    const { plan } = await checkedPlan(choice, overrides);
+    if (values['json'] === true) process.stdout.write(`${redactor.redact(JSON.stringify({ exitCode: ExitCode.ok, dryRun: true, ...plan }, null, 2))}\n`);
+    else process.stdout.write(`${redactor.redact(formatPlan(plan))}\ndry run: nothing was read or written\n`);
   }
   return ExitCode.ok;
 }

@@ -161,6 +161,9 @@ export interface StateTarget {
   records: string;
 }
 
+/** A sink's destination as a plan shows it: plain values by name (see SinkPlugin.destination). */
+export type SinkDestination = Readonly<Record<string, string | boolean | readonly string[]>>;
+
 export interface SinkPlugin<O = unknown> {
   /** The `type` key in the config, e.g. "jsonl". */
   type: string;
@@ -191,6 +194,12 @@ export interface SinkPlugin<O = unknown> {
    * runner refuses a config in which two sinks name the same one, since one would silently overwrite the other.
    */
   outputs?(options: O, ctx: RunContext): string[];
+  /**
+   * Where this sink writes, as `validate --json` and `run --dry-run` show it before a run: `path` (absolute) or
+   * `stdout` for a file sink; the index or data stream and the nodes for a cluster. No credential may appear in it.
+   * Default: the outputs() list.
+   */
+  destination?(options: O, ctx: RunContext): SinkDestination;
   /** Whether and how this sink takes part in incremental runs; a plugin that does not say is refused in them. */
   incremental?(options: O): IncrementalSupport;
   /**
@@ -241,6 +250,7 @@ export function defineSinkPlugin<S extends z.ZodType>(plugin: {
   needsFindings?(options: z.output<S>): false | FindingsDemand;
   grains?(options: z.output<S>): readonly RecordGrain[];
   outputs?(options: z.output<S>, ctx: RunContext): string[];
+  destination?(options: z.output<S>, ctx: RunContext): SinkDestination;
   incremental?(options: z.output<S>): IncrementalSupport;
   stateTarget?(options: z.output<S>): StateTarget;
   takesFixedFindings?(options: z.output<S>): boolean;
