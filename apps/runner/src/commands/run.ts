@@ -1,8 +1,8 @@
 import { UsageError } from '@qcs-export/core';
-import { type Flags, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { type Flags, flagLogSettings, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, exitCodeOf, worstExitCode } from '../exit-codes.js';
-import { type Interrupts, watchInterrupts } from '../interrupt.js';
+import { type Interrupts, type StopNoticeLogging, watchInterrupts } from '../interrupt.js';
 import { outputsOf } from '../outputs.js';
 import { createProgress } from '../progress.js';
 import { sinkPlugins } from '../registry.js';
@@ -34,9 +34,16 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
   }
   let progressDone: () => void = () => undefined;
-  const interrupts = watchInterrupts({ onFirst: () => progressDone() });
-  const onProgress = (done: () => void) => (progressDone = done);
-  const run = (file: string) => runOne(file, values, interrupts, onProgress);
+  // A signal while the config loads is told in the flags' log format; once a run has its logger, in that.
+  const early = flagLogSettings(values);
+  let logging: StopNoticeLogging = { logger: loggerFor(early), format: early.format };
+  const interrupts = watchInterrupts({ onFirst: () => progressDone(), logging: () => logging });
+  const hooks: RunHooks = {
+    interrupts,
+    onProgress: (done) => (progressDone = done),
+    onLogging: (known) => (logging = known),
+  };
+  const run = (file: string) => runOne(file, values, hooks);
   try {
     if (files.length === 1) return await run(files[0] as string);
     // Several subscriptions, one after another, each with its own state and manifest; an interrupt stops the rest.
@@ -62,7 +69,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function runOne(file: string, values: Flags, interrupts: Interrupts, onProgress: (done: () => void) => void): Promise<number> {
+/** What a run tells the command about itself, for the first signal: how to clear its progress line, and its logger. */
+interface RunHooks {
+  interrupts: Interrupts;
+  onProgress(done: () => void): void;
+  onLogging(logging: StopNoticeLogging): void;
+}
+
+async function runOne(file: string, values: Flags, { interrupts, onProgress, onLogging }: RunHooks): Promise<number> {
   const config = await loadConfig(file, sinkPlugins, process.env, { signal: interrupts.signal });
   registerAllSecrets(config);
   const settings = logSettings(values, config.run.logLevel);
@@ -78,6 +92,7 @@ async function runOne(file: string, values: Flags, interrupts: Interrupts, onPro
   const progress = createProgress({ interactive, logger: plainLogger });
   onProgress(() => progress.done());
   const logger = interactive ? loggerFor(settings, progress.logStream) : plainLogger;
+  onLogging({ logger, format: settings.format });
 
   const result: ScheduledRunResult = await scheduledRun(config, {
     plugins: sinkPlugins,
