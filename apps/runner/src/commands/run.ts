@@ -94,6 +94,7 @@ async function runOne(file: string, values: Flags, { interrupts, onProgress, onL
   const logger = interactive ? loggerFor(settings, progress.logStream) : plainLogger;
   onLogging({ logger, format: settings.format });
 
+  // The line ends with the run however it ends, a failed login too: the error line then starts a line of its own.
   const result: ScheduledRunResult = await scheduledRun(config, {
     plugins: sinkPlugins,
     logger,
@@ -106,7 +107,7 @@ async function runOne(file: string, values: Flags, { interrupts, onProgress, onL
     ...(typeof values['compare-to'] === 'string' ? { compareTo: values['compare-to'] } : {}),
     fullRefresh: values['full-refresh'] === true,
     noStateUpdate: values['no-state-update'] === true,
-  });
+  }).finally(() => progress.done());
   const rejected = rejectedError(result);
   if (json) {
     const outcome: ScheduledRunResult & { exitCode: number; error?: { code: string; message: string } } = {
