@@ -3,8 +3,8 @@ import { redactor } from './cli-args.js';
 import { exitCodeOf } from './exit-codes.js';
 
 /**
- * The error line on stderr, always; with `run --json`, also an object on stdout, so a script that parses stdout
- * learns why a run failed without scraping stderr.
+ * The error line on stderr, always; with `run --json` or `doctor --json`, also an object on stdout, so a script
+ * that parses stdout learns why the command failed without scraping stderr.
  */
 export function reportError(error: unknown, argv: string[], prefix = ''): number {
   const known = isQcsError(error);
@@ -18,6 +18,7 @@ export function reportError(error: unknown, argv: string[], prefix = ''): number
   if (jsonLog) process.stderr.write(`${JSON.stringify({ '@timestamp': new Date().toISOString(), 'log.level': 'error', message, 'error.code': code })}\n`);
   else process.stderr.write(known ? `error [${code}]: ${message}\n` : `${message}\n`);
   if (!known && process.env['QCS_DEBUG']) process.stderr.write(`${redactor.redact(String((error as Error)?.stack))}\n`);
-  if (argv[0] === 'run' && argv.includes('--json')) process.stdout.write(`${JSON.stringify({ exitCode, error: { code, message } }, null, 2)}\n`);
+  if ((argv[0] === 'run' || argv[0] === 'doctor') && argv.includes('--json'))
+    process.stdout.write(`${JSON.stringify({ exitCode, error: { code, message } }, null, 2)}\n`);
   return exitCode;
 }
