@@ -81,6 +81,18 @@ export function logSettings(values: Flags, fallbackLevel: LogLevel): LogSettings
   return { level, format, quiet };
 }
 
+/**
+ * The settings the flags alone give, for what is logged before the config (and its run.logLevel) is read. Never
+ * throws: a bad flag is reported by logSettings, once, in its place after the config.
+ */
+export function flagLogSettings(values: Flags): LogSettings {
+  try {
+    return logSettings(values, 'info');
+  } catch {
+    return { level: 'info', format: values['log-format'] === 'json' ? 'json' : 'text', quiet: values['quiet'] === true };
+  }
+}
+
 export function loggerFor(settings: LogSettings, stream?: NodeJS.WritableStream): Logger {
   return createConsoleLogger({ level: settings.level, format: settings.format, redactor, ...(stream ? { stream } : {}) });
 }

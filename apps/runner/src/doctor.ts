@@ -3,6 +3,7 @@ import {
   diagnoseContainers,
   diagnoseServer,
   ForbiddenError,
+  QcsError,
   QualysClient,
   type AnySinkPlugin,
   type ContainerDiagnosis,
@@ -20,8 +21,11 @@ export interface DoctorOutcome {
     | (Diagnosis & { tool: string; source: string; filter: string | undefined; containers: ContainerDiagnosis & { filter: string | undefined } })
     | undefined;
   exitCode: number;
-  /** Why the subscription is unusable, when it is. */
-  problem: string | undefined;
+  /**
+   * Why the subscription is unusable, when it is: the refused login or permission, or QCS_SOURCE_INCOMPLETE when no
+   * strategy can export the filter completely. `exitCode` is its exit code.
+   */
+  error: QcsError | undefined;
 }
 
 /**
@@ -68,9 +72,11 @@ export async function runDoctor(
             containers.access.ok ? `no strategy can read them completely: ${containers.bulk.detail}` : containers.access.detail
           }`
         : undefined;
-    return { report, exitCode: problem === undefined ? ExitCode.ok : ExitCode.failed, problem };
+    // What a run of this config would fail with: it could not prove its export complete.
+    const error = problem === undefined ? undefined : new QcsError('QCS_SOURCE_INCOMPLETE', problem);
+    return { report, exitCode: error === undefined ? ExitCode.ok : exitCodeOf(error), error };
   } catch (error) {
-    if (error instanceof AuthError || error instanceof ForbiddenError) return { report: undefined, exitCode: exitCodeOf(error), problem: error.message };
+    if (error instanceof AuthError || error instanceof ForbiddenError) return { report: undefined, exitCode: exitCodeOf(error), error };
     throw error;
   } finally {
     await stranger.close();

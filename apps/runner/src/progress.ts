@@ -1,4 +1,5 @@
 import type { Logger, PageInfo } from '@qcs-export/core';
+import { createRateMeter } from './progress-rate.js';
 
 export interface Progress {
   update(info: PageInfo): void;
@@ -37,16 +38,34 @@ export function createProgress(options: ProgressOptions = {}): Progress {
   const interactive = options.interactive ?? stream.isTTY === true;
   const intervalMs = options.intervalMs ?? 10_000;
   const started = now();
+  const meter = createRateMeter();
   let lastPrint = -Infinity;
   let drawn = '';
   let last: PageInfo | undefined;
+  let rate: number | undefined;
   let phase: string | undefined;
   let ticker: NodeJS.Timeout | undefined;
+  /** Whether onResize listens: from the first line drawn to done(). */
+  let watchingWidth = false;
 
   const draw = () => {
-    const text = fitToWidth(lineFor({ info: last, phase, elapsedMs: now() - started, width: stream.columns }), stream.columns);
+    const text = fitToWidth(lineFor({ info: last, phase, elapsedMs: now() - started, rate, width: stream.columns }), stream.columns);
     stream.write(`\r\x1b[2K${text}`);
     drawn = text;
+    if (!watchingWidth) stream.on('resize', onResize);
+    watchingWidth = true;
+  };
+  /**
+   * A terminal made narrower than the drawn line reflows it onto several rows (most do: VTE, iTerm2, Terminal.app,
+   * Windows Terminal, kitty, tmux), the cursor on the last, where "\r" and a clear reach only that row. Go up to
+   * the line's first row, clear to the end of the screen, and draw it again cut to the new width. (One that cuts
+   * the line instead, as xterm does, loses as many rows above it from the screen.)
+   */
+  const onResize = () => {
+    if (!drawn) return;
+    const rows = stream.columns ? Math.ceil(drawn.length / stream.columns) : 1;
+    if (rows > 1) stream.write(`\r\x1b[${rows - 1}A\x1b[J`);
+    draw();
   };
   const clear = () => {
     if (drawn) stream.write('\r\x1b[2K');
@@ -60,12 +79,13 @@ export function createProgress(options: ProgressOptions = {}): Progress {
   return {
     update(info) {
       last = info;
+      rate = meter.rateAt(info, now());
       phase = undefined;
       stopTicker();
       if (interactive) draw();
       else if (now() - lastPrint >= intervalMs) {
         lastPrint = now();
-        options.logger?.info(`progress: ${lineFor({ info, elapsedMs: now() - started })}`);
+        options.logger?.info(`progress: ${lineFor({ info, elapsedMs: now() - started, rate })}`);
       }
     },
     phase(label) {
@@ -82,6 +102,8 @@ export function createProgress(options: ProgressOptions = {}): Progress {
     },
     done() {
       stopTicker();
+      if (watchingWidth) stream.off('resize', onResize);
+      watchingWidth = false;
       clear();
     },
     logStream: {
@@ -101,24 +123,24 @@ interface LineParts {
   info: PageInfo | undefined;
   phase?: string | undefined;
   elapsedMs: number;
+  /** Records per second (see RateMeter); without it, no rate and no ETA are shown. */
+  rate?: number | undefined;
   /** Terminal width; with it, the line gets a bar sized to fit. */
   width?: number | undefined;
 }
 
 /** "images 12,000/25,000 48% [#####-----] · 6,000/s · 0:02 · ETA 0:03", most important first, so a cut keeps it. */
-export function lineFor({ info, phase, elapsedMs, width }: LineParts): string {
-  const seconds = Math.max(0.001, elapsedMs / 1000);
+export function lineFor({ info, phase, elapsedMs, rate, width }: LineParts): string {
   const total = info?.totalRecords ?? 0;
   const expected = info?.expectedTotal !== undefined ? Math.max(info.expectedTotal, total) : undefined;
   const count = `${info?.noun ?? 'images'} ${total.toLocaleString('en-US')}${expected !== undefined ? `/${expected.toLocaleString('en-US')}` : ''}`;
   const share = expected ? Math.min(1, total / expected) : undefined;
   const percent = share !== undefined ? ` ${Math.floor(share * 100)}%` : '';
-  const rate = total / seconds;
   const tail = [`${formatDuration(elapsedMs)} elapsed`];
   if (phase) tail.unshift(phase);
   else {
-    tail.unshift(`${Math.round(rate).toLocaleString('en-US')}/s`);
-    if (expected !== undefined && rate > 0 && total > 0 && total < expected) tail.push(`ETA ${formatDuration(((expected - total) / rate) * 1000)}`);
+    if (rate !== undefined) tail.unshift(`${Math.round(rate).toLocaleString('en-US')}/s`);
+    if (expected !== undefined && rate !== undefined && rate > 0 && total < expected) tail.push(`ETA ${formatDuration(((expected - total) / rate) * 1000)}`);
     if (info) tail.push(`page ${info.page}`);
   }
   const head = `${count}${percent}`;

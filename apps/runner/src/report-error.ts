@@ -3,8 +3,8 @@ import { redactor } from './cli-args.js';
 import { exitCodeOf } from './exit-codes.js';
 
 /**
- * The error line on stderr, always; with `run --json` (validate's, doctor's), also an object on stdout, so a script that parses stdout
- * learns why a run failed without scraping stderr.
+ * The error line on stderr, always; with `run --json` (or validate's, doctor's), also an object on stdout, so a
+ * script that parses stdout learns why the command failed without scraping stderr.
  */
 export function reportError(error: unknown, argv: string[], prefix = ''): number {
   const known = isQcsError(error);

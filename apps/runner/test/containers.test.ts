@@ -160,7 +160,9 @@ describe('containers and container findings (issue 21)', () => {
     const refused = await cli(['doctor', '-c', writesContainers], { QUALYS_PASSWORD: PASSWORD });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/✗ access: GET \/csapi\/v1\.3\/containers refused/);
-    expect(refused.stderr).toMatch(/doctor: this config writes containers, but GET \/csapi\/v1\.3\/containers refused.*permission to read containers/);
+    expect(refused.stderr).toMatch(
+      /^error \[QCS_SOURCE_INCOMPLETE\]: this config writes containers, but GET \/csapi\/v1\.3\/containers refused.*permission to read containers/,
+    );
     const imagesOnly = await config(liveConfig(s.url, '  - type: csv\n    path: i.csv\n'));
     const fine = await cli(['doctor', '-c', imagesOnly], { QUALYS_PASSWORD: PASSWORD });
     expect(fine.code).toBe(0);

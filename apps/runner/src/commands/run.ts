@@ -1,9 +1,9 @@
 import { UsageError } from '@qcs-export/core';
-import { type Flags, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { type Flags, flagLogSettings, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
 import { chooseConfig, type ConfigChoice, configNotice } from '../config/discover.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, exitCodeOf, worstExitCode } from '../exit-codes.js';
-import { type Interrupts, watchInterrupts } from '../interrupt.js';
+import { type Interrupts, type StopNoticeLogging, watchInterrupts } from '../interrupt.js';
 import { outputsOf } from '../outputs.js';
 import { formatPlan, type PlanOverrides } from '../plan.js';
 import { createProgress } from '../progress.js';
@@ -41,9 +41,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (values['dry-run'] === true) return dryRun(choices, values);
   let progressDone: () => void = () => undefined;
-  const interrupts = watchInterrupts({ onFirst: () => progressDone() });
-  const onProgress = (done: () => void) => (progressDone = done);
-  const run = (file: string) => runOne(file, values, interrupts, onProgress, choices.find((c) => c.file === file)?.foundBy);
+  // A signal while the config loads is told in the flags' log format; once a run has its logger, in that.
+  const early = flagLogSettings(values);
+  let logging: StopNoticeLogging = { logger: loggerFor(early), format: early.format };
+  const interrupts = watchInterrupts({ onFirst: () => progressDone(), logging: () => logging });
+  const hooks: RunHooks = {
+    interrupts,
+    onProgress: (done) => (progressDone = done),
+    onLogging: (known) => (logging = known),
+  };
+  const run = (file: string) => runOne(file, values, hooks, choices.find((c) => c.file === file)?.foundBy);
   try {
     if (files.length === 1) return await run(files[0] as string);
     // Several subscriptions, one after another, each with its own state and manifest; an interrupt stops the rest.
@@ -69,13 +76,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function runOne(
-  file: string,
-  values: Flags,
-  interrupts: Interrupts,
-  onProgress: (done: () => void) => void,
-  foundBy: string | undefined,
-): Promise<number> {
+/** What a run tells the command about itself, for the first signal: how to clear its progress line, and its logger. */
+interface RunHooks {
+  interrupts: Interrupts;
+  onProgress(done: () => void): void;
+  onLogging(logging: StopNoticeLogging): void;
+}
+
+async function runOne(file: string, values: Flags, { interrupts, onProgress, onLogging }: RunHooks, foundBy: string | undefined): Promise<number> {
   const config = await loadConfig(file, sinkPlugins, process.env, { signal: interrupts.signal });
   registerAllSecrets(config);
   const settings = logSettings(values, config.run.logLevel);
@@ -93,7 +101,9 @@ async function runOne(
   const progress = createProgress({ interactive, logger: plainLogger });
   onProgress(() => progress.done());
   const logger = interactive ? loggerFor(settings, progress.logStream) : plainLogger;
+  onLogging({ logger, format: settings.format });
 
+  // The line ends with the run however it ends, a failed login too: the error line then starts a line of its own.
   const result: ScheduledRunResult = await scheduledRun(config, {
     plugins: sinkPlugins,
     logger,
@@ -106,7 +116,7 @@ async function runOne(
     ...(typeof values['compare-to'] === 'string' ? { compareTo: values['compare-to'] } : {}),
     fullRefresh: values['full-refresh'] === true,
     noStateUpdate: values['no-state-update'] === true,
-  });
+  }).finally(() => progress.done());
   const rejected = rejectedError(result);
   if (json) {
     const outcome: ScheduledRunResult & { exitCode: number; error?: { code: string; message: string } } = {
