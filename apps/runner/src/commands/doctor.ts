@@ -1,10 +1,11 @@
-import { configFlag, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { configFlag, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { COMMAND_OPTIONS } from '../command-options.js';
 import { loadConfig } from '../config/load.js';
 import { formatDiagnosis, runDoctor } from '../doctor.js';
 import { sinkPlugins } from '../registry.js';
 
 export async function doctorCommand(argv: string[]): Promise<number> {
-  const values = parseFlags('doctor', argv, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, ...LOG_FLAGS });
+  const values = parseFlags('doctor', argv, COMMAND_OPTIONS.doctor);
   const config = await loadConfig(configFlag(values), sinkPlugins);
   registerAllSecrets(config);
   const logger = loggerFor(logSettings(values, 'warn'));

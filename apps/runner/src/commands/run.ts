@@ -1,5 +1,6 @@
 import { UsageError } from '@qcs-export/core';
-import { type Flags, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { type Flags, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { COMMAND_OPTIONS } from '../command-options.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, exitCodeOf, worstExitCode } from '../exit-codes.js';
 import { type Interrupts, watchInterrupts } from '../interrupt.js';
@@ -13,16 +14,7 @@ import { scheduledRun, type ScheduledRunResult } from '../run/scheduled-run.js';
 import { formatSummary } from '../summary.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const values = parseFlags('run', argv, {
-    config: { type: 'string', short: 'c', multiple: true },
-    json: { type: 'boolean' },
-    state: { type: 'string' },
-    manifest: { type: 'string' },
-    'compare-to': { type: 'string' },
-    'full-refresh': { type: 'boolean' },
-    'no-state-update': { type: 'boolean' },
-    ...LOG_FLAGS,
-  });
+  const values = parseFlags('run', argv, COMMAND_OPTIONS.run);
   const files = (values['config'] as string[] | undefined) ?? [];
   if (files.length === 0 || files.some((f) => f === '')) throw new UsageError('--config FILE (or -c FILE) is required');
   if (files.length > 1) {

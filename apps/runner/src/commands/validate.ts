@@ -1,5 +1,6 @@
 import { CONTAINERS, countNow, createConsoleLogger, isQcsError, type Logger } from '@qcs-export/core';
 import { configFlag, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { COMMAND_OPTIONS } from '../command-options.js';
 import { loadConfig } from '../config/load.js';
 import { isSimulatorSource } from '../config/schema.js';
 import { ExitCode, exitCodeOf } from '../exit-codes.js';
@@ -10,7 +11,7 @@ import { listsRead } from '../run/run-sinks.js';
 import { prepareSource } from '../source-setup.js';
 
 export async function validateCommand(argv: string[]): Promise<number> {
-  const values = parseFlags('validate', argv, { config: { type: 'string', short: 'c' }, connect: { type: 'boolean' } });
+  const values = parseFlags('validate', argv, COMMAND_OPTIONS.validate);
   const config = await loadConfig(configFlag(values), sinkPlugins);
   registerAllSecrets(config);
   const ctx = runContextFor(config, { sourceLabel: 'validate', logger: createConsoleLogger({ redactor }) });
