@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createConsoleLogger, Redactor, UsageError, type LogFormat, type Logger, type LogLevel } from '@qcs-export/core';
 import { chooseConfig, type ConfigChoice } from './config/discover.js';
+import { type CommandOptions, LOG_FORMATS, LOG_LEVELS } from './command-options.js';
 import type { loadConfig } from './config/load.js';
 import { didYouMean } from './config/suggest.js';
 import { sinkPlugins } from './registry.js';
@@ -13,21 +14,32 @@ export type Flags = Record<string, string | boolean | undefined>;
 export const redactor = new Redactor();
 
 /** Parses a command's flags strictly; an unknown flag is a usage error with a did-you-mean. */
-export function parseFlags(command: string, argv: string[], options: Options = {}): Flags {
+export function parseFlags(command: string, argv: string[], options: CommandOptions = {}): Flags {
+  const parserOptions = forParser(options);
   try {
-    return parseArgs({ args: withShortValues(argv, options), options, allowPositionals: false, strict: true }).values as Flags;
+    return parseArgs({ args: withShortValues(argv, parserOptions), options: parserOptions, allowPositionals: false, strict: true }).values as Flags;
   } catch (error) {
     const message = (error as Error).message;
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
     if (unknown !== undefined) {
       const hint = didYouMean(
         unknown,
-        Object.keys(options ?? {}).map((o) => `--${o}`),
+        Object.keys(options).map((o) => `--${o}`),
       );
       throw new UsageError(`unknown option "${unknown}"${hint}; run qcs-export ${command} --help`);
     }
     throw new UsageError(`${message}; run qcs-export ${command} --help`);
   }
+}
+
+/** Only what parseArgs knows of each option: the completion's summaries and values are not its business. */
+function forParser(options: CommandOptions): Options {
+  return Object.fromEntries(
+    Object.entries(options).map(([name, o]) => [
+      name,
+      { type: o.type, ...(o.short === undefined ? {} : { short: o.short }), ...(o.type === 'string' && o.multiple ? { multiple: true } : {}) },
+    ]),
+  );
 }
 
 /**
@@ -58,13 +70,6 @@ export function registerAllSecrets(config: Awaited<ReturnType<typeof loadConfig>
   for (const sink of config.sinks) for (const secret of sinkPlugins.get(sink.type)?.secrets?.(sink.options) ?? []) redactor.add(secret);
 }
 
-/** The flags that shape logging, shared by the commands that log. */
-export const LOG_FLAGS = {
-  'log-level': { type: 'string' },
-  'log-format': { type: 'string' },
-  quiet: { type: 'boolean', short: 'q' },
-} as const satisfies Options;
-
 export interface LogSettings {
   level: LogLevel;
   format: LogFormat;
@@ -75,9 +80,9 @@ export interface LogSettings {
 export function logSettings(values: Flags, fallbackLevel: LogLevel): LogSettings {
   const quiet = values['quiet'] === true;
   const level = quiet ? 'error' : ((values['log-level'] as LogLevel | undefined) ?? fallbackLevel);
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
   const format = (values['log-format'] as LogFormat | undefined) ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json, got "${String(format)}"`);
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--log-format must be text or json, got "${String(format)}"`);
   return { level, format, quiet };
 }
 

@@ -73,6 +73,17 @@ Options:
   schema: `Usage: qcs-export schema
 
 Prints a JSON Schema of the config, for editor completion (yaml-language-server).`,
+  completion: `Usage: qcs-export completion bash|zsh|fish
+
+Prints the shell completion script: the commands, their options, the log levels and formats, and file names where
+an option takes a file (for the config, only *.yaml and *.yml). Print it again after an upgrade.
+
+  bash   source <(qcs-export completion bash)                      (a line in ~/.bashrc), or once:
+         qcs-export completion bash > ~/.local/share/bash-completion/completions/qcs-export
+  zsh    qcs-export completion zsh > ~/.zfunc/_qcs-export           (any directory on $fpath: here ~/.zfunc,
+                                                                   with fpath=(~/.zfunc $fpath) before compinit),
+         or source <(qcs-export completion zsh)                     (a line in ~/.zshrc, after compinit)
+  fish   qcs-export completion fish > ~/.config/fish/completions/qcs-export.fish`,
 };
 
 export const USAGE = `qcs-export ${toolVersion}: export the Qualys Container Security image inventory
@@ -86,6 +97,7 @@ Usage:
   qcs-export simulate [--port N] [--images N] [--seed N] [--latency MS]
                                                           serve the Qualys simulator on 127.0.0.1
   qcs-export schema                                       print the config's JSON Schema
+  qcs-export completion bash|zsh|fish                     print the shell completion script
   qcs-export COMMAND --help, qcs-export help COMMAND      a command's own help
   qcs-export --help | --version (-V)
 

@@ -1,5 +1,7 @@
 import { UsageError } from '@qcs-export/core';
 import { parseFlags } from './cli-args.js';
+import { COMMAND_OPTIONS, TOP_FLAGS } from './command-options.js';
+import { completionCommand } from './commands/completion.js';
 import { doctorCommand } from './commands/doctor.js';
 import { runCommand } from './commands/run.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -21,9 +23,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The options the tool itself takes before any command. */
-const TOP_OPTIONS = ['--help', '-h', '--version', '-v', '-V'];
-
 async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // Bare `qcs-export` shows what it can do, as --help does: asking is not an error.
@@ -37,7 +36,7 @@ async function dispatch(argv: string[]): Promise<number> {
     return ExitCode.ok;
   }
   if (command.startsWith('-')) {
-    throw new UsageError(`unknown option "${command}"${didYouMean(command, TOP_OPTIONS)}; run qcs-export --help`);
+    throw new UsageError(`unknown option "${command}"${didYouMean(command, TOP_FLAGS)}; run qcs-export --help`);
   }
   if (COMMAND_HELP[command] !== undefined && rest.some((a) => a === '--help' || a === '-h')) {
     process.stdout.write(`${COMMAND_HELP[command]}\n`);
@@ -53,9 +52,11 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'simulate':
       return simulateCommand(rest);
     case 'schema':
-      parseFlags('schema', rest);
+      parseFlags('schema', rest, COMMAND_OPTIONS.schema);
       process.stdout.write(`${JSON.stringify(configJsonSchema(sinkPlugins), null, 2)}\n`);
       return ExitCode.ok;
+    case 'completion':
+      return completionCommand(rest);
     default:
       throw new UsageError(`unknown command "${command}"${didYouMean(command, Object.keys(COMMAND_HELP))}; run qcs-export --help`);
   }

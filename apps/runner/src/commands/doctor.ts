@@ -1,4 +1,5 @@
-import { configFlag, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { configFlag, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { COMMAND_OPTIONS } from '../command-options.js';
 import { configNotice } from '../config/discover.js';
 import { loadConfig } from '../config/load.js';
 import { formatDiagnosis, runDoctor } from '../doctor.js';
@@ -6,7 +7,7 @@ import { sinkPlugins } from '../registry.js';
 import { reportError } from '../report-error.js';
 
 export async function doctorCommand(argv: string[]): Promise<number> {
-  const values = parseFlags('doctor', argv, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, ...LOG_FLAGS });
+  const values = parseFlags('doctor', argv, COMMAND_OPTIONS.doctor);
   const choice = configFlag(values);
   const config = await loadConfig(choice.file, sinkPlugins);
   registerAllSecrets(config);

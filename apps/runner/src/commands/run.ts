@@ -1,5 +1,6 @@
 import { UsageError } from '@qcs-export/core';
-import { type Flags, flagLogSettings, LOG_FLAGS, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { type Flags, flagLogSettings, loggerFor, logSettings, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { COMMAND_OPTIONS } from '../command-options.js';
 import { chooseConfig, type ConfigChoice, configNotice } from '../config/discover.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, exitCodeOf, worstExitCode } from '../exit-codes.js';
@@ -16,17 +17,7 @@ import { formatSummary } from '../summary.js';
 import { checkedPlan } from './validate.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const values = parseFlags('run', argv, {
-    config: { type: 'string', short: 'c', multiple: true },
-    json: { type: 'boolean' },
-    state: { type: 'string' },
-    manifest: { type: 'string' },
-    'compare-to': { type: 'string' },
-    'full-refresh': { type: 'boolean' },
-    'no-state-update': { type: 'boolean' },
-    'dry-run': { type: 'boolean' },
-    ...LOG_FLAGS,
-  });
+  const values = parseFlags('run', argv, COMMAND_OPTIONS.run);
   const given = (values['config'] as string[] | undefined) ?? [];
   if (given.some((f) => f === '')) throw new UsageError('--config needs a file name');
   const choices: ConfigChoice[] = given.length === 0 ? [chooseConfig(undefined)] : given.map((file) => ({ file }));

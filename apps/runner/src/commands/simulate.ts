@@ -1,9 +1,10 @@
 import { UsageError } from '@qcs-export/core';
 import { parseFlags } from '../cli-args.js';
+import { COMMAND_OPTIONS } from '../command-options.js';
 import { ExitCode } from '../exit-codes.js';
 
 export async function simulateCommand(argv: string[]): Promise<number> {
-  const values = parseFlags('simulate', argv, { port: { type: 'string' }, images: { type: 'string' }, seed: { type: 'string' }, latency: { type: 'string' } });
+  const values = parseFlags('simulate', argv, COMMAND_OPTIONS.simulate);
   const int = (name: string, fallback: number) => {
     const raw = values[name];
     if (raw === undefined) return fallback;

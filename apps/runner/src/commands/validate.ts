@@ -1,5 +1,6 @@
 import { CONTAINERS, countNow, createConsoleLogger, isQcsError, type Logger } from '@qcs-export/core';
 import { configFlag, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
+import { COMMAND_OPTIONS } from '../command-options.js';
 import type { ConfigChoice } from '../config/discover.js';
 import { loadConfig } from '../config/load.js';
 import { isSimulatorSource, type Config } from '../config/schema.js';
@@ -12,7 +13,7 @@ import { listsRead } from '../run/run-sinks.js';
 import { prepareSource } from '../source-setup.js';
 
 export async function validateCommand(argv: string[]): Promise<number> {
-  const values = parseFlags('validate', argv, { config: { type: 'string', short: 'c' }, connect: { type: 'boolean' }, json: { type: 'boolean' } });
+  const values = parseFlags('validate', argv, COMMAND_OPTIONS.validate);
   const choice = configFlag(values);
   const json = values['json'] === true;
   const { config, plan } = await checkedPlan(choice);
