@@ -1,4 +1,4 @@
-import { CONTAINERS, countNow, createConsoleLogger, isQcsError, type Logger } from '@qcs-export/core';
+import { ConfigError, CONTAINERS, countNow, createConsoleLogger, isQcsError, type Logger } from '@qcs-export/core';
 import { configFlag, parseFlags, redactor, registerAllSecrets } from '../cli-args.js';
 import { COMMAND_OPTIONS } from '../command-options.js';
 import type { ConfigChoice } from '../config/discover.js';
@@ -9,7 +9,7 @@ import { checkDistinctOutputs, outputsOf, sweepOutputs } from '../outputs.js';
 import { planOf, type PlanOverrides, type RunPlan } from '../plan.js';
 import { sinkPlugins } from '../registry.js';
 import { runContextFor } from '../run/run-context.js';
-import { listsRead } from '../run/run-sinks.js';
+import { incrementalRefusals } from '../sink-declarations.js';
 import { prepareSource } from '../source-setup.js';
 
 export async function validateCommand(argv: string[]): Promise<number> {
@@ -48,6 +48,9 @@ export async function checkedPlan(choice: ConfigChoice, overrides: PlanOverrides
   checkDistinctOutputs(config.sinks, sinkPlugins, ctx);
   await sweepOutputs(outputsOf(config.sinks, sinkPlugins, ctx), ctx.logger, { dryRun: true });
   for (const sink of config.sinks) await sinkPlugins.get(sink.type)?.check?.(sink.options, ctx);
+  // run.state is checked as the config loads; a --state of the command line, as the run would check it.
+  const refusals = overrides.statePath !== undefined ? incrementalRefusals(config, sinkPlugins) : [];
+  if (refusals.length > 0) throw new ConfigError(['these sinks cannot run with a state (--state):', ...refusals.map((r) => `  ${r}`)].join('\n'));
   return { config, plan: planOf(config, choice, sinkPlugins, ctx, overrides) };
 }
 
