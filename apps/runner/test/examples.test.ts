@@ -333,7 +333,9 @@ describe("the image's working directory is its writable data volume", () => {
   it.each(configs)("%s: every relative output path (sinks, state, manifest) resolves under the image's working directory", (file) => {
     const text = readFileSync(file, 'utf8');
     // Every ${VAR} the example needs, set to something the config accepts.
-    const env = Object.fromEntries([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => [m[1] as string, 'https://placeholder.example.com']));
+    const env = Object.fromEntries(
+      [...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => [m[1] as string, m[1] === 'QUALYS_PLATFORM' ? 'US1' : 'https://placeholder.example.com']),
+    );
     const config = parseConfig(text, file, sinkPlugins, env);
     const ctx = runContextFor(config, { sourceLabel: 'test', baseDir: workdir });
     const written = [

@@ -128,6 +128,26 @@ describe('the npm package (pnpm pack:cli)', () => {
     expect(new Set(lines.map((l) => (JSON.parse(l) as { sha: string }).sha)).size).toBe(IMAGES);
   });
 
+  it("lives with a new user: completion for the shell, its config found without -c, the plan before the first run", async () => {
+    const completion = await run(command, ['completion', 'bash'], work);
+    expect(completion.code, completion.stderr).toBe(0);
+    await writeFile(join(work, 'completion.bash'), completion.stdout);
+    expect(await run('bash', ['-n', join(work, 'completion.bash')], work)).toMatchObject({ code: 0 });
+    const dir = join(work, 'nightly');
+    await mkdir(dir);
+    await writeFile(join(dir, 'qcs-export.yaml'), `source:\n  simulator: { images: 7 }\nsinks:\n  - type: csv\n    path: out/images.csv\n`);
+    const plan = await run(command, ['run', '--dry-run'], dir);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(`plan of ${join(dir, 'qcs-export.yaml')} (found in the working directory)`);
+    expect(plan.stdout).toContain(`csv: images → path ${join(dir, 'out/images.csv')} (atomic)`);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    const exported = await run(command, ['run', '--log-format', 'json'], dir);
+    expect(exported.code, exported.stderr).toBe(0);
+    const lines = exported.stderr.trim().split('\n').map((line) => JSON.parse(line) as { message: string });
+    expect(lines[0]?.message).toBe('config: qcs-export.yaml (found in the working directory)');
+    expect((await readFile(join(dir, 'out/images.csv'), 'utf8')).trim().split('\n')).toHaveLength(8);
+  });
+
   it("the README's Install section names this version's tarball", async () => {
     const readme = await readFile(join(REPO, 'README.md'), 'utf8');
     const install = /^## Install\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';

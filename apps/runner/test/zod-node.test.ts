@@ -43,7 +43,8 @@ describe("the one reader of zod's internals (issue 18)", () => {
     expect(rows.get('concurrency')).toMatchObject({ default: '`4`' });
     expect(rows.get('resultCap')?.default).toBe('`10000`');
     expect(rows.get('auth.password')?.description).toMatch(/password/);
-    expect(rows.get('baseUrl')).toMatchObject({ default: '(required)' });
+    expect(rows.get('baseUrl')).toMatchObject({ default: "`platform`'s gateway" });
+    expect(rows.get('platform')?.description).toMatch(/US1, US2, US3, US4, EU1/);
     expect(expectedTypeAt(source, ['pageSize'])).toBe('integer');
     expect(expectedTypeAt(source, ['vulnerabilities', 'includeClean'])).toBe('boolean');
     expect(expectedTypeAt(source, ['filter'])).toBeUndefined();
