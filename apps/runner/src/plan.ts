@@ -5,6 +5,9 @@ import type { ConfigChoice } from './config/discover.js';
 import { authKindOf, isSimulatorSource, type Config } from './config/schema.js';
 import { outputsOf } from './outputs.js';
 import { listsRead } from './run/run-sinks.js';
+import { identityOf } from './state/identity.js';
+import { planRun } from './state/plan.js';
+import { readState } from './state/state-file.js';
 
 /**
  * What a run of this config would do, resolved as the run resolves it: `validate --json` and `run --dry-run` print
@@ -15,13 +18,25 @@ export interface RunPlan {
   source: SourcePlan;
   reads: { images: boolean; containers: boolean; software: boolean };
   sinks: SinkPlan[];
-  /** The state file of incremental runs, absolute; null when every run is full. */
-  state: string | null;
+  /**
+   * The state file of incremental runs (absolute) and what it plans for the next run: full (with why), or only the
+   * images changed since a time; null when every run is full.
+   */
+  state: StatePlan | null;
   /** The audit manifest this run would write (its {datetime} as of now), absolute; null when none is asked for. */
   manifest: string | null;
   /** The manifest of the run this one would be compared with; null when none. */
   compareTo: string | null;
   warnings: string[];
+}
+
+export interface StatePlan {
+  path: string;
+  next: 'full' | 'incremental';
+  /** Why the next run reads everything. */
+  reason?: string;
+  /** The next run reads the images changed since then (ISO 8601), the lookback included. */
+  since?: string;
 }
 
 interface SourcePlan {
@@ -53,11 +68,23 @@ export interface PlanOverrides {
   statePath?: string;
   manifestPath?: string;
   compareTo?: string;
+  fullRefresh?: boolean;
 }
 
-export function planOf(config: Config, choice: ConfigChoice, plugins: ReadonlyMap<string, AnySinkPlugin>, ctx: RunContext, flags: PlanOverrides = {}): RunPlan {
+/**
+ * The plan, reading nothing but the state file (without its lock: a plan changes nothing). A state the run would
+ * refuse (another subscription, filter or sink; a damaged file) fails the plan with the run's own error.
+ */
+export async function planOf(
+  config: Config,
+  choice: ConfigChoice,
+  plugins: ReadonlyMap<string, AnySinkPlugin>,
+  ctx: RunContext,
+  flags: PlanOverrides = {},
+): Promise<RunPlan> {
   const reads = listsRead(config.sinks, plugins);
-  const state = flags.statePath ?? config.run.state;
+  const stateSetting = flags.statePath ?? config.run.state;
+  const statePath = stateSetting === undefined ? undefined : resolveUserPath(stateSetting, ctx.baseDir);
   const compareTo = flags.compareTo ?? config.run.compareTo;
   return {
     config: { file: resolve(choice.file), ...(choice.foundBy !== undefined ? { foundBy: choice.foundBy } : {}) },
@@ -73,11 +100,20 @@ export function planOf(config: Config, choice: ConfigChoice, plugins: ReadonlyMa
         destination: plugin.destination?.(sink.options, ctx) ?? { outputs: outputsOf([sink], plugins, ctx).map((o) => o.output) },
       };
     }),
-    state: state === undefined ? null : resolveUserPath(state, ctx.baseDir),
+    state: statePath === undefined ? null : await statePlan(config, plugins, statePath, flags.fullRefresh === true),
     manifest: manifestPathOf(flags.manifestPath, config, ctx) ?? null,
     compareTo: compareTo === undefined ? null : resolveUserPath(compareTo, ctx.baseDir),
     warnings: config.warnings ?? [],
   };
+}
+
+async function statePlan(config: Config, plugins: ReadonlyMap<string, AnySinkPlugin>, path: string, fullRefresh: boolean): Promise<StatePlan> {
+  const next = planRun(await readState(path), identityOf(config, plugins), {
+    fullRefresh,
+    lookbackMs: config.run.lookbackMinutes * 60_000,
+    statePath: path,
+  });
+  return next.mode === 'full' ? { path, next: 'full', reason: next.reason } : { path, next: 'incremental', since: new Date(next.since).toISOString() };
 }
 
 function sourcePlan(config: Config, readsContainers: boolean): SourcePlan {
@@ -143,7 +179,10 @@ export function formatPlan(plan: RunPlan): string {
       .join('; ');
     lines.push(`  sink       ${sink.name === sink.type ? sink.type : `"${sink.name}" (${sink.type})`}: ${sink.records.join(', ')} → ${where} (${sink.commit})`);
   }
-  lines.push(`  state      ${plan.state ?? 'none: a full run'}`);
+  const state = plan.state;
+  const stateLine =
+    state === null ? 'none: a full run' : `${state.path} (${state.next === 'full' ? `full: ${state.reason}` : `incremental: since ${state.since}`})`;
+  lines.push(`  state      ${stateLine}`);
   lines.push(`  manifest   ${plan.manifest ?? 'none'}`);
   if (plan.compareTo !== null) lines.push(`  compare to ${plan.compareTo}`);
   for (const warning of plan.warnings) lines.push(`  ⚠ ${warning}`);

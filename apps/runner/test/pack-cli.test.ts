@@ -128,7 +128,7 @@ describe('the npm package (pnpm pack:cli)', () => {
     expect(new Set(lines.map((l) => (JSON.parse(l) as { sha: string }).sha)).size).toBe(IMAGES);
   });
 
-  it("lives with a new user: completion for the shell, its config found without -c, the plan before the first run", async () => {
+  it('lives with a new user: completion for the shell, its config found without -c, the plan before the first run', async () => {
     const completion = await run(command, ['completion', 'bash'], work);
     expect(completion.code, completion.stderr).toBe(0);
     await writeFile(join(work, 'completion.bash'), completion.stdout);
@@ -143,7 +143,10 @@ describe('the npm package (pnpm pack:cli)', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
     const exported = await run(command, ['run', '--log-format', 'json'], dir);
     expect(exported.code, exported.stderr).toBe(0);
-    const lines = exported.stderr.trim().split('\n').map((line) => JSON.parse(line) as { message: string });
+    const lines = exported.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { message: string });
     expect(lines[0]?.message).toBe('config: qcs-export.yaml (found in the working directory)');
     expect((await readFile(join(dir, 'out/images.csv'), 'utf8')).trim().split('\n')).toHaveLength(8);
   });

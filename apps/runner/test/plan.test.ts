@@ -142,4 +142,32 @@ sinks:
     expect(JSON.parse(bad.stdout)).toMatchObject({ exitCode: bad.code, error: { code: 'QCS_OUTPUT_UNWRITABLE' } });
     expect(existsSync(join(h.dir, 'out'))).toBe(false);
   });
+
+  it("shows what the state plans for the next run, full or since when, and fails as the run would on another filter's state", async () => {
+    const body = (filter: string) => `source:
+  simulator: { images: 20 }
+  filter: "${filter}"
+sinks:
+  - type: jsonl
+    path: out/images-{datetime}.jsonl
+run:
+  state: state/qcs.json
+`;
+    const file = await h.config(body('vulnerabilities.severity:5'));
+    const first = JSON.parse((await h.cli(['validate', '--json', '-c', file])).stdout);
+    expect(first.state).toEqual({ path: join(h.dir, 'state/qcs.json'), next: 'full', reason: `no state yet at ${join(h.dir, 'state/qcs.json')}` });
+    const run = await h.cli(['run', '-q', '-c', file]);
+    expect(run.code, run.stderr).toBe(0);
+    const next = await h.cli(['run', '--dry-run', '-c', file]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toMatch(new RegExp(`  state      ${join(h.dir, 'state/qcs.json')} \\(incremental: since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)`));
+    const refresh = JSON.parse((await h.cli(['run', '--dry-run', '--json', '--full-refresh', '-c', file])).stdout);
+    expect(refresh.state).toMatchObject({ next: 'full', reason: '--full-refresh' });
+    // The same state under another filter: the run would refuse it, so the plan does, with the same code.
+    const other = await h.config(body('vulnerabilities.severity:4'));
+    const refused = await h.cli(['validate', '-c', other]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('error [QCS_STATE_INVALID]: the state');
+    expect(refused.stderr).toContain('another source.filter');
+  });
 });

@@ -135,6 +135,7 @@ async function dryRun(choices: readonly ConfigChoice[], values: Flags): Promise<
     ...(typeof values['state'] === 'string' ? { statePath: values['state'] } : {}),
     ...(typeof values['manifest'] === 'string' ? { manifestPath: values['manifest'] } : {}),
     ...(typeof values['compare-to'] === 'string' ? { compareTo: values['compare-to'] } : {}),
+    fullRefresh: values['full-refresh'] === true,
   };
   for (const choice of choices) {
     const { plan } = await checkedPlan(choice, overrides);

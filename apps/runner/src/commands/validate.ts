@@ -51,7 +51,7 @@ export async function checkedPlan(choice: ConfigChoice, overrides: PlanOverrides
   // run.state is checked as the config loads; a --state of the command line, as the run would check it.
   const refusals = overrides.statePath !== undefined ? incrementalRefusals(config, sinkPlugins) : [];
   if (refusals.length > 0) throw new ConfigError(['these sinks cannot run with a state (--state):', ...refusals.map((r) => `  ${r}`)].join('\n'));
-  return { config, plan: planOf(config, choice, sinkPlugins, ctx, overrides) };
+  return { config, plan: await planOf(config, choice, sinkPlugins, ctx, overrides) };
 }
 
 function okLine(config: Config, choice: ConfigChoice, plan: RunPlan): string {
