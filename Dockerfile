@@ -44,6 +44,8 @@ COPY --from=build /src/dist/qcs-export.mjs /app/qcs-export.mjs
 # No heap flag in NODE_OPTIONS: `run` sizes V8's heap from the container's memory limit itself (heap-limit.ts),
 # and any heap flag given here would turn that off.
 ENV TMPDIR=/tmp
+# Every command finds the mounted config without -c (`docker run … qcs-export validate`); a -c still wins.
+ENV QCS_EXPORT_CONFIG=/config/qcs-export.yaml
 USER 10001:10001
 # The working directory is the data volume, the one writable place under --read-only: relative paths in a config
 # (the examples write `out/…`, `evidence/…`, `state/…`) resolve into it.
@@ -51,4 +53,4 @@ WORKDIR /data
 # Core dumps off before Node starts: a dump of this process holds the Qualys and Elasticsearch credentials in memory.
 # Kubernetes has no ulimit setting, so the image sets it itself; exec leaves node as the process that gets signals.
 ENTRYPOINT ["/bin/sh", "-c", "ulimit -c 0 && exec node /app/qcs-export.mjs \"$@\"", "qcs-export"]
-CMD ["run", "-c", "/config/qcs-export.yaml"]
+CMD ["run"]

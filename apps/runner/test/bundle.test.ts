@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Captured, spawnCaptured } from './spawn-captured.js';
 
 // `pnpm bundle` (scripts/bundle.mjs) makes the one file the Dockerfile ships. This builds it the same way, copies only
 // that file into an empty directory far from the repository, and runs it as the container does: plain `node`, no
@@ -28,23 +28,9 @@ sinks:
     path: out/images.xlsx
 `;
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `node ...args` in `cwd` with only PATH from this environment: no NODE_PATH, no NODE_OPTIONS from vitest. */
-function node(args: string[], cwd: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env['PATH'] }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function node(args: string[], cwd: string): Promise<Captured> {
+  return spawnCaptured(process.execPath, args, { cwd, env: { PATH: process.env['PATH'] } });
 }
 
 async function sheetRows(file: string, name: string): Promise<unknown[][]> {

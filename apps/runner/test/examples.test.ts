@@ -193,8 +193,9 @@ describe('examples/kubernetes: a CronJob running the Docker image', () => {
     expect(config.volume.configMap?.name).toBe(configMap.metadata.name);
     const configPath = container.args[container.args.findIndex((a) => a === '--config' || a === '-c') + 1];
     expect(Object.keys(configMap.data).map((key) => `/config/${key}`)).toContain(configPath);
-    // The image's default command reads the same file.
-    expect(dockerfile).toContain(`CMD ["run", "-c", "${configPath}"]`);
+    // The image's default command reads the same file, through QCS_EXPORT_CONFIG, as every other command run in it does.
+    expect(dockerfile).toContain('CMD ["run"]');
+    expect(dockerfile).toContain(`ENV QCS_EXPORT_CONFIG=${configPath}`);
     expect(dockerfile).toContain('ENTRYPOINT ["/bin/sh", "-c", "ulimit -c 0 && exec node /app/qcs-export.mjs \\"$@\\"", "qcs-export"]');
 
     expect(mountAt('/secrets').volume.secret?.secretName).toBe(exampleSecret.metadata.name);

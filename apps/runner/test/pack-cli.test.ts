@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Captured, spawnCaptured } from './spawn-captured.js';
 
 // `pnpm pack:cli` (scripts/pack-cli.mjs) makes the npm package people install: the bundle and nothing to install
 // beside it. This runs the script as `pnpm pack:cli` does (after the build), installs the tarball with npm into a
@@ -16,32 +16,18 @@ const { version } = JSON.parse(readFileSync(join(REPO, 'apps/runner/package.json
 const repoPackage = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { license: string; engines: { node: string } };
 const IMAGES = 60;
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * Runs a command with this environment minus pnpm's npm_* variables (npm would take them for its own settings), the
  * node running the tests first on PATH (the bin link's `#!/usr/bin/env node` finds it there) and an empty npm user
  * config and cache of the test's own, so that nothing of this machine's npm setup takes part.
  */
-function run(command: string, args: string[], cwd: string): Promise<Outcome> {
+function run(command: string, args: string[], cwd: string): Promise<Captured> {
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
   env['PATH'] = [dirname(process.execPath), process.env['PATH']].join(delimiter);
   env['npm_config_userconfig'] = join(work, 'npmrc');
   env['npm_config_cache'] = join(work, 'npm-cache');
   delete env['NODE_OPTIONS'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return spawnCaptured(command, args, { cwd, env });
 }
 
 let work = '';
