@@ -39,4 +39,18 @@ describe('validate --connect logs in to Qualys (issue 9, point 24)', () => {
     // One retry at most: a single "retrying" warning, where an export would try several times.
     expect((r.stderr.match(/retry/gi) ?? []).length).toBeLessThanOrEqual(1);
   });
+
+  it('with --json, the counts or the refusal are part of the one plan document on stdout (issue 22)', async () => {
+    const s = await h.simulator({ images: 321 });
+    const file = await h.config(liveConfig(s.url, '  - type: jsonl\n    path: x.jsonl\n'));
+    const ok = await h.cli(['validate', '--json', '--connect', '-c', file], { QUALYS_PASSWORD: PASSWORD });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ exitCode: 0, connection: { origin: s.url, images: 321 }, reads: { images: true } });
+    const refused = await h.cli(['validate', '--json', '--connect', '-c', file], { QUALYS_PASSWORD: 'wrong-password-1' });
+    expect(refused.code).toBe(4);
+    const document = JSON.parse(refused.stdout);
+    expect(document).toMatchObject({ exitCode: 4, error: { code: 'QCS_AUTH_FAILED' }, connection: { origin: s.url } });
+    expect(document.connection).not.toHaveProperty('images');
+    expect(refused.stdout).not.toContain('wrong-password-1');
+  });
 });
