@@ -21,8 +21,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const given = (values['config'] as string[] | undefined) ?? [];
   if (given.some((f) => f === '')) throw new UsageError('--config needs a file name');
   const choices: ConfigChoice[] = given.length === 0 ? [chooseConfig(undefined)] : given.map((file) => ({ file }));
-  const files = choices.map((c) => c.file);
-  if (files.length > 1) {
+  if (choices.length > 1) {
     for (const flag of ['state', 'manifest', 'compare-to', 'json'] as const) {
       if (values[flag] !== undefined) {
         const setting = flag === 'json' ? 'manifest' : flag === 'compare-to' ? 'compareTo' : flag;
@@ -41,17 +40,17 @@ export async function runCommand(argv: string[]): Promise<number> {
     onProgress: (done) => (progressDone = done),
     onLogging: (known) => (logging = known),
   };
-  const run = (file: string) => runOne(file, values, hooks, choices.find((c) => c.file === file)?.foundBy);
+  const run = (choice: ConfigChoice) => runOne(choice, values, hooks);
   try {
-    if (files.length === 1) return await run(files[0] as string);
+    if (choices.length === 1) return await run(choices[0] as ConfigChoice);
     // Several subscriptions, one after another, each with its own state and manifest; an interrupt stops the rest.
     const codes: number[] = [];
-    for (const file of files) {
+    for (const choice of choices) {
       if (interrupts.signal.aborted) break;
       try {
-        codes.push(await run(file));
+        codes.push(await run(choice));
       } catch (error) {
-        codes.push(reportError(error, ['run'], `${file}: `));
+        codes.push(reportError(error, ['run'], `${choice.file}: `));
       }
     }
     return interrupts.exitCode() ?? worstExitCode(codes);
@@ -74,7 +73,8 @@ interface RunHooks {
   onLogging(logging: StopNoticeLogging): void;
 }
 
-async function runOne(file: string, values: Flags, { interrupts, onProgress, onLogging }: RunHooks, foundBy: string | undefined): Promise<number> {
+async function runOne(choice: ConfigChoice, values: Flags, { interrupts, onProgress, onLogging }: RunHooks): Promise<number> {
+  const { file } = choice;
   const config = await loadConfig(file, sinkPlugins, process.env, { signal: interrupts.signal });
   registerAllSecrets(config);
   const settings = logSettings(values, config.run.logLevel);
@@ -86,7 +86,7 @@ async function runOne(file: string, values: Flags, { interrupts, onProgress, onL
   // silences and --log-format json keeps parseable.
   const interactive = process.stderr.isTTY === true && settings.format === 'text' && !settings.quiet;
   const plainLogger = loggerFor(settings);
-  const notice = configNotice({ file, foundBy });
+  const notice = configNotice(choice);
   if (notice !== undefined) plainLogger.info(notice);
   for (const warning of config.warnings ?? []) plainLogger.warn(warning);
   const progress = createProgress({ interactive, logger: plainLogger });

@@ -41,8 +41,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
  * temporary files, each sink's own pre-flight), then gives the run's plan. `run --dry-run` is the same, with the
  * run's flags.
  */
-export async function checkedPlan(choice: ConfigChoice, overrides: PlanOverrides = {}, env?: NodeJS.ProcessEnv): Promise<{ config: Config; plan: RunPlan }> {
-  const config = await loadConfig(choice.file, sinkPlugins, env);
+export async function checkedPlan(choice: ConfigChoice, overrides: PlanOverrides = {}): Promise<{ config: Config; plan: RunPlan }> {
+  const config = await loadConfig(choice.file, sinkPlugins);
   registerAllSecrets(config);
   const ctx = runContextFor(config, { sourceLabel: 'validate', logger: createConsoleLogger({ redactor }) });
   checkDistinctOutputs(config.sinks, sinkPlugins, ctx);
