@@ -1,5 +1,5 @@
 import type { ContainerFindingRecord, ContainerRecord } from '@qcs-export/core/sink';
-import { type DataStreamName, ECS_VERSION, ecsFinding, ecsImage } from './ecs-finding.js';
+import { type DataStreamName, ecsEnvelope, ecsFinding, ecsImage } from './ecs-finding.js';
 import { DATASETS } from './options.js';
 
 /** What the ECS fields of a container are made from: a container record, or the container of a container finding. */
@@ -52,8 +52,6 @@ export function ecsContainerFields(c: ContainerIdentity): Record<string, unknown
   };
 }
 
-const OBSERVER = { vendor: 'Qualys', product: 'Container Security' } as const;
-
 /**
  * A container as an ECS document (`records: containers`, `_id` = its sha): `container.*`, `orchestrator.*` and
  * `host.*` (ecsContainerFields), the container as `resource`, and the normalized record, every field of it, under
@@ -62,18 +60,7 @@ const OBSERVER = { vendor: 'Qualys', product: 'Container Security' } as const;
 export function ecsContainer(record: ContainerRecord, timestamp: string, runId?: string, dataStream?: DataStreamName): Record<string, unknown> {
   const k8s = record.kubernetes;
   return {
-    '@timestamp': timestamp,
-    ecs: { version: ECS_VERSION },
-    ...(dataStream ? { data_stream: dataStream } : {}),
-    event: {
-      kind: 'state',
-      category: ['host'],
-      type: ['info'],
-      module: 'qualys_cs',
-      dataset: dataStream?.dataset ?? DATASETS.containers,
-      id: record.sha,
-    },
-    observer: OBSERVER,
+    ...ecsEnvelope(timestamp, dataStream, { category: 'host', dataset: DATASETS.containers, id: record.sha }),
     ...ecsContainerFields({
       sha: record.sha,
       name: record.name,

@@ -35,6 +35,31 @@ export function dataStreamNameOf(index: string): DataStreamName | undefined {
 const NVD = 'https://nvd.nist.gov/vuln/detail/';
 
 /** A finding document: the parts a container finding document extends are typed (see ecsContainerFinding). */
+/**
+ * What every ECS document of this sink opens with: the time, the ECS version, the data stream it goes to (if any),
+ * `event.*` (a state, of the grain's category and dataset, identified by the document's key) and the observer.
+ */
+export function ecsEnvelope(
+  timestamp: string,
+  dataStream: DataStreamName | undefined,
+  event: { category: string; dataset: string; id: string },
+): { event: Record<string, unknown> } & Record<string, unknown> {
+  return {
+    '@timestamp': timestamp,
+    ecs: { version: ECS_VERSION },
+    ...(dataStream ? { data_stream: dataStream } : {}),
+    event: {
+      kind: 'state',
+      category: [event.category],
+      type: ['info'],
+      module: 'qualys_cs',
+      dataset: dataStream?.dataset ?? event.dataset,
+      id: event.id,
+    },
+    observer: { vendor: 'Qualys', product: 'Container Security' },
+  };
+}
+
 export interface EcsFindingDocument extends Record<string, unknown> {
   event: Record<string, unknown>;
   container: { image: Record<string, unknown> };
@@ -71,18 +96,7 @@ export function ecsFinding(row: FindingRecord, timestamp: string, runId?: string
   const category = typeof row.extra['category'] === 'string' && row.extra['category'] !== '' ? [row.extra['category']] : undefined;
   const cves = row.cveIds;
   return {
-    '@timestamp': timestamp,
-    ecs: { version: ECS_VERSION },
-    ...(dataStream ? { data_stream: dataStream } : {}),
-    event: {
-      kind: 'state',
-      category: ['vulnerability'],
-      type: ['info'],
-      module: 'qualys_cs',
-      dataset: dataStream?.dataset ?? 'qualys_cs.vulnerability',
-      id: row.findingKey,
-    },
-    observer: { vendor: 'Qualys', product: 'Container Security' },
+    ...ecsEnvelope(timestamp, dataStream, { category: 'vulnerability', dataset: 'qualys_cs.vulnerability', id: row.findingKey }),
     vulnerability: {
       id: cves.length > 0 ? cves : String(row.qid),
       enumeration: cves.length > 0 ? 'CVE' : 'QID',

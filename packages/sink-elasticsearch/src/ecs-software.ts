@@ -1,5 +1,5 @@
 import type { SoftwareRecord } from '@qcs-export/core/sink';
-import { type DataStreamName, ECS_VERSION, ecsImage } from './ecs-finding.js';
+import { type DataStreamName, ecsEnvelope, ecsImage } from './ecs-finding.js';
 import { DATASETS } from './options.js';
 
 /**
@@ -12,18 +12,7 @@ import { DATASETS } from './options.js';
 export function ecsSoftware(row: SoftwareRecord, timestamp: string, runId?: string, dataStream?: DataStreamName): Record<string, unknown> {
   const { softwareKey, sha, imageId, repositories, imageInUse, name, version, packagePath, extra, ...software } = row;
   return {
-    '@timestamp': timestamp,
-    ecs: { version: ECS_VERSION },
-    ...(dataStream ? { data_stream: dataStream } : {}),
-    event: {
-      kind: 'state',
-      category: ['package'],
-      type: ['info'],
-      module: 'qualys_cs',
-      dataset: dataStream?.dataset ?? DATASETS.software,
-      id: softwareKey,
-    },
-    observer: { vendor: 'Qualys', product: 'Container Security' },
+    ...ecsEnvelope(timestamp, dataStream, { category: 'package', dataset: DATASETS.software, id: softwareKey }),
     package: {
       name,
       version,
