@@ -1,11 +1,10 @@
-import { HttpError, ProtocolError, SourceInconsistentError } from '../errors.js';
-import { silentLogger } from '../logger.js';
+import { HttpError, ProtocolError } from '../errors.js';
 import { normalizeImage } from '../normalize/normalize-image.js';
 import type { ImageRecord } from '../record.js';
 import { countMismatch, MISMATCH_EXAMPLES } from './count-check.js';
 import type { EnrichOptions, EnrichStats } from './enrich-types.js';
 import { exceptionOf } from './image-exceptions.js';
-import { stillListed } from './image-recheck.js';
+import { recheckGone } from './image-recheck.js';
 
 /**
  * Not "no vulnerabilities" but "nobody knows": the list said null (never scanned), or the bulk API, which never
@@ -92,18 +91,6 @@ export async function enrichImage(image: ImageRecord, options: EnrichOptions, st
  * (deleted since the list was read); an image still listed fails the run, since its findings would be lost silently.
  */
 async function gone(image: ImageRecord, failed: string, options: EnrichOptions, stats: EnrichStats): Promise<ImageRecord> {
-  stats.rechecks++;
-  if (await stillListed(options.client, image.sha, failed, options.signal ? { signal: options.signal } : {})) {
-    throw new SourceInconsistentError(
-      `${failed} for image ${image.sha}, but the image list still holds it (GET /csapi/v1.3/images?filter=sha:${image.sha}): its findings ` +
-        'cannot be read, and exporting it without them would hide them. Run the export again; if this repeats, check the image in ' +
-        "the Qualys UI and the API user's permission to read its vulnerabilities, or report it.",
-    );
-  }
-  stats.missing++;
-  if (stats.missingShas.length < MISMATCH_EXAMPLES) stats.missingShas.push(image.sha);
-  (options.logger ?? silentLogger).warn(
-    `image ${image.sha} is gone: ${failed} and the image list no longer holds it (deleted since the list was read); exported without findings`,
-  );
+  await recheckGone(image.sha, failed, { what: 'its findings', pronoun: 'them', permission: 'its vulnerabilities', without: 'findings' }, options, stats);
   return { ...image, vulnerabilities: null };
 }

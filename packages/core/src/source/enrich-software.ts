@@ -1,10 +1,9 @@
 import type { QualysGetter, QualysResponse } from '../client/types.js';
 import { HttpError, ProtocolError, SourceInconsistentError } from '../errors.js';
-import { silentLogger, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { normalizeSoftware } from '../normalize/normalize-software.js';
 import type { ImageRecord, SoftwarePackage } from '../record.js';
-import { MISMATCH_EXAMPLES } from './count-check.js';
-import { stillListed } from './image-recheck.js';
+import { recheckGone } from './image-recheck.js';
 import { perImage } from './per-image.js';
 import { describeEmpty, readPage } from './raw-page.js';
 
@@ -123,18 +122,6 @@ async function softwareOf(image: ImageRecord, options: SoftwareOptions, stats: S
  * (deleted since the list was read); an image still listed fails the run, since its inventory would be lost silently.
  */
 async function gone(image: ImageRecord, failed: string, options: SoftwareOptions, stats: SoftwareStats): Promise<ImageRecord> {
-  stats.rechecks++;
-  if (await stillListed(options.client, image.sha, failed, options.signal ? { signal: options.signal } : {})) {
-    throw new SourceInconsistentError(
-      `${failed} for image ${image.sha}, but the image list still holds it (GET /csapi/v1.3/images?filter=sha:${image.sha}): its software ` +
-        'cannot be read, and exporting it without it would hide it. Run the export again; if this repeats, check the image in ' +
-        "the Qualys UI and the API user's permission to read its software, or report it.",
-    );
-  }
-  stats.missing++;
-  if (stats.missingShas.length < MISMATCH_EXAMPLES) stats.missingShas.push(image.sha);
-  (options.logger ?? silentLogger).warn(
-    `image ${image.sha} is gone: ${failed} and the image list no longer holds it (deleted since the list was read); exported without software`,
-  );
+  await recheckGone(image.sha, failed, { what: 'its software', pronoun: 'it', permission: 'its software', without: 'software' }, options, stats);
   return { ...image, software: null };
 }
