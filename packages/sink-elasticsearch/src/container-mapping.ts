@@ -1,29 +1,15 @@
 import type { ContainerRecord } from '@qcs-export/core/sink';
 import { FINDING_MAPPING_PROBES, FINDING_PROPERTIES } from './finding-mapping.js';
+import { boolean, date, keyword, object, opaque, searchable, VULNERABILITY_COUNTS } from './mapping-types.js';
 
 /**
  * The mappings of container documents (`records: containers`) and container finding documents
  * (`records: container-findings`), see ecs-container.ts: ECS types for the ECS fields, the normalized container record
  * under `qualys_cs.container`, `dynamic: false` for the rest.
  */
-const keyword = { type: 'keyword', ignore_above: 1024 } as const;
-const searchable = { type: 'keyword', ignore_above: 1024, fields: { text: { type: 'text' } } } as const;
-const date = { type: 'date' } as const;
-const integer = { type: 'integer' } as const;
-const boolean = { type: 'boolean' } as const;
-const opaque = { type: 'object', enabled: false } as const;
-const object = <P extends Record<string, unknown>>(properties: P) => ({ properties });
 
 const KUBERNETES = { cluster: keyword, namespace: keyword, pod: keyword, podUid: keyword, controller: keyword, containerName: keyword };
 const HOST = { sensorUuid: keyword, hostname: keyword, ipAddress: keyword, uuid: keyword, lastUpdated: date };
-const COUNTS = object({
-  severity1Count: integer,
-  severity2Count: integer,
-  severity3Count: integer,
-  severity4Count: integer,
-  severity5Count: integer,
-  total: integer,
-});
 
 // `satisfies` holds the mapping to container-record.ts: a record field without a mapping (or a mapping of no field) does not build.
 /** The normalized container record, as `qualys_cs.container` of a container document holds it. */
@@ -47,7 +33,7 @@ export const CONTAINER_RECORD_PROPERTIES = {
   privileged: boolean,
   kubernetes: object(KUBERNETES),
   labels: object({ key: keyword, value: searchable }),
-  vulnerabilityCounts: COUNTS,
+  vulnerabilityCounts: VULNERABILITY_COUNTS,
   lastScanned: date,
   origin: keyword,
   extra: opaque,

@@ -1,16 +1,9 @@
+import { boolean, date, float, integer, keyword, object, searchable } from './mapping-types.js';
+
 /**
  * The mapping of finding documents (see ecs-finding.ts): ECS types for the ECS fields, explicit types for
  * `qualys_cs`, `dynamic: false` for the rest, so a new Qualys field never causes a mapping conflict.
  */
-const keyword = { type: 'keyword', ignore_above: 1024 } as const;
-const date = { type: 'date' } as const;
-const integer = { type: 'integer' } as const;
-const float = { type: 'float' } as const;
-const boolean = { type: 'boolean' } as const;
-const object = (properties: Record<string, unknown>) => ({ properties });
-
-const searchable = { type: 'keyword', ignore_above: 1024, fields: { text: { type: 'text' } } } as const;
-
 export const FINDING_PROPERTIES = {
   '@timestamp': date,
   ecs: object({ version: keyword }),

@@ -2,23 +2,12 @@ import type { ImageRecord, RecordGrain } from '@qcs-export/core/sink';
 import { CONTAINER_FINDING_MAPPING_PROBES, CONTAINER_FINDING_PROPERTIES, CONTAINER_MAPPING_PROBES, CONTAINER_PROPERTIES } from './container-mapping.js';
 import { FINDING_MAPPING_PROBES, FINDING_PROPERTIES } from './finding-mapping.js';
 import { SOFTWARE_MAPPING_PROBES, SOFTWARE_PROPERTIES } from './software-mapping.js';
+import { boolean, date, float, integer, keyword, long, object, opaque, searchable, text, VULNERABILITY_COUNTS } from './mapping-types.js';
+
 /**
  * The index template for image documents. Every field of the record is mapped explicitly, so a date is a date
  * from the first document on and a later document can never change a field's type by arriving first.
  */
-const keyword = { type: 'keyword', ignore_above: 1024 } as const;
-// Names people search by part ("nginx" in "library/nginx"): keyword for exact filters, text for words.
-const searchable = { type: 'keyword', ignore_above: 1024, fields: { text: { type: 'text' } } } as const;
-const text = { type: 'text' } as const;
-const date = { type: 'date' } as const;
-const long = { type: 'long' } as const;
-const integer = { type: 'integer' } as const;
-const float = { type: 'float' } as const;
-const boolean = { type: 'boolean' } as const;
-// Shapes Qualys does not fix (pass-through fields, software lists): kept in _source, not indexed, never a conflict.
-const opaque = { type: 'object', enabled: false } as const;
-const object = (properties: Record<string, unknown>) => ({ properties });
-
 // `satisfies` holds the mapping to record.ts: a record field without a mapping (or a mapping of no field) does not build.
 export const IMAGE_PROPERTIES = {
   '@timestamp': date,
@@ -46,14 +35,7 @@ export const IMAGE_PROPERTIES = {
   author: searchable,
   dockerVersion: keyword,
   customerUuid: keyword,
-  vulnerabilityCounts: object({
-    severity1Count: integer,
-    severity2Count: integer,
-    severity3Count: integer,
-    severity4Count: integer,
-    severity5Count: integer,
-    total: integer,
-  }),
+  vulnerabilityCounts: VULNERABILITY_COUNTS,
   vulnerabilities: object({
     qid: long,
     severity: integer,

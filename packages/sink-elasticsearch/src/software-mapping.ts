@@ -1,15 +1,11 @@
 import type { SoftwareRecord } from '@qcs-export/core/sink';
 import { FINDING_PROPERTIES } from './finding-mapping.js';
+import { boolean, date, keyword, object, VULNERABILITY_COUNTS } from './mapping-types.js';
 
 /**
  * The mapping of software documents (`records: software`, see ecs-software.ts): one per image × installed package,
  * ECS `package.*`, the image as finding documents carry it, what Qualys says of the package under `qualys_cs.software`.
  */
-const keyword = { type: 'keyword', ignore_above: 1024 } as const;
-const date = { type: 'date' } as const;
-const integer = { type: 'integer' } as const;
-const boolean = { type: 'boolean' } as const;
-const object = <P extends Record<string, unknown>>(properties: P) => ({ properties });
 
 /** The record's fields that ECS and the image identity do not take, by their own names (see ecsSoftware). */
 export type SoftwareOwnField = Exclude<
@@ -28,14 +24,7 @@ export const SOFTWARE_RECORD_PROPERTIES = {
   generalAvailability: date,
   pastEndOfLife: boolean,
   pastEndOfSupport: boolean,
-  vulnerabilityCounts: object({
-    severity1Count: integer,
-    severity2Count: integer,
-    severity3Count: integer,
-    severity4Count: integer,
-    severity5Count: integer,
-    total: integer,
-  }),
+  vulnerabilityCounts: VULNERABILITY_COUNTS,
 } satisfies Record<SoftwareOwnField, unknown>;
 
 const findingQualys = FINDING_PROPERTIES.qualys_cs.properties as Record<string, unknown>;
