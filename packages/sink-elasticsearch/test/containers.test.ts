@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeContainer, normalizeImage, type ImageRecord, type RunContainer, type SoftwarePackage } from '@qcs-export/core';
 import { startElasticsearchTestServer, type EsTestServer } from '@qcs-export/elasticsearch-testserver';
-import { makeRunContext } from '@qcs-export/sink-testkit';
+import { makeRunContext, makeTestPackage } from '@qcs-export/sink-testkit';
 import { createElasticsearchSink, elasticsearchSink, type ElasticsearchSinkOptions } from '../src/index.js';
 
 // Issue 21: the container grains (one document per container, or per container × finding of the image it runs) and
@@ -357,21 +357,7 @@ describe('kibana: true with records: container-findings (issue 21)', () => {
 
 /** Two installed packages: openssl past its end of life, zlib in support. */
 function softwareImage(packages = 2): ImageRecord {
-  const pkg = (name: string, version: string, over: Partial<SoftwarePackage>): SoftwarePackage => ({
-    name,
-    version,
-    fixVersion: null,
-    packagePath: null,
-    scanType: 'STATIC',
-    lifecycleStage: 'GA',
-    lifecycleConfidence: null,
-    endOfLife: null,
-    endOfSupport: null,
-    generalAvailability: null,
-    vulnerabilityCounts: null,
-    extra: {},
-    ...over,
-  });
+  const pkg = (name: string, version: string, over: Partial<SoftwarePackage>) => makeTestPackage(name, { version, ...over });
   const software = [
     pkg('openssl', '1.0.2', {
       lifecycleStage: 'EOL',

@@ -16,7 +16,7 @@ import {
   type RunContainer,
   type SoftwarePackage,
 } from '@qcs-export/core';
-import { makeRunContext, makeTestFinding } from '@qcs-export/sink-testkit';
+import { makeRunContext, makeTestFinding, makeTestPackage } from '@qcs-export/sink-testkit';
 import { createExcelSink, excelSink } from '../src/index.js';
 import { dataSheets, readWorkbook, sheetValues } from './read-back.js';
 
@@ -25,23 +25,7 @@ const ctx = { startedAt: new Date(Date.UTC(2026, 10, 22, 10, 30, 0)) };
 const OLD = '2024-01-01T00:00:00.000Z';
 const RECENT = '2026-11-20T00:00:00.000Z';
 
-function pkg(name: string, overrides: Partial<SoftwarePackage> = {}): SoftwarePackage {
-  return {
-    name,
-    version: '1.0',
-    fixVersion: null,
-    packagePath: null,
-    scanType: 'STATIC',
-    lifecycleStage: 'GA',
-    lifecycleConfidence: null,
-    endOfLife: null,
-    endOfSupport: null,
-    generalAvailability: null,
-    vulnerabilityCounts: null,
-    extra: {},
-    ...overrides,
-  };
-}
+const pkg = makeTestPackage;
 
 function image(sha: string, repository: string, vulnerabilities: ReturnType<typeof makeTestFinding>[], software: SoftwarePackage[]): ImageRecord {
   const record = normalizeImage({ sha, imageId: sha.slice(0, 12), repo: [{ registry: 'docker.io', repository, tag: '1.2' }] }, 'images/details');

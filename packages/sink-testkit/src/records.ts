@@ -1,4 +1,4 @@
-import { silentLogger, type ImageRecord, type RunContext, type VulnerabilityFinding } from '@qcs-export/core/sink';
+import { silentLogger, type ImageRecord, type RunContext, type SoftwarePackage, type VulnerabilityFinding } from '@qcs-export/core/sink';
 import { createRandom, HOSTILE_VALUES } from '@qcs-export/test-fixtures';
 
 /** Deterministic, fully-typed ImageRecords for sink tests; `hostile` puts HOSTILE_VALUES into the string fields. */
@@ -131,6 +131,28 @@ export function makeTestFinding(qid: number, overrides: Partial<VulnerabilityFin
     isExempted: false,
     exception: null,
     threatIntel: [],
+    extra: {},
+    ...overrides,
+  };
+}
+
+/**
+ * One installed package as software enrichment hands it on: version 1.0, generally available, no path, fix, dates or
+ * counts. `overrides` sets the rest (version, lifecycleStage, endOfLife, packagePath, …).
+ */
+export function makeTestPackage(name: string, overrides: Partial<SoftwarePackage> = {}): SoftwarePackage {
+  return {
+    name,
+    version: '1.0',
+    fixVersion: null,
+    packagePath: null,
+    scanType: 'STATIC',
+    lifecycleStage: 'GA',
+    lifecycleConfidence: null,
+    endOfLife: null,
+    endOfSupport: null,
+    generalAvailability: null,
+    vulnerabilityCounts: null,
     extra: {},
     ...overrides,
   };
